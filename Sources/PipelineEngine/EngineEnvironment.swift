@@ -1,0 +1,27 @@
+import Foundation
+import StageRunner
+
+/// What the engine reads from the world, passed in so tests can fix it: the clock, the process launcher, the host.
+public struct EngineEnvironment: Sendable {
+    /// Seconds since 1970.
+    public var now: @Sendable () -> Double
+    public var launcher: any CommandLaunching
+    public var host: String
+    /// How many tasks may run at once.
+    public var maxRunningTasks: Int
+
+    public init(now: @escaping @Sendable () -> Double, launcher: any CommandLaunching, host: String, maxRunningTasks: Int) {
+        self.now = now
+        self.launcher = launcher
+        self.host = host
+        self.maxRunningTasks = maxRunningTasks
+    }
+
+    /// The real clock and launcher; `CDSH_MAX_JOBS` overrides the default of 16 parallel tasks.
+    public static func live() -> EngineEnvironment {
+        let limit = ProcessInfo.processInfo.environment["CDSH_MAX_JOBS"].flatMap(Int.init) ?? 16
+        return EngineEnvironment(
+            now: { Date().timeIntervalSince1970 }, launcher: CommandRunner(),
+            host: ProcessInfo.processInfo.hostName, maxRunningTasks: max(1, limit))
+    }
+}

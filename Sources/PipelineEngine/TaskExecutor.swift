@@ -1,0 +1,183 @@
+import Foundation
+import PipelineModel
+import PipelineStore
+import StageRunner
+
+/// Runs one task the scheduler started: exports the commit, hands over verified artifacts, runs the deploy or
+/// the job, stores a commit-stage job's artifacts, and records the outcome.
+struct TaskExecutor: Sendable {
+    let store: PipelineStore
+    let layout: StateLayout
+    let artifacts: ArtifactStore
+    let environment: EngineEnvironment
+
+    func execute(_ launch: TaskLaunch) async {
+        let task = launch.task
+        let logPath = layout.logPath(version: launch.version.id!, stage: launch.attempt.stage,
+                                     attempt: launch.attempt.number, task: task.name)
+        let work = layout.workPath(taskID: task.id!)
+        let outcome: (ProcessOutcome, [ArtifactRecord])
+        do {
+            try FileManager.default.createDirectory(atPath: (logPath as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil, attributes: [.posixPermissions: 0o600])
+            try? store.recordTaskProcess(taskID: task.id!, pid: nil, logPath: logPath)
+            outcome = try await run(launch, work: work, logPath: logPath)
+        } catch {
+            append(logPath, "cdsh: \(error)")
+            outcome = (ProcessOutcome(state: .errored, reason: "\(error)"), [])
+        }
+        try? FileManager.default.removeItem(atPath: work)
+        do {
+            try store.recordTaskFinished(taskID: task.id!, state: outcome.0.state, exitCode: outcome.0.exitCode,
+                                         reason: outcome.0.reason, artifacts: outcome.1, now: environment.now())
+        } catch {
+            append(layout.engineLogPath, "cdsh engine: could not record the end of task \(task.id!): \(error)")
+        }
+    }
+
+    private func run(_ launch: TaskLaunch, work: String, logPath: String) async throws -> (ProcessOutcome, [ArtifactRecord]) {
+        let version = launch.version, attempt = launch.attempt, task = launch.task
+        let source = "\(work)/src"
+        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+        let export = await environment.launcher.run(CommandSpec(
+            commands: [#"git -C "$CDSH_SOURCE_PATH" archive --format=tar "$CDSH_COMMIT" | tar -xf -"#],
+            workingDirectory: source,
+            environment: ["CDSH_SOURCE_PATH": version.sourcePath, "CDSH_COMMIT": version.commitID],
+            logPath: logPath, timeoutSeconds: 600), started: { _ in })
+        guard export.state == .passed else {
+            return (ProcessOutcome(state: .errored, reason: "could not export commit \(version.commitID.prefix(12)) from \(version.sourcePath)"), [])
+        }
+        var variables = [
+            "CDSH_VERSION": version.name, "CDSH_COMMIT": version.commitID, "CDSH_STAGE": attempt.stage,
+            "CDSH_JOB": task.name, "CDSH_ATTEMPT": String(attempt.number), "CDSH_PRIORITY": version.priority.rawValue,
+            "CDSH_PIPELINE": launch.plan.name,
+        ]
+        let stored = try store.artifacts(of: version.id!)
+        if attempt.stageIndex > 0 {
+            let folder = "\(work)/artifacts"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            for artifact in stored {
+                do {
+                    try artifacts.verifiedCopy(path: artifact.path, digest: artifact.sha256, to: "\(folder)/\(artifact.path)")
+                } catch let error as ArtifactError {
+                    append(logPath, "cdsh: \(error)")
+                    return (ProcessOutcome(state: .errored, reason: error.description), [])
+                }
+            }
+            variables["CDSH_ARTIFACTS"] = folder
+        }
+        var configPath: String?
+        if let name = task.environment {
+            variables["CDSH_ENVIRONMENT"] = name
+            if let config = launch.plan.environment(named: name)?.config {
+                let path = "\(source)/\(config)"
+                guard FileManager.default.fileExists(atPath: path) else {
+                    return (ProcessOutcome(state: .errored,
+                                           reason: "config file \(config) of environment `\(name)` is not in commit \(version.commitID.prefix(12))"), [])
+                }
+                variables["CDSH_CONFIG"] = path
+                configPath = path
+            }
+        }
+        switch task.kind {
+        case .deploy:
+            return (try await deploy(launch, source: source, configPath: configPath, variables: variables,
+                                     stored: stored, logPath: logPath), [])
+        case .job:
+            return try await job(launch, source: source, variables: variables, logPath: logPath)
+        }
+    }
+
+    private func deploy(
+        _ launch: TaskLaunch, source: String, configPath: String?, variables: [String: String],
+        stored: [ArtifactRecord], logPath: String
+    ) async throws -> ProcessOutcome {
+        guard let command = launch.plan.deploy, let environmentName = launch.task.environment else {
+            return ProcessOutcome(state: .errored, reason: "the pipeline declares no deploy command")
+        }
+        let digests = Dictionary(uniqueKeysWithValues: stored.map { ($0.path, $0.sha256) })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let record = DeployRecord(
+            environment: environmentName, versionID: launch.version.id!, attemptID: launch.attempt.id!,
+            taskID: launch.task.id!, artifactsJSON: String(decoding: try encoder.encode(digests), as: UTF8.self),
+            configDigest: try configPath.map { try ArtifactStore.hash(fileAt: $0, copyingTo: nil).sha256 },
+            scriptDigest: try scriptDigest(command, source: source), who: try deployer(launch),
+            startedAt: environment.now(), result: .running)
+        let durable = environmentName == "production" || launch.attempt.stageIndex == launch.plan.stages.count - 1
+        let deploy = try store.beginDeploy(record, durable: durable)
+        let outcome = await launchCommands([command], launch: launch, source: source, variables: variables,
+                                           logPath: logPath, timeout: JobSpec.defaultTimeoutSeconds)
+        try store.finishDeploy(id: deploy.id!, result: outcome.state, now: environment.now())
+        return outcome
+    }
+
+    private func job(
+        _ launch: TaskLaunch, source: String, variables: [String: String], logPath: String
+    ) async throws -> (ProcessOutcome, [ArtifactRecord]) {
+        let stage = launch.plan.stages[launch.attempt.stageIndex]
+        guard let spec = stage.job(named: launch.task.name) else {
+            return (ProcessOutcome(state: .errored, reason: "job \(launch.task.name) is not in the plan"), [])
+        }
+        let started = environment.now()
+        let outcome = await launchCommands(spec.commands, launch: launch, source: source, variables: variables,
+                                           logPath: logPath, timeout: spec.timeoutSeconds)
+        guard outcome.state == .passed, launch.attempt.stageIndex == 0, !spec.artifacts.isEmpty else { return (outcome, []) }
+        let collector = ArtifactCollector(workspace: source)
+        let finished = environment.now()
+        var records: [ArtifactRecord] = []
+        do {
+            for path in try collector.collect(spec.artifacts) {
+                let (digest, size) = try artifacts.ingest(fileAt: "\(source)/\(path)")
+                records.append(ArtifactRecord(
+                    versionID: launch.version.id!, attemptID: launch.attempt.id!, path: path, sha256: digest, size: size,
+                    commitID: launch.version.commitID, job: spec.name, command: spec.commands.joined(separator: "\n"),
+                    startedAt: started, finishedAt: finished, exitCode: 0, host: environment.host))
+                append(logPath, "cdsh: stored artifact \(path) (\(size) bytes, sha256 \(digest))")
+            }
+        } catch {
+            append(logPath, "cdsh: \(error)")
+            return (ProcessOutcome(state: .failed, exitCode: 0, reason: "\(error)"), [])
+        }
+        return (outcome, records)
+    }
+
+    private func launchCommands(
+        _ commands: [String], launch: TaskLaunch, source: String, variables: [String: String], logPath: String,
+        timeout: Int
+    ) async -> ProcessOutcome {
+        let store = self.store
+        let taskID = launch.task.id!
+        return await environment.launcher.run(
+            CommandSpec(commands: commands, workingDirectory: source, environment: variables, logPath: logPath,
+                        timeoutSeconds: timeout),
+            started: { pid in try? store.recordTaskProcess(taskID: taskID, pid: Int(pid), logPath: logPath) })
+    }
+
+    /// The digest of the deploy script the command names when it is a file of the version, else of the command.
+    private func scriptDigest(_ command: String, source: String) throws -> String {
+        let first = command.split(separator: " ").first.map(String.init) ?? command
+        let path = first.hasPrefix("/") ? first : "\(source)/\(first)"
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
+            return try ArtifactStore.hash(fileAt: path, copyingTo: nil).sha256
+        }
+        let file = "\(source)/.cdsh-deploy-command"
+        try Data(command.utf8).write(to: URL(fileURLWithPath: file))
+        return try ArtifactStore.hash(fileAt: file, copyingTo: nil).sha256
+    }
+
+    private func deployer(_ launch: TaskLaunch) throws -> String {
+        let decisions = try store.decisions(of: launch.version.id!)
+        return decisions.last { $0.attemptID == launch.attempt.id && $0.kind == "approve" }?.who
+            ?? launch.version.submittedBy
+    }
+
+    private func append(_ path: String, _ line: String) {
+        guard let handle = FileHandle(forWritingAtPath: path) else { return }
+        handle.seekToEndOfFile()
+        handle.write(Data((line + "\n").utf8))
+        try? handle.close()
+    }
+}

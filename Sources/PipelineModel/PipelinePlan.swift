@@ -1,0 +1,106 @@
+/// A pipeline as declared in `cdsh.yml`: the plan a version freezes at submit time.
+public struct PipelinePlan: Codable, Sendable, Equatable {
+    /// The pipeline's name (`name:`).
+    public var name: String
+    /// The git work tree whose commits become versions, relative to the pipeline file's folder.
+    public var source: String
+    /// The one deploy command used for every environment.
+    public var deploy: String?
+    /// Declared environments in file order.
+    public var environments: [EnvironmentSpec]
+    /// Stages in order; the first is the commit stage.
+    public var stages: [StageSpec]
+    /// Names of environment variables whose values are secret (masked in logs and output).
+    public var secrets: [String]
+
+    public init(
+        name: String, source: String = ".", deploy: String? = nil,
+        environments: [EnvironmentSpec] = [], stages: [StageSpec], secrets: [String] = []
+    ) {
+        self.name = name
+        self.source = source
+        self.deploy = deploy
+        self.environments = environments
+        self.stages = stages
+        self.secrets = secrets
+    }
+
+    /// The environment declared with `name`, if any.
+    public func environment(named name: String) -> EnvironmentSpec? {
+        environments.first { $0.name == name }
+    }
+
+    /// The index of the stage called `name`, if any.
+    public func stageIndex(named name: String) -> Int? {
+        stages.firstIndex { $0.name == name }
+    }
+}
+
+/// A place a stage or job deploys to.
+public struct EnvironmentSpec: Codable, Sendable, Equatable {
+    public var name: String
+    /// Path of the environment's config file inside the version's source tree.
+    public var config: String?
+    /// Declared traits (database, runtime, …) used by parity checks.
+    public var traits: [String: String]
+
+    public init(name: String, config: String? = nil, traits: [String: String] = [:]) {
+        self.name = name
+        self.config = config
+        self.traits = traits
+    }
+}
+
+/// Whether a stage waits for a person before it runs.
+public enum ApprovalRule: String, Codable, Sendable, Equatable {
+    case automatic
+    case manual
+}
+
+/// One step of the pipeline.
+public struct StageSpec: Codable, Sendable, Equatable {
+    public var name: String
+    /// The environment the version's artifacts are deployed to before the jobs run.
+    public var environment: String?
+    public var approval: ApprovalRule
+    /// Jobs in file order; they run in parallel.
+    public var jobs: [JobSpec]
+
+    public init(name: String, environment: String? = nil, approval: ApprovalRule = .automatic, jobs: [JobSpec]) {
+        self.name = name
+        self.environment = environment
+        self.approval = approval
+        self.jobs = jobs
+    }
+
+    /// The job called `name`, if any.
+    public func job(named name: String) -> JobSpec? {
+        jobs.first { $0.name == name }
+    }
+}
+
+/// One command sequence inside a stage.
+public struct JobSpec: Codable, Sendable, Equatable {
+    /// Default job timeout: 30 minutes.
+    public static let defaultTimeoutSeconds = 30 * 60
+
+    public var name: String
+    /// Commands run in order with `/bin/sh -c`, stopping at the first failure.
+    public var commands: [String]
+    /// Glob patterns of files to keep as artifacts, relative to the workspace (commit stage).
+    public var artifacts: [String]
+    /// An environment this job deploys to and holds while it runs.
+    public var environment: String?
+    public var timeoutSeconds: Int
+
+    public init(
+        name: String, commands: [String], artifacts: [String] = [], environment: String? = nil,
+        timeoutSeconds: Int = JobSpec.defaultTimeoutSeconds
+    ) {
+        self.name = name
+        self.commands = commands
+        self.artifacts = artifacts
+        self.environment = environment
+        self.timeoutSeconds = timeoutSeconds
+    }
+}

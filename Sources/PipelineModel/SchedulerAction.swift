@@ -1,0 +1,13 @@
+/// One change the scheduler asks the engine to make to the store.
+public enum SchedulerAction: Sendable, Equatable {
+    /// Open the first (or next) attempt of a stage whose earlier stages all passed.
+    case createAttempt(versionID: Int64, stageIndex: Int, number: Int, state: RunState)
+    /// Start a queued attempt: it takes `lease` (the stage's environment) and its tasks are created.
+    case startAttempt(attemptID: Int64, versionID: Int64, stageIndex: Int, lease: String?)
+    /// Start a queued task; `lease` is an environment the task's job takes for itself.
+    case startTask(taskID: Int64, attemptID: Int64, lease: String?, leaseHolder: Int64?)
+    /// A queued task that can no longer run because the task it waits for did not pass.
+    case skipTask(taskID: Int64, reason: String)
+    /// Every task of a running attempt has finished.
+    case finishAttempt(attemptID: Int64, versionID: Int64, state: RunState)
+}

@@ -1,0 +1,81 @@
+/// What the scheduler needs to know about the pipeline's live work: a read-only picture of the store.
+public struct SchedulerSnapshot: Sendable, Equatable {
+    /// Versions that may still have work: not cancelled, not finished.
+    public var versions: [VersionState]
+    /// Environment name → the attempt holding it.
+    public var leases: [String: EnvironmentLease]
+    /// How many tasks may run at once across the engine.
+    public var maxRunningTasks: Int
+
+    public init(versions: [VersionState], leases: [String: EnvironmentLease] = [:], maxRunningTasks: Int = 16) {
+        self.versions = versions
+        self.leases = leases
+        self.maxRunningTasks = maxRunningTasks
+    }
+}
+
+/// Who holds an environment.
+public struct EnvironmentLease: Sendable, Equatable {
+    public var attemptID: Int64
+    /// For a job bound to its own environment: that job's task; nil when the whole attempt holds it.
+    public var taskID: Int64?
+
+    public init(attemptID: Int64, taskID: Int64? = nil) {
+        self.attemptID = attemptID
+        self.taskID = taskID
+    }
+}
+
+/// One version with its frozen plan and latest attempt per stage.
+public struct VersionState: Sendable, Equatable {
+    public var id: Int64
+    public var priority: Priority
+    public var plan: PipelinePlan
+    /// stage index → latest attempt of that stage.
+    public var latestAttempts: [Int: AttemptState]
+
+    public init(id: Int64, priority: Priority, plan: PipelinePlan, latestAttempts: [Int: AttemptState] = [:]) {
+        self.id = id
+        self.priority = priority
+        self.plan = plan
+        self.latestAttempts = latestAttempts
+    }
+}
+
+/// One attempt of one stage, with its tasks when it has started.
+public struct AttemptState: Sendable, Equatable {
+    public var id: Int64
+    public var stageIndex: Int
+    public var number: Int
+    public var state: RunState
+    public var tasks: [TaskState]
+
+    public init(id: Int64, stageIndex: Int, number: Int, state: RunState, tasks: [TaskState] = []) {
+        self.id = id
+        self.stageIndex = stageIndex
+        self.number = number
+        self.state = state
+        self.tasks = tasks
+    }
+}
+
+/// One deploy or job run inside an attempt.
+public struct TaskState: Sendable, Equatable {
+    public var id: Int64
+    public var kind: TaskKind
+    public var name: String
+    /// The environment a deploy targets, or a job is bound to.
+    public var environment: String?
+    /// The task that must pass before this one may start (a job waits for its deploy).
+    public var after: Int64?
+    public var state: RunState
+
+    public init(id: Int64, kind: TaskKind, name: String, environment: String? = nil, after: Int64? = nil, state: RunState) {
+        self.id = id
+        self.kind = kind
+        self.name = name
+        self.environment = environment
+        self.after = after
+        self.state = state
+    }
+}

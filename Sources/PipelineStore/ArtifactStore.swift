@@ -1,0 +1,121 @@
+import Crypto
+import Foundation
+
+/// Why an artifact could not be stored or handed out.
+public enum ArtifactError: Error, Sendable, Equatable, CustomStringConvertible {
+    case missing(path: String, digest: String)
+    case mismatch(path: String, expected: String, actual: String)
+    case unreadable(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .missing(path, digest):
+            "artifact \(path) is missing from the store (sha256 \(digest.prefix(12))); the deploy did not run"
+        case let .mismatch(path, expected, actual):
+            "artifact \(path) does not match what the commit stage stored: sha256 \(actual.prefix(12)) instead of \(expected.prefix(12)); the deploy did not run"
+        case let .unreadable(path, reason):
+            "artifact \(path) cannot be read: \(reason)"
+        }
+    }
+}
+
+/// Content-addressed artifact files under `artifacts/sha256/` in the state folder, each stored once.
+public struct ArtifactStore: Sendable {
+    public let root: String
+    static let chunkSize = 1 << 20
+
+    /// The store rooted at `stateFolder/artifacts`.
+    public init(stateFolder: String) {
+        root = (stateFolder as NSString).appendingPathComponent("artifacts/sha256")
+    }
+
+    /// Where the blob with `digest` lives.
+    public func blobPath(_ digest: String) -> String {
+        "\(root)/\(digest.prefix(2))/\(digest)"
+    }
+
+    /// Hashes the file in one streaming pass and moves it into the store (a rename, never a second copy).
+    /// Returns its digest and size.
+    public func ingest(fileAt path: String) throws -> (sha256: String, size: Int64) {
+        let (digest, size) = try Self.hash(fileAt: path, copyingTo: nil)
+        let target = blobPath(digest)
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
+                                    withIntermediateDirectories: true)
+        if manager.fileExists(atPath: target) {
+            try manager.removeItem(atPath: path)
+        } else if rename(path, target) != 0 {
+            _ = try Self.hash(fileAt: path, copyingTo: target)
+            try manager.removeItem(atPath: path)
+        }
+        chmod(target, 0o444)
+        return (digest, size)
+    }
+
+    /// Re-hashes the stored blob while copying it to `destination`; throws when it is missing or differs.
+    public func verifiedCopy(path: String, digest: String, to destination: String) throws {
+        let source = blobPath(digest)
+        guard FileManager.default.fileExists(atPath: source) else { throw ArtifactError.missing(path: path, digest: digest) }
+        try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        let actual = try Self.hash(fileAt: source, copyingTo: destination).sha256
+        if actual != digest {
+            try? FileManager.default.removeItem(atPath: destination)
+            throw ArtifactError.mismatch(path: path, expected: digest, actual: actual)
+        }
+    }
+
+    /// Re-hashes a stored blob: nil when it matches, else why not.
+    public func check(path: String, digest: String) -> ArtifactError? {
+        let source = blobPath(digest)
+        var info = stat()
+        guard lstat(source, &info) == 0 else { return .missing(path: path, digest: digest) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            return .unreadable(path: path, reason: "the stored blob is not a regular file")
+        }
+        do {
+            let actual = try Self.hash(fileAt: source, copyingTo: nil).sha256
+            return actual == digest ? nil : .mismatch(path: path, expected: digest, actual: actual)
+        } catch let error as ArtifactError {
+            return error
+        } catch {
+            return .unreadable(path: path, reason: "\(error)")
+        }
+    }
+
+    /// SHA-256 of a file in one pass, optionally writing the bytes read to `destination`.
+    public static func hash(fileAt path: String, copyingTo destination: String?) throws -> (sha256: String, size: Int64) {
+        let input = open(path, O_RDONLY | O_NOFOLLOW)
+        guard input >= 0 else { throw ArtifactError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(input) }
+        var output: Int32 = -1
+        if let destination {
+            output = open(destination, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard output >= 0 else {
+                throw ArtifactError.unreadable(path: destination, reason: String(cString: strerror(errno)))
+            }
+        }
+        defer { if output >= 0 { close(output) } }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(input, buffer.baseAddress, chunkSize)
+            if count < 0 { throw ArtifactError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+            if count == 0 { break }
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            hasher.update(bufferPointer: chunk)
+            size += Int64(count)
+            if output >= 0 {
+                var written = 0
+                while written < count {
+                    let result = write(output, chunk.baseAddress! + written, count - written)
+                    if result < 0 { throw ArtifactError.unreadable(path: destination!, reason: String(cString: strerror(errno))) }
+                    written += result
+                }
+            }
+        }
+        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), size)
+    }
+}

@@ -1,0 +1,68 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// One entry of the append-only, hash-chained decision log.
+public struct AuditEntry: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "audit"
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    public var id: Int64?
+    public var at: Double
+    public var who: String
+    public var action: String
+    public var versionID: Int64?
+    /// JSON object with sorted keys.
+    public var detail: String
+    public var previousHash: String
+    public var hash: String
+}
+
+/// Appends to and checks the audit log. Each entry's hash covers its fields and the previous entry's hash.
+public enum AuditLog {
+    static let genesis = String(repeating: "0", count: 64)
+
+    /// Appends one entry inside the caller's transaction.
+    @discardableResult
+    public static func append(
+        _ db: Database, at: Double, who: String, action: String, versionID: Int64?, detail: [String: String]
+    ) throws -> AuditEntry {
+        let previous = try String.fetchOne(db, sql: "SELECT hash FROM audit ORDER BY id DESC LIMIT 1") ?? genesis
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let detailText = String(decoding: try encoder.encode(detail), as: UTF8.self)
+        var entry = AuditEntry(at: at, who: who, action: action, versionID: versionID, detail: detailText,
+                               previousHash: previous, hash: "")
+        entry.hash = digest(of: entry)
+        try entry.insert(db)
+        return entry
+    }
+
+    /// The hash an entry must carry given its fields and previous hash.
+    public static func digest(of entry: AuditEntry) -> String {
+        let version = entry.versionID.map(String.init) ?? "-"
+        let text = [entry.previousHash, String(format: "%.6f", entry.at), entry.who, entry.action, version, entry.detail]
+            .joined(separator: "\u{1F}")
+        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The id of the first entry whose hash or link is wrong, or nil when the chain holds.
+    public static func firstBrokenEntry(in entries: [AuditEntry]) -> Int64? {
+        var previous = genesis
+        for entry in entries {
+            if entry.previousHash != previous || digest(of: entry) != entry.hash { return entry.id }
+            previous = entry.hash
+        }
+        return nil
+    }
+}
+
+extension PipelineStore {
+    /// Audit entries oldest first.
+    public func auditEntries(versionID: Int64? = nil) throws -> [AuditEntry] {
+        try pool.read { db in
+            var request = AuditEntry.order(Column("id"))
+            if let versionID { request = request.filter(Column("versionID") == versionID) }
+            return try request.fetchAll(db)
+        }
+    }
+}

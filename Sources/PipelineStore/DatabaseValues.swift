@@ -1,0 +1,6 @@
+import GRDB
+import PipelineModel
+
+extension RunState: DatabaseValueConvertible {}
+extension Priority: DatabaseValueConvertible {}
+extension TaskKind: DatabaseValueConvertible {}

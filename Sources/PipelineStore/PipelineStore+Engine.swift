@@ -1,0 +1,209 @@
+import Foundation
+import GRDB
+import PipelineModel
+
+/// A task the engine must now launch, with what it needs to build its environment.
+public struct TaskLaunch: Sendable {
+    public var task: TaskRecord
+    public var attempt: AttemptRecord
+    public var version: VersionRecord
+    public var plan: PipelinePlan
+}
+
+extension PipelineStore {
+    /// The live work the scheduler decides on: unsettled versions, their latest attempts and running tasks.
+    public func snapshot(maxRunningTasks: Int) throws -> SchedulerSnapshot {
+        try pool.read { db in
+            let versions = try VersionRecord.filter(sql: "settled = 0 AND cancelledAt IS NULL").fetchAll(db)
+            var states: [VersionState] = []
+            for version in versions {
+                let attempts = try AttemptRecord.fetchAll(db, sql: """
+                    SELECT * FROM attempt a WHERE versionID = ? AND number =
+                      (SELECT MAX(number) FROM attempt b WHERE b.versionID = a.versionID AND b.stageIndex = a.stageIndex)
+                    """, arguments: [version.id])
+                var latest: [Int: AttemptState] = [:]
+                for attempt in attempts {
+                    var tasks: [TaskState] = []
+                    if attempt.state == .running {
+                        tasks = try TaskRecord.filter(Column("attemptID") == attempt.id).order(Column("id")).fetchAll(db)
+                            .map { TaskState(id: $0.id!, kind: $0.kind, name: $0.name, environment: $0.environment,
+                                             after: $0.afterTaskID, state: $0.state) }
+                    }
+                    latest[attempt.stageIndex] = AttemptState(
+                        id: attempt.id!, stageIndex: attempt.stageIndex, number: attempt.number, state: attempt.state,
+                        tasks: tasks)
+                }
+                states.append(VersionState(id: version.id!, priority: version.priority, plan: try version.plan(),
+                                           latestAttempts: latest))
+            }
+            var leases: [String: EnvironmentLease] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT environment, attemptID, taskID FROM lease") {
+                leases[row["environment"]] = EnvironmentLease(attemptID: row["attemptID"], taskID: row["taskID"])
+            }
+            return SchedulerSnapshot(versions: states, leases: leases, maxRunningTasks: maxRunningTasks)
+        }
+    }
+
+    /// Applies one scheduler pass in a single transaction; returns the tasks to launch now.
+    public func apply(_ actions: [SchedulerAction], now: Double) throws -> [TaskLaunch] {
+        guard !actions.isEmpty else { return [] }
+        return try pool.write { db in
+            var launches: [TaskLaunch] = []
+            for action in actions {
+                switch action {
+                case let .createAttempt(versionID, stageIndex, number, state):
+                    let version = try VersionRecord.fetchOne(db, key: versionID)!
+                    var attempt = AttemptRecord(
+                        versionID: versionID, stageIndex: stageIndex, stage: try version.plan().stages[stageIndex].name,
+                        number: number, state: state, createdAt: now)
+                    try attempt.insert(db)
+                    if state == .awaitingApproval { try settle(db, versionID) }
+                case let .startAttempt(attemptID, versionID, stageIndex, lease):
+                    try db.execute(sql: "UPDATE attempt SET state = 'running', startedAt = ? WHERE id = ?",
+                                   arguments: [now, attemptID])
+                    if let lease {
+                        try db.execute(sql: "INSERT INTO lease (environment, attemptID) VALUES (?, ?)",
+                                       arguments: [lease, attemptID])
+                    }
+                    let plan = try VersionRecord.fetchOne(db, key: versionID)!.plan()
+                    try createTasks(db, attemptID: attemptID, stage: plan.stages[stageIndex])
+                case let .startTask(taskID, attemptID, lease, holder):
+                    try db.execute(sql: "UPDATE task SET state = 'running', startedAt = ? WHERE id = ?",
+                                   arguments: [now, taskID])
+                    if let lease {
+                        try db.execute(sql: "INSERT INTO lease (environment, attemptID, taskID) VALUES (?, ?, ?)",
+                                       arguments: [lease, attemptID, holder])
+                    }
+                    let task = try TaskRecord.fetchOne(db, key: taskID)!
+                    let attempt = try AttemptRecord.fetchOne(db, key: attemptID)!
+                    let version = try VersionRecord.fetchOne(db, key: attempt.versionID)!
+                    launches.append(TaskLaunch(task: task, attempt: attempt, version: version, plan: try version.plan()))
+                case let .skipTask(taskID, reason):
+                    try db.execute(sql: "UPDATE task SET state = 'cancelled', reason = ?, finishedAt = ? WHERE id = ?",
+                                   arguments: [reason, now, taskID])
+                    try db.execute(sql: "DELETE FROM lease WHERE taskID = ?", arguments: [taskID])
+                case let .finishAttempt(attemptID, versionID, state):
+                    try finishAttempt(db, attemptID: attemptID, versionID: versionID, state: state, now: now)
+                }
+            }
+            return launches
+        }
+    }
+
+    private func createTasks(_ db: Database, attemptID: Int64, stage: StageSpec) throws {
+        var stageDeploy: Int64?
+        if let environment = stage.environment {
+            var deploy = TaskRecord(attemptID: attemptID, kind: .deploy, name: "deploy", environment: environment,
+                                    state: .queued)
+            try deploy.insert(db)
+            stageDeploy = deploy.id
+        }
+        for job in stage.jobs {
+            var after = stageDeploy
+            if let environment = job.environment, environment != stage.environment {
+                var deploy = TaskRecord(attemptID: attemptID, kind: .deploy, name: "\(job.name):deploy",
+                                        environment: environment, afterTaskID: stageDeploy, state: .queued)
+                try deploy.insert(db)
+                after = deploy.id
+            }
+            var task = TaskRecord(attemptID: attemptID, kind: .job, name: job.name,
+                                  environment: job.environment ?? stage.environment, afterTaskID: after, state: .queued)
+            try task.insert(db)
+        }
+    }
+
+    private func finishAttempt(_ db: Database, attemptID: Int64, versionID: Int64, state: RunState, now: Double) throws {
+        let reason = try String.fetchOne(db, sql: """
+            SELECT name || ': ' || COALESCE(reason, state || CASE WHEN exitCode IS NOT NULL THEN ' (exit ' || exitCode || ')' ELSE '' END)
+            FROM task WHERE attemptID = ? AND state != 'passed' ORDER BY id LIMIT 1
+            """, arguments: [attemptID])
+        try db.execute(sql: "UPDATE attempt SET state = ?, finishedAt = ?, reason = ? WHERE id = ?",
+                       arguments: [state, now, state == .passed ? nil : reason, attemptID])
+        try db.execute(sql: "DELETE FROM lease WHERE attemptID = ?", arguments: [attemptID])
+        let version = try VersionRecord.fetchOne(db, key: versionID)!
+        let attempt = try AttemptRecord.fetchOne(db, key: attemptID)!
+        let lastStage = try version.plan().stages.count - 1
+        if state != .passed || attempt.stageIndex == lastStage {
+            try settle(db, versionID)
+        }
+        try AuditLog.append(db, at: now, who: "engine", action: "stage-\(state.rawValue)", versionID: versionID,
+                            detail: ["stage": attempt.stage, "attempt": String(attempt.number)])
+    }
+
+    func settle(_ db: Database, _ versionID: Int64, _ settled: Bool = true) throws {
+        try db.execute(sql: "UPDATE version SET settled = ? WHERE id = ?", arguments: [settled, versionID])
+    }
+
+    /// Records a task's pid and log file once its process started.
+    public func recordTaskProcess(taskID: Int64, pid: Int?, logPath: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE task SET pid = ?, logPath = ? WHERE id = ?", arguments: [pid, logPath, taskID])
+        }
+    }
+
+    /// Records how a task ended, with the artifacts a commit-stage job produced, in one transaction.
+    public func recordTaskFinished(
+        taskID: Int64, state: RunState, exitCode: Int?, reason: String?, artifacts: [ArtifactRecord], now: Double
+    ) throws {
+        try pool.write { db in
+            for var artifact in artifacts { try artifact.insert(db) }
+            try db.execute(sql: """
+                UPDATE task SET state = ?, exitCode = ?, reason = ?, finishedAt = ? WHERE id = ? AND state = 'running'
+                """, arguments: [state, exitCode, reason, now, taskID])
+            try db.execute(sql: "DELETE FROM lease WHERE taskID = ?", arguments: [taskID])
+        }
+    }
+
+    /// Records that a deploy is about to run; `durable` forces it to disk before returning (production).
+    public func beginDeploy(_ deploy: DeployRecord, durable: Bool) throws -> DeployRecord {
+        try pool.writeWithoutTransaction { db in
+            if durable { try db.execute(sql: "PRAGMA synchronous = FULL") }
+            defer { if durable { try? db.execute(sql: "PRAGMA synchronous = NORMAL") } }
+            var inserted = deploy
+            try db.inTransaction {
+                try inserted.insert(db)
+                let deploy = inserted
+                try AuditLog.append(db, at: deploy.startedAt, who: deploy.who, action: "deploy-started",
+                                    versionID: deploy.versionID,
+                                    detail: ["environment": deploy.environment, "artifacts": deploy.artifactsJSON,
+                                             "script": deploy.scriptDigest, "config": deploy.configDigest ?? "-"])
+                return .commit
+            }
+            return inserted
+        }
+    }
+
+    /// Records how a deploy ended.
+    public func finishDeploy(id: Int64, result: RunState, now: Double) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE deploy SET result = ?, finishedAt = ? WHERE id = ?", arguments: [result, now, id])
+            let deploy = try DeployRecord.fetchOne(db, key: id)!
+            try AuditLog.append(db, at: now, who: deploy.who, action: "deploy-\(result.rawValue)",
+                                versionID: deploy.versionID, detail: ["environment": deploy.environment])
+        }
+    }
+
+    /// After an engine died: running tasks become `interrupted`, their attempts stop, leases are freed.
+    /// Returns the tasks that were running so their leftover process groups can be stopped.
+    public func recoverInterrupted(now: Double) throws -> [TaskRecord] {
+        try pool.write { db in
+            let running = try TaskRecord.filter(Column("state") == RunState.running).fetchAll(db)
+            try db.execute(sql: """
+                UPDATE task SET state = 'interrupted', finishedAt = ?,
+                  reason = 'the engine stopped while it ran; `rerun` starts a new attempt'
+                WHERE state = 'running'
+                """, arguments: [now])
+            let attempts = try AttemptRecord.filter(Column("state") == RunState.running).fetchAll(db)
+            for attempt in attempts {
+                try db.execute(sql: """
+                    UPDATE task SET state = 'cancelled', finishedAt = ?, reason = 'the attempt was interrupted'
+                    WHERE attemptID = ? AND state = 'queued'
+                    """, arguments: [now, attempt.id])
+                try finishAttempt(db, attemptID: attempt.id!, versionID: attempt.versionID, state: .interrupted, now: now)
+            }
+            try db.execute(sql: "UPDATE deploy SET result = 'interrupted', finishedAt = ? WHERE result = 'running'",
+                           arguments: [now])
+            return running
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import GRDB
+import PipelineModel
+
+/// The pipeline's durable state: versions, attempts, tasks, artifacts, deploys, decisions and the audit log.
+///
+/// Every write is one transaction; commands write intents here and the engine moves work on from it.
+public final class PipelineStore: Sendable {
+    public let database: StateDatabase
+    public let folder: String
+
+    /// Opens the store in the state folder `folder`.
+    public init(folder: String) throws {
+        self.folder = folder
+        do {
+            database = try StateDatabase(folder: folder)
+        } catch {
+            throw StoreError.unavailable("cannot open the state store in \(folder): \(error)")
+        }
+    }
+
+    var pool: DatabasePool { database.pool }
+
+    /// Records a new version and its audit entry; returns it with its id.
+    public func submit(_ version: VersionRecord, auditAction: String, detail: [String: String]) throws -> VersionRecord {
+        try pool.write { db in
+            var version = version
+            try version.insert(db)
+            try AuditLog.append(db, at: version.submittedAt, who: version.submittedBy, action: auditAction,
+                                versionID: version.id, detail: detail)
+            return version
+        }
+    }
+
+    /// The versions newest first, at most `limit`.
+    public func versions(limit: Int = 50) throws -> [VersionRecord] {
+        try pool.read { db in
+            try VersionRecord.order(Column("id").desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// One version by id.
+    public func version(_ id: Int64) throws -> VersionRecord {
+        guard let version = try pool.read({ db in try VersionRecord.fetchOne(db, key: id) }) else {
+            throw StoreError.notFound("no version v\(id)")
+        }
+        return version
+    }
+
+    /// Resolves `v12`, `12`, `latest` or a unique commit prefix to a version.
+    public func resolve(_ reference: String) throws -> VersionRecord {
+        let text = reference.trimmingCharacters(in: .whitespaces)
+        if text == "latest" {
+            guard let latest = try pool.read({ db in try VersionRecord.order(Column("id").desc).fetchOne(db) }) else {
+                throw StoreError.notFound("there are no versions yet; `submit` makes one")
+            }
+            return latest
+        }
+        let digits = text.hasPrefix("v") ? String(text.dropFirst()) : text
+        if let id = Int64(digits), !digits.isEmpty, digits.count < 7 || text.hasPrefix("v") {
+            return try version(id)
+        }
+        guard text.count >= 4, text.allSatisfy(\.isHexDigit) else {
+            throw StoreError.notFound("`\(text)` is not a version: use v12, 12, latest or a commit prefix (4+ hex digits)")
+        }
+        let matches = try pool.read { db in
+            try VersionRecord.filter(sql: "commitID LIKE ?", arguments: [text.lowercased() + "%"])
+                .order(Column("id")).fetchAll(db)
+        }
+        if matches.isEmpty { throw StoreError.notFound("no version of a commit starting with \(text)") }
+        if Set(matches.map(\.commitID)).count > 1 {
+            throw StoreError.ambiguous("commit prefix \(text) is ambiguous: "
+                + matches.prefix(5).map { "\($0.name) (\($0.commitID.prefix(12)))" }.joined(separator: ", "))
+        }
+        return matches.last!
+    }
+
+    /// Every attempt of a version, by stage then number.
+    public func attempts(of versionID: Int64) throws -> [AttemptRecord] {
+        try pool.read { db in
+            try AttemptRecord.filter(Column("versionID") == versionID)
+                .order(Column("stageIndex"), Column("number")).fetchAll(db)
+        }
+    }
+
+    /// The tasks of some attempts, in creation order.
+    public func tasks(of attemptIDs: [Int64]) throws -> [TaskRecord] {
+        try pool.read { db in
+            try TaskRecord.filter(attemptIDs.contains(Column("attemptID"))).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    /// One task by id.
+    public func task(_ id: Int64) throws -> TaskRecord? {
+        try pool.read { db in try TaskRecord.fetchOne(db, key: id) }
+    }
+
+    /// The version's artifacts: those of its latest passed commit-stage attempt.
+    public func artifacts(of versionID: Int64) throws -> [ArtifactRecord] {
+        try pool.read { db in try Self.artifacts(db, versionID: versionID) }
+    }
+
+    static func artifacts(_ db: Database, versionID: Int64) throws -> [ArtifactRecord] {
+        let attempt = try Int64.fetchOne(db, sql: """
+            SELECT id FROM attempt WHERE versionID = ? AND stageIndex = 0 AND state = 'passed'
+            ORDER BY number DESC LIMIT 1
+            """, arguments: [versionID])
+        guard let attempt else { return [] }
+        return try ArtifactRecord.filter(Column("attemptID") == attempt).order(Column("path")).fetchAll(db)
+    }
+
+    /// Deploys, newest first; of one environment when `environment` is given.
+    public func deploys(environment: String? = nil, limit: Int = 100) throws -> [DeployRecord] {
+        try pool.read { db in
+            var request = DeployRecord.order(Column("id").desc).limit(limit)
+            if let environment { request = request.filter(Column("environment") == environment) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    /// For each environment that ever had a passing deploy: the latest one.
+    public func currentDeploys() throws -> [DeployRecord] {
+        try pool.read { db in
+            try DeployRecord.fetchAll(db, sql: """
+                SELECT * FROM deploy WHERE id IN
+                  (SELECT MAX(id) FROM deploy WHERE result = 'passed' GROUP BY environment)
+                ORDER BY environment
+                """)
+        }
+    }
+
+    /// The decisions taken on a version's manual gates.
+    public func decisions(of versionID: Int64) throws -> [DecisionRecord] {
+        try pool.read { db in
+            try DecisionRecord.filter(Column("versionID") == versionID).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    /// Current environment leases: environment → attempt id.
+    public func leases() throws -> [String: Int64] {
+        try pool.read { db in
+            var result: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT environment, attemptID FROM lease") {
+                result[row["environment"]] = row["attemptID"]
+            }
+            return result
+        }
+    }
+
+    /// True when some version still has work the engine should do.
+    public func hasPendingWork() throws -> Bool {
+        try pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM version WHERE settled = 0)") ?? false
+        }
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import GRDB
+import PipelineModel
+
+/// A version row: one check-in going through the pipeline.
+public struct VersionRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "version"
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    public var id: Int64?
+    public var commitID: String
+    public var ref: String
+    public var priority: Priority
+    public var note: String?
+    public var planJSON: String
+    public var planDigest: String
+    public var sourcePath: String
+    public var pipelinePath: String
+    public var submittedBy: String
+    public var submittedAt: Double
+    public var cancelledAt: Double?
+    /// 1 when the engine has nothing to do for it until a person acts (stopped, awaiting approval, done).
+    public var settled: Bool
+
+    public init(
+        commitID: String, ref: String, priority: Priority, note: String?, planJSON: String, planDigest: String,
+        sourcePath: String, pipelinePath: String, submittedBy: String, submittedAt: Double
+    ) {
+        self.commitID = commitID
+        self.ref = ref
+        self.priority = priority
+        self.note = note
+        self.planJSON = planJSON
+        self.planDigest = planDigest
+        self.sourcePath = sourcePath
+        self.pipelinePath = pipelinePath
+        self.submittedBy = submittedBy
+        self.submittedAt = submittedAt
+        self.settled = false
+    }
+
+    /// The frozen plan decoded.
+    public func plan() throws -> PipelinePlan {
+        try JSONDecoder().decode(PipelinePlan.self, from: Data(planJSON.utf8))
+    }
+
+    /// `v12`.
+    public var name: String { "v\(id ?? 0)" }
+}
+
+/// One attempt of one stage.
+public struct AttemptRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "attempt"
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    public var id: Int64?
+    public var versionID: Int64
+    public var stageIndex: Int
+    public var stage: String
+    public var number: Int
+    public var state: RunState
+    public var reason: String?
+    public var createdAt: Double
+    public var startedAt: Double?
+    public var finishedAt: Double?
+}
+
+/// One deploy or job inside an attempt.
+public struct TaskRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "task"
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    public var id: Int64?
+    public var attemptID: Int64
+    public var kind: TaskKind
+    public var name: String
+    public var environment: String?
+    public var afterTaskID: Int64?
+    public var state: RunState
+    public var exitCode: Int?
+    public var reason: String?
+    public var pid: Int?
+    public var logPath: String?
+    public var startedAt: Double?
+    public var finishedAt: Double?
+}
+
+/// A file the commit stage produced, with its provenance.
+public struct ArtifactRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "artifact"
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    public var id: Int64?
+    public var versionID: Int64
+    public var attemptID: Int64
+    public var path: String
+    public var sha256: String
+    public var size: Int64
+    public var commitID: String
+    public var job: String
+    public var command: String
+    public var startedAt: Double
+    public var finishedAt: Double
+    public var exitCode: Int
+    public var host: String
+
+    public init(
+        versionID: Int64, attemptID: Int64, path: String, sha256: String, size: Int64, commitID: String,
+        job: String, command: String, startedAt: Double, finishedAt: Double, exitCode: Int, host: String
+    ) {
+        self.versionID = versionID
+        self.attemptID = attemptID
+        self.path = path
+        self.sha256 = sha256
+        self.size = size
+        self.commitID = commitID
+        self.job = job
+        self.command = command
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.exitCode = exitCode
+        self.host = host
+    }
+}
+
+/// One deploy of a version's artifacts to an environment.
+public struct DeployRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "deploy"
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    public var id: Int64?
+    public var environment: String
+    public var versionID: Int64
+    public var attemptID: Int64
+    public var taskID: Int64
+    /// JSON object path → sha256 of what was deployed.
+    public var artifactsJSON: String
+    public var configDigest: String?
+    public var scriptDigest: String
+    public var who: String
+    public var startedAt: Double
+    public var finishedAt: Double?
+    public var result: RunState
+
+    public init(
+        environment: String, versionID: Int64, attemptID: Int64, taskID: Int64, artifactsJSON: String,
+        configDigest: String?, scriptDigest: String, who: String, startedAt: Double, result: RunState
+    ) {
+        self.environment = environment
+        self.versionID = versionID
+        self.attemptID = attemptID
+        self.taskID = taskID
+        self.artifactsJSON = artifactsJSON
+        self.configDigest = configDigest
+        self.scriptDigest = scriptDigest
+        self.who = who
+        self.startedAt = startedAt
+        self.result = result
+    }
+}
+
+/// An approval or rejection of a manual gate.
+public struct DecisionRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "decision"
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    public var id: Int64?
+    public var attemptID: Int64
+    public var versionID: Int64
+    public var kind: String
+    public var who: String
+    public var reason: String
+    public var at: Double
+}

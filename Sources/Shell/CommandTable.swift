@@ -1,0 +1,19 @@
+import PipelineModel
+
+/// The one list of commands: dispatch, `help`, completion and docs/commands.md all read it.
+public enum CommandTable {
+    public static let all: [CommandDescriptor] = [
+        StatusCommand.descriptor, SubmitCommand.descriptor, ShowCommand.descriptor, LogsCommand.descriptor,
+        ArtifactsCommand.descriptor, VerifyCommand.descriptor, DecisionCommands.rerun, DecisionCommands.approve,
+        DecisionCommands.reject, WaitCommand.descriptor, EnvsCommand.descriptor, HelpCommand.descriptor,
+        HelpCommand.exit,
+    ]
+
+    /// The command called `name`; an unknown name is a usage error with a "did you mean".
+    public static func lookup(_ name: String, column: Int?) throws -> CommandDescriptor {
+        if let command = all.first(where: { $0.name == name }) { return command }
+        if name == "quit" { return HelpCommand.exit }
+        let hint = Suggestion.closest(to: name, in: all.map(\.name)).map { "did you mean `\($0)`?" }
+        throw ShellError.usage("unknown command `\(name)`", hint: hint ?? "`help` lists the commands", column: column)
+    }
+}

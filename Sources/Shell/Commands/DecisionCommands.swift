@@ -1,0 +1,50 @@
+import PipelineStore
+
+/// `approve`, `reject` and `rerun`: the decisions people take on a version.
+enum DecisionCommands {
+    static let approve = CommandDescriptor(
+        name: "approve", summary: "let a version through the manual gate it waits at",
+        arguments: [ArgumentSpec("VERSION", completion: .versions)],
+        options: [OptionSpec("--reason", value: "TEXT", required: true, summary: "why (kept in the audit log)")]
+    ) { invocation, context in
+        try decide(invocation, context, approve: true)
+    }
+
+    static let reject = CommandDescriptor(
+        name: "reject", summary: "stop a version at the manual gate it waits at",
+        arguments: [ArgumentSpec("VERSION", completion: .versions)],
+        options: [OptionSpec("--reason", value: "TEXT", required: true, summary: "why (kept in the audit log)")]
+    ) { invocation, context in
+        try decide(invocation, context, approve: false)
+    }
+
+    static let rerun = CommandDescriptor(
+        name: "rerun", summary: "a new attempt of a stage where a version stopped, with its own plan and artifacts",
+        arguments: [ArgumentSpec("VERSION", completion: .versions), ArgumentSpec("STAGE", completion: .stages)]
+    ) { invocation, context in
+        let store = try context.store()
+        let version = try context.version(invocation["VERSION"]!)
+        let attempt = try store.rerun(versionID: version.id!, stage: invocation["STAGE"]!, who: context.who, now: context.now())
+        try context.kickEngine()
+        return CommandResult(
+            text: "\(version.name) \(attempt.stage): attempt \(attempt.number) \(attempt.state.rawValue)",
+            json: .object([("version", .string(version.name)), ("stage", .string(attempt.stage)),
+                           ("attempt", .int(attempt.number)), ("state", .string(attempt.state.rawValue))]))
+    }
+
+    private static func decide(_ invocation: Invocation, _ context: SessionContext, approve: Bool) throws -> CommandResult {
+        let reason = invocation["--reason"]!.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw ShellError.usage("--reason must not be empty") }
+        let store = try context.store()
+        let version = try context.version(invocation["VERSION"]!)
+        let attempt = approve
+            ? try store.approve(versionID: version.id!, who: context.who, reason: reason, now: context.now())
+            : try store.reject(versionID: version.id!, who: context.who, reason: reason, now: context.now())
+        if approve { try context.kickEngine() }
+        return CommandResult(
+            text: "\(version.name) \(approve ? "approved" : "rejected") for \(attempt.stage) by \(context.who)",
+            json: .object([("version", .string(version.name)), ("stage", .string(attempt.stage)),
+                           ("decision", .string(approve ? "approve" : "reject")), ("who", .string(context.who)),
+                           ("reason", .string(reason))]))
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import PipelineStore
+
+/// `envs`: what runs in each environment.
+enum EnvsCommand {
+    static let descriptor = CommandDescriptor(
+        name: "envs", summary: "what runs in each environment: version, commit, artifacts, since when, by whom"
+    ) { _, context in
+        let store = try context.store()
+        let deploys = Dictionary(uniqueKeysWithValues: try store.currentDeploys().map { ($0.environment, $0) })
+        var names = (try? context.currentPlan())?.environments.map(\.name) ?? []
+        for name in deploys.keys.sorted() where !names.contains(name) { names.append(name) }
+        let leases = try store.leases()
+        var lines: [String] = []
+        var entries: [JSONValue] = []
+        for name in names {
+            guard let deploy = deploys[name] else {
+                lines.append("\(TextStyle.pad(name, 14))(nothing deployed yet)")
+                entries.append(.object([("name", .string(name)), ("version", .null), ("commit", .null),
+                                        ("artifacts", .object([])), ("deployed_at", .null), ("deployed_by", .null),
+                                        ("busy", .bool(leases[name] != nil))]))
+                continue
+            }
+            let version = try store.version(deploy.versionID)
+            let digests = (try? JSONDecoder().decode([String: String].self, from: Data(deploy.artifactsJSON.utf8))) ?? [:]
+            lines.append("\(TextStyle.pad(name, 14))\(TextStyle.pad(version.name, 6))\(version.commitID.prefix(12))  "
+                         + "since \(TimeText.clock(seconds: deploy.finishedAt ?? deploy.startedAt)) by \(deploy.who)"
+                         + (leases[name] != nil ? "  (deploy in progress)" : ""))
+            for (path, digest) in digests.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(path)  sha256:\(digest.prefix(16))")
+            }
+            entries.append(.object([
+                ("name", .string(name)), ("version", .string(version.name)), ("commit", .string(version.commitID)),
+                ("artifacts", .object(digests.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+                ("deployed_at", .time(deploy.finishedAt ?? deploy.startedAt)), ("deployed_by", .string(deploy.who)),
+                ("busy", .bool(leases[name] != nil)),
+            ]))
+        }
+        if lines.isEmpty { lines = ["no environments declared"] }
+        return CommandResult(text: lines.joined(separator: "\n"), json: .object([("environments", .array(entries))]))
+    }
+}

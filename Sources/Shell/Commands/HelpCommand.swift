@@ -1,0 +1,34 @@
+/// `help [COMMAND]` and `exit`.
+enum HelpCommand {
+    static let descriptor = CommandDescriptor(
+        name: "help", summary: "list the commands, or explain one",
+        arguments: [ArgumentSpec("COMMAND", required: false, completion: .commands)]
+    ) { invocation, _ in
+        if let name = invocation["COMMAND"] {
+            let command = try CommandTable.lookup(name, column: nil)
+            var text = "usage: \(command.synopsis)\n\n\(command.summary)"
+            if !command.details.isEmpty { text += "\n\n\(command.details)" }
+            if !command.options.isEmpty {
+                text += "\n\noptions:\n" + command.options.map { option in
+                    "  " + TextStyle.pad(option.name + (option.valueName.map { " \($0)" } ?? ""), 22) + option.summary
+                }.joined(separator: "\n")
+            }
+            return CommandResult(text: text, json: .object([
+                ("name", .string(command.name)), ("synopsis", .string(command.synopsis)),
+                ("summary", .string(command.summary)), ("details", .string(command.details)),
+                ("options", .array(command.options.map { .string($0.name) })),
+            ]))
+        }
+        let width = (CommandTable.all.map(\.name.count).max() ?? 8) + 3
+        let text = "commands:\n" + CommandTable.all.map { "  \(TextStyle.pad($0.name, width))\($0.summary)" }
+            .joined(separator: "\n") + "\n\n`help COMMAND` explains one; every command takes --json."
+        return CommandResult(text: text, json: .object([("commands", .array(CommandTable.all.map { command in
+            .object([("name", .string(command.name)), ("synopsis", .string(command.synopsis)),
+                     ("summary", .string(command.summary))])
+        }))]))
+    }
+
+    static let exit = CommandDescriptor(name: "exit", summary: "leave the shell (in a script: stop reading commands)") { _, _ in
+        CommandResult(text: "", json: .object([("exit", .bool(true))]))
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import PipelineModel
+import PipelineStore
+
+/// `show VERSION`: commit, priority, artifacts, every stage attempt with jobs, times and exit codes.
+enum ShowCommand {
+    static let descriptor = CommandDescriptor(
+        name: "show", summary: "a version: commit, artifacts, every attempt with jobs, times and exit codes",
+        arguments: [ArgumentSpec("VERSION", completion: .versions)]
+    ) { invocation, context in
+        let store = try context.store()
+        let report = try VersionReport(try context.version(invocation["VERSION"]!), store: store)
+        return CommandResult(text: render(report), json: report.json)
+    }
+
+    static func render(_ report: VersionReport) -> String {
+        let version = report.version
+        var lines = ["\(version.name)  \(report.plan.name)  \(StatusCommand.describe(report))",
+                     "commit     \(version.commitID) (\(version.ref))",
+                     "priority   \(version.priority.rawValue)",
+                     "submitted  \(TimeText.clock(seconds: version.submittedAt)) by \(version.submittedBy)"]
+        if let note = version.note { lines.append("note       \(note)") }
+        lines.append("artifacts")
+        if report.artifacts.isEmpty { lines.append("  (none yet)") }
+        for artifact in report.artifacts {
+            lines.append("  \(artifact.path)  \(artifact.size) bytes  sha256:\(artifact.sha256.prefix(16))")
+        }
+        lines.append("stages")
+        for (index, stage) in report.plan.stages.enumerated() {
+            let attempts = report.attempts.filter { $0.stageIndex == index }
+            if attempts.isEmpty { lines.append("  \(TextStyle.pad(stage.name, 14))pending"); continue }
+            for attempt in attempts {
+                var line = "  \(TextStyle.pad(stage.name, 14))\(TextStyle.pad(attempt.state.rawValue, 18))attempt \(attempt.number)"
+                if let started = attempt.startedAt {
+                    line += "  \(TimeText.clock(seconds: started))"
+                    if let finished = attempt.finishedAt { line += "  \(TimeText.elapsed(finished - started))" }
+                }
+                lines.append(line)
+                if let reason = attempt.reason { lines.append("      \(reason)") }
+                for task in report.tasks where task.attemptID == attempt.id {
+                    var taskLine = "    \(TextStyle.pad(task.name, 16))\(TextStyle.pad(task.state.rawValue, 12))"
+                    if let code = task.exitCode { taskLine += "exit \(code)  " }
+                    if let started = task.startedAt, let finished = task.finishedAt {
+                        taskLine += TimeText.elapsed(finished - started)
+                    }
+                    if let reason = task.reason, task.state != .passed { taskLine += "  \(reason)" }
+                    while taskLine.hasSuffix(" ") { taskLine.removeLast() }
+                    lines.append(taskLine)
+                }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

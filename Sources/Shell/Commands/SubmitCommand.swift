@@ -1,0 +1,84 @@
+import Crypto
+import Foundation
+import PipelineConfig
+import PipelineModel
+import PipelineStore
+import StageRunner
+
+/// `submit [REV] [--note TEXT]`: makes a version of a commit with its frozen plan.
+enum SubmitCommand {
+    static let descriptor = CommandDescriptor(
+        name: "submit", summary: "make a version of a commit (default: the source's HEAD)",
+        details: """
+            Resolves REV (a branch, tag or commit) in the pipeline's source work tree, reads cdsh.yml as it is in \
+            that commit and freezes it as the version's plan, and queues the version. Prints its id (v12). \
+            The same commit may be submitted again: that makes a new version.
+            """,
+        arguments: [ArgumentSpec("REV", required: false, completion: .revisions)],
+        options: [OptionSpec("--note", value: "TEXT", summary: "a note kept with the version")]
+    ) { invocation, context in
+        let version = try await makeVersion(
+            revision: invocation["REV"] ?? "HEAD", priority: .normal, note: invocation["--note"], context: context,
+            action: "submit")
+        return CommandResult(
+            text: version.name,
+            json: .object([("id", .string(version.name)), ("commit", .string(version.commitID)),
+                           ("ref", .string(version.ref)), ("priority", .string(version.priority.rawValue))]))
+    }
+
+    /// Resolves the revision, freezes the plan from that commit and records the version.
+    static func makeVersion(
+        revision: String, priority: Priority, note: String?, context: SessionContext, action: String,
+        extraAudit: [String: String] = [:]
+    ) async throws -> VersionRecord {
+        let pipelinePath = try context.pipelinePath()
+        let current = try context.currentPlan()
+        let pipelineFolder = (pipelinePath as NSString).deletingLastPathComponent
+        let sourceFolder = ((current.source.hasPrefix("/") ? current.source
+            : (pipelineFolder as NSString).appendingPathComponent(current.source)) as NSString).standardizingPath
+        guard let top = try await GitRepository.topLevel(of: sourceFolder) else {
+            throw ShellError("the source \(sourceFolder) is not a git work tree",
+                             hint: "set `source:` in \(pipelinePath) to a git work tree")
+        }
+        let repository = GitRepository(path: top)
+        let commit: String
+        do {
+            commit = try await repository.resolveCommit(revision)
+        } catch let error as GitError {
+            throw ShellError(error.description, hint: "name a branch, tag or commit of \(top)")
+        }
+        let plan = try await frozenPlan(repository: repository, commit: commit, pipelinePath: pipelinePath)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let planData = try encoder.encode(plan)
+        let digest = SHA256.hash(data: planData).map { String(format: "%02x", $0) }.joined()
+        let store = try context.store()
+        var audit = ["commit": commit, "ref": revision, "priority": priority.rawValue]
+        if let note { audit["note"] = note }
+        audit.merge(extraAudit) { $1 }
+        let version = try store.submit(
+            VersionRecord(commitID: commit, ref: revision, priority: priority, note: note,
+                          planJSON: String(decoding: planData, as: UTF8.self), planDigest: digest, sourcePath: top,
+                          pipelinePath: pipelinePath, submittedBy: context.who, submittedAt: context.now()),
+            auditAction: action, detail: audit)
+        try context.kickEngine()
+        return version
+    }
+
+    /// The pipeline file as the commit has it; invalid → exit 2 with positions named `COMMIT:PATH`.
+    private static func frozenPlan(repository: GitRepository, commit: String, pipelinePath: String) async throws -> PipelinePlan {
+        let resolvedTop = (repository.path as NSString).resolvingSymlinksInPath
+        let resolvedFile = (pipelinePath as NSString).resolvingSymlinksInPath
+        guard resolvedFile.hasPrefix(resolvedTop + "/") else {
+            throw ShellError("the pipeline file \(pipelinePath) is not inside the source work tree \(repository.path)",
+                             hint: "keep cdsh.yml in the repository so each version freezes its own plan")
+        }
+        let relative = String(resolvedFile.dropFirst(resolvedTop.count + 1))
+        guard let text = try await repository.file(relative, at: commit) else {
+            throw ShellError("commit \(commit.prefix(12)) has no \(relative)", hint: "commit the pipeline file, then submit")
+        }
+        let result = PipelineLoader.load(text: text, file: "\(commit.prefix(12)):\(relative)")
+        guard let plan = result.plan else { throw PipelineFileError(diagnostics: result.diagnostics) }
+        return plan
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import PipelineModel
+import PipelineStore
+
+/// `wait VERSION [STAGE] [--timeout DURATION]`: blocks until the version (or one stage) settles.
+enum WaitCommand {
+    static let descriptor = CommandDescriptor(
+        name: "wait", summary: "block until a version (or one of its stages) passed, awaits approval or stopped",
+        details: """
+            With STAGE: until that stage passed (exit 0) or stopped (exit 1); a manual gate keeps it waiting. \
+            Without: until the version passed every stage or awaits approval (exit 0, saying which), or stopped \
+            (exit 1). --timeout (90s, 10m, 1h) gives up with exit 124.
+            """,
+        arguments: [ArgumentSpec("VERSION", completion: .versions), ArgumentSpec("STAGE", required: false, completion: .stages)],
+        options: [OptionSpec("--timeout", value: "DURATION", summary: "give up after this long (exit 124)")]
+    ) { invocation, context in
+        let store = try context.store()
+        let version = try context.version(invocation["VERSION"]!)
+        let plan = try version.plan()
+        var timeout: Double?
+        if let text = invocation["--timeout"] {
+            guard let seconds = DurationText.parse(text) else {
+                throw ShellError.usage("--timeout \(text) is not a duration", hint: "use a form like 90s, 10m or 1h")
+            }
+            timeout = seconds
+        }
+        let stage = invocation["STAGE"]
+        if let stage, plan.stageIndex(named: stage) == nil {
+            throw ShellError.usage("\(version.name)'s plan has no stage `\(stage)`",
+                                   hint: Suggestion.closest(to: stage, in: plan.stages.map(\.name)).map { "did you mean `\($0)`?" })
+        }
+        let started = context.now()
+        while true {
+            let report = try VersionReport(try store.version(version.id!), store: store)
+            if let verdict = verdict(report, stage: stage) { return verdict }
+            if let timeout, context.now() - started >= timeout {
+                return CommandResult(
+                    text: "\(version.name): still \(StatusCommand.describe(report)) after \(invocation["--timeout"]!)",
+                    json: .object([("version", .string(version.name)), ("state", .string("timeout"))]),
+                    exitCode: ExitCode.timeout, failure: "timed out waiting for \(version.name)")
+            }
+            if try store.hasPendingWork() { try context.kickEngine() }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    private static func verdict(_ report: VersionReport, stage: String?) -> CommandResult? {
+        let name = report.version.name
+        let latest = report.latest
+        if let stage, let index = report.plan.stageIndex(named: stage) {
+            if let stopped = (0..<index).compactMap({ latest[$0] }).first(where: { $0.state.isStopped }) {
+                return stoppedResult(report, stopped)
+            }
+            guard let attempt = latest[index], attempt.state.isFinished else { return nil }
+            return attempt.state == .passed
+                ? CommandResult(text: "\(name) passed \(stage)", json: json(report, "passed", stage))
+                : stoppedResult(report, attempt)
+        }
+        if report.version.cancelledAt != nil {
+            return CommandResult(text: "\(name) was cancelled", json: json(report, "cancelled", nil), exitCode: ExitCode.failure,
+                                 failure: "\(name) was cancelled")
+        }
+        for index in report.plan.stages.indices {
+            guard let attempt = latest[index] else { return nil }
+            switch attempt.state {
+            case .passed: continue
+            case .awaitingApproval:
+                return CommandResult(text: "\(name) awaits approval for \(attempt.stage)",
+                                     json: json(report, "awaiting-approval", attempt.stage))
+            case .queued, .running: return nil
+            default: return stoppedResult(report, attempt)
+            }
+        }
+        return CommandResult(text: "\(name) passed every stage", json: json(report, "passed", nil))
+    }
+
+    private static func stoppedResult(_ report: VersionReport, _ attempt: AttemptRecord) -> CommandResult {
+        let message = "\(report.version.name) stopped at \(attempt.stage): \(attempt.state.rawValue)"
+            + (attempt.reason.map { " (\($0))" } ?? "")
+        return CommandResult(text: message, json: json(report, attempt.state.rawValue, attempt.stage),
+                             exitCode: ExitCode.failure, failure: message)
+    }
+
+    private static func json(_ report: VersionReport, _ state: String, _ stage: String?) -> JSONValue {
+        .object([("version", .string(report.version.name)), ("state", .string(state)), ("stage", .optional(stage)),
+                 ("detail", report.json)])
+    }
+}

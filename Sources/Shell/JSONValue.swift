@@ -1,0 +1,100 @@
+import Foundation
+
+/// A JSON document built by commands and printed with `--json`.
+public enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.rendered() == rhs.rendered() }
+
+    /// An integer value.
+    public static func int<T: BinaryInteger>(_ value: T) -> JSONValue { .number(Double(value)) }
+    /// A string, or null when nil.
+    public static func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+    /// A time in seconds since 1970 as an ISO 8601 string, or null.
+    public static func time(_ seconds: Double?) -> JSONValue {
+        seconds.map { .string(TimeText.iso(seconds: $0)) } ?? .null
+    }
+
+    /// Compact JSON text, keys in the order given.
+    public func rendered() -> String {
+        var output = ""
+        write(to: &output)
+        return output
+    }
+
+    private func write(to output: inout String) {
+        switch self {
+        case .null: output += "null"
+        case .bool(let value): output += value ? "true" : "false"
+        case .number(let value):
+            if value == value.rounded(), abs(value) < 1e15 { output += String(Int64(value)) } else { output += String(value) }
+        case .string(let value): Self.quote(value, into: &output)
+        case .array(let values):
+            output += "["
+            for (index, value) in values.enumerated() {
+                if index > 0 { output += "," }
+                value.write(to: &output)
+            }
+            output += "]"
+        case .object(let pairs):
+            output += "{"
+            for (index, (key, value)) in pairs.enumerated() {
+                if index > 0 { output += "," }
+                Self.quote(key, into: &output)
+                output += ":"
+                value.write(to: &output)
+            }
+            output += "}"
+        }
+    }
+
+    private static func quote(_ text: String, into output: inout String) {
+        output += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    output += String(format: "\\u%04x", scalar.value)
+                } else {
+                    output.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        output += "\""
+    }
+}
+
+/// Times for people and for JSON.
+public enum TimeText {
+    /// `2026-11-27T14:02:03Z`.
+    public static func iso(seconds: Double) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+    }
+
+    /// `14:02:03` local time.
+    public static func clock(seconds: Double) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+    }
+
+    /// `2.1s`, `3m04s`.
+    public static func elapsed(_ seconds: Double) -> String {
+        if seconds < 60 { return String(format: "%.1fs", seconds) }
+        let total = Int(seconds.rounded())
+        return total < 3600 ? String(format: "%dm%02ds", total / 60, total % 60)
+            : String(format: "%dh%02dm", total / 3600, total % 3600 / 60)
+    }
+}

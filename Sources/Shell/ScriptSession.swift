@@ -1,0 +1,92 @@
+import Foundation
+import PipelineModel
+import PipelineStore
+
+/// One line of input and where it came from, for error locations.
+public struct SourceLine: Sendable {
+    /// A file path, `<stdin>` or `-c`.
+    public var source: String
+    public var number: Int
+    public var text: String
+
+    public init(source: String, number: Int, text: String) {
+        self.source = source
+        self.number = number
+        self.text = text
+    }
+}
+
+/// Runs commands line by line: results on stdout, `cdsh:SOURCE:LINE: error: …` on stderr, stopping at the first
+/// failure unless told to go on. The first failure's exit status is the session's.
+public final class ScriptSession {
+    public let context: SessionContext
+    public var continueOnError = false
+    public var echo = false
+    public private(set) var exitStatus: Int32 = 0
+    public private(set) var finished = false
+    let output: @Sendable (String) -> Void
+    let errors: @Sendable (String) -> Void
+
+    public init(context: SessionContext,
+                output: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) },
+                errors: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
+        self.context = context
+        self.output = output
+        self.errors = errors
+    }
+
+    /// Runs one line; returns false when the session should stop reading.
+    @discardableResult
+    public func run(_ line: SourceLine) async -> Bool {
+        guard !finished else { return false }
+        let commands: [[Token]]
+        do {
+            commands = try Tokenizer.commands(in: line.text)
+        } catch {
+            return fail(error, at: line)
+        }
+        for tokens in commands {
+            if echo { errors("+ " + tokens.map(\.text).joined(separator: " ")) }
+            do {
+                let descriptor = try CommandTable.lookup(tokens[0].text, column: tokens[0].column)
+                if descriptor.name == "exit" { finished = true; return false }
+                let invocation = try Invocation.parse(tokens, as: descriptor)
+                let result = try await descriptor.handler(invocation, context)
+                let text = invocation.json ? result.json.rendered() : result.text
+                if !text.isEmpty { output(text) }
+                if result.exitCode != 0 {
+                    report(result.failure ?? "\(descriptor.name) failed", hint: nil, status: result.exitCode, at: line)
+                    if !continueOnError { finished = true; return false }
+                }
+            } catch {
+                if !fail(error, at: line) { return false }
+            }
+        }
+        return true
+    }
+
+    private func fail(_ error: Error, at line: SourceLine) -> Bool {
+        switch error {
+        case let error as PipelineFileError:
+            for diagnostic in error.diagnostics { errors(diagnostic.description) }
+            report(error.message, hint: nil, status: error.exitCode, at: line)
+        case let error as UserFacingError:
+            report(error.message, hint: error.hint, status: error.exitCode, at: line)
+        case let error as StoreError:
+            report(error.description, hint: error.hint, status: error.exitCode, at: line)
+        case is CancellationError:
+            report("interrupted", hint: nil, status: ExitCode.interrupted, at: line)
+        default:
+            report("\(error)", hint: nil, status: ExitCode.unavailable, at: line)
+        }
+        if !continueOnError { finished = true }
+        return continueOnError
+    }
+
+    private func report(_ message: String, hint: String?, status: Int32, at line: SourceLine) {
+        if exitStatus == 0 { exitStatus = status }
+        var text = "cdsh:\(line.source):\(line.number): error: \(message)"
+        if let hint { text += "; \(hint)" }
+        errors(text.replacingOccurrences(of: "\n", with: " "))
+    }
+}

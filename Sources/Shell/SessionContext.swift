@@ -1,0 +1,118 @@
+import Foundation
+import PipelineConfig
+import PipelineEngine
+import PipelineModel
+import PipelineStore
+import Synchronization
+
+/// Where a session's pipeline and state live, found as SPEC §2 says.
+public struct SessionOptions: Sendable {
+    /// `--pipeline FILE`.
+    public var pipeline: String?
+    /// `--state DIR`.
+    public var state: String?
+    /// The process environment (for `CDSH_PIPELINE`, `CDSH_STATE`, `CDSH_USER`, `NO_COLOR`).
+    public var environment: [String: String]
+    public var currentDirectory: String
+
+    public init(pipeline: String? = nil, state: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+                currentDirectory: String = FileManager.default.currentDirectoryPath) {
+        self.pipeline = pipeline
+        self.state = state
+        self.environment = environment
+        self.currentDirectory = currentDirectory
+    }
+}
+
+/// What commands share in one session: the pipeline file, the store (opened on first use), who is typing.
+public final class SessionContext: Sendable {
+    public let options: SessionOptions
+    private let opened = Mutex<PipelineStore?>(nil)
+
+    public init(options: SessionOptions) {
+        self.options = options
+    }
+
+    /// `$CDSH_USER`, else the login name.
+    public var who: String {
+        if let user = options.environment["CDSH_USER"], !user.isEmpty { return user }
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return options.environment["USER"] ?? "unknown"
+    }
+
+    public func now() -> Double { Date().timeIntervalSince1970 }
+
+    /// The pipeline file's path: `--pipeline`, `$CDSH_PIPELINE`, or `cdsh.yml` here or in the nearest parent.
+    public func pipelinePath() throws -> String {
+        if let explicit = options.pipeline ?? options.environment["CDSH_PIPELINE"], !explicit.isEmpty {
+            let path = absolute(explicit)
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ShellError.usage("pipeline file \(explicit) does not exist")
+            }
+            return path
+        }
+        var folder = options.currentDirectory
+        while true {
+            let candidate = (folder as NSString).appendingPathComponent("cdsh.yml")
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            let parent = (folder as NSString).deletingLastPathComponent
+            if parent == folder || parent.isEmpty { break }
+            folder = parent
+        }
+        throw ShellError.usage("no cdsh.yml here or in any parent folder",
+                               hint: "run cdsh in a project with a cdsh.yml, or pass --pipeline FILE")
+    }
+
+    /// The state folder: `--state`, `$CDSH_STATE`, or `.cdsh/` beside the pipeline file.
+    public func stateFolder() throws -> String {
+        if let explicit = options.state ?? options.environment["CDSH_STATE"], !explicit.isEmpty {
+            return absolute(explicit)
+        }
+        return ((try pipelinePath()) as NSString).deletingLastPathComponent + "/.cdsh"
+    }
+
+    /// The pipeline file as it is now in the work tree, validated; errors exit 2 with every position.
+    public func currentPlan() throws -> PipelinePlan {
+        let path = try pipelinePath()
+        let result = PipelineLoader.load(contentsOf: path)
+        guard let plan = result.plan else { throw PipelineFileError(diagnostics: result.diagnostics) }
+        return plan
+    }
+
+    /// The store, opened once; an engine is started when work is pending and none is alive (SPEC §3.8).
+    public func store() throws -> PipelineStore {
+        if let store = opened.withLock({ $0 }) { return store }
+        let folder = try stateFolder()
+        let store = try PipelineStore(folder: folder)
+        opened.withLock { $0 = store }
+        if (try? store.hasPendingWork()) == true { EngineLauncher.ensureRunning(stateFolder: folder) }
+        return store
+    }
+
+    /// Wakes or starts the engine after a command wrote an intent.
+    public func kickEngine() throws {
+        EngineLauncher.ensureRunning(stateFolder: try stateFolder())
+    }
+
+    /// Resolves a VERSION argument.
+    public func version(_ reference: String) throws -> VersionRecord {
+        try store().resolve(reference)
+    }
+
+    private func absolute(_ path: String) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        let full = expanded.hasPrefix("/") ? expanded : (options.currentDirectory as NSString).appendingPathComponent(expanded)
+        return (full as NSString).standardizingPath
+    }
+}
+
+/// An invalid pipeline file: every diagnostic, exit 2.
+public struct PipelineFileError: UserFacingError {
+    public var diagnostics: [Diagnostic]
+    public var message: String {
+        let errors = diagnostics.filter { $0.severity == .error }
+        return "the pipeline file has \(errors.count) error\(errors.count == 1 ? "" : "s")"
+    }
+    public var hint: String? { nil }
+    public var exitCode: Int32 { ExitCode.usage }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import PipelineModel
+import PipelineStore
+
+/// Everything `show`, `status` and `wait` say about a version, read in one go.
+struct VersionReport {
+    var version: VersionRecord
+    var plan: PipelinePlan
+    var attempts: [AttemptRecord]
+    var tasks: [TaskRecord]
+    var artifacts: [ArtifactRecord]
+
+    init(_ version: VersionRecord, store: PipelineStore) throws {
+        self.version = version
+        plan = try version.plan()
+        attempts = try store.attempts(of: version.id!)
+        tasks = try store.tasks(of: attempts.compactMap(\.id))
+        artifacts = try store.artifacts(of: version.id!)
+    }
+
+    /// The latest attempt of each stage, by stage index.
+    var latest: [Int: AttemptRecord] {
+        var result: [Int: AttemptRecord] = [:]
+        for attempt in attempts where (result[attempt.stageIndex]?.number ?? 0) < attempt.number {
+            result[attempt.stageIndex] = attempt
+        }
+        return result
+    }
+
+    /// The version's overall state: the state of its current stage, or passed when every stage passed.
+    var state: RunState {
+        if version.cancelledAt != nil { return .cancelled }
+        let latest = self.latest
+        for index in plan.stages.indices {
+            guard let attempt = latest[index] else { return .queued }
+            if attempt.state != .passed { return attempt.state }
+        }
+        return .passed
+    }
+
+    /// The stage the version is at: the first whose latest attempt has not passed.
+    var currentStage: String? {
+        let latest = self.latest
+        return plan.stages.indices.first { latest[$0]?.state != .passed }.map { plan.stages[$0].name }
+    }
+
+    var json: JSONValue {
+        let latest = self.latest
+        let stages: [JSONValue] = plan.stages.indices.map { index in
+            let stage = plan.stages[index]
+            guard let attempt = latest[index] else {
+                return .object([("name", .string(stage.name)), ("state", .string("pending")), ("attempt", .null),
+                                ("started_at", .null), ("finished_at", .null), ("reason", .null), ("jobs", .array([])),
+                                ("attempts", .int(0))])
+            }
+            let jobs: [JSONValue] = tasks.filter { $0.attemptID == attempt.id }.map { task in
+                .object([("name", .string(task.name)), ("kind", .string(task.kind.rawValue)),
+                         ("environment", .optional(task.environment)), ("state", .string(task.state.rawValue)),
+                         ("exit_code", task.exitCode.map { .int($0) } ?? .null), ("reason", .optional(task.reason)),
+                         ("started_at", .time(task.startedAt)), ("finished_at", .time(task.finishedAt))])
+            }
+            return .object([("name", .string(stage.name)), ("state", .string(attempt.state.rawValue)),
+                            ("attempt", .int(attempt.number)), ("started_at", .time(attempt.startedAt)),
+                            ("finished_at", .time(attempt.finishedAt)), ("reason", .optional(attempt.reason)),
+                            ("jobs", .array(jobs)), ("attempts", .int(attempts.filter { $0.stageIndex == index }.count))])
+        }
+        return .object([
+            ("id", .string(version.name)), ("number", .int(version.id!)), ("commit", .string(version.commitID)),
+            ("ref", .string(version.ref)), ("priority", .string(version.priority.rawValue)),
+            ("state", .string(state.rawValue)), ("stage", .optional(currentStage)),
+            ("note", .optional(version.note)), ("submitted_by", .string(version.submittedBy)),
+            ("submitted_at", .time(version.submittedAt)), ("pipeline", .string(plan.name)),
+            ("plan_digest", .string(version.planDigest)),
+            ("stages", .array(stages)),
+            ("artifacts", .array(artifacts.map(Self.artifactJSON))),
+        ])
+    }
+
+    static func artifactJSON(_ artifact: ArtifactRecord) -> JSONValue {
+        .object([("path", .string(artifact.path)), ("sha256", .string(artifact.sha256)), ("size", .int(artifact.size)),
+                 ("job", .string(artifact.job)), ("commit", .string(artifact.commitID)),
+                 ("command", .string(artifact.command)), ("started_at", .time(artifact.startedAt)),
+                 ("finished_at", .time(artifact.finishedAt)), ("exit_code", .int(artifact.exitCode)),
+                 ("host", .string(artifact.host))])
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import PipelineModel
+import Subprocess
+import SystemPackage
+
+/// What to run: commands in order with `/bin/sh -c`, in a folder, with variables, into a log file.
+public struct CommandSpec: Sendable {
+    public var commands: [String]
+    public var workingDirectory: String
+    /// Added to (and overriding) the engine's own environment.
+    public var environment: [String: String]
+    /// Output and error of every command are appended here as they come.
+    public var logPath: String
+    public var timeoutSeconds: Int
+    /// Time between TERM and KILL when the sequence is stopped.
+    public var graceSeconds: Double
+
+    public init(
+        commands: [String], workingDirectory: String, environment: [String: String], logPath: String,
+        timeoutSeconds: Int, graceSeconds: Double = 5
+    ) {
+        self.commands = commands
+        self.workingDirectory = workingDirectory
+        self.environment = environment
+        self.logPath = logPath
+        self.timeoutSeconds = timeoutSeconds
+        self.graceSeconds = graceSeconds
+    }
+}
+
+/// Launches command sequences as real child processes, each in its own session and process group.
+public protocol CommandLaunching: Sendable {
+    /// Runs `spec` to the end; `started` receives each command's process id as it starts.
+    /// Cancelling the calling task stops the running command's whole process group.
+    func run(_ spec: CommandSpec, started: @escaping @Sendable (Int32) -> Void) async -> ProcessOutcome
+}
+
+/// The real launcher, on swift-subprocess.
+public struct CommandRunner: CommandLaunching {
+    public init() {}
+
+    public func run(_ spec: CommandSpec, started: @escaping @Sendable (Int32) -> Void) async -> ProcessOutcome {
+        let log = open(spec.logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard log >= 0 else {
+            return ProcessOutcome(state: .errored, reason: "cannot open log \(spec.logPath): \(String(cString: strerror(errno)))")
+        }
+        defer { close(log) }
+        let timeout = spec.timeoutSeconds
+        return await withTaskGroup(of: ProcessOutcome?.self) { group in
+            group.addTask { await Self.sequence(spec, log: log, started: started) }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(timeout))
+                return Task.isCancelled ? nil
+                    : ProcessOutcome(state: .errored, reason: "timed out after \(DurationText.format(seconds: timeout))")
+            }
+            var outcome: ProcessOutcome?
+            while let next = await group.next() {
+                if let next { outcome = next; break }
+            }
+            group.cancelAll()
+            if Task.isCancelled {
+                return ProcessOutcome(state: .cancelled, reason: "cancelled")
+            }
+            if outcome?.state == .errored, outcome?.reason?.hasPrefix("timed out") == true {
+                Self.note(log, "cdsh: \(outcome!.reason!); the process group was stopped (TERM, then KILL)")
+            }
+            return outcome ?? ProcessOutcome(state: .cancelled, reason: "cancelled")
+        }
+    }
+
+    private static func sequence(_ spec: CommandSpec, log: Int32, started: @escaping @Sendable (Int32) -> Void) async -> ProcessOutcome {
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in spec.environment { environment[key] = value }
+        let rawEnvironment = environment.map { Array("\($0.key)=\($0.value)".utf8) + [0] }
+        var options = PlatformOptions()
+        options.createSession = true
+        options.teardownSequence = [
+            .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(Int(spec.graceSeconds * 1000))),
+            .send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .milliseconds(100)),
+        ]
+        for command in spec.commands {
+            let pidBox = PIDBox()
+            do {
+                let result = try await Subprocess.run(
+                    .path("/bin/sh"), arguments: ["-c", command], environment: .custom(rawEnvironment),
+                    workingDirectory: FilePath(spec.workingDirectory), platformOptions: options, input: .none,
+                    output: .fileDescriptor(FileDescriptor(rawValue: log), closeAfterSpawningProcess: false),
+                    error: .fileDescriptor(FileDescriptor(rawValue: log), closeAfterSpawningProcess: false)
+                ) { execution in
+                    pidBox.set(execution.processIdentifier.value)
+                    started(execution.processIdentifier.value)
+                }
+                if Task.isCancelled {
+                    if let pid = pidBox.value { kill(-pid, SIGKILL) }
+                    return ProcessOutcome(state: .cancelled, reason: "cancelled", command: command)
+                }
+                switch result.terminationStatus {
+                case .exited(0):
+                    continue
+                case .exited(let code):
+                    return ProcessOutcome(state: .failed, exitCode: Int(code), reason: "`\(command)` exited with \(code)",
+                                          command: command)
+                case .signaled(let signal):
+                    return ProcessOutcome(state: .failed, exitCode: 128 + Int(signal),
+                                          reason: "`\(command)` was killed by signal \(signal)", command: command)
+                }
+            } catch {
+                note(log, "cdsh: could not start `\(command)`: \(error)")
+                return ProcessOutcome(state: .errored, reason: "could not start `\(command)`: \(error)", command: command)
+            }
+        }
+        return ProcessOutcome(state: .passed, exitCode: 0, command: spec.commands.last)
+    }
+
+    static func note(_ log: Int32, _ text: String) {
+        let line = Array((text + "\n").utf8)
+        _ = line.withUnsafeBytes { write(log, $0.baseAddress, $0.count) }
+    }
+}
+
+/// A process id handed from the launch closure to the code that waits on it.
+final class PIDBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Int32?
+    var value: Int32? { lock.withLock { stored } }
+    func set(_ pid: Int32) { lock.withLock { stored = pid } }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import PipelineEngine
+import PipelineStore
+import Shell
+
+@main
+struct CDSH: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cdsh",
+        abstract: "The continuous delivery shell: an interactive shell over a stateful deployment pipeline.",
+        discussion: "Without -c or -f, reads commands from standard input (one per line) when it is not a terminal.",
+        subcommands: [EngineCommand.self])
+
+    @Option(name: .customShort("c"), help: "Run these commands (`;` separates them); repeatable.")
+    var commands: [String] = []
+
+    @Option(name: .customShort("f"), help: "Run the commands in FILE.")
+    var file: String?
+
+    @Option(help: "The pipeline file (default: $CDSH_PIPELINE, else cdsh.yml here or in a parent folder).")
+    var pipeline: String?
+
+    @Option(help: "The state folder (default: $CDSH_STATE, else .cdsh beside the pipeline file).")
+    var state: String?
+
+    @Flag(help: "Go on after a failing command; the exit status is still the first failure's.")
+    var continueOnError = false
+
+    @Flag(help: "Print each command to stderr before running it.")
+    var echo = false
+
+    mutating func run() async throws {
+        let session = ScriptSession(context: SessionContext(options: SessionOptions(pipeline: pipeline, state: state)))
+        session.continueOnError = continueOnError
+        session.echo = echo
+        if !commands.isEmpty {
+            for (index, text) in commands.enumerated() {
+                guard await session.run(SourceLine(source: "-c", number: index + 1, text: text)) else { break }
+            }
+        } else if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                FileHandle.standardError.write(Data("cdsh: error: cannot read \(file)\n".utf8))
+                throw ExitCode(2)
+            }
+            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                guard await session.run(SourceLine(source: file, number: index + 1, text: String(line))) else { break }
+            }
+        } else {
+            let interactive = isatty(0) == 1 && isatty(1) == 1
+            var number = 0
+            while true {
+                if interactive { FileHandle.standardOutput.write(Data("cdsh> ".utf8)) }
+                guard let line = readLine(strippingNewline: true) else { break }
+                number += 1
+                let keepGoing = await session.run(SourceLine(source: "<stdin>", number: number, text: line))
+                if !keepGoing && !interactive { break }
+                if session.finished { break }
+            }
+        }
+        if session.exitStatus != 0 { throw ExitCode(session.exitStatus) }
+    }
+}
+
+/// `cdsh engine DIR`: the background process that runs jobs; started on demand, exits when idle.
+struct EngineCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine", abstract: "Run the pipeline engine for a state folder until it is idle.")
+
+    @Argument(help: "The state folder.")
+    var folder: String
+
+    @Option(help: "Seconds with nothing to do before the engine exits.")
+    var idle: Double = Double(ProcessInfo.processInfo.environment["CDSH_ENGINE_IDLE"] ?? "") ?? 3
+
+    mutating func run() async throws {
+        let layout = StateLayout(folder: folder)
+        guard let lock = EngineLock(path: layout.lockPath) else { return }
+        let engine = Engine(store: try PipelineStore(folder: folder), environment: .live())
+        try engine.recover()
+        await engine.run(idleSeconds: idle)
+        await engine.drain()
+        withExtendedLifetime(lock) {}
+    }
+}
