@@ -54,11 +54,12 @@ let package = Package(
         ),
         .target(name: "TestSupport", dependencies: ["PipelineModel", "PipelineEngine", "StageRunner"], path: "Tests/TestSupport"),
         .testTarget(name: "PipelineModelTests", dependencies: ["PipelineModel"]),
-        .testTarget(name: "PipelineConfigTests", dependencies: ["PipelineConfig"]),
-        .testTarget(name: "PipelineStoreTests", dependencies: ["PipelineStore"]),
-        .testTarget(name: "StageRunnerTests", dependencies: ["StageRunner"]),
-        .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "TestSupport"]),
+        .testTarget(name: "PipelineConfigTests", dependencies: ["PipelineConfig", "PipelineModel"]),
+        .testTarget(name: "PipelineStoreTests", dependencies: ["PipelineStore", "PipelineModel"]),
+        .testTarget(name: "StageRunnerTests", dependencies: ["StageRunner", "PipelineModel"]),
+        .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "PipelineStore", "PipelineModel", "StageRunner", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
