@@ -1,0 +1,113 @@
+import Foundation
+import PipelineEngine
+import PipelineModel
+import PipelineStore
+import StageRunner
+import Testing
+import TestSupport
+
+/// The engine with a real store and a fake launcher and clock: one step at a time.
+struct EngineTests {
+    let folder = NSTemporaryDirectory() + "cdsh-engine-\(UUID().uuidString.prefix(8))"
+    let launcher = FakeLauncher()
+    let clock = FakeClock()
+
+    static let plan = PipelinePlan(
+        name: "shop", deploy: "./deploy.sh",
+        environments: [EnvironmentSpec(name: "sandbox"), EnvironmentSpec(name: "production")],
+        stages: [
+            StageSpec(name: "commit", jobs: [JobSpec(name: "build", commands: ["make dist"], artifacts: ["dist/*.tgz"])]),
+            StageSpec(name: "sandbox", environment: "sandbox", jobs: [JobSpec(name: "smoke", commands: ["./smoke.sh"])]),
+            StageSpec(name: "production", environment: "production", approval: .manual,
+                      jobs: [JobSpec(name: "smoke", commands: ["./smoke.sh"])]),
+        ])
+
+    func makeEngine() throws -> Engine {
+        let clock = self.clock
+        return Engine(store: try PipelineStore(folder: folder),
+                      environment: EngineEnvironment(now: { clock.now }, launcher: launcher, host: "test-host",
+                                                     maxRunningTasks: 4))
+    }
+
+    func submit(_ store: PipelineStore) throws -> VersionRecord {
+        try store.submit(
+            VersionRecord(commitID: "abc123", ref: "HEAD", priority: .normal, note: nil,
+                          planJSON: String(decoding: try JSONEncoder().encode(Self.plan), as: UTF8.self), planDigest: "d",
+                          sourcePath: "/nowhere", pipelinePath: "/nowhere/cdsh.yml", submittedBy: "alice",
+                          submittedAt: clock.now),
+            auditAction: "submit", detail: [:])
+    }
+
+    func runUntilSettled(_ engine: Engine) async throws {
+        for _ in 0..<20 {
+            try engine.step()
+            await engine.drain()
+            clock.advance(by: 1)
+        }
+    }
+
+    @Test func aVersionIsBuiltOnceDeployedWithItsArtifactsAndWaitsForApproval() async throws {
+        launcher.write("make dist", files: ["dist/app.tgz": "the build"])
+        let engine = try makeEngine()
+        let version = try submit(engine.store)
+        try await runUntilSettled(engine)
+        let attempts = try engine.store.attempts(of: version.id!)
+        #expect(attempts.map(\.state) == [.passed, .passed, .awaitingApproval])
+        let artifacts = try engine.store.artifacts(of: version.id!)
+        #expect(artifacts.map(\.path) == ["dist/app.tgz"])
+        #expect(artifacts.first?.host == "test-host")
+        let deploy = try #require(launcher.calls.first { $0.commands == ["./deploy.sh"] })
+        #expect(deploy.environment["CDSH_ENVIRONMENT"] == "sandbox")
+        #expect(deploy.environment["CDSH_VERSION"] == "v1")
+        let handed = try #require(deploy.environment["CDSH_ARTIFACTS"])
+        #expect(handed.hasSuffix("/artifacts"))
+        let deploys = try engine.store.deploys()
+        #expect(deploys.map(\.environment) == ["sandbox"])
+        #expect(deploys.first?.result == .passed)
+        #expect(deploys.first?.artifactsJSON.contains(artifacts[0].sha256) == true)
+
+        try engine.store.approve(versionID: version.id!, who: "bob", reason: "ok", now: clock.now)
+        try await runUntilSettled(engine)
+        #expect(try engine.store.attempts(of: version.id!).last?.state == .passed)
+        #expect(try engine.store.deploys(environment: "production").first?.who == "bob")
+    }
+
+    @Test func aTamperedArtifactStopsTheDeployBeforeItRuns() async throws {
+        launcher.write("make dist", files: ["dist/app.tgz": "the build"])
+        launcher.answer("./smoke.sh", with: ProcessOutcome(state: .failed, exitCode: 1))
+        let engine = try makeEngine()
+        let version = try submit(engine.store)
+        try await runUntilSettled(engine)
+        #expect(try engine.store.attempts(of: version.id!).map(\.state) == [.passed, .failed])
+        let blob = ArtifactStore(stateFolder: folder).blobPath(try engine.store.artifacts(of: version.id!)[0].sha256)
+        chmod(blob, 0o644)
+        try "evil".write(toFile: blob, atomically: false, encoding: .utf8)
+        let deploysBefore = launcher.calls.filter { $0.commands == ["./deploy.sh"] }.count
+
+        try engine.store.rerun(versionID: version.id!, stage: "sandbox", who: "alice", now: clock.now)
+        try await runUntilSettled(engine)
+        let attempt = try #require(try engine.store.attempts(of: version.id!).last)
+        #expect(attempt.state == .errored)
+        #expect(attempt.reason?.contains("does not match what the commit stage stored") == true)
+        #expect(launcher.calls.filter { $0.commands == ["./deploy.sh"] }.count == deploysBefore, "the deploy must not run")
+    }
+
+    @Test func aFailingBuildStopsTheVersionAtTheCommitStage() async throws {
+        launcher.answer("make dist", with: ProcessOutcome(state: .failed, exitCode: 2))
+        let engine = try makeEngine()
+        let version = try submit(engine.store)
+        try await runUntilSettled(engine)
+        #expect(try engine.store.attempts(of: version.id!).map(\.state) == [.failed])
+        #expect(try engine.store.artifacts(of: version.id!).isEmpty)
+        #expect(!launcher.calls.contains { $0.commands == ["./deploy.sh"] })
+    }
+
+    @Test func aBuildThatProducesNoArtifactFails() async throws {
+        let engine = try makeEngine()
+        let version = try submit(engine.store)
+        try await runUntilSettled(engine)
+        let attempt = try #require(try engine.store.attempts(of: version.id!).first)
+        #expect(attempt.state == .failed)
+        #expect(attempt.reason?.contains("matched no file") == true)
+    }
+}

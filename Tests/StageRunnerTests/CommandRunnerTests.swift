@@ -1,0 +1,78 @@
+import Foundation
+import PipelineModel
+import StageRunner
+import Testing
+
+/// The runner with real child processes: exit codes, order, environment, logs, timeouts and process groups.
+struct CommandRunnerTests {
+    let folder: String
+
+    init() throws {
+        folder = NSTemporaryDirectory() + "cdsh-runner-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    func spec(_ commands: [String], timeout: Int = 30, grace: Double = 1, environment: [String: String] = [:]) -> CommandSpec {
+        CommandSpec(commands: commands, workingDirectory: folder, environment: environment, logPath: "\(folder)/job.log",
+                    timeoutSeconds: timeout, graceSeconds: grace)
+    }
+
+    var log: String { (try? String(contentsOfFile: "\(folder)/job.log", encoding: .utf8)) ?? "" }
+
+    @Test func commandsRunInOrderAndPass() async {
+        let outcome = await CommandRunner().run(spec(["echo one", "echo two >&2", "echo three"]), started: { _ in })
+        #expect(outcome.state == .passed)
+        #expect(outcome.exitCode == 0)
+        #expect(log == "one\ntwo\nthree\n")
+    }
+
+    @Test func theFirstFailingCommandStopsTheSequenceWithItsExitCode() async {
+        let outcome = await CommandRunner().run(spec(["echo before", "exit 7", "echo after"]), started: { _ in })
+        #expect(outcome.state == .failed)
+        #expect(outcome.exitCode == 7)
+        #expect(outcome.command == "exit 7")
+        #expect(log == "before\n")
+    }
+
+    @Test func jobsSeeTheirVariablesAndRunInTheirFolder() async {
+        let outcome = await CommandRunner().run(
+            spec([#"echo "$CDSH_VERSION $(pwd)""#], environment: ["CDSH_VERSION": "v7"]), started: { _ in })
+        #expect(outcome.state == .passed)
+        #expect(log.hasPrefix("v7 "))
+        #expect(log.contains("cdsh-runner-"))
+    }
+
+    @Test func aTimeoutStopsTheWholeProcessGroupAndIsAnError() async throws {
+        let marker = "\(folder)/grandchild.pid"
+        let started = Date()
+        let outcome = await CommandRunner().run(
+            spec(["sleep 30 & echo $! > \(marker); wait"], timeout: 1, grace: 0.5), started: { _ in })
+        #expect(outcome.state == .errored)
+        #expect(outcome.reason?.contains("timed out after 1s") == true)
+        #expect(Date().timeIntervalSince(started) < 10)
+        let pid = try #require(Int32(try String(contentsOfFile: marker, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(!Self.isRunning(pid), "the grandchild sleep must be gone with its process group")
+        #expect(log.contains("timed out"))
+    }
+
+    @Test func aCommandThatCannotStartIsReported() async {
+        let outcome = await CommandRunner().run(
+            CommandSpec(commands: ["true"], workingDirectory: "\(folder)/missing", environment: [:],
+                        logPath: "\(folder)/job.log", timeoutSeconds: 5), started: { _ in })
+        #expect(outcome.state == .errored)
+    }
+
+    @Test func aSignalIsAFailureWithTheShellsExitCode() async {
+        let outcome = await CommandRunner().run(spec(["kill -9 $$"]), started: { _ in })
+        #expect(outcome.state == .failed)
+        #expect(outcome.exitCode == 137)
+    }
+
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        return !status.contains(") Z ")
+    }
+}

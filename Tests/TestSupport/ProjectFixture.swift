@@ -1,0 +1,75 @@
+import Foundation
+
+/// A throw-away git repository with a cdsh.yml, and the built `cdsh` binary to drive it.
+public final class ProjectFixture: @unchecked Sendable {
+    public let folder: TemporaryFolder
+    public let deployRoot: String
+    public var environment: [String: String]
+
+    /// The built binary: `$CDSH_BIN`, else `cdsh` beside the test bundle.
+    public static var binary: String {
+        if let explicit = ProcessInfo.processInfo.environment["CDSH_BIN"] { return explicit }
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("cdsh").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/cdsh").path
+        return fallback
+    }
+
+    public var path: String { folder.path }
+
+    /// Makes the repository with `files` committed.
+    public init(files: [String: String], executables: Set<String> = []) throws {
+        folder = try TemporaryFolder("cdsh-e2e")
+        deployRoot = folder.path + "-deployed"
+        environment = ["CDSH_ENGINE_IDLE": "1", "DEPLOY_ROOT": deployRoot, "CDSH_USER": "tester", "NO_COLOR": "1",
+                       "LANG": "C.UTF-8"]
+        try ProcessRunner.git(["init", "-q", "-b", "main"], in: path)
+        try commit(files, executables: executables, message: "initial")
+    }
+
+    /// Writes files and commits them; returns the commit id.
+    @discardableResult
+    public func commit(_ files: [String: String], executables: Set<String> = [], message: String) throws -> String {
+        for (relative, text) in files { try folder.write(relative, text, executable: executables.contains(relative)) }
+        try ProcessRunner.git(["add", "-A"], in: path)
+        try ProcessRunner.git(["commit", "-q", "-m", message], in: path)
+        return try ProcessRunner.git(["rev-parse", "HEAD"], in: path)
+    }
+
+    /// Runs `cdsh ARGUMENTS` in the repository.
+    @discardableResult
+    public func cdsh(_ arguments: [String], input: String? = nil, extra: [String: String] = [:]) throws -> ProcessResult {
+        try ProcessRunner.run(Self.binary, arguments, in: path, environment: environment.merging(extra) { $1 }, input: input)
+    }
+
+    /// Runs each string as a `-c` command.
+    @discardableResult
+    public func run(_ commands: String...) throws -> ProcessResult {
+        try cdsh(commands.flatMap { ["-c", $0] })
+    }
+
+    /// Parses stdout as one JSON object.
+    public func json(_ command: String) throws -> [String: Any] {
+        let result = try run(command)
+        guard let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
+            throw NSError(domain: "json", code: 1, userInfo: [NSLocalizedDescriptionKey: result.stdout + result.stderr])
+        }
+        return object
+    }
+
+    /// SHA-256 of a file, by the system's sha256sum.
+    public static func sha256(of path: String) throws -> String {
+        let result = try ProcessRunner.run("/usr/bin/sha256sum", [path])
+        return String(result.stdout.prefix(64))
+    }
+
+    public func remove() {
+        folder.remove()
+        try? FileManager.default.removeItem(atPath: deployRoot)
+    }
+}
