@@ -1,0 +1,1 @@
+"""shop: a tiny pricing service used as the cdsh example project."""
