@@ -22,6 +22,19 @@ public final class ProjectFixture: @unchecked Sendable {
 
     public var path: String { folder.path }
 
+    /// The repository this test suite belongs to.
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// Makes the repository from a copy of `source` (e.g. examples/shop), committed.
+    public convenience init(copying source: String) throws {
+        try self.init(files: [:])
+        for item in try FileManager.default.contentsOfDirectory(atPath: source) {
+            try FileManager.default.copyItem(atPath: "\(source)/\(item)", toPath: "\(path)/\(item)")
+        }
+        try commit([:], message: "copy of \(source)")
+    }
+
     /// Makes the repository with `files` committed.
     public init(files: [String: String], executables: Set<String> = []) throws {
         folder = try TemporaryFolder("cdsh-e2e")
@@ -29,7 +42,7 @@ public final class ProjectFixture: @unchecked Sendable {
         environment = ["CDSH_ENGINE_IDLE": "1", "DEPLOY_ROOT": deployRoot, "CDSH_USER": "tester", "NO_COLOR": "1",
                        "LANG": "C.UTF-8"]
         try ProcessRunner.git(["init", "-q", "-b", "main"], in: path)
-        try commit(files, executables: executables, message: "initial")
+        if !files.isEmpty { try commit(files, executables: executables, message: "initial") }
     }
 
     /// Writes files and commits them; returns the commit id.
