@@ -48,6 +48,7 @@ struct CDSH: AsyncParsableCommand {
             }
         } else {
             let interactive = isatty(0) == 1 && isatty(1) == 1
+            if interactive { session.continueOnError = true }
             var number = 0
             while true {
                 if interactive { FileHandle.standardOutput.write(Data("cdsh> ".utf8)) }
@@ -58,7 +59,9 @@ struct CDSH: AsyncParsableCommand {
                 if session.finished { break }
             }
         }
-        if session.exitStatus != 0 { throw ExitCode(session.exitStatus) }
+        if session.exitStatus != 0 && !(commands.isEmpty && file == nil && isatty(0) == 1 && isatty(1) == 1) {
+            throw ExitCode(session.exitStatus)
+        }
     }
 }
 

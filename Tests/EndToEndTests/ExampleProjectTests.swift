@@ -12,7 +12,8 @@ struct ExampleProjectTests {
             project.remove()
         }
         let first = try project.run("submit", "wait v1 --timeout 3m")
-        #expect(first.status == 0, "\(first.stderr)")
+        let logs = try project.run("logs v1 sandbox", "logs v1 specialist").stdout
+        #expect(first.status == 0, "\(first.stderr)\n\(logs)")
         #expect(first.stdout.contains("v1 awaits approval for production"))
         let approved = try project.run("approve v1 --reason 'all checks passed'", "wait v1 --timeout 3m")
         #expect(approved.status == 0, "\(approved.stderr)")
