@@ -46,7 +46,7 @@ public final class ScriptSession {
             return fail(error, at: line)
         }
         for tokens in commands {
-            if echo { errors("+ " + tokens.map(\.text).joined(separator: " ")) }
+            if echo { errors("+ " + tokens.map { Self.quotedForEcho($0.text) }.joined(separator: " ")) }
             do {
                 let descriptor = try CommandTable.lookup(tokens[0].text, column: tokens[0].column)
                 if descriptor.name == "exit" { finished = true; return false }
@@ -63,6 +63,12 @@ public final class ScriptSession {
             }
         }
         return true
+    }
+
+    /// A word as it would have to be typed: single-quoted when it holds spaces, quotes or shell characters.
+    public static func quotedForEcho(_ word: String) -> String {
+        let plain = !word.isEmpty && word.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=@,+%^".contains($0) }
+        return plain ? word : "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
 
     private func fail(_ error: Error, at line: SourceLine) -> Bool {

@@ -37,3 +37,11 @@ struct TokenizerTests {
         }
     }
 }
+
+struct EchoQuotingTests {
+    @Test func echoedWordsCanBeTypedBackIn() throws {
+        let words = ["approve", "v1", "--reason", "it's fine; ship", ""]
+        let line = words.map(ScriptSession.quotedForEcho).joined(separator: " ")
+        #expect(try Tokenizer.commands(in: line).first?.map(\.text) == words)
+    }
+}
