@@ -36,7 +36,15 @@ public final class Engine: Sendable {
         var launches: [TaskLaunch] = []
         while true {
             let actions = Scheduler.decide(try store.snapshot(maxRunningTasks: environment.maxRunningTasks))
-            if actions.isEmpty { return launches }
+            var changes = false
+            for action in actions {
+                if case let .stopTask(taskID) = action {
+                    inFlight.withLock { $0[taskID]?.cancel() }
+                } else {
+                    changes = true
+                }
+            }
+            if !changes { return launches }
             launches += try store.apply(actions, now: environment.now())
         }
     }

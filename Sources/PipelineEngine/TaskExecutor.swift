@@ -54,7 +54,7 @@ struct TaskExecutor: Sendable {
             "CDSH_PIPELINE": launch.plan.name,
         ]
         let stored = try store.artifacts(of: version.id!)
-        if attempt.stageIndex > 0 {
+        if attempt.stageIndex != 0 {
             let folder = "\(work)/artifacts"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             for artifact in stored {
@@ -171,7 +171,7 @@ struct TaskExecutor: Sendable {
     private func deployer(_ launch: TaskLaunch) throws -> String {
         let decisions = try store.decisions(of: launch.version.id!)
         return decisions.last { $0.attemptID == launch.attempt.id && $0.kind == "approve" }?.who
-            ?? launch.version.submittedBy
+            ?? launch.attempt.requestedBy ?? launch.version.submittedBy
     }
 
     private func append(_ path: String, _ line: String) {

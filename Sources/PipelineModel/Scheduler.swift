@@ -15,26 +15,86 @@ public enum Scheduler {
             lhs.priority != rhs.priority ? lhs.priority > rhs.priority : lhs.id < rhs.id
         }
         for version in ordered {
-            guard let stageIndex = currentStage(of: version) else { continue }
+            let before = actions.count
+            actions += deployOnly(version, leases: &leases, running: &running, limit: snapshot.maxRunningTasks)
+            if version.cancelled {
+                actions += stopAll(version)
+            } else {
+                actions += stages(version, leases: &leases, running: &running, limit: snapshot.maxRunningTasks)
+            }
+            let busy = (Array(version.latestAttempts.values) + version.deployAttempts)
+                .contains { $0.state == .queued || $0.state == .running }
+            if actions.count == before && !busy { actions.append(.settle(versionID: version.id)) }
+        }
+        return actions
+    }
+
+    private static func stages(
+        _ version: VersionState, leases: inout [String: EnvironmentLease], running: inout Int, limit: Int
+    ) -> [SchedulerAction] {
+        var actions: [SchedulerAction] = []
+        do {
+            guard let stageIndex = currentStage(of: version) else { return [] }
             let stage = version.plan.stages[stageIndex]
             guard let attempt = version.latestAttempts[stageIndex] else {
                 let state: RunState = stage.approval == .manual ? .awaitingApproval : .queued
-                actions.append(.createAttempt(versionID: version.id, stageIndex: stageIndex, number: 1, state: state))
-                continue
+                return [.createAttempt(versionID: version.id, stageIndex: stageIndex, number: 1, state: state)]
             }
-            switch attempt.state {
-            case .queued:
-                if let environment = stage.environment {
-                    guard leases[environment] == nil else { continue }
-                    leases[environment] = EnvironmentLease(attemptID: attempt.id)
+            actions += move(attempt, versionID: version.id, environment: stage.environment, leases: &leases,
+                            running: &running, limit: limit)
+        }
+        return actions
+    }
+
+    /// Rollbacks and other deploy-only attempts: they take their environment like a stage does.
+    private static func deployOnly(
+        _ version: VersionState, leases: inout [String: EnvironmentLease], running: inout Int, limit: Int
+    ) -> [SchedulerAction] {
+        version.deployAttempts.flatMap { attempt in
+            move(attempt, versionID: version.id, environment: attempt.environment, leases: &leases, running: &running,
+                 limit: limit)
+        }
+    }
+
+    private static func move(
+        _ attempt: AttemptState, versionID: Int64, environment: String?, leases: inout [String: EnvironmentLease],
+        running: inout Int, limit: Int
+    ) -> [SchedulerAction] {
+        switch attempt.state {
+        case .queued:
+            if let environment {
+                guard leases[environment] == nil else { return [] }
+                leases[environment] = EnvironmentLease(attemptID: attempt.id)
+            }
+            return [.startAttempt(attemptID: attempt.id, versionID: versionID, stageIndex: attempt.stageIndex,
+                                  lease: environment)]
+        case .running:
+            return advance(attempt, versionID: versionID, leases: &leases, running: &running, limit: limit)
+        default:
+            return []
+        }
+    }
+
+    /// A cancelled version: stop its running tasks and close its attempts once they have ended.
+    private static func stopAll(_ version: VersionState) -> [SchedulerAction] {
+        var actions: [SchedulerAction] = []
+        for attempt in version.latestAttempts.values.sorted(by: { $0.stageIndex < $1.stageIndex })
+        where attempt.state == .running {
+            var states: [RunState] = []
+            for task in attempt.tasks {
+                switch task.state {
+                case .running:
+                    actions.append(.stopTask(taskID: task.id))
+                    states.append(.running)
+                case .queued:
+                    actions.append(.skipTask(taskID: task.id, reason: "the version was cancelled"))
+                    states.append(.cancelled)
+                default:
+                    states.append(task.state)
                 }
-                actions.append(.startAttempt(
-                    attemptID: attempt.id, versionID: version.id, stageIndex: stageIndex, lease: stage.environment))
-            case .running:
-                actions += advance(attempt, versionID: version.id, leases: &leases, running: &running,
-                                   limit: snapshot.maxRunningTasks)
-            default:
-                continue
+            }
+            if states.allSatisfy(\.isFinished) {
+                actions.append(.finishAttempt(attemptID: attempt.id, versionID: version.id, state: .cancelled))
             }
         }
         return actions

@@ -8,6 +8,10 @@ public enum SchedulerAction: Sendable, Equatable {
     case startTask(taskID: Int64, attemptID: Int64, lease: String?, leaseHolder: Int64?)
     /// A queued task that can no longer run because the task it waits for did not pass.
     case skipTask(taskID: Int64, reason: String)
+    /// Stop a running task's processes (its version was cancelled). Carried out by the engine, not the store.
+    case stopTask(taskID: Int64)
+    /// The version has nothing left for the engine until a person acts.
+    case settle(versionID: Int64)
     /// Every task of a running attempt has finished.
     case finishAttempt(attemptID: Int64, versionID: Int64, state: RunState)
 }

@@ -33,12 +33,21 @@ public struct VersionState: Sendable, Equatable {
     public var plan: PipelinePlan
     /// stage index → latest attempt of that stage.
     public var latestAttempts: [Int: AttemptState]
+    /// Deploy-only attempts outside the stages (rollbacks) that are queued or running.
+    public var deployAttempts: [AttemptState]
+    /// `cancel` was given: start nothing, stop what runs.
+    public var cancelled: Bool
 
-    public init(id: Int64, priority: Priority, plan: PipelinePlan, latestAttempts: [Int: AttemptState] = [:]) {
+    public init(
+        id: Int64, priority: Priority, plan: PipelinePlan, latestAttempts: [Int: AttemptState] = [:],
+        deployAttempts: [AttemptState] = [], cancelled: Bool = false
+    ) {
         self.id = id
         self.priority = priority
         self.plan = plan
         self.latestAttempts = latestAttempts
+        self.deployAttempts = deployAttempts
+        self.cancelled = cancelled
     }
 }
 
@@ -49,14 +58,20 @@ public struct AttemptState: Sendable, Equatable {
     public var number: Int
     public var state: RunState
     public var tasks: [TaskState]
+    /// For a deploy-only attempt (stage index -1): the environment it deploys to.
+    public var environment: String?
 
-    public init(id: Int64, stageIndex: Int, number: Int, state: RunState, tasks: [TaskState] = []) {
+    public init(id: Int64, stageIndex: Int, number: Int, state: RunState, tasks: [TaskState] = [], environment: String? = nil) {
         self.id = id
         self.stageIndex = stageIndex
         self.number = number
         self.state = state
         self.tasks = tasks
+        self.environment = environment
     }
+
+    /// The stage index of deploy-only attempts such as rollbacks.
+    public static let deployOnlyStage = -1
 }
 
 /// One deploy or job run inside an attempt.

@@ -32,7 +32,7 @@ extension PipelineStore {
             var decision = DecisionRecord(attemptID: attempt.id!, versionID: versionID, kind: kind, who: who,
                                           reason: reason, at: now)
             try decision.insert(db)
-            try settle(db, versionID, newState == .queued ? false : true)
+            if newState == .queued { try unsettle(db, versionID) } else { try settle(db, versionID) }
             try AuditLog.append(db, at: now, who: who, action: kind, versionID: versionID,
                                 detail: ["stage": attempt.stage, "reason": reason])
             return attempt
@@ -72,9 +72,9 @@ extension PipelineStore {
             let manual = plan.stages[stageIndex].approval == .manual
             var attempt = AttemptRecord(versionID: versionID, stageIndex: stageIndex, stage: stage,
                                         number: current.number + 1, state: manual ? .awaitingApproval : .queued,
-                                        createdAt: now)
+                                        createdAt: now, requestedBy: who)
             try attempt.insert(db)
-            try settle(db, versionID, manual)
+            if manual { try settle(db, versionID) } else { try unsettle(db, versionID) }
             try AuditLog.append(db, at: now, who: who, action: "rerun", versionID: versionID,
                                 detail: ["stage": stage, "attempt": String(attempt.number)])
             return attempt

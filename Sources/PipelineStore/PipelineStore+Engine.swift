@@ -14,27 +14,22 @@ extension PipelineStore {
     /// The live work the scheduler decides on: unsettled versions, their latest attempts and running tasks.
     public func snapshot(maxRunningTasks: Int) throws -> SchedulerSnapshot {
         try pool.read { db in
-            let versions = try VersionRecord.filter(sql: "settled = 0 AND cancelledAt IS NULL").fetchAll(db)
+            let versions = try VersionRecord.filter(sql: "settled = 0").fetchAll(db)
             var states: [VersionState] = []
             for version in versions {
                 let attempts = try AttemptRecord.fetchAll(db, sql: """
-                    SELECT * FROM attempt a WHERE versionID = ? AND number =
+                    SELECT * FROM attempt a WHERE versionID = ? AND stageIndex >= 0 AND number =
                       (SELECT MAX(number) FROM attempt b WHERE b.versionID = a.versionID AND b.stageIndex = a.stageIndex)
                     """, arguments: [version.id])
                 var latest: [Int: AttemptState] = [:]
-                for attempt in attempts {
-                    var tasks: [TaskState] = []
-                    if attempt.state == .running {
-                        tasks = try TaskRecord.filter(Column("attemptID") == attempt.id).order(Column("id")).fetchAll(db)
-                            .map { TaskState(id: $0.id!, kind: $0.kind, name: $0.name, environment: $0.environment,
-                                             after: $0.afterTaskID, state: $0.state) }
-                    }
-                    latest[attempt.stageIndex] = AttemptState(
-                        id: attempt.id!, stageIndex: attempt.stageIndex, number: attempt.number, state: attempt.state,
-                        tasks: tasks)
-                }
+                for attempt in attempts { latest[attempt.stageIndex] = try Self.attemptState(db, attempt) }
+                let deployOnly = try AttemptRecord.fetchAll(db, sql: """
+                    SELECT * FROM attempt WHERE versionID = ? AND stageIndex < 0 AND state IN ('queued', 'running')
+                    ORDER BY id
+                    """, arguments: [version.id]).map { try Self.attemptState(db, $0) }
                 states.append(VersionState(id: version.id!, priority: version.priority, plan: try version.plan(),
-                                           latestAttempts: latest))
+                                           latestAttempts: latest, deployAttempts: deployOnly,
+                                           cancelled: version.cancelledAt != nil))
             }
             var leases: [String: EnvironmentLease] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT environment, attemptID, taskID FROM lease") {
@@ -42,6 +37,17 @@ extension PipelineStore {
             }
             return SchedulerSnapshot(versions: states, leases: leases, maxRunningTasks: maxRunningTasks)
         }
+    }
+
+    private static func attemptState(_ db: Database, _ attempt: AttemptRecord) throws -> AttemptState {
+        var tasks: [TaskState] = []
+        if attempt.state == .running {
+            tasks = try TaskRecord.filter(Column("attemptID") == attempt.id).order(Column("id")).fetchAll(db)
+                .map { TaskState(id: $0.id!, kind: $0.kind, name: $0.name, environment: $0.environment,
+                                 after: $0.afterTaskID, state: $0.state) }
+        }
+        return AttemptState(id: attempt.id!, stageIndex: attempt.stageIndex, number: attempt.number, state: attempt.state,
+                            tasks: tasks, environment: attempt.environment)
     }
 
     /// Applies one scheduler pass in a single transaction; returns the tasks to launch now.
@@ -65,8 +71,15 @@ extension PipelineStore {
                         try db.execute(sql: "INSERT INTO lease (environment, attemptID) VALUES (?, ?)",
                                        arguments: [lease, attemptID])
                     }
-                    let plan = try VersionRecord.fetchOne(db, key: versionID)!.plan()
-                    try createTasks(db, attemptID: attemptID, stage: plan.stages[stageIndex])
+                    if stageIndex == AttemptState.deployOnlyStage {
+                        let environment = try AttemptRecord.fetchOne(db, key: attemptID)?.environment
+                        var deploy = TaskRecord(attemptID: attemptID, kind: .deploy, name: "deploy",
+                                                environment: environment, state: .queued)
+                        try deploy.insert(db)
+                    } else {
+                        let plan = try VersionRecord.fetchOne(db, key: versionID)!.plan()
+                        try createTasks(db, attemptID: attemptID, stage: plan.stages[stageIndex])
+                    }
                 case let .startTask(taskID, attemptID, lease, holder):
                     try db.execute(sql: "UPDATE task SET state = 'running', startedAt = ? WHERE id = ?",
                                    arguments: [now, taskID])
@@ -84,6 +97,10 @@ extension PipelineStore {
                     try db.execute(sql: "DELETE FROM lease WHERE taskID = ?", arguments: [taskID])
                 case let .finishAttempt(attemptID, versionID, state):
                     try finishAttempt(db, attemptID: attemptID, versionID: versionID, state: state, now: now)
+                case let .settle(versionID):
+                    try settle(db, versionID)
+                case .stopTask:
+                    continue
                 }
             }
             return launches
@@ -126,12 +143,23 @@ extension PipelineStore {
         if state != .passed || attempt.stageIndex == lastStage {
             try settle(db, versionID)
         }
-        try AuditLog.append(db, at: now, who: "engine", action: "stage-\(state.rawValue)", versionID: versionID,
-                            detail: ["stage": attempt.stage, "attempt": String(attempt.number)])
+        let action = attempt.isDeployOnly ? "rollback-\(state.rawValue)" : "stage-\(state.rawValue)"
+        var detail = ["stage": attempt.stage, "attempt": String(attempt.number)]
+        if let environment = attempt.environment { detail["environment"] = environment }
+        try AuditLog.append(db, at: now, who: "engine", action: action, versionID: versionID, detail: detail)
     }
 
-    func settle(_ db: Database, _ versionID: Int64, _ settled: Bool = true) throws {
-        try db.execute(sql: "UPDATE version SET settled = ? WHERE id = ?", arguments: [settled, versionID])
+    /// Marks a version as needing nothing from the engine, unless it has queued or running work.
+    func settle(_ db: Database, _ versionID: Int64) throws {
+        try db.execute(sql: """
+            UPDATE version SET settled = 1 WHERE id = ? AND NOT EXISTS
+              (SELECT 1 FROM attempt WHERE versionID = ? AND state IN ('queued', 'running'))
+            """, arguments: [versionID, versionID])
+    }
+
+    /// Hands a version back to the engine.
+    func unsettle(_ db: Database, _ versionID: Int64) throws {
+        try db.execute(sql: "UPDATE version SET settled = 0 WHERE id = ?", arguments: [versionID])
     }
 
     /// Records a task's pid and log file once its process started.

@@ -154,3 +154,17 @@ public final class PipelineStore: Sendable {
         }
     }
 }
+
+extension PipelineStore {
+    /// One attempt by id.
+    public func attempt(_ id: Int64) throws -> AttemptRecord? {
+        try pool.read { db in try AttemptRecord.fetchOne(db, key: id) }
+    }
+
+    /// Attempts waiting for a person's approval, oldest first.
+    public func awaitingApproval() throws -> [AttemptRecord] {
+        try pool.read { db in
+            try AttemptRecord.filter(Column("state") == RunState.awaitingApproval).order(Column("id")).fetchAll(db)
+        }
+    }
+}

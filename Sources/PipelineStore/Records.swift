@@ -61,6 +61,13 @@ public struct AttemptRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var createdAt: Double
     public var startedAt: Double?
     public var finishedAt: Double?
+    /// For a deploy-only attempt (a rollback, stage index -1): the environment.
+    public var environment: String? = nil
+    /// Who asked for this attempt (rerun, rollback); nil when the pipeline opened it.
+    public var requestedBy: String? = nil
+
+    /// True for rollbacks and other deploys outside the pipeline's stages.
+    public var isDeployOnly: Bool { stageIndex == AttemptState.deployOnlyStage }
 }
 
 /// One deploy or job inside an attempt.

@@ -80,6 +80,10 @@ public final class StateDatabase: Sendable {
                   detail TEXT NOT NULL, previousHash TEXT NOT NULL, hash TEXT NOT NULL);
                 """)
         }
+        migrator.registerMigration("v2-deploy-only-attempts") { db in
+            try db.execute(sql: "ALTER TABLE attempt ADD COLUMN environment TEXT")
+            try db.execute(sql: "ALTER TABLE attempt ADD COLUMN requestedBy TEXT")
+        }
         return migrator
     }
 }

@@ -4,8 +4,10 @@ import PipelineModel
 public enum CommandTable {
     public static let all: [CommandDescriptor] = [
         StatusCommand.descriptor, SubmitCommand.descriptor, ShowCommand.descriptor, LogsCommand.descriptor,
-        ArtifactsCommand.descriptor, VerifyCommand.descriptor, DecisionCommands.rerun, DecisionCommands.approve,
-        DecisionCommands.reject, WaitCommand.descriptor, EnvsCommand.descriptor, HelpCommand.descriptor,
+        ArtifactsCommand.descriptor, VerifyCommand.descriptor, DiffCommand.descriptor, DecisionCommands.rerun,
+        DecisionCommands.approve, DecisionCommands.reject, CancelCommand.descriptor, WaitCommand.descriptor,
+        QueueCommand.descriptor, EnvsCommand.descriptor, EnvCommand.descriptor, RollbackCommand.descriptor,
+        ParityCommand.descriptor, AuditCommand.descriptor, HistoryCommand.descriptor, HelpCommand.descriptor,
         HelpCommand.exit,
     ]
 

@@ -18,7 +18,8 @@ public struct SourceLine: Sendable {
 
 /// Runs commands line by line: results on stdout, `cdsh:SOURCE:LINE: error: …` on stderr, stopping at the first
 /// failure unless told to go on. The first failure's exit status is the session's.
-public final class ScriptSession {
+/// Driven by one reader at a time (each line runs to the end before the next), hence unchecked.
+public final class ScriptSession: @unchecked Sendable {
     public let context: SessionContext
     public var continueOnError = false
     public var echo = false
@@ -49,9 +50,14 @@ public final class ScriptSession {
             if echo { errors("+ " + tokens.map { Self.quotedForEcho($0.text) }.joined(separator: " ")) }
             do {
                 let descriptor = try CommandTable.lookup(tokens[0].text, column: tokens[0].column)
-                if descriptor.name == "exit" { finished = true; return false }
                 let invocation = try Invocation.parse(tokens, as: descriptor)
+                if descriptor.name == "exit" {
+                    if invocation.json { output(JSONValue.object([("exit", .bool(true))]).rendered()) }
+                    finished = true
+                    return false
+                }
                 let result = try await descriptor.handler(invocation, context)
+                try Task.checkCancellation()
                 let text = invocation.json ? result.json.rendered() : result.text
                 if !text.isEmpty { output(text) }
                 if result.exitCode != 0 {
@@ -82,6 +88,8 @@ public final class ScriptSession {
             report(error.description, hint: error.hint, status: error.exitCode, at: line)
         case is CancellationError:
             report("interrupted", hint: nil, status: ExitCode.interrupted, at: line)
+            finished = true
+            return false
         default:
             report("\(error)", hint: nil, status: ExitCode.unavailable, at: line)
         }

@@ -27,11 +27,18 @@ public struct SessionOptions: Sendable {
 /// What commands share in one session: the pipeline file, the store (opened on first use), who is typing.
 public final class SessionContext: Sendable {
     public let options: SessionOptions
+    /// Where commands that stream (`logs --follow`) write lines as they come.
+    public let stream: @Sendable (String) -> Void
     private let opened = Mutex<PipelineStore?>(nil)
 
-    public init(options: SessionOptions) {
+    public init(options: SessionOptions,
+                stream: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }) {
         self.options = options
+        self.stream = stream
     }
+
+    /// How text output may look for this session.
+    public var style: TextStyle { TextStyle.from(environment: options.environment) }
 
     /// `$CDSH_USER`, else the login name.
     public var who: String {

@@ -1,27 +1,43 @@
+import Foundation
 import PipelineModel
 
 /// How text output may look: Unicode symbols only under a UTF-8 locale.
 public struct TextStyle: Sendable {
     public var unicode: Bool
+    /// ANSI colour: only when stdout is a terminal, `NO_COLOR` is unset and `TERM` is not `dumb`.
+    public var color: Bool
 
-    public init(unicode: Bool) {
+    public init(unicode: Bool, color: Bool = false) {
         self.unicode = unicode
+        self.color = color
     }
 
-    /// UTF-8 when `LC_ALL`, `LC_CTYPE` or `LANG` (first set wins) names it.
-    public static func from(environment: [String: String]) -> TextStyle {
+    /// UTF-8 when `LC_ALL`, `LC_CTYPE` or `LANG` (first set wins) names it; colour as `color` says.
+    public static func from(environment: [String: String], terminal: Bool = isatty(1) == 1) -> TextStyle {
         let locale = ["LC_ALL", "LC_CTYPE", "LANG"].compactMap { environment[$0] }.first { !$0.isEmpty } ?? ""
         let lower = locale.lowercased()
-        return TextStyle(unicode: lower.contains("utf-8") || lower.contains("utf8"))
+        let color = terminal && environment["NO_COLOR"].map(\.isEmpty) != false && environment["TERM"] != "dumb"
+        return TextStyle(unicode: lower.contains("utf-8") || lower.contains("utf8"), color: color)
     }
 
     public func symbol(_ state: String) -> String {
         guard let state = RunState(rawValue: state) else { return unicode ? "·" : "." }
-        return unicode ? state.symbol : state.asciiSymbol
+        let text = unicode ? state.symbol : state.asciiSymbol
+        guard color else { return text }
+        let code: String = switch state {
+        case .passed: "32"
+        case .failed, .errored, .rejected, .interrupted: "31"
+        case .awaitingApproval: "33"
+        case .running: "36"
+        default: "2"
+        }
+        return "\u{1B}[\(code)m\(text)\u{1B}[0m"
     }
 
-    /// Pads to `width` columns.
+    /// Pads to `width` columns, not counting colour escapes.
     public static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+        let visible = text.contains("\u{1B}")
+            ? text.replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression).count : text.count
+        return visible >= width ? text : text + String(repeating: " ", count: width - visible)
     }
 }

@@ -21,7 +21,7 @@ struct VersionReport {
     /// The latest attempt of each stage, by stage index.
     var latest: [Int: AttemptRecord] {
         var result: [Int: AttemptRecord] = [:]
-        for attempt in attempts where (result[attempt.stageIndex]?.number ?? 0) < attempt.number {
+        for attempt in attempts where !attempt.isDeployOnly && (result[attempt.stageIndex]?.number ?? 0) < attempt.number {
             result[attempt.stageIndex] = attempt
         }
         return result
@@ -73,6 +73,12 @@ struct VersionReport {
             ("plan_digest", .string(version.planDigest)),
             ("stages", .array(stages)),
             ("artifacts", .array(artifacts.map(Self.artifactJSON))),
+            ("rollbacks", .array(attempts.filter(\.isDeployOnly).map { attempt in
+                .object([("environment", .optional(attempt.environment)), ("state", .string(attempt.state.rawValue)),
+                         ("number", .int(attempt.number)), ("requested_by", .optional(attempt.requestedBy)),
+                         ("started_at", .time(attempt.startedAt)), ("finished_at", .time(attempt.finishedAt)),
+                         ("reason", .optional(attempt.reason))])
+            })),
         ])
     }
 

@@ -34,9 +34,11 @@ struct CDSH: AsyncParsableCommand {
         let session = ScriptSession(context: SessionContext(options: SessionOptions(pipeline: pipeline, state: state)))
         session.continueOnError = continueOnError
         session.echo = echo
+        let interrupts = InterruptWatcher()
+        let run: @Sendable (SourceLine) async -> Bool = { line in await interrupts.run { await session.run(line) } }
         if !commands.isEmpty {
             for (index, text) in commands.enumerated() {
-                guard await session.run(SourceLine(source: "-c", number: index + 1, text: text)) else { break }
+                guard await run(SourceLine(source: "-c", number: index + 1, text: text)) else { break }
             }
         } else if let file {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
@@ -44,7 +46,7 @@ struct CDSH: AsyncParsableCommand {
                 throw ExitCode(2)
             }
             for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                guard await session.run(SourceLine(source: file, number: index + 1, text: String(line))) else { break }
+                guard await run(SourceLine(source: file, number: index + 1, text: String(line))) else { break }
             }
         } else {
             let interactive = isatty(0) == 1 && isatty(1) == 1
@@ -54,7 +56,7 @@ struct CDSH: AsyncParsableCommand {
                 if interactive { FileHandle.standardOutput.write(Data("cdsh> ".utf8)) }
                 guard let line = readLine(strippingNewline: true) else { break }
                 number += 1
-                let keepGoing = await session.run(SourceLine(source: "<stdin>", number: number, text: line))
+                let keepGoing = await run(SourceLine(source: "<stdin>", number: number, text: line))
                 if !keepGoing && !interactive { break }
                 if session.finished { break }
             }

@@ -32,22 +32,23 @@ struct SchedulerTests {
     }
 
     @Test func theNextStageOpensOnlyWhenEveryEarlierStagePassed() {
-        let table: [([AttemptState], SchedulerAction?)] = [
-            ([Self.passed(0, id: 10)], .createAttempt(versionID: 1, stageIndex: 1, number: 1, state: .queued)),
-            ([AttemptState(id: 10, stageIndex: 0, number: 1, state: .failed)], nil),
-            ([AttemptState(id: 10, stageIndex: 0, number: 2, state: .errored)], nil),
-            ([AttemptState(id: 10, stageIndex: 0, number: 1, state: .interrupted)], nil),
+        let settle = SchedulerAction.settle(versionID: 1)
+        let table: [([AttemptState], [SchedulerAction])] = [
+            ([Self.passed(0, id: 10)], [.createAttempt(versionID: 1, stageIndex: 1, number: 1, state: .queued)]),
+            ([AttemptState(id: 10, stageIndex: 0, number: 1, state: .failed)], [settle]),
+            ([AttemptState(id: 10, stageIndex: 0, number: 2, state: .errored)], [settle]),
+            ([AttemptState(id: 10, stageIndex: 0, number: 1, state: .interrupted)], [settle]),
             ([Self.passed(0, id: 10), Self.passed(1, id: 11), Self.passed(2, id: 12)],
-             .createAttempt(versionID: 1, stageIndex: 3, number: 1, state: .awaitingApproval)),
-            ([Self.passed(0, id: 10), Self.passed(1, id: 11), Self.passed(2, id: 12), Self.passed(3, id: 13)], nil),
+             [.createAttempt(versionID: 1, stageIndex: 3, number: 1, state: .awaitingApproval)]),
+            ([Self.passed(0, id: 10), Self.passed(1, id: 11), Self.passed(2, id: 12), Self.passed(3, id: 13)], [settle]),
             ([Self.passed(0, id: 10), Self.passed(1, id: 11), Self.passed(2, id: 12),
-              AttemptState(id: 13, stageIndex: 3, number: 1, state: .awaitingApproval)], nil),
+              AttemptState(id: 13, stageIndex: 3, number: 1, state: .awaitingApproval)], [settle]),
             ([Self.passed(0, id: 10), Self.passed(1, id: 11), Self.passed(2, id: 12),
-              AttemptState(id: 13, stageIndex: 3, number: 1, state: .rejected)], nil),
+              AttemptState(id: 13, stageIndex: 3, number: 1, state: .rejected)], [settle]),
         ]
         for (attempts, expected) in table {
             let actions = Scheduler.decide(SchedulerSnapshot(versions: [Self.version(1, attempts)]))
-            #expect(actions == (expected.map { [$0] } ?? []), "attempts: \(attempts.map(\.state))")
+            #expect(actions == expected, "attempts: \(attempts.map(\.state))")
         }
     }
 
@@ -130,5 +131,37 @@ struct SchedulerTests {
         let attempt = AttemptState(id: 10, stageIndex: 0, number: 1, state: .running, tasks: tasks)
         let actions = Scheduler.decide(SchedulerSnapshot(versions: [Self.version(1, [attempt])], maxRunningTasks: 2))
         #expect(actions.count == 2)
+    }
+
+    @Test func aCancelledVersionStopsItsRunningTasksAndStartsNothing() {
+        let tasks = [TaskState(id: 1, kind: .job, name: "build", state: .running),
+                     TaskState(id: 2, kind: .job, name: "lint", state: .queued)]
+        var version = Self.version(1, [AttemptState(id: 10, stageIndex: 0, number: 1, state: .running, tasks: tasks)])
+        version.cancelled = true
+        #expect(Scheduler.decide(SchedulerSnapshot(versions: [version])) == [
+            .stopTask(taskID: 1), .skipTask(taskID: 2, reason: "the version was cancelled"),
+        ])
+        version.latestAttempts[0]!.tasks = [TaskState(id: 1, kind: .job, name: "build", state: .cancelled),
+                                            TaskState(id: 2, kind: .job, name: "lint", state: .cancelled)]
+        #expect(Scheduler.decide(SchedulerSnapshot(versions: [version])) == [
+            .finishAttempt(attemptID: 10, versionID: 1, state: .cancelled),
+        ])
+        let untouched = Self.version(2, [], priority: .normal)
+        var cancelledNew = untouched
+        cancelledNew.cancelled = true
+        #expect(Scheduler.decide(SchedulerSnapshot(versions: [cancelledNew])) == [.settle(versionID: 2)])
+    }
+
+    @Test func aRollbackWaitsForItsEnvironmentLikeAStage() {
+        let rollback = AttemptState(id: 50, stageIndex: AttemptState.deployOnlyStage, number: 1, state: .queued,
+                                    environment: "production")
+        let version = Self.version(1, (0...3).map { Self.passed($0, id: Int64(10 + $0)) })
+        var withRollback = version
+        withRollback.deployAttempts = [rollback]
+        #expect(Scheduler.decide(SchedulerSnapshot(versions: [withRollback])) == [
+            .startAttempt(attemptID: 50, versionID: 1, stageIndex: -1, lease: "production"),
+        ])
+        let busy = SchedulerSnapshot(versions: [withRollback], leases: ["production": EnvironmentLease(attemptID: 99)])
+        #expect(Scheduler.decide(busy) == [])
     }
 }

@@ -9,7 +9,8 @@ enum LogsCommand {
         details: "Without JOB, prints every task of the attempt (deploy first) under a header each.",
         arguments: [ArgumentSpec("VERSION", completion: .versions), ArgumentSpec("STAGE", completion: .stages),
                     ArgumentSpec("JOB", required: false, completion: .jobs)],
-        options: [OptionSpec("--attempt", value: "N", summary: "which attempt (default: the latest)")]
+        options: [OptionSpec("--attempt", value: "N", summary: "which attempt (default: the latest)"),
+                  OptionSpec("--follow", summary: "keep printing output as it comes until the jobs end")]
     ) { invocation, context in
         let store = try context.store()
         let report = try VersionReport(try context.version(invocation["VERSION"]!), store: store)
@@ -24,11 +25,20 @@ enum LogsCommand {
         guard let attempt = wanted.map({ number in attempts.first { $0.number == number } }) ?? attempts.last else {
             throw ShellError("\(report.version.name) has no attempt of `\(stage)`\(wanted.map { " numbered \($0)" } ?? " yet")")
         }
-        var tasks = report.tasks.filter { $0.attemptID == attempt.id }
+        if invocation.flags.contains("--follow") && !invocation.json {
+            try await follow(attemptID: attempt.id!, job: invocation["JOB"], store: store, context: context)
+            return CommandResult(text: "", json: .null)
+        }
+        if invocation.flags.contains("--follow") {
+            while try !(store.attempt(attempt.id!)?.state.isFinished ?? true) {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        var tasks = try store.tasks(of: [attempt.id!])
         if let job = invocation["JOB"] {
             tasks = tasks.filter { $0.name == job }
             if tasks.isEmpty {
-                let names = report.tasks.filter { $0.attemptID == attempt.id }.map(\.name)
+                let names = try store.tasks(of: [attempt.id!]).map(\.name)
                 throw ShellError("`\(stage)` attempt \(attempt.number) has no job `\(job)`",
                                  hint: Suggestion.closest(to: job, in: names).map { "did you mean `\($0)`?" }
                                     ?? "its jobs: \(names.joined(separator: ", "))")
@@ -47,5 +57,31 @@ enum LogsCommand {
             text: text.joined(separator: "\n"),
             json: .object([("version", .string(report.version.name)), ("stage", .string(stage)),
                            ("attempt", .int(attempt.number)), ("jobs", .array(entries))]))
+    }
+
+    /// Streams new output of the attempt's tasks (or one job) until every one has finished.
+    private static func follow(attemptID: Int64, job: String?, store: PipelineStore, context: SessionContext) async throws {
+        var offsets: [Int64: UInt64] = [:]
+        while true {
+            let attemptDone = try store.attempt(attemptID)?.state.isFinished ?? true
+            let tasks = try store.tasks(of: [attemptID]).filter { job == nil || $0.name == job }
+            for task in tasks {
+                guard let path = task.logPath, let handle = FileHandle(forReadingAtPath: path) else { continue }
+                try handle.seek(toOffset: offsets[task.id!] ?? 0)
+                let data = try handle.readToEnd() ?? Data()
+                try handle.close()
+                guard let end = data.lastIndex(of: UInt8(ascii: "\n")) ?? (task.state.isFinished && !data.isEmpty ? data.count - 1 : nil)
+                else { continue }
+                let chunk = data[data.startIndex...end]
+                offsets[task.id!, default: 0] += UInt64(chunk.count)
+                var lines = String(decoding: chunk, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                if chunk.last == UInt8(ascii: "\n") { lines.removeLast() }
+                for line in lines {
+                    context.stream(tasks.count > 1 || job == nil ? "[\(task.name)] \(line)" : String(line))
+                }
+            }
+            if attemptDone || (!tasks.isEmpty && tasks.allSatisfy(\.state.isFinished)) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
 }

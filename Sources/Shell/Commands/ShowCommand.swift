@@ -49,6 +49,14 @@ enum ShowCommand {
                 }
             }
         }
+        let rollbacks = report.attempts.filter(\.isDeployOnly)
+        if !rollbacks.isEmpty { lines.append("rollbacks") }
+        for attempt in rollbacks {
+            var line = "  to \(TextStyle.pad(attempt.environment ?? "?", 12))\(TextStyle.pad(attempt.state.rawValue, 18))"
+            line += "requested by \(attempt.requestedBy ?? "?") at \(TimeText.clock(seconds: attempt.createdAt))"
+            lines.append(line)
+            if let reason = attempt.reason { lines.append("      \(reason)") }
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -12,7 +12,7 @@ enum StatusCommand {
         let store = try context.store()
         let limit = Int(invocation["--limit"] ?? "20") ?? 20
         let reports = try store.versions(limit: limit).map { try VersionReport($0, store: store) }
-        let style = TextStyle.from(environment: context.options.environment)
+        let style = context.style
         let stageNames = reports.first?.plan.stages.map(\.name) ?? ((try? context.currentPlan())?.stages.map(\.name) ?? [])
         var lines: [String] = []
         let header = TextStyle.pad("version", 8) + TextStyle.pad("commit", 9) + TextStyle.pad("priority", 10)

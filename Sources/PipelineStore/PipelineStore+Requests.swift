@@ -1,0 +1,102 @@
+import Foundation
+import GRDB
+import PipelineModel
+
+/// What `cancel` did.
+public struct CancelSummary: Sendable, Equatable {
+    /// Running jobs and deploys the engine is now stopping.
+    public var stopping: Int
+    /// Queued or approval-waiting attempts and queued jobs that will not run.
+    public var dropped: Int
+}
+
+extension PipelineStore {
+    /// Stops a version's queued and running work; it goes no further. Refused when it has already ended.
+    public func cancel(versionID: Int64, who: String, now: Double) throws -> CancelSummary {
+        try pool.write { db in
+            let version = try VersionRecord.fetchOne(db, key: versionID)!
+            if version.cancelledAt != nil {
+                throw StoreError.refused("\(version.name) was already cancelled", hint: nil)
+            }
+            let live = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM attempt WHERE versionID = ? AND state IN ('queued', 'running', 'awaiting-approval')
+                """, arguments: [versionID]) ?? 0
+            if live == 0, version.settled {
+                throw StoreError.refused("\(version.name) has no queued or running work to cancel (it \(try position(db, versionID)))",
+                                         hint: nil)
+            }
+            let stopping = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM task JOIN attempt ON attempt.id = task.attemptID
+                WHERE attempt.versionID = ? AND task.state = 'running'
+                """, arguments: [versionID]) ?? 0
+            try db.execute(sql: """
+                UPDATE task SET state = 'cancelled', finishedAt = ?, reason = 'cancelled by ' || ?
+                WHERE state = 'queued' AND attemptID IN (SELECT id FROM attempt WHERE versionID = ?)
+                """, arguments: [now, who, versionID])
+            var dropped = db.changesCount
+            try db.execute(sql: """
+                UPDATE attempt SET state = 'cancelled', finishedAt = ?, reason = 'cancelled by ' || ?
+                WHERE versionID = ? AND state IN ('queued', 'awaiting-approval')
+                """, arguments: [now, who, versionID])
+            dropped += db.changesCount
+            try db.execute(sql: "UPDATE version SET cancelledAt = ? WHERE id = ?", arguments: [now, versionID])
+            try db.execute(sql: "DELETE FROM lease WHERE attemptID IN (SELECT id FROM attempt WHERE versionID = ? AND state = 'cancelled')",
+                           arguments: [versionID])
+            try unsettle(db, versionID)
+            try AuditLog.append(db, at: now, who: who, action: "cancel", versionID: versionID,
+                                detail: ["stopping": String(stopping), "dropped": String(dropped)])
+            return CancelSummary(stopping: stopping, dropped: dropped)
+        }
+    }
+
+    /// Queues a redeploy of an earlier version's artifacts to `environment` through the same deploy script.
+    /// Without `versionID`: the version that ran there before the current one.
+    public func requestRollback(environment: String, versionID: Int64?, who: String, reason: String?, now: Double) throws -> AttemptRecord {
+        try pool.write { db in
+            let history = try DeployRecord.filter(Column("environment") == environment && Column("result") == RunState.passed)
+                .order(Column("id").desc).fetchAll(db)
+            guard let current = history.first else {
+                throw StoreError.refused("nothing was ever deployed to \(environment); there is nothing to roll back to", hint: nil)
+            }
+            let target: Int64
+            if let versionID {
+                guard history.contains(where: { $0.versionID == versionID }) else {
+                    throw StoreError.refused("v\(versionID) never ran in \(environment); rollback only returns to a version that did",
+                                             hint: "`env \(environment)` lists what ran there")
+                }
+                target = versionID
+            } else {
+                guard let previous = history.first(where: { $0.versionID != current.versionID }) else {
+                    throw StoreError.refused("only v\(current.versionID) ever ran in \(environment); there is no earlier version",
+                                             hint: nil)
+                }
+                target = previous.versionID
+            }
+            if target == current.versionID {
+                throw StoreError.refused("v\(target) already runs in \(environment)", hint: nil)
+            }
+            let busy = try Bool.fetchOne(db, sql: """
+                SELECT EXISTS(SELECT 1 FROM attempt WHERE stageIndex < 0 AND environment = ? AND state IN ('queued', 'running'))
+                """, arguments: [environment]) ?? false
+            if busy { throw StoreError.refused("a rollback of \(environment) is already queued or running", hint: nil) }
+            let number = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM attempt WHERE versionID = ? AND stageIndex < 0",
+                                           arguments: [target]) ?? 0) + 1
+            var attempt = AttemptRecord(versionID: target, stageIndex: AttemptState.deployOnlyStage, stage: "rollback",
+                                        number: number, state: .queued, createdAt: now, environment: environment,
+                                        requestedBy: who)
+            try attempt.insert(db)
+            try unsettle(db, target)
+            var detail = ["environment": environment, "from": "v\(current.versionID)", "to": "v\(target)"]
+            if let reason { detail["reason"] = reason }
+            try AuditLog.append(db, at: now, who: who, action: "rollback", versionID: target, detail: detail)
+            return attempt
+        }
+    }
+
+    private func position(_ db: Database, _ versionID: Int64) throws -> String {
+        guard let attempt = try AttemptRecord.filter(Column("versionID") == versionID && Column("stageIndex") >= 0)
+            .order(Column("stageIndex").desc, Column("number").desc).fetchOne(db)
+        else { return "has not started" }
+        return "is \(attempt.state.rawValue) at \(attempt.stage)"
+    }
+}

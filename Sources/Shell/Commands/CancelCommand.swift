@@ -1,0 +1,17 @@
+/// `cancel VERSION`: stops a version's queued and running work.
+enum CancelCommand {
+    static let descriptor = CommandDescriptor(
+        name: "cancel", summary: "stop a version's queued and running work; it goes no further",
+        details: "Running jobs get TERM (then KILL after a grace period) to their whole process group; queued stages and jobs and a waiting approval are dropped. The version cannot be rerun afterwards: submit its commit again.",
+        arguments: [ArgumentSpec("VERSION", completion: .versions)]
+    ) { invocation, context in
+        let store = try context.store()
+        let version = try context.version(invocation["VERSION"]!)
+        let summary = try store.cancel(versionID: version.id!, who: context.who, now: context.now())
+        try context.kickEngine()
+        return CommandResult(
+            text: "\(version.name) cancelled: \(summary.stopping) running job\(summary.stopping == 1 ? "" : "s") stopping, \(summary.dropped) queued item\(summary.dropped == 1 ? "" : "s") dropped",
+            json: .object([("version", .string(version.name)), ("cancelled", .bool(true)),
+                           ("stopping", .int(summary.stopping)), ("dropped", .int(summary.dropped))]))
+    }
+}

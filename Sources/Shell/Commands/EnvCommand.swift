@@ -1,0 +1,50 @@
+import Foundation
+import PipelineModel
+import PipelineStore
+
+/// `env NAME`: one environment's deploy history.
+enum EnvCommand {
+    static let descriptor = CommandDescriptor(
+        name: "env", summary: "one environment's deploy history: version, result, who, when, digests",
+        arguments: [ArgumentSpec("NAME", completion: .environments)],
+        options: [OptionSpec("--limit", value: "N", summary: "how many deploys (default 20)")]
+    ) { invocation, context in
+        let store = try context.store()
+        let name = invocation["NAME"]!
+        try checkKnown(name, store: store, context: context)
+        let deploys = try store.deploys(environment: name, limit: Int(invocation["--limit"] ?? "20") ?? 20)
+        var lines = ["\(name): \(deploys.count) deploy\(deploys.count == 1 ? "" : "s") shown, newest first"]
+        for deploy in deploys {
+            let attempt = try store.attempts(of: deploy.versionID).first { $0.id == deploy.attemptID }
+            let kind = attempt?.isDeployOnly == true ? "rollback" : (attempt.map { "\($0.stage) #\($0.number)" } ?? "-")
+            lines.append("  \(TextStyle.pad("v\(deploy.versionID)", 6))\(TextStyle.pad(deploy.result.rawValue, 12))"
+                         + "\(TimeText.clock(seconds: deploy.startedAt))  by \(deploy.who)  (\(kind))  script sha256:\(deploy.scriptDigest.prefix(12))"
+                         + (deploy.configDigest.map { "  config sha256:\($0.prefix(12))" } ?? ""))
+        }
+        return CommandResult(text: lines.joined(separator: "\n"), json: .object([
+            ("environment", .string(name)), ("deploys", .array(deploys.map(deployJSON))),
+        ]))
+    }
+
+    static func deployJSON(_ deploy: DeployRecord) -> JSONValue {
+        let digests = (try? JSONDecoder().decode([String: String].self, from: Data(deploy.artifactsJSON.utf8))) ?? [:]
+        return .object([
+            ("version", .string("v\(deploy.versionID)")), ("result", .string(deploy.result.rawValue)),
+            ("who", .string(deploy.who)), ("started_at", .time(deploy.startedAt)), ("finished_at", .time(deploy.finishedAt)),
+            ("artifacts", .object(digests.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            ("config_sha256", .optional(deploy.configDigest)), ("script_sha256", .string(deploy.scriptDigest)),
+        ])
+    }
+
+    /// Throws when `name` is neither declared in the pipeline file nor ever deployed to.
+    static func checkKnown(_ name: String, store: PipelineStore, context: SessionContext) throws {
+        let declared = (try? context.currentPlan())?.environments.map(\.name) ?? []
+        if declared.contains(name) { return }
+        let used = Set(try store.currentDeploys().map(\.environment))
+        if used.contains(name) { return }
+        let known = declared + used.sorted()
+        throw ShellError("no environment `\(name)`",
+                         hint: Suggestion.closest(to: name, in: known).map { "did you mean `\($0)`?" }
+                            ?? (known.isEmpty ? nil : "environments: \(known.joined(separator: ", "))"))
+    }
+}

@@ -1,0 +1,23 @@
+import PipelineStore
+
+/// `rollback ENV [VERSION]`: redeploys an earlier version through the same deploy script, as a recorded deploy.
+enum RollbackCommand {
+    static let descriptor = CommandDescriptor(
+        name: "rollback", summary: "redeploy an earlier version to an environment (default: the one before) with the same deploy script",
+        details: "The version's own stored artifacts are re-verified and deployed by its own deploy script, as a deploy of its own in `env ENV`. Only a version that ran in ENV before can be rolled back to. Returns once the rollback is queued; `wait` is not needed: `env ENV` shows it.",
+        arguments: [ArgumentSpec("ENV", completion: .environments), ArgumentSpec("VERSION", required: false, completion: .versions)],
+        options: [OptionSpec("--reason", value: "TEXT", summary: "why (kept in the audit log)")]
+    ) { invocation, context in
+        let store = try context.store()
+        let environment = invocation["ENV"]!
+        try EnvCommand.checkKnown(environment, store: store, context: context)
+        let target = try invocation["VERSION"].map { try context.version($0) }
+        let attempt = try store.requestRollback(environment: environment, versionID: target?.id, who: context.who,
+                                                reason: invocation["--reason"], now: context.now())
+        try context.kickEngine()
+        return CommandResult(
+            text: "rollback of \(environment) to v\(attempt.versionID) queued",
+            json: .object([("environment", .string(environment)), ("version", .string("v\(attempt.versionID)")),
+                           ("state", .string(attempt.state.rawValue))]))
+    }
+}

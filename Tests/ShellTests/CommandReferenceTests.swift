@@ -1,0 +1,25 @@
+import Foundation
+import Shell
+import Testing
+import TestSupport
+
+/// docs/commands.md must be what the command table generates; `scripts/gen-docs` rewrites it.
+struct CommandReferenceTests {
+    @Test func theCommittedReferenceMatchesTheCommandTable() throws {
+        let path = "\(ProjectFixture.repositoryRoot)/docs/commands.md"
+        let generated = CommandReference.markdown()
+        if ProcessInfo.processInfo.environment["CDSH_UPDATE_DOCS"] == "1" {
+            try generated.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        let committed = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(committed == generated, "docs/commands.md is out of date: run scripts/gen-docs")
+    }
+
+    @Test func everyCommandOfTheSpecIsInTheTable() {
+        let names = Set(CommandTable.all.map(\.name))
+        for name in ["status", "submit", "show", "logs", "artifacts", "verify", "diff", "rerun", "approve", "reject",
+                     "cancel", "wait", "queue", "envs", "env", "rollback", "parity", "audit", "history", "help", "exit"] {
+            #expect(names.contains(name), "\(name) is missing from the command table")
+        }
+    }
+}
