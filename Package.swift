@@ -17,6 +17,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "PipelineModel"),
+        .systemLibrary(name: "CLibedit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        .target(name: "CTerminal"),
+        .target(name: "LineEditor", dependencies: ["CLibedit"]),
         .target(
             name: "PipelineConfig",
             dependencies: ["PipelineModel", .product(name: "Yams", package: "Yams")]
@@ -44,13 +47,13 @@ let package = Package(
         .target(
             name: "Shell",
             dependencies: [
-                "PipelineModel", "PipelineConfig", "PipelineStore", "PipelineEngine", "StageRunner",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "PipelineModel", "PipelineConfig", "PipelineStore", "PipelineEngine", "StageRunner", "LineEditor",
+                "CTerminal", .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "cdsh",
-            dependencies: ["Shell", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Shell", "LineEditor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "TestSupport", dependencies: ["PipelineModel", "PipelineEngine", "StageRunner"], path: "Tests/TestSupport"),
         .testTarget(name: "PipelineModelTests", dependencies: ["PipelineModel"]),
@@ -60,6 +63,7 @@ let package = Package(
         .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "PipelineStore", "PipelineModel", "StageRunner", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "TestSupport"]),
+        .testTarget(name: "LineEditorTests", dependencies: ["LineEditor"]),
     ],
     swiftLanguageModes: [.v6]
 )

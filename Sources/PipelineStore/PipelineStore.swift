@@ -168,3 +168,38 @@ extension PipelineStore {
         }
     }
 }
+
+/// What the interactive prompt shows about the pipeline.
+public struct PipelineCounts: Sendable, Equatable {
+    /// Versions the engine still has work for.
+    public var running: Int
+    /// Recent versions stopped at some stage.
+    public var stopped: Int
+    /// Versions waiting for a person's approval.
+    public var awaitingApproval: Int
+    /// Security versions not yet through the pipeline.
+    public var patches: [Int64]
+}
+
+extension PipelineStore {
+    /// Counts for the prompt; `stopped` looks at the `recent` newest versions, as `status` does.
+    public func counts(recent: Int = 20) throws -> PipelineCounts {
+        try pool.read { db in
+            let running = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM version WHERE settled = 0 AND cancelledAt IS NULL") ?? 0
+            let awaiting = try Int.fetchOne(db, sql: """
+                SELECT COUNT(DISTINCT versionID) FROM attempt WHERE state = 'awaiting-approval'
+                """) ?? 0
+            let stopped = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM (SELECT id FROM version WHERE cancelledAt IS NULL ORDER BY id DESC LIMIT ?) v
+                WHERE (SELECT state FROM attempt a WHERE a.versionID = v.id AND a.stageIndex >= 0
+                       ORDER BY a.stageIndex DESC, a.number DESC LIMIT 1) IN ('failed', 'errored', 'interrupted', 'rejected')
+                """, arguments: [recent]) ?? 0
+            let patches = try Int64.fetchAll(db, sql: """
+                SELECT id FROM version v WHERE priority = 'security' AND cancelledAt IS NULL AND (settled = 0 OR EXISTS
+                  (SELECT 1 FROM attempt a WHERE a.versionID = v.id AND a.state = 'awaiting-approval'))
+                ORDER BY id
+                """)
+            return PipelineCounts(running: running, stopped: stopped, awaitingApproval: awaiting, patches: patches)
+        }
+    }
+}

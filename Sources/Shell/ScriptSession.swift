@@ -23,6 +23,8 @@ public final class ScriptSession: @unchecked Sendable {
     public let context: SessionContext
     public var continueOnError = false
     public var echo = false
+    /// At a terminal: errors read `error: …` (red when colour is allowed), an interrupt returns to the prompt.
+    public var interactive = false
     public private(set) var exitStatus: Int32 = 0
     public private(set) var finished = false
     let output: @Sendable (String) -> Void
@@ -87,6 +89,10 @@ public final class ScriptSession: @unchecked Sendable {
         case let error as StoreError:
             report(error.description, hint: error.hint, status: error.exitCode, at: line)
         case is CancellationError:
+            if interactive {
+                errors("interrupted")
+                return true
+            }
             report("interrupted", hint: nil, status: ExitCode.interrupted, at: line)
             finished = true
             return false
@@ -99,8 +105,10 @@ public final class ScriptSession: @unchecked Sendable {
 
     private func report(_ message: String, hint: String?, status: Int32, at line: SourceLine) {
         if exitStatus == 0 { exitStatus = status }
-        var text = "cdsh:\(line.source):\(line.number): error: \(message)"
+        var text = interactive ? "error: \(message)" : "cdsh:\(line.source):\(line.number): error: \(message)"
         if let hint { text += "; \(hint)" }
-        errors(text.replacingOccurrences(of: "\n", with: " "))
+        text = text.replacingOccurrences(of: "\n", with: " ")
+        if interactive && context.style.color && isatty(2) == 1 { text = "\u{1B}[31m\(text)\u{1B}[0m" }
+        errors(text)
     }
 }

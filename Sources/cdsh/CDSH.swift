@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LineEditor
 import PipelineEngine
 import PipelineStore
 import Shell
@@ -31,7 +32,13 @@ struct CDSH: AsyncParsableCommand {
     var echo = false
 
     mutating func run() async throws {
-        let session = ScriptSession(context: SessionContext(options: SessionOptions(pipeline: pipeline, state: state)))
+        let context = SessionContext(options: SessionOptions(pipeline: pipeline, state: state))
+        if commands.isEmpty && file == nil && isatty(0) == 1 && isatty(1) == 1 {
+            let status = await InteractiveShell(context: context).run()
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
+        let session = ScriptSession(context: context)
         session.continueOnError = continueOnError
         session.echo = echo
         let interrupts = InterruptWatcher()
@@ -49,21 +56,14 @@ struct CDSH: AsyncParsableCommand {
                 guard await run(SourceLine(source: file, number: index + 1, text: String(line))) else { break }
             }
         } else {
-            let interactive = isatty(0) == 1 && isatty(1) == 1
-            if interactive { session.continueOnError = true }
+            let reader = PlainLineReader(showPrompt: false)
             var number = 0
-            while true {
-                if interactive { FileHandle.standardOutput.write(Data("cdsh> ".utf8)) }
-                guard let line = readLine(strippingNewline: true) else { break }
+            while case .line(let line) = reader.readLine(prompt: "") {
                 number += 1
-                let keepGoing = await run(SourceLine(source: "<stdin>", number: number, text: line))
-                if !keepGoing && !interactive { break }
-                if session.finished { break }
+                guard await run(SourceLine(source: "<stdin>", number: number, text: line)) else { break }
             }
         }
-        if session.exitStatus != 0 && !(commands.isEmpty && file == nil && isatty(0) == 1 && isatty(1) == 1) {
-            throw ExitCode(session.exitStatus)
-        }
+        if session.exitStatus != 0 { throw ExitCode(session.exitStatus) }
     }
 }
 

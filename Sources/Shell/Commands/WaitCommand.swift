@@ -30,9 +30,13 @@ enum WaitCommand {
                                    hint: Suggestion.closest(to: stage, in: plan.stages.map(\.name)).map { "did you mean `\($0)`?" })
         }
         let started = context.now()
+        let progress = ProgressLine(unicode: context.style.unicode)
+        defer { progress.clear() }
         while true {
             let report = try VersionReport(try store.version(version.id!), store: store)
             if let verdict = verdict(report, stage: stage) { return verdict }
+            let (line, key) = describeProgress(report, now: context.now())
+            progress.update(line, key: key)
             if let timeout, context.now() - started >= timeout {
                 return CommandResult(
                     text: "\(version.name): still \(StatusCommand.describe(report)) after \(invocation["--timeout"]!)",
@@ -42,6 +46,22 @@ enum WaitCommand {
             if try store.hasPendingWork() { try context.kickEngine() }
             try await Task.sleep(for: .milliseconds(50))
         }
+    }
+
+    /// `v3 sandbox: deploy passed, smoke running 2.1s` and the same without clocks (for change detection).
+    static func describeProgress(_ report: VersionReport, now: Double) -> (String, String) {
+        let name = report.version.name
+        guard let stage = report.currentStage, let index = report.plan.stageIndex(named: stage),
+              let attempt = report.latest[index] else { return ("\(name) waiting for the engine", "\(name) waiting") }
+        let tasks = report.tasks.filter { $0.attemptID == attempt.id }
+        if tasks.isEmpty { return ("\(name) \(stage) \(attempt.state.rawValue)", "\(name) \(stage) \(attempt.state.rawValue)") }
+        let parts = tasks.map { task -> (String, String) in
+            let plain = "\(task.name) \(task.state.rawValue)"
+            guard task.state == .running, let started = task.startedAt else { return (plain, plain) }
+            return (plain + " " + TimeText.elapsed(now - started), plain)
+        }
+        return ("\(name) \(stage): " + parts.map(\.0).joined(separator: ", "),
+                "\(name) \(stage): " + parts.map(\.1).joined(separator: ", "))
     }
 
     private static func verdict(_ report: VersionReport, stage: String?) -> CommandResult? {

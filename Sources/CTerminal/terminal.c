@@ -1,0 +1,68 @@
+#include "cdsh_terminal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+static struct termios saved_settings;
+static int saved_fd = -1;
+static int sigint_write_end = -1;
+
+void cdsh_terminal_restore(void) {
+    if (saved_fd >= 0) tcsetattr(saved_fd, TCSANOW, &saved_settings);
+}
+
+static void restore_and_reraise(int signal_number) {
+    cdsh_terminal_restore();
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = SIG_DFL;
+    sigemptyset(&action.sa_mask);
+    sigaction(signal_number, &action, NULL);
+    raise(signal_number);
+}
+
+int cdsh_terminal_save(int fd) {
+    if (tcgetattr(fd, &saved_settings) != 0) return -1;
+    saved_fd = fd;
+    int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTERM, SIGHUP, SIGQUIT, SIGTRAP};
+    for (unsigned i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
+        struct sigaction action;
+        memset(&action, 0, sizeof action);
+        action.sa_handler = restore_and_reraise;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = SA_RESETHAND;
+        sigaction(fatal[i], &action, NULL);
+    }
+    return 0;
+}
+
+static void on_sigint(int signal_number) {
+    (void)signal_number;
+    int saved_errno = errno;
+    if (sigint_write_end >= 0) {
+        char byte = 'i';
+        ssize_t ignored = write(sigint_write_end, &byte, 1);
+        (void)ignored;
+    }
+    errno = saved_errno;
+}
+
+int cdsh_sigint_pipe(void) {
+    int ends[2];
+    if (pipe(ends) != 0) return -1;
+    fcntl(ends[0], F_SETFD, FD_CLOEXEC);
+    fcntl(ends[1], F_SETFD, FD_CLOEXEC);
+    fcntl(ends[1], F_SETFL, O_NONBLOCK);
+    sigint_write_end = ends[1];
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_sigint;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &action, NULL);
+    return ends[0];
+}

@@ -1,0 +1,123 @@
+import CLibedit
+import Foundation
+
+/// Line editing on a terminal with the system libedit (native histedit API): emacs keys, `~/.editrc`,
+/// history recall with Up and Ctrl-R, Tab completion, and Ctrl-C discarding the line.
+///
+/// Must be used from one thread (the main thread): libedit keeps terminal state per process.
+public final class EditLineReader: LineReader {
+    private let editLine: OpaquePointer
+    private let history: OpaquePointer
+    private var event = HistEvent()
+    private var promptBuffer: UnsafeMutablePointer<CChar>?
+    private var discarded = false
+    private let completer: LineCompleting?
+
+    /// Sets up libedit on stdin/stdout; `entries` (oldest first) become recallable history.
+    public init?(program: String, completer: LineCompleting?, history entries: [String], historySize: Int32 = 2000) {
+        setlocale(LC_CTYPE, "")
+        guard let editLine = el_init(program, cdsh_stdin(), cdsh_stdout(), cdsh_stderr()) else { return nil }
+        guard let history = history_init() else {
+            el_end(editLine)
+            return nil
+        }
+        self.editLine = editLine
+        self.history = history
+        self.completer = completer
+        _ = cdsh_history_setsize(history, &event, historySize)
+        _ = cdsh_history_setunique(history, &event, 1)
+        for entry in entries { _ = cdsh_history_enter(history, &event, entry) }
+        _ = cdsh_el_set_history(editLine, history)
+        _ = cdsh_el_set_editor(editLine, "emacs")
+        _ = cdsh_el_set_signal(editLine, 1)
+        _ = cdsh_el_set_clientdata(editLine, Unmanaged.passUnretained(self).toOpaque())
+        _ = cdsh_el_set_prompt_esc(editLine, { editLine in
+            EditLineReader.reader(of: editLine)?.promptBuffer
+        }, 1)
+        let complete: cdsh_el_function = { editLine, _ in
+            EditLineReader.reader(of: editLine)?.completeAtCursor() ?? UInt8(CC_REFRESH_BEEP)
+        }
+        _ = cdsh_el_addfn(editLine, "cdsh-complete", "complete the word before the cursor", complete)
+        _ = cdsh_el_addfn(editLine, "rl_complete", "complete the word before the cursor", complete)
+        _ = cdsh_el_bind(editLine, "^I", "cdsh-complete")
+        _ = cdsh_el_addfn(editLine, "cdsh-discard", "discard the line", { editLine, _ in
+            EditLineReader.reader(of: editLine)?.discarded = true
+            fputs("^C\n", cdsh_stdout())
+            fflush(cdsh_stdout())
+            return UInt8(CC_NEWLINE)
+        })
+        _ = cdsh_el_bind(editLine, "^C", "cdsh-discard")
+        _ = cdsh_el_setty(editLine, "-d", "-isig")
+        _ = el_source(editLine, nil)
+    }
+
+    deinit {
+        el_end(editLine)
+        history_end(history)
+        free(promptBuffer)
+    }
+
+    private static func reader(of editLine: OpaquePointer?) -> EditLineReader? {
+        guard let editLine, let data = cdsh_el_get_clientdata(editLine) else { return nil }
+        return Unmanaged<EditLineReader>.fromOpaque(data).takeUnretainedValue()
+    }
+
+    /// Colour escapes in `prompt` must be wrapped in `\u{1}` so cursor columns stay right.
+    public func readLine(prompt: String) -> LineInput {
+        free(promptBuffer)
+        promptBuffer = strdup(prompt)
+        discarded = false
+        var count: Int32 = 0
+        guard let raw = el_gets(editLine, &count) else {
+            return count == -1 ? .interrupted : .endOfInput
+        }
+        if discarded {
+            return .interrupted
+        }
+        var line = String(cString: raw)
+        while line.hasSuffix("\n") || line.hasSuffix("\r") { line.removeLast() }
+        return .line(line)
+    }
+
+    public func remember(_ line: String) {
+        _ = cdsh_history_enter(history, &event, line)
+    }
+
+    private func completeAtCursor() -> UInt8 {
+        guard let completer, let info = el_line(editLine)?.pointee, let start = info.buffer, let cursor = info.cursor else {
+            return UInt8(CC_REFRESH_BEEP)
+        }
+        let length = cursor - start
+        let text = String(decoding: UnsafeRawBufferPointer(start: start, count: max(0, length)), as: UTF8.self)
+        let completion = completer.complete(text)
+        if completion.candidates.isEmpty { return UInt8(CC_REFRESH_BEEP) }
+        if let insertion = completion.insertion {
+            _ = el_insertstr(editLine, insertion)
+            return UInt8(CC_REFRESH)
+        }
+        let listing = "\n" + Self.columns(completion.candidates, width: Self.terminalWidth()) + "\n"
+        fputs(listing, cdsh_stdout())
+        fflush(cdsh_stdout())
+        return UInt8(CC_REDISPLAY)
+    }
+
+    static func columns(_ words: [String], width: Int) -> String {
+        let cell = (words.map(\.count).max() ?? 0) + 2
+        let perRow = max(1, width / max(cell, 1))
+        var rows: [String] = []
+        var index = 0
+        while index < words.count {
+            let row = words[index..<min(words.count, index + perRow)]
+            rows.append(row.map { $0 + String(repeating: " ", count: cell - $0.count) }.joined()
+                .trimmingCharacters(in: .whitespaces))
+            index += perRow
+        }
+        return rows.joined(separator: "\n")
+    }
+
+    static func terminalWidth() -> Int {
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return 80
+    }
+}

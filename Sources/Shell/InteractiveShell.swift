@@ -1,0 +1,91 @@
+import CTerminal
+import Foundation
+import LineEditor
+import PipelineStore
+import Synchronization
+
+/// The command task an interrupt should cancel, shared with the thread that watches SIGINT.
+final class RunningCommand: Sendable {
+    private let task = Mutex<Task<Bool, Never>?>(nil)
+
+    func set(_ value: Task<Bool, Never>?) { task.withLock { $0 = value } }
+
+    func cancel() { task.withLock { $0?.cancel() } }
+}
+
+/// The shell at a terminal: libedit editing, persistent history, Tab completion, a prompt that tells where you
+/// are, notices when stages of your versions end, Ctrl-C that discards a line or stops the running command.
+public final class InteractiveShell {
+    private let context: SessionContext
+    private let session: ScriptSession
+    private let completer = ShellCompleter()
+    private let notices = NoticeTracker()
+    private let running = RunningCommand()
+
+    public init(context: SessionContext) {
+        self.context = context
+        session = ScriptSession(context: context)
+        session.continueOnError = true
+        session.interactive = true
+    }
+
+    /// Runs until `exit` or Ctrl-D; returns the exit status (0).
+    @MainActor
+    public func run() async -> Int32 {
+        _ = cdsh_terminal_save(0)
+        defer { cdsh_terminal_restore() }
+        watchInterrupts()
+        let historyPath = HistoryFile.path(environment: context.options.environment)
+        var previous = HistoryFile.read(historyPath).last?.line
+        completer.update(await CompletionSnapshot.load(context: context))
+        let reader: LineReader = EditLineReader(
+            program: "cdsh", completer: completer, history: HistoryFile.read(historyPath).map(\.line))
+            ?? PlainLineReader(showPrompt: true)
+        let pipeline = (try? context.currentPlan())?.name ?? "cdsh"
+        FileHandle.standardError.write(Data(
+            "cdsh: \(pipeline) pipeline. `help` lists the commands, Tab completes, Ctrl-D leaves.\n".utf8))
+        var number = 0
+        while true {
+            let store = try? context.store()
+            for notice in notices.notices(store: store) { print(notice) }
+            let prompt = PromptBuilder.prompt(pipeline: pipeline, counts: try? store?.counts(), style: context.style)
+            switch reader.readLine(prompt: prompt) {
+            case .endOfInput:
+                print("")
+                return 0
+            case .interrupted:
+                continue
+            case .line(var text):
+                while text.last?.isWhitespace == true { text.removeLast() }
+                guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+                number += 1
+                if HistoryFile.append(text, to: historyPath, previous: previous) { previous = text }
+                if !text.hasPrefix(" ") { reader.remember(text) }
+                notices.before(store: store)
+                let line = SourceLine(source: "<stdin>", number: number, text: text)
+                let session = self.session
+                let task = Task { await session.run(line) }
+                running.set(task)
+                _ = await task.value
+                running.set(nil)
+                if session.finished { return 0 }
+                notices.after(store: try? context.store(), who: context.who)
+                completer.update(await CompletionSnapshot.load(context: context))
+            }
+        }
+    }
+
+    /// SIGINT while a command runs (the terminal sends it then) cancels that command, never the engine's jobs.
+    private func watchInterrupts() {
+        let descriptor = cdsh_sigint_pipe()
+        guard descriptor >= 0 else { return }
+        let running = self.running
+        let thread = Thread {
+            var byte: UInt8 = 0
+            while read(descriptor, &byte, 1) >= 0 {
+                running.cancel()
+            }
+        }
+        thread.start()
+    }
+}

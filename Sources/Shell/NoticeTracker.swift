@@ -1,0 +1,57 @@
+import PipelineModel
+import PipelineStore
+
+/// One-line notices, before the next prompt, about stages that ended for versions submitted in this shell.
+public final class NoticeTracker {
+    private var tracked: Set<Int64> = []
+    private var reported: Set<Int64> = []
+    private var newestSeen: Int64 = 0
+
+    public init() {}
+
+    /// Remembers the newest version id before a command runs.
+    public func before(store: PipelineStore?) {
+        newestSeen = (try? store?.versions(limit: 1).first?.id) ?? newestSeen
+    }
+
+    /// Starts tracking versions `who` made with the command that just ran.
+    public func after(store: PipelineStore?, who: String) {
+        guard let store, let versions = try? store.versions(limit: 20) else { return }
+        for version in versions where version.id! > newestSeen && version.submittedBy == who {
+            tracked.insert(version.id!)
+            for attempt in (try? store.attempts(of: version.id!)) ?? [] where attempt.state.isFinished {
+                reported.insert(attempt.id!)
+            }
+        }
+    }
+
+    /// Notices for attempts that finished or began waiting for approval since the last call.
+    public func notices(store: PipelineStore?) -> [String] {
+        guard let store else { return [] }
+        var lines: [String] = []
+        for versionID in tracked.sorted() {
+            guard let attempts = try? store.attempts(of: versionID) else { continue }
+            for attempt in attempts where !reported.contains(attempt.id!) {
+                guard attempt.state.isFinished || attempt.state == .awaitingApproval else { continue }
+                reported.insert(attempt.id!)
+                let what = attempt.isDeployOnly ? "rollback to \(attempt.environment ?? "?")" : attempt.stage
+                var line = "v\(versionID) \(what) \(attempt.state.rawValue)"
+                if let started = attempt.startedAt, let finished = attempt.finishedAt {
+                    line += " after \(TimeText.elapsed(finished - started))"
+                }
+                if attempt.state == .awaitingApproval {
+                    line += ": `approve v\(versionID) --reason …` lets it through"
+                } else if attempt.state.isStopped {
+                    line += ": `logs v\(versionID) \(attempt.stage)` shows why"
+                }
+                lines.append(line)
+            }
+            let done = attempts.filter { !$0.isDeployOnly }.allSatisfy { $0.state.isFinished }
+            if let version = try? store.version(versionID),
+               version.cancelledAt != nil || (done && (try? version.plan().stages.count) == Set(attempts.map(\.stageIndex)).count) {
+                tracked.remove(versionID)
+            }
+        }
+        return lines
+    }
+}

@@ -1,0 +1,219 @@
+"""The interactive shell driven through a real pseudo-terminal (pexpect), as a person would use it.
+
+Each test gets a throw-away git repository, HOME and history file; EDITRC=/dev/null keeps the
+user's ~/.editrc out. Assertions look at command output, not at the echoed line, because libedit
+redraws the line with cursor escapes.
+"""
+import json
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
+import time
+
+import pexpect
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BINARY = os.environ.get("CDSH_BIN", os.path.join(ROOT, ".build", "debug", "cdsh"))
+PROMPT = "› "
+
+PIPELINE = """\
+name: demo
+deploy: ./deploy.sh
+environments:
+  sandbox: {}
+  production: {}
+stages:
+  - name: commit
+    jobs:
+      build: {run: "mkdir -p dist && echo built > dist/app.txt", artifacts: [dist/app.txt]}
+  - name: sandbox
+    environment: sandbox
+    jobs:
+      smoke: "true"
+  - name: production
+    environment: production
+    approval: manual
+    jobs:
+      smoke: "true"
+"""
+
+
+@pytest.fixture
+def project():
+    folder = tempfile.mkdtemp(prefix="cdsh-pty-")
+    home = os.path.join(folder, "home")
+    repo = os.path.join(folder, "repo")
+    os.makedirs(home)
+    os.makedirs(repo)
+    with open(os.path.join(repo, "cdsh.yml"), "w") as handle:
+        handle.write(PIPELINE)
+    with open(os.path.join(repo, "deploy.sh"), "w") as handle:
+        handle.write("#!/bin/sh\necho deployed $CDSH_VERSION to $CDSH_ENVIRONMENT\n")
+    os.chmod(os.path.join(repo, "deploy.sh"), 0o755)
+    env = dict(os.environ)
+    env.update({
+        "HOME": home, "CDSH_HISTFILE": os.path.join(home, "history"), "EDITRC": "/dev/null",
+        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "xterm", "NO_COLOR": "1", "CDSH_ENGINE_IDLE": "1",
+        "CDSH_USER": "oncall", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    })
+    for command in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-qm", "first"]):
+        subprocess.run(command, cwd=repo, env=env, check=True)
+    yield {"repo": repo, "env": env, "history": env["CDSH_HISTFILE"]}
+    subprocess.run(["pkill", "-f", f"engine {repo}/.cdsh"], check=False)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def cdsh(project, *commands):
+    """Runs a scripted cdsh beside the interactive one."""
+    args = [BINARY]
+    for command in commands:
+        args += ["-c", command]
+    return subprocess.run(args, cwd=project["repo"], env=project["env"], capture_output=True, text=True, timeout=60)
+
+
+def shell(project):
+    child = pexpect.spawn(BINARY, cwd=project["repo"], env=project["env"], encoding="utf-8", timeout=15,
+                          dimensions=(30, 120))
+    child.expect_exact(PROMPT)
+    return child
+
+
+def ready_version(project):
+    result = cdsh(project, "submit", "wait v1 --timeout 60s")
+    assert result.returncode == 0, result.stderr
+
+
+def leave(child):
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+    child.close()
+    return child.exitstatus
+
+
+def test_tab_completes_a_command_a_flag_and_a_version(project):
+    ready_version(project)
+    child = shell(project)
+    child.send("sta\t")
+    child.send("--li\t")
+    child.send("5\r")
+    child.expect("version +commit +priority")
+    child.expect_exact(PROMPT)
+    child.send("show v\t\r")
+    child.expect(r"v1  demo  awaiting-approval at production")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
+
+
+def test_an_ambiguous_prefix_lists_the_candidates(project):
+    child = shell(project)
+    child.send("re\t")
+    child.expect(r"rerun +reject")
+    child.sendcontrol("u")
+    child.send("help\r")
+    child.expect("commands:")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
+
+
+def test_up_and_ctrl_r_recall_history_after_a_restart(project):
+    child = shell(project)
+    child.send("help wait\r")
+    child.expect("usage: wait")
+    child.expect_exact(PROMPT)
+    child.send(" help rerun\r")
+    child.expect("usage: rerun")
+    child.expect_exact(PROMPT)
+    child.send("help wait\r")
+    child.expect("usage: wait")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
+
+    with open(project["history"]) as handle:
+        assert handle.read() == "help wait\n", "no consecutive duplicate, nothing that starts with a space"
+    assert stat.S_IMODE(os.stat(project["history"]).st_mode) == 0o600
+
+    child = shell(project)
+    child.send("\x1b[A\r")
+    child.expect("usage: wait")
+    child.expect_exact(PROMPT)
+    child.sendcontrol("r")
+    child.send("help w")
+    child.send("\r")
+    child.expect("usage: wait")
+    child.expect_exact(PROMPT)
+    child.send("history\r")
+    child.expect(r"1  help wait")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
+
+
+def test_ctrl_c_discards_a_half_typed_line(project):
+    ready_version(project)
+    child = shell(project)
+    child.send("approve v1 --reason 'half a thought")
+    child.sendcontrol("c")
+    child.expect_exact(PROMPT)
+    child.send("status\r")
+    child.expect("awaiting-approval at production")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
+    assert "approve" not in cdsh(project, "audit").stdout
+
+
+def test_ctrl_c_stops_a_long_wait_and_returns_to_the_prompt(project):
+    ready_version(project)
+    child = shell(project)
+    child.send("wait v1 production\r")
+    time.sleep(1.0)
+    child.sendcontrol("c")
+    child.expect("interrupted")
+    child.expect_exact(PROMPT)
+    child.send("status\r")
+    child.expect("awaiting-approval at production")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
+
+
+def test_ctrl_d_on_an_empty_line_exits_zero(project):
+    child = shell(project)
+    assert leave(child) == 0
+
+
+def test_a_utf8_note_arrives_intact(project):
+    child = shell(project)
+    note = "café ✓ 東京"
+    child.send(f"submit --note '{note}'\r")
+    child.expect(r"v1\r\n")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
+    shown = json.loads(cdsh(project, "show v1 --json").stdout)
+    assert shown["note"] == note
+
+
+def test_a_notice_tells_when_a_stage_of_a_version_submitted_here_ends(project):
+    child = shell(project)
+    child.send("submit\r")
+    child.expect(r"v1\r\n")
+    child.expect_exact(PROMPT)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        child.send("\r")
+        index = child.expect([r"v1 production awaiting-approval", pexpect.TIMEOUT], timeout=1)
+        if index == 0:
+            break
+    else:
+        pytest.fail("no notice arrived")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
+
+
+def test_the_prompt_shows_what_awaits_approval(project):
+    ready_version(project)
+    child = shell(project)
+    child.send("\r")
+    child.expect_exact("demo ?1 › ")
+    assert leave(child) == 0
