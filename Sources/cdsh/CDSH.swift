@@ -13,16 +13,19 @@ struct CDSH: AsyncParsableCommand {
         discussion: "Without -c or -f, reads commands from standard input (one per line) when it is not a terminal.",
         subcommands: [EngineCommand.self])
 
-    @Option(name: .customShort("c"), help: "Run these commands (`;` separates them); repeatable.")
+    @Option(name: .customShort("c"), help: "Run these commands (`;` separates them); repeatable.",
+            completion: .list(CommandTable.all.map(\.name)))
     var commands: [String] = []
 
-    @Option(name: .customShort("f"), help: "Run the commands in FILE.")
+    @Option(name: .customShort("f"), help: "Run the commands in FILE.", completion: .file())
     var file: String?
 
-    @Option(help: "The pipeline file (default: $CDSH_PIPELINE, else cdsh.yml here or in a parent folder).")
+    @Option(help: "The pipeline file (default: $CDSH_PIPELINE, else cdsh.yml here or in a parent folder).",
+            completion: .file(extensions: ["yml", "yaml"]))
     var pipeline: String?
 
-    @Option(help: "The state folder (default: $CDSH_STATE, else .cdsh beside the pipeline file).")
+    @Option(help: "The state folder (default: $CDSH_STATE, else .cdsh beside the pipeline file).",
+            completion: .directory)
     var state: String?
 
     @Flag(help: "Go on after a failing command; the exit status is still the first failure's.")
