@@ -4,7 +4,8 @@ import PipelineStore
 /// One-line notices, before the next prompt, about stages that ended for versions submitted in this shell.
 public final class NoticeTracker {
     private var tracked: Set<Int64> = []
-    private var reported: Set<Int64> = []
+    /// `attemptID:awaiting` or `attemptID:finished`, once each.
+    private var reported: Set<String> = []
     private var newestSeen: Int64 = 0
 
     public init() {}
@@ -20,7 +21,7 @@ public final class NoticeTracker {
         for version in versions where version.id! > newestSeen && version.submittedBy == who {
             tracked.insert(version.id!)
             for attempt in (try? store.attempts(of: version.id!)) ?? [] where attempt.state.isFinished {
-                reported.insert(attempt.id!)
+                reported.insert("\(attempt.id!):finished")
             }
         }
     }
@@ -31,9 +32,11 @@ public final class NoticeTracker {
         var lines: [String] = []
         for versionID in tracked.sorted() {
             guard let attempts = try? store.attempts(of: versionID) else { continue }
-            for attempt in attempts where !reported.contains(attempt.id!) {
+            for attempt in attempts {
                 guard attempt.state.isFinished || attempt.state == .awaitingApproval else { continue }
-                reported.insert(attempt.id!)
+                guard reported.insert("\(attempt.id!):\(attempt.state.isFinished ? "finished" : "awaiting")").inserted else {
+                    continue
+                }
                 let what = attempt.isDeployOnly ? "rollback to \(attempt.environment ?? "?")" : attempt.stage
                 var line = "v\(versionID) \(what) \(attempt.state.rawValue)"
                 if let started = attempt.startedAt, let finished = attempt.finishedAt {

@@ -45,7 +45,7 @@ struct CompletionScriptTests {
     @Test func zshLoadsTheCompletionFunction() throws {
         let zsh = try #require(["/usr/bin/zsh", "/bin/zsh"].first { FileManager.default.isExecutableFile(atPath: $0) },
                                "zsh is installed by scripts/setup")
-        let result = try ProcessRunner.run(zsh, ["-fc", "autoload -U compinit; compinit -u -d /dev/null; source '\(Self.folder)/_cdsh'; whence -w _cdsh"])
+        let result = try ProcessRunner.run(zsh, ["-fc", "autoload -U compinit; compinit -u -D; source '\(Self.folder)/_cdsh'; whence -w _cdsh"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "_cdsh: function")
     }

@@ -7,9 +7,11 @@ redraws the line with cursor escapes.
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import tempfile
+import termios
 import time
 
 import pexpect
@@ -217,3 +219,26 @@ def test_the_prompt_shows_what_awaits_approval(project):
     child.send("\r")
     child.expect_exact("demo ?1 › ")
     assert leave(child) == 0
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGSEGV])
+def test_the_terminal_is_restored_when_the_shell_dies(project, signal_number):
+    child = shell(project)
+    editing = termios.tcgetattr(child.child_fd)
+    assert not editing[3] & termios.ICANON, "libedit edits in non-canonical mode"
+    os.kill(child.pid, signal_number)
+    child.expect(pexpect.EOF)
+    restored = termios.tcgetattr(child.child_fd)
+    assert restored[3] & termios.ICANON and restored[3] & termios.ECHO, "canonical mode and echo are back"
+    child.close()
+    assert child.signalstatus == signal_number
+
+
+def test_ctrl_d_after_exit_status_and_the_terminal_is_sane(project):
+    child = shell(project)
+    child.send("exit\r")
+    child.expect(pexpect.EOF)
+    restored = termios.tcgetattr(child.child_fd)
+    assert restored[3] & termios.ICANON and restored[3] & termios.ECHO
+    child.close()
+    assert child.exitstatus == 0

@@ -62,6 +62,8 @@ enum LogsCommand {
     /// Streams new output of the attempt's tasks (or one job) until every one has finished.
     private static func follow(attemptID: Int64, job: String?, store: PipelineStore, context: SessionContext) async throws {
         var offsets: [Int64: UInt64] = [:]
+        let progress = ProgressLine(terminal: isatty(2) == 1, unicode: context.style.unicode)
+        defer { progress.clear() }
         while true {
             let attemptDone = try store.attempt(attemptID)?.state.isFinished ?? true
             let tasks = try store.tasks(of: [attemptID]).filter { job == nil || $0.name == job }
@@ -76,9 +78,17 @@ enum LogsCommand {
                 offsets[task.id!, default: 0] += UInt64(chunk.count)
                 var lines = String(decoding: chunk, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
                 if chunk.last == UInt8(ascii: "\n") { lines.removeLast() }
+                if !lines.isEmpty { progress.clear() }
                 for line in lines {
                     context.stream(tasks.count > 1 || job == nil ? "[\(task.name)] \(line)" : String(line))
                 }
+            }
+            let now = context.now()
+            let running = tasks.filter { $0.state == .running }
+            if !running.isEmpty, isatty(2) == 1 {
+                progress.update(running.map { task in
+                    "\(task.name) running " + TimeText.elapsed(now - (task.startedAt ?? now))
+                }.joined(separator: ", "), key: running.map(\.name).joined(separator: ","))
             }
             if attemptDone || (!tasks.isEmpty && tasks.allSatisfy(\.state.isFinished)) { break }
             try await Task.sleep(for: .milliseconds(100))
