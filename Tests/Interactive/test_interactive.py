@@ -242,3 +242,26 @@ def test_ctrl_d_after_exit_status_and_the_terminal_is_sane(project):
     assert restored[3] & termios.ICANON and restored[3] & termios.ECHO
     child.close()
     assert child.exitstatus == 0
+
+
+def test_the_users_editrc_is_honoured_and_can_bind_completion(project):
+    editrc = os.path.join(project["repo"], "..", "editrc")
+    with open(editrc, "w") as handle:
+        handle.write("bind ^B rl_complete\n")
+    project["env"]["EDITRC"] = editrc
+    child = shell(project)
+    child.send("sta\x02\r")
+    child.expect("no versions yet")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
+
+
+def test_an_ascii_prompt_without_a_utf8_locale(project):
+    ready_version(project)
+    project["env"].update({"LANG": "C", "LC_ALL": "C"})
+    child = pexpect.spawn(BINARY, cwd=project["repo"], env=project["env"], encoding="utf-8", timeout=15)
+    child.expect_exact("demo approve:1> ")
+    child.send("status\r")
+    child.expect(r"v1 +\w+ +normal +\+ +\+ +\? +awaiting-approval")
+    child.expect_exact("> ")
+    assert leave(child) == 0
