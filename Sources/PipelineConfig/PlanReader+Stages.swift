@@ -79,23 +79,49 @@ extension PlanReader {
                 hint: "it runs before any artifact exists; deploy in a later stage"
             )
         }
-        let approval = fields["approval"].map { readApproval($0, context: context) } ?? .automatic
+        let (approval, distinctApprover) = fields["approval"].map { readApproval($0, context: context) } ?? (.automatic, false)
         let jobs = readJobs(fields["jobs"], stagePosition: nodes.position(of: node), context: context)
 
         guard let name else { return nil }
-        return StageSpec(name: name, environment: environment, approval: approval, jobs: jobs)
+        return StageSpec(name: name, environment: environment, approval: approval, distinctApprover: distinctApprover,
+                         jobs: jobs)
     }
 
-    private mutating func readApproval(_ entry: MappingEntry, context: StageContext) -> ApprovalRule {
-        guard let text = nodes.string(entry.value, expected: "`manual` for `approval`") else { return .automatic }
+    /// `approval: manual`, or `approval: {required: manual, distinct_from_submitter: true}` for four eyes.
+    private mutating func readApproval(_ entry: MappingEntry, context: StageContext) -> (ApprovalRule, Bool) {
+        var valueNode = entry.value
+        var distinct = false
+        if case .mapping = entry.value {
+            let place = "in the approval of \(context.label)"
+            guard let fields = nodes.fields(of: entry.value, expected: "an approval setting", place: place,
+                                            known: ["required", "distinct_from_submitter"])
+            else { return (.automatic, false) }
+            guard let required = fields["required"] else {
+                nodes.error("the approval of \(context.label) has no `required`", at: entry.keyPosition,
+                            hint: "write `required: manual`")
+                return (.automatic, false)
+            }
+            valueNode = required.value
+            if let flag = fields["distinct_from_submitter"] {
+                let text = nodes.string(flag.value, expected: "true or false") ?? "false"
+                switch text {
+                case "true", "yes": distinct = true
+                case "false", "no": distinct = false
+                default:
+                    nodes.error("`distinct_from_submitter` must be true or false, not `\(text)`",
+                                at: nodes.position(of: flag.value))
+                }
+            }
+        }
+        guard let text = nodes.string(valueNode, expected: "`manual` for `approval`") else { return (.automatic, false) }
         guard text == ApprovalRule.manual.rawValue else {
             let suggestion = Suggestion.closest(to: text, in: [ApprovalRule.manual.rawValue])
             nodes.error(
-                "invalid approval `\(text)` in \(context.label)", at: nodes.position(of: entry.value),
+                "invalid approval `\(text)` in \(context.label)", at: nodes.position(of: valueNode),
                 hint: (suggestion.map { "did you mean `\($0)`? " } ?? "")
                     + "`manual` is the only value; leave `approval` out to promote automatically"
             )
-            return .automatic
+            return (.automatic, false)
         }
         if context.isCommitStage {
             nodes.error(
@@ -103,7 +129,7 @@ extension PlanReader {
                 hint: "it builds every check-in; ask for approval in a later stage"
             )
         }
-        return .manual
+        return (.manual, distinct)
     }
 
     mutating func readEnvironmentReference(_ entry: MappingEntry, owner: String) -> String? {

@@ -105,6 +105,13 @@ struct TaskExecutor: Sendable {
             configDigest: try configPath.map { try ArtifactStore.hash(fileAt: $0, copyingTo: nil).sha256 },
             scriptDigest: try scriptDigest(command, source: source), who: try deployer(launch),
             startedAt: environment.now(), result: .running)
+        if let earlier = try store.passedDeploys(of: launch.version.id!).first(where: { $0.scriptDigest != record.scriptDigest }) {
+            let reason = "the deploy script differs from the one \(launch.version.name)'s deploy to \(earlier.environment) used "
+                + "(sha256 \(record.scriptDigest.prefix(12)) instead of \(earlier.scriptDigest.prefix(12))); every environment "
+                + "must be deployed the same way, so the deploy did not run"
+            append(logPath, "cdsh: \(reason)")
+            return ProcessOutcome(state: .errored, reason: reason)
+        }
         let durable = environmentName == "production" || launch.attempt.stageIndex == launch.plan.stages.count - 1
         let deploy = try store.beginDeploy(record, durable: durable)
         let outcome = await launchCommands([command], launch: launch, source: source, variables: variables,

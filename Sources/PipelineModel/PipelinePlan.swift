@@ -63,14 +63,34 @@ public struct StageSpec: Codable, Sendable, Equatable {
     /// The environment the version's artifacts are deployed to before the jobs run.
     public var environment: String?
     public var approval: ApprovalRule
+    /// Four eyes: the person who approves may not be the one who submitted the version.
+    public var distinctApprover: Bool
     /// Jobs in file order; they run in parallel.
     public var jobs: [JobSpec]
 
-    public init(name: String, environment: String? = nil, approval: ApprovalRule = .automatic, jobs: [JobSpec]) {
+    public init(
+        name: String, environment: String? = nil, approval: ApprovalRule = .automatic, distinctApprover: Bool = false,
+        jobs: [JobSpec]
+    ) {
         self.name = name
         self.environment = environment
         self.approval = approval
+        self.distinctApprover = distinctApprover
         self.jobs = jobs
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, environment, approval, distinctApprover, jobs
+    }
+
+    /// Plans frozen before `distinctApprover` existed decode with it off.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        environment = try container.decodeIfPresent(String.self, forKey: .environment)
+        approval = try container.decode(ApprovalRule.self, forKey: .approval)
+        distinctApprover = try container.decodeIfPresent(Bool.self, forKey: .distinctApprover) ?? false
+        jobs = try container.decode([JobSpec].self, forKey: .jobs)
     }
 
     /// The job called `name`, if any.

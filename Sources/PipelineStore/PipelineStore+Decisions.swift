@@ -26,6 +26,15 @@ extension PipelineStore {
                 throw StoreError.refused("v\(versionID) is not awaiting approval (\(try describePosition(db, versionID)))",
                                          hint: "`wait v\(versionID)` blocks until it reaches a manual gate")
             }
+            if kind == "approve" {
+                let version = try VersionRecord.fetchOne(db, key: versionID)!
+                let stage = try version.plan().stages[attempt.stageIndex]
+                if stage.distinctApprover && version.submittedBy == who {
+                    throw StoreError.refused(
+                        "four eyes: \(version.name) was submitted by \(who), who may not also approve `\(stage.name)`",
+                        hint: "another person approves (CDSH_USER names who is typing)")
+                }
+            }
             attempt.state = newState
             if newState.isFinished { attempt.finishedAt = now; attempt.reason = "rejected by \(who): \(reason)" }
             try attempt.update(db)

@@ -118,6 +118,14 @@ public final class PipelineStore: Sendable {
         }
     }
 
+    /// Every passed deploy of one version, oldest first.
+    public func passedDeploys(of versionID: Int64) throws -> [DeployRecord] {
+        try pool.read { db in
+            try DeployRecord.filter(Column("versionID") == versionID && Column("result") == RunState.passed)
+                .order(Column("id")).fetchAll(db)
+        }
+    }
+
     /// For each environment that ever had a passing deploy: the latest one.
     public func currentDeploys() throws -> [DeployRecord] {
         try pool.read { db in

@@ -37,6 +37,11 @@ public final class SessionContext: Sendable {
         self.stream = stream
     }
 
+    /// Writes a diagnostic line (a warning) to stderr; results never go there.
+    public func warn(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
     /// How text output may look for this session.
     public var style: TextStyle { TextStyle.from(environment: options.environment) }
 

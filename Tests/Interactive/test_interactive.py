@@ -102,7 +102,7 @@ def test_tab_completes_a_command_a_flag_and_a_version(project):
     child.send("sta\t")
     child.send("--li\t")
     child.send("5\r")
-    child.expect("version +commit +priority")
+    child.expect("ver +commit +commit +sandbox")
     child.expect_exact(PROMPT)
     child.send("show v\t\r")
     child.expect(r"v1  demo  awaiting-approval at production")
@@ -262,6 +262,6 @@ def test_an_ascii_prompt_without_a_utf8_locale(project):
     child = pexpect.spawn(BINARY, cwd=project["repo"], env=project["env"], encoding="utf-8", timeout=15)
     child.expect_exact("demo approve:1> ")
     child.send("status\r")
-    child.expect(r"v1 +\w+ +normal +\+ +\+ +\? +awaiting-approval")
+    child.expect(r"v1 +\w+ +\+ +\+\* +\? +awaiting-approval")
     child.expect_exact("> ")
     assert leave(child) == 0

@@ -110,4 +110,21 @@ struct EngineTests {
         #expect(attempt.state == .failed)
         #expect(attempt.reason?.contains("matched no file") == true)
     }
+
+    @Test func aDeployScriptThatDiffersFromTheSandboxDeployIsAnError() async throws {
+        launcher.write("make dist", files: ["dist/app.tgz": "the build"])
+        launcher.write("git -C", files: ["deploy.sh": "#!/bin/sh\necho one\n"])
+        let engine = try makeEngine()
+        let version = try submit(engine.store)
+        try await runUntilSettled(engine)
+        #expect(try engine.store.attempts(of: version.id!).map(\.state) == [.passed, .passed, .awaitingApproval])
+        launcher.write("git -C", files: ["deploy.sh": "#!/bin/sh\necho two\n"])
+        let deploysBefore = launcher.calls.filter { $0.commands == ["./deploy.sh"] }.count
+        try engine.store.approve(versionID: version.id!, who: "bob", reason: "ok", now: clock.now)
+        try await runUntilSettled(engine)
+        let production = try #require(try engine.store.attempts(of: version.id!).last)
+        #expect(production.state == .errored)
+        #expect(production.reason?.contains("deploy script differs") == true)
+        #expect(launcher.calls.filter { $0.commands == ["./deploy.sh"] }.count == deploysBefore, "the deploy must not run")
+    }
 }

@@ -110,4 +110,20 @@ struct StoreTests {
         let broken = AuditLog.firstBrokenEntry(in: try store.auditEntries())
         #expect(broken == entries.first { $0.action == "approve" }?.id)
     }
+
+    @Test func fourEyesRefusesTheSubmittersOwnApproval() throws {
+        let store = try PipelineStore(folder: folder)
+        var plan = Self.plan
+        plan.stages[1].distinctApprover = true
+        let json = String(decoding: try JSONEncoder().encode(plan), as: UTF8.self)
+        let version = try store.submit(
+            VersionRecord(commitID: "abcdef1234567890", ref: "HEAD", priority: .normal, note: nil, planJSON: json,
+                          planDigest: "d", sourcePath: "/src", pipelinePath: "/src/cdsh.yml", submittedBy: "alice",
+                          submittedAt: 100),
+            auditAction: "submit", detail: [:])
+        try drive(store)
+        #expect(throws: StoreError.self) { try store.approve(versionID: version.id!, who: "alice", reason: "mine", now: 1) }
+        try store.approve(versionID: version.id!, who: "bob", reason: "reviewed", now: 2)
+        #expect(try store.decisions(of: version.id!).map(\.who) == ["bob"])
+    }
 }

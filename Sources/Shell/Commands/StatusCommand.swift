@@ -12,30 +12,51 @@ enum StatusCommand {
         let store = try context.store()
         let limit = Int(invocation["--limit"] ?? "20") ?? 20
         let reports = try store.versions(limit: limit).map { try VersionReport($0, store: store) }
-        let style = context.style
-        let stageNames = reports.first?.plan.stages.map(\.name) ?? ((try? context.currentPlan())?.stages.map(\.name) ?? [])
-        var lines: [String] = []
-        let header = TextStyle.pad("version", 8) + TextStyle.pad("commit", 9) + TextStyle.pad("priority", 10)
-            + stageNames.map { TextStyle.pad($0, max($0.count + 2, 4)) }.joined() + "state"
-        lines.append(header)
-        for report in reports {
-            let latest = report.latest
-            var row = TextStyle.pad(report.version.name, 8) + TextStyle.pad(String(report.version.commitID.prefix(7)), 9)
-                + TextStyle.pad(report.version.priority.rawValue, 10)
-            for (index, name) in stageNames.enumerated() {
-                let cell = latest[index].map { style.symbol($0.state.rawValue) } ?? (style.unicode ? " " : " ")
-                row += TextStyle.pad(cell, max(name.count + 2, 4))
-            }
-            row += describe(report)
-            lines.append(row)
-        }
+        let plan = reports.first?.plan ?? (try? context.currentPlan())
+        let current = try store.currentDeploys()
+        var lines = render(reports, plan: plan, current: current, style: context.style)
         if reports.isEmpty { lines = ["no versions yet; `submit` makes one"] }
         let json = JSONValue.object([
             ("pipeline", .string(reports.first?.plan.name ?? ((try? context.currentPlan())?.name ?? ""))),
-            ("stages", .array(stageNames.map(JSONValue.string))),
+            ("stages", .array((plan?.stages ?? []).map { .string($0.name) })),
             ("versions", .array(reports.map(\.json))),
+            ("environments", .object(current.map { ($0.environment, .string("v\($0.versionID)")) })),
         ])
         return CommandResult(text: lines.joined(separator: "\n"), json: json)
+    }
+
+    /// The value-stream map: a row per version, a column per stage, `●` where an environment of that stage runs
+    /// the version now; fits 80 columns.
+    static func render(_ reports: [VersionReport], plan: PipelinePlan?, current: [DeployRecord], style: TextStyle) -> [String] {
+        let stages = plan?.stages ?? []
+        let widths = stages.map { min(max($0.name.count, 3), 8) + 1 }
+        func header(_ name: String, _ width: Int) -> String {
+            name.count < width ? TextStyle.pad(name, width) : String(name.prefix(width - 2)) + (style.unicode ? "…" : "~") + " "
+        }
+        let running = Dictionary(grouping: current, by: \.versionID).mapValues { Set($0.map(\.environment)) }
+        var lines = [TextStyle.pad("ver", 6) + TextStyle.pad("commit", 9)
+                     + zip(stages, widths).map { header($0.name, $1) }.joined() + "state"]
+        let fixed = 15 + widths.reduce(0, +)
+        for report in reports {
+            let latest = report.latest
+            let marker = report.version.priority == .security ? (style.unicode ? "⚑" : "!") : ""
+            var row = TextStyle.pad(report.version.name + marker, 6) + TextStyle.pad(String(report.version.commitID.prefix(7)), 9)
+            let here = running[report.version.id!] ?? []
+            for (index, stage) in stages.enumerated() {
+                var cell = latest[index].map { style.symbol($0.state.rawValue) } ?? " "
+                let environments = Set([stage.environment].compactMap { $0 } + stage.jobs.compactMap(\.environment))
+                if !environments.isDisjoint(with: here) { cell += style.unicode ? "●" : "*" }
+                row += TextStyle.pad(cell, widths[index])
+            }
+            let state = describe(report)
+            row += state.count > max(10, 79 - fixed) ? String(state.prefix(max(10, 79 - fixed) - 1)) + "~" : state
+            lines.append(row)
+        }
+        let deployed = current.sorted { $0.environment < $1.environment }.map { "\($0.environment) v\($0.versionID)" }
+        if !deployed.isEmpty {
+            lines.append((style.unicode ? "● " : "* ") + "runs there now: " + deployed.joined(separator: ", "))
+        }
+        return lines
     }
 
     static func describe(_ report: VersionReport) -> String {

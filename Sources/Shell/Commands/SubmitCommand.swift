@@ -47,7 +47,8 @@ enum SubmitCommand {
         } catch let error as GitError {
             throw ShellError(error.description, hint: "name a branch, tag or commit of \(top)")
         }
-        let plan = try await frozenPlan(repository: repository, commit: commit, pipelinePath: pipelinePath)
+        let plan = try await frozenPlan(repository: repository, commit: commit, pipelinePath: pipelinePath,
+                                        context: context)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let planData = try encoder.encode(plan)
@@ -66,7 +67,9 @@ enum SubmitCommand {
     }
 
     /// The pipeline file as the commit has it; invalid → exit 2 with positions named `COMMIT:PATH`.
-    private static func frozenPlan(repository: GitRepository, commit: String, pipelinePath: String) async throws -> PipelinePlan {
+    private static func frozenPlan(
+        repository: GitRepository, commit: String, pipelinePath: String, context: SessionContext
+    ) async throws -> PipelinePlan {
         let resolvedTop = (repository.path as NSString).resolvingSymlinksInPath
         let resolvedFile = (pipelinePath as NSString).resolvingSymlinksInPath
         guard resolvedFile.hasPrefix(resolvedTop + "/") else {
@@ -79,6 +82,7 @@ enum SubmitCommand {
         }
         let result = PipelineLoader.load(text: text, file: "\(commit.prefix(12)):\(relative)")
         guard let plan = result.plan else { throw PipelineFileError(diagnostics: result.diagnostics) }
+        for warning in result.warnings { context.warn(warning.description) }
         return plan
     }
 }
