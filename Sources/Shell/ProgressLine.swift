@@ -24,13 +24,22 @@ public final class ProgressLine: @unchecked Sendable {
             if terminal {
                 frame += 1
                 let spin = unicode ? Self.spinner[frame % Self.spinner.count] : ["|", "/", "-", "\\"][frame % 4]
-                FileHandle.standardError.write(Data("\r\u{1B}[K\(spin) \(line)".utf8))
+                let room = max(10, Self.width() - 3)
+                let fitted = line.count > room ? String(line.prefix(room - 1)) + (unicode ? "…" : "~") : line
+                FileHandle.standardError.write(Data("\r\u{1B}[K\(spin) \(fitted)".utf8))
                 shown = true
             } else if key != lastKey {
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
             lastKey = key
         }
+    }
+
+    /// Columns of the terminal on stderr (80 when unknown): a wrapped line could not be redrawn in place.
+    static func width() -> Int {
+        var size = winsize()
+        if ioctl(2, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return 80
     }
 
     /// Removes the line from a terminal before other output.
