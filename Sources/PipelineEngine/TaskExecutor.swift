@@ -112,6 +112,10 @@ struct TaskExecutor: Sendable {
             append(logPath, "cdsh: \(reason)")
             return ProcessOutcome(state: .errored, reason: reason)
         }
+        if let refusal = try await RegressionGuard(store: store).refusal(deploying: launch.version, to: environmentName) {
+            append(logPath, "cdsh: \(refusal)")
+            return ProcessOutcome(state: .errored, reason: refusal)
+        }
         let durable = environmentName == "production" || launch.attempt.stageIndex == launch.plan.stages.count - 1
         let deploy = try store.beginDeploy(record, durable: durable)
         let outcome = await launchCommands([command], launch: launch, source: source, variables: variables,

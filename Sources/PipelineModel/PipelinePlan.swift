@@ -30,6 +30,23 @@ public struct PipelinePlan: Codable, Sendable, Equatable {
         environments.first { $0.name == name }
     }
 
+    /// The production environment: the one named `production`, else the last stage's environment.
+    public var productionEnvironment: String? {
+        if environment(named: "production") != nil { return "production" }
+        return stages.last { $0.environment != nil }?.environment
+    }
+
+    /// Environments the stages from `index` on need before the next manual gate.
+    public func environmentsBeforeApproval(from index: Int) -> Set<String> {
+        var result = Set<String>()
+        for stage in stages[min(index, stages.count)...] {
+            if stage.approval == .manual { break }
+            if let environment = stage.environment { result.insert(environment) }
+            result.formUnion(stage.jobs.compactMap(\.environment))
+        }
+        return result
+    }
+
     /// The index of the stage called `name`, if any.
     public func stageIndex(named name: String) -> Int? {
         stages.firstIndex { $0.name == name }

@@ -14,13 +14,24 @@ public enum Scheduler {
         let ordered = snapshot.versions.sorted { lhs, rhs in
             lhs.priority != rhs.priority ? lhs.priority > rhs.priority : lhs.id < rhs.id
         }
+        var reservedForPatches = false
+        var heldStages = Set<String>()
         for version in ordered {
+            if version.priority == .normal && !reservedForPatches {
+                reservedForPatches = true
+                let reserved = reservations(snapshot.versions)
+                for environment in reserved.environments where leases[environment] == nil {
+                    leases[environment] = EnvironmentLease(attemptID: reservedLease)
+                }
+                heldStages = reserved.stages
+            }
             let before = actions.count
             actions += deployOnly(version, leases: &leases, running: &running, limit: snapshot.maxRunningTasks)
             if version.cancelled {
                 actions += stopAll(version)
             } else {
-                actions += stages(version, leases: &leases, running: &running, limit: snapshot.maxRunningTasks)
+                actions += stages(version, leases: &leases, running: &running, limit: snapshot.maxRunningTasks,
+                                  held: version.priority == .normal ? heldStages : [])
             }
             let busy = (Array(version.latestAttempts.values) + version.deployAttempts)
                 .contains { $0.state == .queued || $0.state == .running }
@@ -29,8 +40,10 @@ public enum Scheduler {
         return actions
     }
 
+    /// `held`: stages a security patch has yet to pass; queued attempts there wait for it.
     private static func stages(
-        _ version: VersionState, leases: inout [String: EnvironmentLease], running: inout Int, limit: Int
+        _ version: VersionState, leases: inout [String: EnvironmentLease], running: inout Int, limit: Int,
+        held: Set<String>
     ) -> [SchedulerAction] {
         var actions: [SchedulerAction] = []
         do {
@@ -40,6 +53,7 @@ public enum Scheduler {
                 let state: RunState = stage.approval == .manual ? .awaitingApproval : .queued
                 return [.createAttempt(versionID: version.id, stageIndex: stageIndex, number: 1, state: state)]
             }
+            if attempt.state == .queued && held.contains(stage.name) { return [] }
             actions += move(attempt, versionID: version.id, environment: stage.environment, leases: &leases,
                             running: &running, limit: limit)
         }
@@ -68,6 +82,8 @@ public enum Scheduler {
             }
             return [.startAttempt(attemptID: attempt.id, versionID: versionID, stageIndex: attempt.stageIndex,
                                   lease: environment)]
+        case .running where attempt.preempted:
+            return stop(attempt, versionID: versionID)
         case .running:
             return advance(attempt, versionID: versionID, leases: &leases, running: &running, limit: limit)
         default:
@@ -77,27 +93,53 @@ public enum Scheduler {
 
     /// A cancelled version: stop its running tasks and close its attempts once they have ended.
     private static func stopAll(_ version: VersionState) -> [SchedulerAction] {
+        version.latestAttempts.values.sorted { $0.stageIndex < $1.stageIndex }
+            .filter { $0.state == .running }
+            .flatMap { stop($0, versionID: version.id) }
+    }
+
+    /// Stops an attempt's running tasks, drops its queued ones, and closes it as cancelled once all have ended.
+    private static func stop(_ attempt: AttemptState, versionID: Int64) -> [SchedulerAction] {
         var actions: [SchedulerAction] = []
-        for attempt in version.latestAttempts.values.sorted(by: { $0.stageIndex < $1.stageIndex })
-        where attempt.state == .running {
-            var states: [RunState] = []
-            for task in attempt.tasks {
-                switch task.state {
-                case .running:
-                    actions.append(.stopTask(taskID: task.id))
-                    states.append(.running)
-                case .queued:
-                    actions.append(.skipTask(taskID: task.id, reason: "the version was cancelled"))
-                    states.append(.cancelled)
-                default:
-                    states.append(task.state)
-                }
-            }
-            if states.allSatisfy(\.isFinished) {
-                actions.append(.finishAttempt(attemptID: attempt.id, versionID: version.id, state: .cancelled))
+        var states: [RunState] = []
+        for task in attempt.tasks {
+            switch task.state {
+            case .running:
+                actions.append(.stopTask(taskID: task.id))
+                states.append(.running)
+            case .queued:
+                actions.append(.skipTask(taskID: task.id, reason: attempt.preempted ? "stopped for a security patch" : "the version was cancelled"))
+                states.append(.cancelled)
+            default:
+                states.append(task.state)
             }
         }
+        if states.allSatisfy(\.isFinished) {
+            actions.append(.finishAttempt(attemptID: attempt.id, versionID: versionID, state: .cancelled))
+        }
         return actions
+    }
+
+    /// The lease holder that marks an environment kept free for a security patch.
+    public static let reservedLease: Int64 = -1
+
+    /// What security versions will need before their next manual gate: those environments and stages are kept
+    /// from normal work that has not started yet.
+    public static func reservations(_ versions: [VersionState]) -> (environments: Set<String>, stages: Set<String>) {
+        var environments = Set<String>()
+        var stages = Set<String>()
+        for version in versions where version.priority == .security && !version.cancelled {
+            guard let current = currentStage(of: version) else { continue }
+            for index in current..<version.plan.stages.count {
+                let stage = version.plan.stages[index]
+                let opened = version.latestAttempts[index].map { $0.state == .queued || $0.state == .running } ?? false
+                if stage.approval == .manual && !opened { break }
+                stages.insert(stage.name)
+                if let environment = stage.environment { environments.insert(environment) }
+                environments.formUnion(stage.jobs.compactMap(\.environment))
+            }
+        }
+        return (environments, stages)
     }
 
     /// The first stage whose latest attempt has not passed, or nil when every stage passed.

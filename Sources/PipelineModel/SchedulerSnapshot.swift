@@ -60,14 +60,20 @@ public struct AttemptState: Sendable, Equatable {
     public var tasks: [TaskState]
     /// For a deploy-only attempt (stage index -1): the environment it deploys to.
     public var environment: String?
+    /// A security patch asked for this attempt's environment: stop it (it can be rerun).
+    public var preempted: Bool
 
-    public init(id: Int64, stageIndex: Int, number: Int, state: RunState, tasks: [TaskState] = [], environment: String? = nil) {
+    public init(
+        id: Int64, stageIndex: Int, number: Int, state: RunState, tasks: [TaskState] = [], environment: String? = nil,
+        preempted: Bool = false
+    ) {
         self.id = id
         self.stageIndex = stageIndex
         self.number = number
         self.state = state
         self.tasks = tasks
         self.environment = environment
+        self.preempted = preempted
     }
 
     /// The stage index of deploy-only attempts such as rollbacks.

@@ -47,7 +47,7 @@ extension PipelineStore {
                                  after: $0.afterTaskID, state: $0.state) }
         }
         return AttemptState(id: attempt.id!, stageIndex: attempt.stageIndex, number: attempt.number, state: attempt.state,
-                            tasks: tasks, environment: attempt.environment)
+                            tasks: tasks, environment: attempt.environment, preempted: attempt.preemptedBy != nil)
     }
 
     /// Applies one scheduler pass in a single transaction; returns the tasks to launch now.
@@ -134,8 +134,10 @@ extension PipelineStore {
             SELECT name || ': ' || COALESCE(reason, state || CASE WHEN exitCode IS NOT NULL THEN ' (exit ' || exitCode || ')' ELSE '' END)
             FROM task WHERE attemptID = ? AND state != 'passed' ORDER BY id LIMIT 1
             """, arguments: [attemptID])
+        let preemptedBy = try Int64.fetchOne(db, sql: "SELECT preemptedBy FROM attempt WHERE id = ?", arguments: [attemptID])
+        let stated = preemptedBy.map { "stopped for security patch v\($0); `rerun` starts it again" } ?? reason
         try db.execute(sql: "UPDATE attempt SET state = ?, finishedAt = ?, reason = ? WHERE id = ?",
-                       arguments: [state, now, state == .passed ? nil : reason, attemptID])
+                       arguments: [state, now, state == .passed ? nil : stated, attemptID])
         try db.execute(sql: "DELETE FROM lease WHERE attemptID = ?", arguments: [attemptID])
         let version = try VersionRecord.fetchOne(db, key: versionID)!
         let attempt = try AttemptRecord.fetchOne(db, key: attemptID)!

@@ -53,28 +53,9 @@ extension PipelineStore {
     /// Without `versionID`: the version that ran there before the current one.
     public func requestRollback(environment: String, versionID: Int64?, who: String, reason: String?, now: Double) throws -> AttemptRecord {
         try pool.write { db in
-            let history = try DeployRecord.filter(Column("environment") == environment && Column("result") == RunState.passed)
-                .order(Column("id").desc).fetchAll(db)
-            guard let current = history.first else {
-                throw StoreError.refused("nothing was ever deployed to \(environment); there is nothing to roll back to", hint: nil)
-            }
-            let target: Int64
-            if let versionID {
-                guard history.contains(where: { $0.versionID == versionID }) else {
-                    throw StoreError.refused("v\(versionID) never ran in \(environment); rollback only returns to a version that did",
-                                             hint: "`env \(environment)` lists what ran there")
-                }
-                target = versionID
-            } else {
-                guard let previous = history.first(where: { $0.versionID != current.versionID }) else {
-                    throw StoreError.refused("only v\(current.versionID) ever ran in \(environment); there is no earlier version",
-                                             hint: nil)
-                }
-                target = previous.versionID
-            }
-            if target == current.versionID {
-                throw StoreError.refused("v\(target) already runs in \(environment)", hint: nil)
-            }
+            let target = try Self.rollbackTarget(db, environment: environment, versionID: versionID)
+            let current = try DeployRecord.filter(Column("environment") == environment && Column("result") == RunState.passed)
+                .order(Column("id").desc).fetchOne(db)!
             let busy = try Bool.fetchOne(db, sql: """
                 SELECT EXISTS(SELECT 1 FROM attempt WHERE stageIndex < 0 AND environment = ? AND state IN ('queued', 'running'))
                 """, arguments: [environment]) ?? false
@@ -98,5 +79,71 @@ extension PipelineStore {
             .order(Column("stageIndex").desc, Column("number").desc).fetchOne(db)
         else { return "has not started" }
         return "is \(attempt.state.rawValue) at \(attempt.stage)"
+    }
+
+    /// `patch --preempt`: marks normal versions' running attempts that hold `environments` to be stopped for the
+    /// patch, recorded so they can be rerun. Returns the stopped attempts.
+    public func preempt(for patchID: Int64, environments: Set<String>, who: String, now: Double) throws -> [AttemptRecord] {
+        try pool.write { db in
+            var stopped: [AttemptRecord] = []
+            for environment in environments.sorted() {
+                guard let attemptID = try Int64.fetchOne(db, sql: "SELECT attemptID FROM lease WHERE environment = ?",
+                                                         arguments: [environment]),
+                      var attempt = try AttemptRecord.fetchOne(db, key: attemptID),
+                      attempt.state == .running, attempt.preemptedBy == nil,
+                      try VersionRecord.fetchOne(db, key: attempt.versionID)?.priority == .normal
+                else { continue }
+                attempt.preemptedBy = patchID
+                try attempt.update(db)
+                try unsettle(db, attempt.versionID)
+                try AuditLog.append(db, at: now, who: who, action: "preempt", versionID: attempt.versionID,
+                                    detail: ["stage": attempt.stage, "environment": environment, "for": "v\(patchID)"])
+                stopped.append(attempt)
+            }
+            return stopped
+        }
+    }
+
+    /// Security versions that have been deployed to `environment`: once live, every later deploy there must contain
+    /// their commits (SPEC §3.6).
+    public func livePatches(in environment: String) throws -> [VersionRecord] {
+        try pool.read { db in
+            try VersionRecord.fetchAll(db, sql: """
+                SELECT * FROM version WHERE priority = 'security' AND id IN
+                  (SELECT versionID FROM deploy WHERE environment = ? AND result = 'passed') ORDER BY id
+                """, arguments: [environment])
+        }
+    }
+
+    /// The version `rollback ENV [VERSION]` would deploy: VERSION if it ran in ENV before, else the one that ran
+    /// there before the current one. Refused when there is none or it already runs there.
+    public func rollbackTarget(environment: String, versionID: Int64?) throws -> Int64 {
+        try pool.read { db in try Self.rollbackTarget(db, environment: environment, versionID: versionID) }
+    }
+
+    static func rollbackTarget(_ db: Database, environment: String, versionID: Int64?) throws -> Int64 {
+        let history = try DeployRecord.filter(Column("environment") == environment && Column("result") == RunState.passed)
+            .order(Column("id").desc).fetchAll(db)
+        guard let current = history.first else {
+            throw StoreError.refused("nothing was ever deployed to \(environment); there is nothing to roll back to", hint: nil)
+        }
+        let target: Int64
+        if let versionID {
+            guard history.contains(where: { $0.versionID == versionID }) else {
+                throw StoreError.refused("v\(versionID) never ran in \(environment); rollback only returns to a version that did",
+                                 hint: "`env \(environment)` lists what ran there")
+            }
+            target = versionID
+        } else {
+            guard let previous = history.first(where: { $0.versionID != current.versionID }) else {
+                throw StoreError.refused("only v\(current.versionID) ever ran in \(environment); there is no earlier version",
+                                 hint: nil)
+            }
+            target = previous.versionID
+        }
+        if target == current.versionID {
+            throw StoreError.refused("v\(target) already runs in \(environment)", hint: nil)
+        }
+        return target
     }
 }

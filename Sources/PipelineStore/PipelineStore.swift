@@ -186,7 +186,13 @@ public struct PipelineCounts: Sendable, Equatable {
     /// Versions waiting for a person's approval.
     public var awaitingApproval: Int
     /// Security versions not yet through the pipeline.
-    public var patches: [Int64]
+    public var patches: [PatchInFlight]
+}
+
+/// A security version on its way, and the stage whose approval it waits for, if any.
+public struct PatchInFlight: Sendable, Equatable {
+    public var versionID: Int64
+    public var awaitingApprovalAt: String?
 }
 
 extension PipelineStore {
@@ -202,11 +208,13 @@ extension PipelineStore {
                 WHERE (SELECT state FROM attempt a WHERE a.versionID = v.id AND a.stageIndex >= 0
                        ORDER BY a.stageIndex DESC, a.number DESC LIMIT 1) IN ('failed', 'errored', 'interrupted', 'rejected')
                 """, arguments: [recent]) ?? 0
-            let patches = try Int64.fetchAll(db, sql: """
-                SELECT id FROM version v WHERE priority = 'security' AND cancelledAt IS NULL AND (settled = 0 OR EXISTS
+            let patches = try Row.fetchAll(db, sql: """
+                SELECT id, (SELECT stage FROM attempt a WHERE a.versionID = v.id AND a.state = 'awaiting-approval' LIMIT 1)
+                  AS waiting
+                FROM version v WHERE priority = 'security' AND cancelledAt IS NULL AND (settled = 0 OR EXISTS
                   (SELECT 1 FROM attempt a WHERE a.versionID = v.id AND a.state = 'awaiting-approval'))
                 ORDER BY id
-                """)
+                """).map { PatchInFlight(versionID: $0["id"], awaitingApprovalAt: $0["waiting"]) }
             return PipelineCounts(running: running, stopped: stopped, awaitingApproval: awaiting, patches: patches)
         }
     }

@@ -65,6 +65,8 @@ public struct AttemptRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var environment: String? = nil
     /// Who asked for this attempt (rerun, rollback); nil when the pipeline opened it.
     public var requestedBy: String? = nil
+    /// The security version whose `patch --preempt` stopped this attempt.
+    public var preemptedBy: Int64? = nil
 
     /// True for rollbacks and other deploys outside the pipeline's stages.
     public var isDeployOnly: Bool { stageIndex == AttemptState.deployOnlyStage }

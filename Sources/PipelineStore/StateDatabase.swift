@@ -11,6 +11,11 @@ public final class StateDatabase: Sendable {
     public init(folder: String) throws {
         try FileManager.default.createDirectory(
             atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let ignore = (folder as NSString).appendingPathComponent(".gitignore")
+        if !FileManager.default.fileExists(atPath: ignore) {
+            // The state folder usually sits in the work tree: keep it out of `git add -A`.
+            try? "# cdsh state: not part of the source\n*\n".write(toFile: ignore, atomically: true, encoding: .utf8)
+        }
         path = (folder as NSString).appendingPathComponent("state.sqlite")
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -83,6 +88,7 @@ public final class StateDatabase: Sendable {
         migrator.registerMigration("v2-deploy-only-attempts") { db in
             try db.execute(sql: "ALTER TABLE attempt ADD COLUMN environment TEXT")
             try db.execute(sql: "ALTER TABLE attempt ADD COLUMN requestedBy TEXT")
+            try db.execute(sql: "ALTER TABLE attempt ADD COLUMN preemptedBy INTEGER REFERENCES version(id)")
         }
         return migrator
     }

@@ -3,7 +3,7 @@ import PipelineModel
 /// The one list of commands: dispatch, `help`, completion and docs/commands.md all read it.
 public enum CommandTable {
     public static let all: [CommandDescriptor] = [
-        StatusCommand.descriptor, SubmitCommand.descriptor, ShowCommand.descriptor, LogsCommand.descriptor,
+        StatusCommand.descriptor, SubmitCommand.descriptor, PatchCommand.descriptor, ShowCommand.descriptor, LogsCommand.descriptor,
         ArtifactsCommand.descriptor, VerifyCommand.descriptor, DiffCommand.descriptor, DecisionCommands.rerun,
         DecisionCommands.approve, DecisionCommands.reject, CancelCommand.descriptor, WaitCommand.descriptor,
         QueueCommand.descriptor, EnvsCommand.descriptor, EnvCommand.descriptor, RollbackCommand.descriptor,

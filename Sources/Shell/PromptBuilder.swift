@@ -2,7 +2,7 @@ import PipelineStore
 
 /// The interactive prompt: pipeline name, running / stopped / awaiting-approval counts, security patches in flight.
 public enum PromptBuilder {
-    /// `shop ▶2 ✗1 ?1 ⚑v9 › ` (UTF-8) or `shop run:2 stop:1 approve:1 PATCH:v9> ` (ASCII). Colour escapes are
+    /// `shop ▶2 ✗1 ?1 ⚑v9?production › ` (UTF-8) or `shop run:2 stop:1 approve:1 PATCH:v9?production> ` (ASCII). Colour escapes are
     /// wrapped in `\u{1}` for libedit.
     public static func prompt(pipeline: String, counts: PipelineCounts?, style: TextStyle) -> String {
         func paint(_ text: String, _ code: String) -> String {
@@ -16,7 +16,8 @@ public enum PromptBuilder {
                 parts.append(paint(style.unicode ? "?\(counts.awaitingApproval)" : "approve:\(counts.awaitingApproval)", "33"))
             }
             for patch in counts.patches {
-                parts.append(paint(style.unicode ? "⚑v\(patch)" : "PATCH:v\(patch)", "1;31"))
+                let waiting = patch.awaitingApprovalAt.map { "?\($0)" } ?? ""
+                parts.append(paint(style.unicode ? "⚑v\(patch.versionID)\(waiting)" : "PATCH:v\(patch.versionID)\(waiting)", "1;31"))
             }
         } else {
             parts.append(style.unicode ? "(no state)" : "(no state)")

@@ -32,6 +32,12 @@ public struct GitRepository: Sendable {
         return output.status == 0 ? output.text : nil
     }
 
+    /// True when `ancestor` is `commit` or one of its ancestors (`git merge-base --is-ancestor`); false also when
+    /// git cannot tell, so callers fail closed.
+    public func contains(_ ancestor: String, in commit: String) async throws -> Bool {
+        try await git(["merge-base", "--is-ancestor", ancestor, commit]).status == 0
+    }
+
     /// Branch and tag names, for completion and messages.
     public func references() async throws -> [String] {
         let output = try await git(["for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/tags"])

@@ -52,7 +52,7 @@ struct CommandSurfaceTests {
         defer { project.remove() }
         let list = try project.json("help --json")
         let names = (list["commands"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-        #expect(names.count == 21)
+        #expect(names.count == 22)
         for name in names {
             let help = try project.run("help \(name)")
             #expect(help.status == 0)
@@ -69,7 +69,7 @@ struct CommandSurfaceTests {
         #expect(rolled.status == 0, "\(rolled.stderr)")
         #expect(rolled.stdout.contains("rollback of production to v1 queued"))
         var current = ""
-        for _ in 0..<100 {
+        for _ in 0..<600 {
             current = (try? String(contentsOfFile: "\(project.deployRoot)/production/version", encoding: .utf8)) ?? ""
             let envs = try project.json("envs --json")["environments"] as? [[String: Any]] ?? []
             if envs.first(where: { $0["name"] as? String == "production" })?["version"] as? String == "v1" { break }
@@ -112,7 +112,7 @@ struct CommandSurfaceTests {
         try FileManager.default.createDirectory(atPath: project.deployRoot, withIntermediateDirectories: true)
         #expect(try project.run("submit").status == 0)
         let pidFile = "\(project.deployRoot)/sleep.pid"
-        for _ in 0..<300 where !FileManager.default.fileExists(atPath: pidFile) { usleep(50_000) }
+        for _ in 0..<1200 where !FileManager.default.fileExists(atPath: pidFile) { usleep(50_000) }
         let queue = try project.run("queue")
         #expect(queue.status == 0)
         let cancelled = try project.run("cancel v1", "wait v1 --timeout 30s")
@@ -121,14 +121,14 @@ struct CommandSurfaceTests {
         #expect(cancelled.stderr.contains("v1 was cancelled"))
         let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         var gone = false
-        for _ in 0..<100 {
+        for _ in 0..<600 {
             let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
             if stat.isEmpty || stat.contains(") Z ") { gone = true; break }
             usleep(100_000)
         }
         #expect(gone, "the job's process group is stopped")
         var state = ""
-        for _ in 0..<100 {
+        for _ in 0..<600 {
             state = ((try project.json("show v1 --json")["stages"] as? [[String: Any]])?.first?["state"] as? String) ?? ""
             if state == "cancelled" { break }
             usleep(100_000)
@@ -144,7 +144,7 @@ struct CommandSurfaceTests {
             executables: PipelineFlowTests.executables)
         defer { project.remove() }
         #expect(try project.run("submit").status == 0)
-        for _ in 0..<100 {
+        for _ in 0..<600 {
             let show = try project.json("show v1 --json")
             if ((show["stages"] as? [[String: Any]])?.first?["attempt"] as? Int) != nil { break }
             usleep(50_000)

@@ -164,4 +164,41 @@ struct SchedulerTests {
         let busy = SchedulerSnapshot(versions: [withRollback], leases: ["production": EnvironmentLease(attemptID: 99)])
         #expect(Scheduler.decide(busy) == [])
     }
+
+    @Test func aPatchKeepsItsStagesAndEnvironmentsFromNormalWorkThatHasNotStarted() {
+        let patch = Self.version(9, [AttemptState(id: 90, stageIndex: 0, number: 1, state: .running,
+                                                  tasks: [TaskState(id: 900, kind: .job, name: "build", state: .running)])],
+                                 priority: .security)
+        let normal = Self.version(1, [Self.passed(0, id: 10), AttemptState(id: 11, stageIndex: 1, number: 1, state: .queued)])
+        let reserved = Scheduler.reservations([patch, normal])
+        #expect(reserved.stages == ["commit", "sandbox", "specialist"], "up to the manual production gate")
+        #expect(reserved.environments == ["sandbox", "perf"])
+        #expect(Scheduler.decide(SchedulerSnapshot(versions: [normal, patch])) == [],
+                "the normal version may not start sandbox before the patch passes it")
+        #expect(Scheduler.decide(SchedulerSnapshot(versions: [normal])) == [
+            .startAttempt(attemptID: 11, versionID: 1, stageIndex: 1, lease: "sandbox"),
+        ])
+    }
+
+    @Test func aPatchWaitingForApprovalHoldsNothing() {
+        let waiting = Self.version(9, (0...2).map { Self.passed($0, id: Int64(90 + $0)) }
+                                   + [AttemptState(id: 93, stageIndex: 3, number: 1, state: .awaitingApproval)],
+                                   priority: .security)
+        let reserved = Scheduler.reservations([waiting])
+        #expect(reserved.stages.isEmpty && reserved.environments.isEmpty)
+    }
+
+    @Test func aPreemptedAttemptIsStoppedAndClosedAsCancelled() {
+        let tasks = [TaskState(id: 1, kind: .deploy, name: "deploy", environment: "sandbox", state: .passed),
+                     TaskState(id: 2, kind: .job, name: "smoke", environment: "sandbox", after: 1, state: .running)]
+        var attempt = AttemptState(id: 11, stageIndex: 1, number: 1, state: .running, tasks: tasks)
+        attempt.preempted = true
+        let version = Self.version(1, [Self.passed(0, id: 10), attempt])
+        #expect(Scheduler.decide(SchedulerSnapshot(versions: [version])) == [.stopTask(taskID: 2)])
+        var ended = version
+        ended.latestAttempts[1]!.tasks[1].state = .cancelled
+        #expect(Scheduler.decide(SchedulerSnapshot(versions: [ended])) == [
+            .finishAttempt(attemptID: 11, versionID: 1, state: .cancelled),
+        ])
+    }
 }

@@ -17,7 +17,7 @@ struct CommandReferenceTests {
 
     @Test func everyCommandOfTheSpecIsInTheTable() {
         let names = Set(CommandTable.all.map(\.name))
-        for name in ["status", "submit", "show", "logs", "artifacts", "verify", "diff", "rerun", "approve", "reject",
+        for name in ["status", "submit", "patch", "show", "logs", "artifacts", "verify", "diff", "rerun", "approve", "reject",
                      "cancel", "wait", "queue", "envs", "env", "rollback", "parity", "audit", "history", "help", "exit"] {
             #expect(names.contains(name), "\(name) is missing from the command table")
         }

@@ -1,3 +1,4 @@
+import PipelineEngine
 import PipelineStore
 
 /// `approve`, `reject` and `rerun`: the decisions people take on a version.
@@ -7,7 +8,7 @@ enum DecisionCommands {
         arguments: [ArgumentSpec("VERSION", completion: .versions)],
         options: [OptionSpec("--reason", value: "TEXT", required: true, summary: "why (kept in the audit log)")]
     ) { invocation, context in
-        try decide(invocation, context, approve: true)
+        try await decide(invocation, context, approve: true)
     }
 
     static let reject = CommandDescriptor(
@@ -15,7 +16,7 @@ enum DecisionCommands {
         arguments: [ArgumentSpec("VERSION", completion: .versions)],
         options: [OptionSpec("--reason", value: "TEXT", required: true, summary: "why (kept in the audit log)")]
     ) { invocation, context in
-        try decide(invocation, context, approve: false)
+        try await decide(invocation, context, approve: false)
     }
 
     static let rerun = CommandDescriptor(
@@ -32,11 +33,16 @@ enum DecisionCommands {
                            ("attempt", .int(attempt.number)), ("state", .string(attempt.state.rawValue))]))
     }
 
-    private static func decide(_ invocation: Invocation, _ context: SessionContext, approve: Bool) throws -> CommandResult {
+    private static func decide(_ invocation: Invocation, _ context: SessionContext, approve: Bool) async throws -> CommandResult {
         let reason = invocation["--reason"]!.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw ShellError.usage("--reason must not be empty") }
         let store = try context.store()
         let version = try context.version(invocation["VERSION"]!)
+        if approve, let waiting = try store.awaitingApproval().first(where: { $0.versionID == version.id }),
+           let environment = try version.plan().stages[waiting.stageIndex].environment,
+           let refusal = try await RegressionGuard(store: store).refusal(deploying: version, to: environment) {
+            throw StoreError.refused(refusal, hint: nil)
+        }
         let attempt = approve
             ? try store.approve(versionID: version.id!, who: context.who, reason: reason, now: context.now())
             : try store.reject(versionID: version.id!, who: context.who, reason: reason, now: context.now())

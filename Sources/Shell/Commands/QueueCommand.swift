@@ -24,12 +24,12 @@ enum QueueCommand {
         var entries: [JSONValue] = []
         for (index, item) in items.enumerated() {
             let what = item.job.map { "\(item.stage)/\($0)" } ?? item.stage
-            let priority = item.version.priority.rawValue
+            let priority = item.version.priority == .security ? "security (goes first)" : "normal"
             lines.append(TextStyle.pad("\(index + 1).", 4) + TextStyle.pad("v\(item.version.id)", 6)
-                         + TextStyle.pad(priority, 10) + TextStyle.pad(what, 24) + "waits for \(item.waiting)")
+                         + TextStyle.pad(priority, 23) + TextStyle.pad(what, 22) + "waits for \(item.waiting)")
             entries.append(.object([
                 ("position", .int(index + 1)), ("version", .string("v\(item.version.id)")),
-                ("priority", .string(priority)), ("stage", .string(item.stage)), ("job", .optional(item.job)),
+                ("priority", .string(item.version.priority.rawValue)), ("stage", .string(item.stage)), ("job", .optional(item.job)),
                 ("waiting_for", .string(item.waiting)),
             ]))
         }
@@ -49,8 +49,14 @@ enum QueueCommand {
     static func waitingItems(store: PipelineStore) throws -> [Item] {
         let snapshot = try store.snapshot(maxRunningTasks: 0)
         let holders = try store.leases()
+        let reservations = Scheduler.reservations(snapshot.versions)
+        let reserved = reservations.environments
+        let patches = snapshot.versions.filter { $0.priority == .security && !$0.cancelled }.map { "v\($0.id)" }
         func heldBy(_ environment: String?) throws -> String {
             guard let environment, let attemptID = holders[environment], let holder = try store.attempt(attemptID) else {
+                if let environment, reserved.contains(environment) {
+                    return "environment \(environment), kept free for security patch \(patches.joined(separator: ", "))"
+                }
                 return "the engine to start it"
             }
             return "environment \(environment) (held by v\(holder.versionID) \(holder.stage))"
@@ -69,7 +75,10 @@ enum QueueCommand {
                 items.append(Item(version: version, stage: stage.name, job: nil, waiting: "the engine to open the stage"))
                 continue
             }
-            if attempt.state == .queued {
+            if attempt.state == .queued && version.priority == .normal && reservations.stages.contains(stage.name) {
+                items.append(Item(version: version, stage: stage.name, job: nil,
+                                  waiting: "security patch \(patches.joined(separator: ", ")) to pass \(stage.name) first"))
+            } else if attempt.state == .queued {
                 items.append(Item(version: version, stage: stage.name, job: nil, waiting: try heldBy(stage.environment)))
             } else if attempt.state == .running {
                 for task in attempt.tasks where task.state == .queued {

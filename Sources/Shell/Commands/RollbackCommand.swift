@@ -1,3 +1,4 @@
+import PipelineEngine
 import PipelineStore
 
 /// `rollback ENV [VERSION]`: redeploys an earlier version through the same deploy script, as a recorded deploy.
@@ -11,8 +12,12 @@ enum RollbackCommand {
         let store = try context.store()
         let environment = invocation["ENV"]!
         try EnvCommand.checkKnown(environment, store: store, context: context)
-        let target = try invocation["VERSION"].map { try context.version($0) }
-        let attempt = try store.requestRollback(environment: environment, versionID: target?.id, who: context.who,
+        let requested = try invocation["VERSION"].map { try context.version($0) }
+        let target = try store.version(try store.rollbackTarget(environment: environment, versionID: requested?.id))
+        if let refusal = try await RegressionGuard(store: store).refusal(deploying: target, to: environment) {
+            throw StoreError.refused(refusal, hint: nil)
+        }
+        let attempt = try store.requestRollback(environment: environment, versionID: target.id, who: context.who,
                                                 reason: invocation["--reason"], now: context.now())
         try context.kickEngine()
         return CommandResult(

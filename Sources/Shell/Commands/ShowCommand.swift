@@ -10,16 +10,24 @@ enum ShowCommand {
     ) { invocation, context in
         let store = try context.store()
         let report = try VersionReport(try context.version(invocation["VERSION"]!), store: store)
-        return CommandResult(text: render(report), json: report.json)
+        guard report.version.priority == .security else { return CommandResult(text: render(report), json: report.json) }
+        let fastTrack = try FastTrackReport(report, store: store)
+        var json = report.json
+        if case .object(var pairs) = json {
+            pairs.append(("fast_track", fastTrack?.json ?? .null))
+            json = .object(pairs)
+        }
+        let line = fastTrack?.text ?? "fast track  not in production yet"
+        return CommandResult(text: render(report) + "\n" + line, json: json)
     }
 
     static func render(_ report: VersionReport) -> String {
         let version = report.version
         var lines = ["\(version.name)  \(report.plan.name)  \(StatusCommand.describe(report))",
                      "commit     \(version.commitID) (\(version.ref))",
-                     "priority   \(version.priority.rawValue)",
+                     "priority   \(version.priority.rawValue)" + (version.priority == .security ? " (fast track)" : ""),
                      "submitted  \(TimeText.clock(seconds: version.submittedAt)) by \(version.submittedBy)"]
-        if let note = version.note { lines.append("note       \(note)") }
+        if let note = version.note { lines.append("\(version.priority == .security ? "reason " : "note   ")    \(note)") }
         lines.append("artifacts")
         if report.artifacts.isEmpty { lines.append("  (none yet)") }
         for artifact in report.artifacts {

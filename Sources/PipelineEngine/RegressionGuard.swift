@@ -1,0 +1,26 @@
+import PipelineModel
+import PipelineStore
+import StageRunner
+
+/// SPEC §3.6: once a security patch is live in production, no version whose commit lacks the patch commit is
+/// deployed there — not by approval, not by rollback, not by an automatic stage.
+public struct RegressionGuard: Sendable {
+    public let store: PipelineStore
+
+    public init(store: PipelineStore) {
+        self.store = store
+    }
+
+    /// Why `version` may not be deployed to `environment`, or nil when it may.
+    public func refusal(deploying version: VersionRecord, to environment: String) async throws -> String? {
+        guard environment == (try version.plan().productionEnvironment) else { return nil }
+        let repository = GitRepository(path: version.sourcePath)
+        for patch in try store.livePatches(in: environment) where patch.id != version.id {
+            if try await repository.contains(patch.commitID, in: version.commitID) { continue }
+            return "\(version.name) does not contain security patch \(patch.name) (commit \(patch.commitID.prefix(12))"
+                + (patch.note.map { ", \($0)" } ?? "") + "), which is live in \(environment); deploying it would undo the fix. "
+                + "Merge \(patch.commitID.prefix(12)) into \(version.name)'s branch and submit again"
+        }
+        return nil
+    }
+}
