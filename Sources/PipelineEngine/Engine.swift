@@ -18,7 +18,8 @@ public final class Engine: Sendable {
         self.layout = StateLayout(folder: store.folder)
         self.environment = environment
         self.executor = TaskExecutor(store: store, layout: layout, artifacts: ArtifactStore(stateFolder: store.folder),
-                                     environment: environment)
+                                     environment: environment,
+                                     exports: ExportCache(stateFolder: store.folder, launcher: environment.launcher))
     }
 
     /// Marks work a dead engine left running as `interrupted` and stops its leftover process groups.
@@ -70,6 +71,9 @@ public final class Engine: Sendable {
     /// Runs until nothing is running and no work is pending for `idleSeconds`.
     public func run(idleSeconds: Double, tick: Duration = .milliseconds(50)) async {
         let (events, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let woken = WakeSocket.listen(at: layout.wakeSocketPath) { continuation.yield() }
+        let tick = woken ? max(tick, .milliseconds(250)) : tick
+        defer { if woken { unlink(layout.wakeSocketPath) } }
         let ticker = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: tick)
@@ -94,13 +98,14 @@ public final class Engine: Sendable {
         }
     }
 
-    /// Waits for every task this engine launched.
+    /// Waits for every task this engine launched, then drops the cached exports.
     public func drain() async {
         while true {
             let tasks = inFlight.withLock { Array($0.values) }
-            if tasks.isEmpty { return }
+            if tasks.isEmpty { break }
             for task in tasks { await task.value }
         }
+        executor.exports.clear()
     }
 
     func log(_ line: String) {

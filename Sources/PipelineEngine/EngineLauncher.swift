@@ -2,12 +2,16 @@ import Foundation
 
 /// Starts a detached engine process for a state folder when none is alive.
 public enum EngineLauncher {
-    /// Starts `cdsh engine FOLDER` in its own session unless an engine holds the folder's lock.
+    /// Starts `cdsh engine FOLDER` in its own session unless an engine holds the folder's lock, which is then
+    /// woken to look at the store at once.
     /// Returns true when it started one.
     @discardableResult
-    public static func ensureRunning(stateFolder: String) -> Bool {
+    public static func ensureRunning(stateFolder: String, wake: Bool = true) -> Bool {
         let layout = StateLayout(folder: stateFolder)
-        if EngineLock.isHeld(path: layout.lockPath) { return false }
+        if EngineLock.isHeld(path: layout.lockPath) {
+            if wake { WakeSocket.poke(layout.wakeSocketPath) }
+            return false
+        }
         guard let executable = currentExecutable() else { return false }
         let script = #"setsid "$0" engine "$1" </dev/null >>"$1/engine.log" 2>&1 &"#
         var pid: pid_t = 0

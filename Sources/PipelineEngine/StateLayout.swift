@@ -20,4 +20,5 @@ public struct StateLayout: Sendable {
 
     public var lockPath: String { "\(folder)/engine.lock" }
     public var engineLogPath: String { "\(folder)/engine.log" }
+    public var wakeSocketPath: String { "\(folder)/engine.sock" }
 }

@@ -10,6 +10,7 @@ struct TaskExecutor: Sendable {
     let layout: StateLayout
     let artifacts: ArtifactStore
     let environment: EngineEnvironment
+    let exports: ExportCache
 
     func execute(_ launch: TaskLaunch) async {
         let task = launch.task
@@ -39,13 +40,10 @@ struct TaskExecutor: Sendable {
     private func run(_ launch: TaskLaunch, work: String, logPath: String) async throws -> (ProcessOutcome, [ArtifactRecord]) {
         let version = launch.version, attempt = launch.attempt, task = launch.task
         let source = "\(work)/src"
-        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
-        let export = await environment.launcher.run(CommandSpec(
-            commands: [#"git -C "$CDSH_SOURCE_PATH" archive --format=tar "$CDSH_COMMIT" | tar -xf -"#],
-            workingDirectory: source,
-            environment: ["CDSH_SOURCE_PATH": version.sourcePath, "CDSH_COMMIT": version.commitID],
-            logPath: logPath, timeoutSeconds: 600), started: { _ in })
-        guard export.state == .passed else {
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let exported = await exports.materialize(commit: version.commitID, source: version.sourcePath, into: source,
+                                                 logPath: logPath)
+        guard exported else {
             return (ProcessOutcome(state: .errored, reason: "could not export commit \(version.commitID.prefix(12)) from \(version.sourcePath)"), [])
         }
         var variables = [
@@ -140,12 +138,14 @@ struct TaskExecutor: Sendable {
         var records: [ArtifactRecord] = []
         do {
             for path in try collector.collect(spec.artifacts) {
+                let ingestStarted = environment.now()
                 let (digest, size) = try artifacts.ingest(fileAt: "\(source)/\(path)")
+                let ingestSeconds = environment.now() - ingestStarted
                 records.append(ArtifactRecord(
                     versionID: launch.version.id!, attemptID: launch.attempt.id!, path: path, sha256: digest, size: size,
                     commitID: launch.version.commitID, job: spec.name, command: spec.commands.joined(separator: "\n"),
                     startedAt: started, finishedAt: finished, exitCode: 0, host: environment.host))
-                append(logPath, "cdsh: stored artifact \(path) (\(size) bytes, sha256 \(digest))")
+                append(logPath, "cdsh: stored artifact \(path) (\(size) bytes, sha256 \(digest)) in \(String(format: "%.3f", ingestSeconds)) s")
             }
         } catch {
             append(logPath, "cdsh: \(error)")

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineEngine
 import PipelineModel
 import PipelineStore
 
@@ -31,6 +32,7 @@ enum WaitCommand {
         }
         let started = context.now()
         let progress = ProgressLine(unicode: context.style.unicode)
+        var polls = 0
         defer { progress.clear() }
         while true {
             let report = try VersionReport(try store.version(version.id!), store: store)
@@ -43,8 +45,11 @@ enum WaitCommand {
                     json: .object([("version", .string(version.name)), ("state", .string("timeout"))]),
                     exitCode: ExitCode.timeout, failure: "timed out waiting for \(version.name)")
             }
-            if try store.hasPendingWork() { try context.kickEngine() }
-            try await Task.sleep(for: .milliseconds(50))
+            polls += 1
+            if polls % 50 == 0, try store.hasPendingWork() {
+                EngineLauncher.ensureRunning(stateFolder: store.folder, wake: false)
+            }
+            try await Task.sleep(for: .milliseconds(10))
         }
     }
 
