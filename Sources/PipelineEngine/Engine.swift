@@ -83,6 +83,10 @@ public final class Engine: Sendable {
         defer { ticker.cancel() }
         var idleSince = environment.now()
         for await _ in events {
+            guard FileManager.default.fileExists(atPath: store.database.path) else {
+                log("the state folder \(store.folder) is gone; stopping")
+                break
+            }
             do {
                 try step(finished: { continuation.yield() })
                 let pending = try store.hasPendingWork()

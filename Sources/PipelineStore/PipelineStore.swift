@@ -39,6 +39,11 @@ public final class PipelineStore: Sendable {
         }
     }
 
+    /// Every version id, newest first (cheap: for completion).
+    public func versionIDs() throws -> [Int64] {
+        try pool.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM version ORDER BY id DESC") }
+    }
+
     /// One version by id.
     public func version(_ id: Int64) throws -> VersionRecord {
         guard let version = try pool.read({ db in try VersionRecord.fetchOne(db, key: id) }) else {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PipelineModel
+import Synchronization
 
 /// A version row: one check-in going through the pipeline.
 public struct VersionRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
@@ -38,13 +39,24 @@ public struct VersionRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
         self.settled = false
     }
 
-    /// The frozen plan decoded.
+    /// The frozen plan decoded (once per distinct plan text in this process: versions mostly share one).
     public func plan() throws -> PipelinePlan {
-        try JSONDecoder().decode(PipelinePlan.self, from: Data(planJSON.utf8))
+        if let cached = PlanCache.shared.withLock({ $0[planJSON] }) { return cached }
+        let plan = try JSONDecoder().decode(PipelinePlan.self, from: Data(planJSON.utf8))
+        PlanCache.shared.withLock { cache in
+            if cache.count > 256 { cache.removeAll() }
+            cache[planJSON] = plan
+        }
+        return plan
     }
 
     /// `v12`.
     public var name: String { "v\(id ?? 0)" }
+}
+
+/// Decoded plans keyed by their JSON text (hashing the text is far cheaper than decoding it).
+enum PlanCache {
+    static let shared = Mutex<[String: PipelinePlan]>([:])
 }
 
 /// One attempt of one stage.

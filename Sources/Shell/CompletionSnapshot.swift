@@ -17,15 +17,15 @@ public struct CompletionSnapshot: Sendable {
 
     public init() {}
 
-    /// Reads the newest `limit` versions, environments and git references.
+    /// Reads every version's name, the plans of the newest `limit` versions, environments and git references.
     public static func load(context: SessionContext, limit: Int = 200) async -> CompletionSnapshot {
         var snapshot = CompletionSnapshot()
         let plan = try? context.currentPlan()
         snapshot.currentStages = plan?.stages.map(\.name) ?? []
         var environments = Set(plan?.environments.map(\.name) ?? [])
         if let store = try? context.store(), let versions = try? store.versions(limit: limit) {
+            snapshot.versions = ((try? store.versionIDs()) ?? []).map { "v\($0)" }
             for version in versions {
-                snapshot.versions.append(version.name)
                 guard let versionPlan = try? version.plan() else { continue }
                 snapshot.stages[version.name] = versionPlan.stages.map(\.name)
                 var jobs: [String: [String]] = [:]

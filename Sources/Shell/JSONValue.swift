@@ -74,20 +74,26 @@ public enum JSONValue: Sendable, Equatable {
     }
 }
 
-/// Times for people and for JSON.
+/// Times for people and for JSON, formatted with the C library (Foundation's formatters are slow to create).
 public enum TimeText {
-    /// `2026-11-27T14:02:03Z`.
+    /// `2026-11-27T14:02:03.123Z`.
     public static func iso(seconds: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+        let millis = String(Int((seconds - seconds.rounded(.down)) * 1000))
+        return format(seconds, "%Y-%m-%dT%H:%M:%S", utc: true) + "." + String(repeating: "0", count: 3 - millis.count) + millis + "Z"
     }
 
-    /// `14:02:03` local time.
+    /// `2026-11-27 14:02:03` local time.
     public static func clock(seconds: Double) -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+        format(seconds, "%Y-%m-%d %H:%M:%S", utc: false)
+    }
+
+    private static func format(_ seconds: Double, _ pattern: String, utc: Bool) -> String {
+        var time = time_t(seconds.rounded(.down))
+        var parts = tm()
+        if utc { gmtime_r(&time, &parts) } else { localtime_r(&time, &parts) }
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = strftime(&buffer, buffer.count, pattern, &parts)
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// `2.1s`, `3m04s`.

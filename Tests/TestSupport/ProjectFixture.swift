@@ -82,6 +82,11 @@ public final class ProjectFixture: @unchecked Sendable {
     }
 
     public func remove() {
+        let lock = "\(path)/.cdsh/engine.lock"
+        if let text = try? String(contentsOfFile: lock, encoding: .utf8),
+           let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1 {
+            kill(pid, SIGTERM)
+        }
         folder.remove()
         try? FileManager.default.removeItem(atPath: deployRoot)
     }

@@ -1,0 +1,346 @@
+#!/usr/bin/env python3
+"""cdsh benchmarks: the engine against bare bash, fast-track latency, command latency on a large history,
+artifact throughput and engine memory. Prints a table and writes docs/benchmarks.md."""
+import argparse
+import datetime
+import json
+import os
+import platform
+import pty
+import select
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import tempfile
+import time
+
+import pexpect
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+
+PIPELINE = """\
+name: trivial
+deploy: "true"
+environments:
+  sandbox: {}
+  perf: {}
+  production: {}
+stages:
+  - name: commit
+    jobs:
+      build: {run: "true", artifacts: [cdsh.yml]}
+  - name: sandbox
+    environment: sandbox
+    jobs:
+      smoke: '[ "$CDSH_PRIORITY" = security ] || [ -z "$BENCH_SLOW" ] || sleep 0.1'
+  - name: specialist
+    jobs:
+      load: {run: "true", environment: perf}
+      security: "true"
+      accessibility: "true"
+  - name: production
+    environment: production
+    jobs:
+      smoke: "true"
+"""
+
+BASH_EQUIVALENT = "true; true; true; true & true & true & true & wait; true; true"
+
+
+def parse_time(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+class Project:
+    def __init__(self, binary, pipeline=PIPELINE):
+        self.binary = binary
+        self.folder = tempfile.mkdtemp(prefix="cdsh-bench-")
+        self.env = dict(os.environ, CDSH_ENGINE_IDLE="30", NO_COLOR="1", LANG="C.UTF-8", CDSH_USER="bench",
+                        GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@example.invalid", GIT_COMMITTER_NAME="b",
+                        GIT_COMMITTER_EMAIL="b@example.invalid", EDITRC="/dev/null",
+                        CDSH_HISTFILE=os.path.join(self.folder, "history"))
+        with open(os.path.join(self.folder, "cdsh.yml"), "w") as handle:
+            handle.write(pipeline)
+        self.git("init", "-q", "-b", "main")
+        self.git("add", "-A")
+        self.git("commit", "-qm", "first")
+
+    def git(self, *args):
+        subprocess.run(["git", *args], cwd=self.folder, env=self.env, check=True, capture_output=True)
+
+    def cdsh(self, *commands, check=True, extra=None):
+        args = [self.binary]
+        for command in commands:
+            args += ["-c", command]
+        env = dict(self.env, **(extra or {}))
+        result = subprocess.run(args, cwd=self.folder, env=env, capture_output=True, text=True)
+        if check and result.returncode != 0:
+            raise RuntimeError(f"{commands}: {result.stderr}")
+        return result
+
+    def show(self, version):
+        return json.loads(self.cdsh(f"show {version} --json").stdout)
+
+    def close(self):
+        lock = os.path.join(self.folder, ".cdsh", "engine.lock")
+        try:
+            os.kill(int(open(lock).read().strip()), 15)
+        except (OSError, ValueError):
+            pass
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def production_passed_at(show):
+    return parse_time(show["stages"][-1]["finished_at"])
+
+
+def bench_end_to_end(binary, samples):
+    project = Project(binary)
+    try:
+        project.cdsh("submit", "wait latest --timeout 60s")  # warm: engine started, caches built
+        durations, transitions = [], []
+        for number in range(2, samples + 2):
+            started = time.time()
+            project.cdsh("submit")
+            project.cdsh(f"wait v{number} --timeout 60s")
+            show = project.show(f"v{number}")
+            durations.append(production_passed_at(show) - started)
+            stages = show["stages"]
+            for before, after in zip(stages, stages[1:]):
+                ended = max(parse_time(job["finished_at"]) for job in before["jobs"])
+                began = min(parse_time(job["started_at"]) for job in after["jobs"])
+                transitions.append(began - ended)
+        bash = []
+        for _ in range(samples):
+            started = time.perf_counter()
+            subprocess.run(["bash", "-c", BASH_EQUIVALENT], check=True)
+            bash.append(time.perf_counter() - started)
+        return durations, bash, transitions
+    finally:
+        project.close()
+
+
+def bench_fast_track(binary, queued, preempt=False):
+    project = Project(binary)
+    try:
+        project.cdsh("submit", "wait latest --timeout 60s")
+        for _ in range(queued):
+            project.cdsh("submit", extra={"BENCH_SLOW": "1"})
+        project.git("commit", "-q", "--allow-empty", "-m", "fix")
+        started = time.time()
+        injected = project.cdsh("patch HEAD --reason bench --json" + (" --preempt" if preempt else ""))
+        patch = json.loads(injected.stdout)["id"]
+        project.cdsh(f"wait {patch} --timeout 120s")
+        return production_passed_at(project.show(patch)) - started
+    finally:
+        project.close()
+
+
+def make_history(project, count):
+    """Adds `count` finished versions to the store, shaped like real ones, in one transaction."""
+    database = sqlite3.connect(os.path.join(project.folder, ".cdsh", "state.sqlite"))
+    template = database.execute("SELECT * FROM version ORDER BY id LIMIT 1").fetchone()
+    columns = [row[1] for row in database.execute("PRAGMA table_info(version)")]
+    attempt_columns = [row[1] for row in database.execute("PRAGMA table_info(attempt)")]
+    task_columns = [row[1] for row in database.execute("PRAGMA table_info(task)")]
+    attempts = database.execute("SELECT * FROM attempt WHERE versionID = ? ORDER BY id", (template[0],)).fetchall()
+    next_attempt = database.execute("SELECT MAX(id) FROM attempt").fetchone()[0] + 1
+    tasks = {row[0]: database.execute("SELECT * FROM task WHERE attemptID = ?", (row[0],)).fetchall() for row in attempts}
+    next_task = database.execute("SELECT MAX(id) FROM task").fetchone()[0] + 1
+    first = database.execute("SELECT MAX(id) FROM version").fetchone()[0] + 1
+    for number in range(first, first + count):
+        row = list(template)
+        row[0] = number
+        database.execute(f"INSERT INTO version ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})", row)
+        for attempt in attempts:
+            copy = list(attempt)
+            copy[0], copy[1] = next_attempt, number
+            database.execute(f"INSERT INTO attempt ({','.join(attempt_columns)}) VALUES ({','.join('?' * len(attempt_columns))})", copy)
+            for task in tasks[attempt[0]]:
+                task_copy = list(task)
+                task_copy[0], task_copy[1] = next_task, next_attempt
+                database.execute(f"INSERT INTO task ({','.join(task_columns)}) VALUES ({','.join('?' * len(task_columns))})", task_copy)
+                next_task += 1
+            next_attempt += 1
+    database.commit()
+    database.close()
+
+
+def time_to_prompt(binary, folder, env):
+    """Process start to the first prompt on a pseudo-terminal (pexpect's own spawn costs ~100 ms, so not pexpect)."""
+    started = time.perf_counter()
+    pid, descriptor = pty.fork()
+    if pid == 0:
+        os.chdir(folder)
+        os.execve(binary, [binary], env)
+    seen = b""
+    while "› ".encode() not in seen:
+        ready, _, _ = select.select([descriptor], [], [], 10)
+        if not ready:
+            break
+        seen += os.read(descriptor, 4096)
+    elapsed = time.perf_counter() - started
+    time.sleep(0.05)
+    os.write(descriptor, b"\x04")
+    deadline = time.time() + 3
+    while time.time() < deadline:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        ready, _, _ = select.select([descriptor], [], [], 0.1)
+        if ready:
+            try:
+                os.read(descriptor, 4096)
+            except OSError:
+                pass
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    os.close(descriptor)
+    return elapsed
+
+
+def timed(function, samples):
+    values = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        function()
+        values.append(time.perf_counter() - started)
+    return values
+
+
+def bench_large_history(binary, versions, samples):
+    project = Project(binary)
+    try:
+        project.cdsh("submit", "wait latest --timeout 60s")
+        make_history(project, versions)
+        middle = f"v{versions // 2}"
+        status = timed(lambda: project.cdsh("status"), samples)
+        show = timed(lambda: project.cdsh(f"show {middle}"), samples)
+        child = pexpect.spawn(binary, cwd=project.folder, env=project.env, encoding="utf-8", timeout=30,
+                              dimensions=(40, 200))
+        prompts = [time_to_prompt(binary, project.folder, project.env) for _ in range(samples)]
+        child = pexpect.spawn(binary, cwd=project.folder, env=project.env, encoding="utf-8", timeout=30,
+                              dimensions=(40, 200))
+        child.expect_exact("› ")
+        tabs = []
+        prefix = str(versions // 10)  # `show v1000` + Tab lists the versions starting so, then redraws the line
+        for _ in range(samples):
+            child.delaybeforesend = None
+            child.send(f"show v{prefix}")
+            child.expect_exact(f"show v{prefix}")
+            started = time.perf_counter()
+            child.send("\t")
+            child.expect_exact(f"› show v{prefix}")
+            tabs.append(time.perf_counter() - started)
+            child.sendcontrol("u")
+            time.sleep(0.05)
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+        project.cdsh("submit", "wait latest --timeout 60s")
+        lock = os.path.join(project.folder, ".cdsh", "engine.lock")
+        engine = int(open(lock).read().strip())
+        peak_kb = 0
+        for line in open(f"/proc/{engine}/status"):
+            if line.startswith("VmHWM:"):
+                peak_kb = int(line.split()[1])
+        return status, show, prompts, tabs, peak_kb
+    finally:
+        project.close()
+
+
+def bench_artifacts(binary):
+    pipeline = PIPELINE.replace('build: {run: "true", artifacts: [cdsh.yml]}',
+                                'build: {run: "dd if=/dev/urandom of=big.bin bs=1M count=1024 status=none", artifacts: [big.bin]}')
+    project = Project(binary, pipeline)
+    try:
+        project.cdsh("submit", "wait v1 --timeout 600s")
+        log = project.cdsh("logs v1 commit build").stdout
+        ingest = float(log.split(" in ")[-1].split(" s")[0])
+        verify = timed(lambda: project.cdsh("verify v1"), 3)
+        digest = project.show("v1")["artifacts"][0]["sha256"]
+        blob = os.path.join(project.folder, ".cdsh", "artifacts", "sha256", digest[:2], digest)
+        baseline = timed(lambda: subprocess.run(["sha256sum", blob], check=True, capture_output=True), 3)
+        size = os.path.getsize(blob)
+        sandbox = project.show("v1")["stages"][1]
+        deploy = next(job for job in sandbox["jobs"] if job["name"] == "deploy")
+        handover = parse_time(deploy["finished_at"]) - parse_time(deploy["started_at"])
+        return size, ingest, statistics.median(verify), statistics.median(baseline), handover
+    finally:
+        project.close()
+
+
+def machine():
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    memory = next((int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    return f"{os.cpu_count()} cores ({cpu}), {memory / 1024 / 1024:.0f} GiB, {platform.system()} {platform.release()}"
+
+
+def ms(seconds):
+    return f"{seconds * 1000:.1f} ms"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-write", action="store_true")
+    arguments = parser.parse_args()
+    samples = 5 if arguments.quick else 20
+    history = 1000 if arguments.quick else 10000
+    queued = 10 if arguments.quick else 50
+
+    end_to_end, bash, transitions = bench_end_to_end(arguments.binary, samples)
+    alone = bench_fast_track(arguments.binary, 0)
+    busy = bench_fast_track(arguments.binary, queued)
+    preempting = bench_fast_track(arguments.binary, queued, preempt=True)
+    status, show, prompts, tabs, peak_kb = bench_large_history(arguments.binary, history, samples)
+    size, ingest, verify, baseline, handover = (None,) * 5 if arguments.quick else bench_artifacts(arguments.binary)
+
+    rows = [
+        ("1", f"submit → production passed, trivial 4-stage pipeline ({samples} versions)",
+         f"median {ms(statistics.median(end_to_end))}, p95 {ms(percentile(end_to_end, 0.95))}",
+         f"bash {ms(statistics.median(bash))}; ratio {statistics.median(end_to_end) / statistics.median(bash):.1f}×", "≤ 5× bash"),
+        ("2", "engine overhead per stage transition",
+         f"median {ms(statistics.median(transitions))}, p95 {ms(percentile(transitions, 0.95))}", "", "p95 < 2 ms"),
+        ("3", f"patch submit → production, 0 and {queued} normal versions queued",
+         f"{ms(alone)} / {ms(busy)}", f"ratio {busy / alone:.2f}", "< 1.2"),
+        ("3b", f"the same with `patch --preempt`, {queued} queued", f"{ms(preempting)}", f"ratio {preempting / alone:.2f}", "< 1.2"),
+        ("4", f"`cdsh -c status` / `show` / Tab, {history} versions of history",
+         f"{ms(statistics.median(status))} / {ms(statistics.median(show))} / {ms(statistics.median(tabs))}",
+         "medians, whole processes for status and show", "< 20 ms each"),
+        ("5", "shell start to first prompt / `cdsh -c status` process",
+         f"{ms(statistics.median(prompts))} / {ms(statistics.median(status))}", f"{history} versions", "< 20 ms"),
+    ]
+    if size:
+        gib = size / 2**30
+        rows.append(("6", "1 GiB artifact: ingest / verify / sha256sum / verified hand-over to a deploy",
+                     f"{size / ingest / 1e9:.2f} / {size / verify / 1e9:.2f} / {size / baseline / 1e9:.2f} GB/s",
+                     f"hand-over {handover:.2f} s for {gib:.0f} GiB", "≥ 1 GB/s"))
+    rows.append(("7", f"engine peak memory, {history} versions of history", f"{peak_kb / 1024:.1f} MB", "VmHWM", "< 64 MB"))
+
+    width = max(len(row[1]) for row in rows)
+    for number, what, figure, note, target in rows:
+        print(f"{number}  {what.ljust(width)}  {figure}  {note}  (target {target})")
+    if arguments.no_write or arguments.quick:
+        return
+    table = (f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}, "
+             f"cdsh release build, by `scripts/bench`.\n\n| # | what | figure | note | target |\n|---|---|---|---|---|\n")
+    table += "".join("| " + " | ".join(row) + " |\n" for row in rows)
+    path = os.path.join(ROOT, "docs", "benchmarks.md")
+    text = open(path).read() if os.path.exists(path) else "<!-- bench:begin -->\n<!-- bench:end -->\n"
+    begin, end = "<!-- bench:begin -->\n", "<!-- bench:end -->"
+    text = text[:text.index(begin) + len(begin)] + table + text[text.index(end):]
+    with open(path, "w") as handle:
+        handle.write(text)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
