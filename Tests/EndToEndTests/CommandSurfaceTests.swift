@@ -68,13 +68,12 @@ struct CommandSurfaceTests {
         let rolled = try project.run("rollback production --reason 'v2 misbehaves'")
         #expect(rolled.status == 0, "\(rolled.stderr)")
         #expect(rolled.stdout.contains("rollback of production to v1 queued"))
-        var current = ""
         for _ in 0..<600 {
-            current = (try? String(contentsOfFile: "\(project.deployRoot)/production/version", encoding: .utf8)) ?? ""
             let envs = try project.json("envs --json")["environments"] as? [[String: Any]] ?? []
             if envs.first(where: { $0["name"] as? String == "production" })?["version"] as? String == "v1" { break }
             usleep(100_000)
         }
+        let current = (try? String(contentsOfFile: "\(project.deployRoot)/production/version", encoding: .utf8)) ?? ""
         #expect(current == "v1\n")
         #expect(try ProjectFixture.sha256(of: "\(project.deployRoot)/production/app.bin") == v1)
         let history = try project.json("env production --json")["deploys"] as? [[String: Any]] ?? []

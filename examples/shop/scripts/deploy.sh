@@ -130,8 +130,14 @@ say "starting $version for $env_name (log $log)"
 launcher=$!
 
 i=0
+# Until it execs, the launcher is still this script's subshell (not yet the server), so only its end
+# (gone, or a zombie) means the server failed to start.
+launcher_ended() {
+    state=$(ps -o stat= -p "$launcher" 2>/dev/null) || return 0
+    case $state in Z*) return 0 ;; *) return 1 ;; esac
+}
 while [ ! -s "$ready" ]; do
-    if ! is_our_server "$launcher" "$env_dir" && [ ! -s "$ready" ]; then
+    if launcher_ended && [ ! -s "$ready" ]; then
         tail -n 20 "$log" >&2 || true
         die "the server of $version exited before listening (log above, $log)"
     fi
