@@ -116,6 +116,6 @@ public struct ArtifactStore: Sendable {
                 }
             }
         }
-        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), size)
+        return (Hex.string(hasher.finalize()), size)
     }
 }

@@ -42,7 +42,7 @@ public enum AuditLog {
         let version = entry.versionID.map(String.init) ?? "-"
         let text = [entry.previousHash, String(format: "%.6f", entry.at), entry.who, entry.action, version, entry.detail]
             .joined(separator: "\u{1F}")
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Hex.string(SHA256.hash(data: Data(text.utf8)))
     }
 
     /// The id of the first entry whose hash or link is wrong, or nil when the chain holds.

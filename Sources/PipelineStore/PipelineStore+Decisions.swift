@@ -60,10 +60,7 @@ extension PipelineStore {
                                          hint: hint ?? "its stages: " + plan.stages.map(\.name).joined(separator: ", "))
             }
             if version.cancelledAt != nil { throw StoreError.refused("\(version.name) was cancelled", hint: nil) }
-            let attempts = try AttemptRecord.fetchAll(db, sql: """
-                SELECT * FROM attempt a WHERE versionID = ? AND number =
-                  (SELECT MAX(number) FROM attempt b WHERE b.versionID = a.versionID AND b.stageIndex = a.stageIndex)
-                """, arguments: [versionID])
+            let attempts = try Self.latestStageAttempts(db, versionID: versionID)
             let latest = Dictionary(uniqueKeysWithValues: attempts.map { ($0.stageIndex, $0) })
             for earlier in 0..<stageIndex where latest[earlier]?.state != .passed {
                 throw StoreError.refused(

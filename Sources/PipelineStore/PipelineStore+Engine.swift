@@ -17,12 +17,10 @@ extension PipelineStore {
             let versions = try VersionRecord.filter(sql: "settled = 0").fetchAll(db)
             var states: [VersionState] = []
             for version in versions {
-                let attempts = try AttemptRecord.fetchAll(db, sql: """
-                    SELECT * FROM attempt a WHERE versionID = ? AND stageIndex >= 0 AND number =
-                      (SELECT MAX(number) FROM attempt b WHERE b.versionID = a.versionID AND b.stageIndex = a.stageIndex)
-                    """, arguments: [version.id])
                 var latest: [Int: AttemptState] = [:]
-                for attempt in attempts { latest[attempt.stageIndex] = try Self.attemptState(db, attempt) }
+                for attempt in try Self.latestStageAttempts(db, versionID: version.id!) {
+                    latest[attempt.stageIndex] = try Self.attemptState(db, attempt)
+                }
                 let deployOnly = try AttemptRecord.fetchAll(db, sql: """
                     SELECT * FROM attempt WHERE versionID = ? AND stageIndex < 0 AND state IN ('queued', 'running')
                     ORDER BY id
@@ -37,6 +35,14 @@ extension PipelineStore {
             }
             return SchedulerSnapshot(versions: states, leases: leases, maxRunningTasks: maxRunningTasks)
         }
+    }
+
+    /// The latest attempt of each stage of a version (rollbacks, stage index -1, excluded).
+    static func latestStageAttempts(_ db: Database, versionID: Int64) throws -> [AttemptRecord] {
+        try AttemptRecord.fetchAll(db, sql: """
+            SELECT * FROM attempt a WHERE versionID = ? AND stageIndex >= 0 AND number =
+              (SELECT MAX(number) FROM attempt b WHERE b.versionID = a.versionID AND b.stageIndex = a.stageIndex)
+            """, arguments: [versionID])
     }
 
     private static func attemptState(_ db: Database, _ attempt: AttemptRecord) throws -> AttemptState {

@@ -95,11 +95,6 @@ public final class PipelineStore: Sendable {
         }
     }
 
-    /// One task by id.
-    public func task(_ id: Int64) throws -> TaskRecord? {
-        try pool.read { db in try TaskRecord.fetchOne(db, key: id) }
-    }
-
     /// The version's artifacts: those of its latest passed commit-stage attempt.
     public func artifacts(of versionID: Int64) throws -> [ArtifactRecord] {
         try pool.read { db in try Self.artifacts(db, versionID: versionID) }

@@ -52,7 +52,7 @@ enum SubmitCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let planData = try encoder.encode(plan)
-        let digest = SHA256.hash(data: planData).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.string(SHA256.hash(data: planData))
         let store = try context.store()
         var audit = ["commit": commit, "ref": revision, "priority": priority.rawValue]
         if let note { audit["note"] = note }

@@ -1,0 +1,13 @@
+/// Lower-case hexadecimal text of bytes, as SHA-256 digests are shown and stored.
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    public static func string<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        var text: [UInt8] = []
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
