@@ -32,22 +32,14 @@ public final class Engine: Sendable {
         return interrupted
     }
 
-    /// Decides and applies until the scheduler has nothing more to say; returns the tasks started.
+    /// Decides and applies until the scheduler has nothing more to say, in one transaction; returns the tasks
+    /// started and stops the running tasks the scheduler asked to stop.
     public func settle() throws -> [TaskLaunch] {
-        var launches: [TaskLaunch] = []
-        while true {
-            let actions = Scheduler.decide(try store.snapshot(maxRunningTasks: environment.maxRunningTasks))
-            var changes = false
-            for action in actions {
-                if case let .stopTask(taskID) = action {
-                    inFlight.withLock { $0[taskID]?.cancel() }
-                } else {
-                    changes = true
-                }
-            }
-            if !changes { return launches }
-            launches += try store.apply(actions, now: environment.now())
+        let (launches, stops) = try store.advance(maxRunningTasks: environment.maxRunningTasks, now: environment.now())
+        for taskID in stops {
+            inFlight.withLock { $0[taskID]?.cancel() }
         }
+        return launches
     }
 
     /// One pass: settle, then launch every started task in the background; `finished` is called as each ends.

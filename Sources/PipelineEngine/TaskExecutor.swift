@@ -21,8 +21,8 @@ struct TaskExecutor: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: (logPath as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
-            _ = FileManager.default.createFile(atPath: logPath, contents: nil, attributes: [.posixPermissions: 0o600])
-            try? store.recordTaskProcess(taskID: task.id!, pid: nil, logPath: logPath)
+            let descriptor = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+            if descriptor >= 0 { close(descriptor) }
             outcome = try await run(launch, work: work, logPath: logPath)
         } catch {
             append(logPath, "cdsh: \(error)")
@@ -31,7 +31,8 @@ struct TaskExecutor: Sendable {
         try? FileManager.default.removeItem(atPath: work)
         do {
             try store.recordTaskFinished(taskID: task.id!, state: outcome.0.state, exitCode: outcome.0.exitCode,
-                                         reason: outcome.0.reason, artifacts: outcome.1, now: environment.now())
+                                         reason: outcome.0.reason, artifacts: outcome.1, logPath: logPath,
+                                         now: environment.now())
         } catch {
             append(layout.engineLogPath, "cdsh engine: could not record the end of task \(task.id!): \(error)")
         }
@@ -174,9 +175,7 @@ struct TaskExecutor: Sendable {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
             return try ArtifactStore.hash(fileAt: path, copyingTo: nil).sha256
         }
-        let file = "\(source)/.cdsh-deploy-command"
-        try Data(command.utf8).write(to: URL(fileURLWithPath: file))
-        return try ArtifactStore.hash(fileAt: file, copyingTo: nil).sha256
+        return ArtifactStore.hash(Data(command.utf8))
     }
 
     private func deployer(_ launch: TaskLaunch) throws -> String {

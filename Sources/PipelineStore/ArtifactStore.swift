@@ -83,6 +83,11 @@ public struct ArtifactStore: Sendable {
         }
     }
 
+    /// SHA-256 of bytes in memory, as lowercase hex.
+    public static func hash(_ data: Data) -> String {
+        Hex.string(SHA256.hash(data: data))
+    }
+
     /// SHA-256 of a file in one pass, optionally writing the bytes read to `destination`.
     public static func hash(fileAt path: String, copyingTo destination: String?) throws -> (sha256: String, size: Int64) {
         let input = open(path, O_RDONLY | O_NOFOLLOW)

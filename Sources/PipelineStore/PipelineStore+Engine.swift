@@ -13,28 +13,56 @@ public struct TaskLaunch: Sendable {
 extension PipelineStore {
     /// The live work the scheduler decides on: unsettled versions, their latest attempts and running tasks.
     public func snapshot(maxRunningTasks: Int) throws -> SchedulerSnapshot {
-        try pool.read { db in
-            let versions = try VersionRecord.filter(sql: "settled = 0").fetchAll(db)
-            var states: [VersionState] = []
-            for version in versions {
-                var latest: [Int: AttemptState] = [:]
-                for attempt in try Self.latestStageAttempts(db, versionID: version.id!) {
-                    latest[attempt.stageIndex] = try Self.attemptState(db, attempt)
+        try pool.read { db in try Self.snapshot(db, maxRunningTasks: maxRunningTasks) }
+    }
+
+    /// Decides and applies scheduler passes in one write transaction until the scheduler has nothing more to
+    /// change: no other writer can slip between a snapshot and the actions decided on it, and a stage transition
+    /// costs one commit. Returns the tasks to launch and the running tasks the scheduler asked to stop.
+    public func advance(maxRunningTasks: Int, now: Double) throws -> (launches: [TaskLaunch], stops: [Int64]) {
+        try pool.write { db in
+            var launches: [TaskLaunch] = [], stops: [Int64] = []
+            for _ in 0..<Self.maximumPasses {
+                let actions = Scheduler.decide(try Self.snapshot(db, maxRunningTasks: maxRunningTasks))
+                var changes: [SchedulerAction] = []
+                for action in actions {
+                    if case let .stopTask(taskID) = action {
+                        if !stops.contains(taskID) { stops.append(taskID) }
+                    } else {
+                        changes.append(action)
+                    }
                 }
-                let deployOnly = try AttemptRecord.fetchAll(db, sql: """
-                    SELECT * FROM attempt WHERE versionID = ? AND stageIndex < 0 AND state IN ('queued', 'running')
-                    ORDER BY id
-                    """, arguments: [version.id]).map { try Self.attemptState(db, $0) }
-                states.append(VersionState(id: version.id!, priority: version.priority, plan: try version.plan(),
-                                           latestAttempts: latest, deployAttempts: deployOnly,
-                                           cancelled: version.cancelledAt != nil))
+                if changes.isEmpty { break }
+                launches += try apply(db, changes, now: now)
             }
-            var leases: [String: EnvironmentLease] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT environment, attemptID, taskID FROM lease") {
-                leases[row["environment"]] = EnvironmentLease(attemptID: row["attemptID"], taskID: row["taskID"])
-            }
-            return SchedulerSnapshot(versions: states, leases: leases, maxRunningTasks: maxRunningTasks)
+            return (launches, stops)
         }
+    }
+
+    /// A bound on the passes of one `advance`; every pass moves some attempt forward, so real pipelines need a few.
+    static let maximumPasses = 64
+
+    static func snapshot(_ db: Database, maxRunningTasks: Int) throws -> SchedulerSnapshot {
+        let versions = try VersionRecord.filter(sql: "settled = 0").fetchAll(db)
+        var states: [VersionState] = []
+        for version in versions {
+            var latest: [Int: AttemptState] = [:]
+            for attempt in try Self.latestStageAttempts(db, versionID: version.id!) {
+                latest[attempt.stageIndex] = try Self.attemptState(db, attempt)
+            }
+            let deployOnly = try AttemptRecord.fetchAll(db, sql: """
+                SELECT * FROM attempt WHERE versionID = ? AND stageIndex < 0 AND state IN ('queued', 'running')
+                ORDER BY id
+                """, arguments: [version.id]).map { try Self.attemptState(db, $0) }
+            states.append(VersionState(id: version.id!, priority: version.priority, plan: try version.plan(),
+                                       latestAttempts: latest, deployAttempts: deployOnly,
+                                       cancelled: version.cancelledAt != nil))
+        }
+        var leases: [String: EnvironmentLease] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT environment, attemptID, taskID FROM lease") {
+            leases[row["environment"]] = EnvironmentLease(attemptID: row["attemptID"], taskID: row["taskID"])
+        }
+        return SchedulerSnapshot(versions: states, leases: leases, maxRunningTasks: maxRunningTasks)
     }
 
     /// The latest attempt of each stage of a version (rollbacks, stage index -1, excluded).
@@ -59,58 +87,60 @@ extension PipelineStore {
     /// Applies one scheduler pass in a single transaction; returns the tasks to launch now.
     public func apply(_ actions: [SchedulerAction], now: Double) throws -> [TaskLaunch] {
         guard !actions.isEmpty else { return [] }
-        return try pool.write { db in
-            var launches: [TaskLaunch] = []
-            for action in actions {
-                switch action {
-                case let .createAttempt(versionID, stageIndex, number, state):
-                    let version = try VersionRecord.fetchOne(db, key: versionID)!
-                    var attempt = AttemptRecord(
-                        versionID: versionID, stageIndex: stageIndex, stage: try version.plan().stages[stageIndex].name,
-                        number: number, state: state, createdAt: now)
-                    try attempt.insert(db)
-                    if state == .awaitingApproval { try settle(db, versionID) }
-                case let .startAttempt(attemptID, versionID, stageIndex, lease):
-                    try db.execute(sql: "UPDATE attempt SET state = 'running', startedAt = ? WHERE id = ?",
-                                   arguments: [now, attemptID])
-                    if let lease {
-                        try db.execute(sql: "INSERT INTO lease (environment, attemptID) VALUES (?, ?)",
-                                       arguments: [lease, attemptID])
-                    }
-                    if stageIndex == AttemptState.deployOnlyStage {
-                        let environment = try AttemptRecord.fetchOne(db, key: attemptID)?.environment
-                        var deploy = TaskRecord(attemptID: attemptID, kind: .deploy, name: "deploy",
-                                                environment: environment, state: .queued)
-                        try deploy.insert(db)
-                    } else {
-                        let plan = try VersionRecord.fetchOne(db, key: versionID)!.plan()
-                        try createTasks(db, attemptID: attemptID, stage: plan.stages[stageIndex])
-                    }
-                case let .startTask(taskID, attemptID, lease, holder):
-                    try db.execute(sql: "UPDATE task SET state = 'running', startedAt = ? WHERE id = ?",
-                                   arguments: [now, taskID])
-                    if let lease {
-                        try db.execute(sql: "INSERT INTO lease (environment, attemptID, taskID) VALUES (?, ?, ?)",
-                                       arguments: [lease, attemptID, holder])
-                    }
-                    let task = try TaskRecord.fetchOne(db, key: taskID)!
-                    let attempt = try AttemptRecord.fetchOne(db, key: attemptID)!
-                    let version = try VersionRecord.fetchOne(db, key: attempt.versionID)!
-                    launches.append(TaskLaunch(task: task, attempt: attempt, version: version, plan: try version.plan()))
-                case let .skipTask(taskID, reason):
-                    try db.execute(sql: "UPDATE task SET state = 'cancelled', reason = ?, finishedAt = ? WHERE id = ?",
-                                   arguments: [reason, now, taskID])
-                    try db.execute(sql: "DELETE FROM lease WHERE taskID = ?", arguments: [taskID])
-                case let .finishAttempt(attemptID, versionID, state):
-                    try finishAttempt(db, attemptID: attemptID, versionID: versionID, state: state, now: now)
-                case let .settle(versionID):
-                    try settle(db, versionID)
-                case .stopTask:
-                    continue
+        return try pool.write { db in try apply(db, actions, now: now) }
+    }
+
+    private func apply(_ db: Database, _ actions: [SchedulerAction], now: Double) throws -> [TaskLaunch] {
+        var launches: [TaskLaunch] = []
+        for action in actions {
+            switch action {
+            case let .createAttempt(versionID, stageIndex, number, state):
+                let version = try VersionRecord.fetchOne(db, key: versionID)!
+                var attempt = AttemptRecord(
+                    versionID: versionID, stageIndex: stageIndex, stage: try version.plan().stages[stageIndex].name,
+                    number: number, state: state, createdAt: now)
+                try attempt.insert(db)
+                if state == .awaitingApproval { try settle(db, versionID) }
+            case let .startAttempt(attemptID, versionID, stageIndex, lease):
+                try db.execute(sql: "UPDATE attempt SET state = 'running', startedAt = ? WHERE id = ?",
+                               arguments: [now, attemptID])
+                if let lease {
+                    try db.execute(sql: "INSERT INTO lease (environment, attemptID) VALUES (?, ?)",
+                                   arguments: [lease, attemptID])
                 }
+                if stageIndex == AttemptState.deployOnlyStage {
+                    let environment = try AttemptRecord.fetchOne(db, key: attemptID)?.environment
+                    var deploy = TaskRecord(attemptID: attemptID, kind: .deploy, name: "deploy",
+                                            environment: environment, state: .queued)
+                    try deploy.insert(db)
+                } else {
+                    let plan = try VersionRecord.fetchOne(db, key: versionID)!.plan()
+                    try createTasks(db, attemptID: attemptID, stage: plan.stages[stageIndex])
+                }
+            case let .startTask(taskID, attemptID, lease, holder):
+                try db.execute(sql: "UPDATE task SET state = 'running', startedAt = ? WHERE id = ?",
+                               arguments: [now, taskID])
+                if let lease {
+                    try db.execute(sql: "INSERT INTO lease (environment, attemptID, taskID) VALUES (?, ?, ?)",
+                                   arguments: [lease, attemptID, holder])
+                }
+                let task = try TaskRecord.fetchOne(db, key: taskID)!
+                let attempt = try AttemptRecord.fetchOne(db, key: attemptID)!
+                let version = try VersionRecord.fetchOne(db, key: attempt.versionID)!
+                launches.append(TaskLaunch(task: task, attempt: attempt, version: version, plan: try version.plan()))
+            case let .skipTask(taskID, reason):
+                try db.execute(sql: "UPDATE task SET state = 'cancelled', reason = ?, finishedAt = ? WHERE id = ?",
+                               arguments: [reason, now, taskID])
+                try db.execute(sql: "DELETE FROM lease WHERE taskID = ?", arguments: [taskID])
+            case let .finishAttempt(attemptID, versionID, state):
+                try finishAttempt(db, attemptID: attemptID, versionID: versionID, state: state, now: now)
+            case let .settle(versionID):
+                try settle(db, versionID)
+            case .stopTask:
+                continue
             }
-            return launches
         }
+        return launches
     }
 
     private func createTasks(_ db: Database, attemptID: Int64, stage: StageSpec) throws {
@@ -179,13 +209,15 @@ extension PipelineStore {
 
     /// Records how a task ended, with the artifacts a commit-stage job produced, in one transaction.
     public func recordTaskFinished(
-        taskID: Int64, state: RunState, exitCode: Int?, reason: String?, artifacts: [ArtifactRecord], now: Double
+        taskID: Int64, state: RunState, exitCode: Int?, reason: String?, artifacts: [ArtifactRecord],
+        logPath: String? = nil, now: Double
     ) throws {
         try pool.write { db in
             for var artifact in artifacts { try artifact.insert(db) }
             try db.execute(sql: """
-                UPDATE task SET state = ?, exitCode = ?, reason = ?, finishedAt = ? WHERE id = ? AND state = 'running'
-                """, arguments: [state, exitCode, reason, now, taskID])
+                UPDATE task SET state = ?, exitCode = ?, reason = ?, finishedAt = ?, logPath = COALESCE(logPath, ?)
+                WHERE id = ? AND state = 'running'
+                """, arguments: [state, exitCode, reason, now, logPath, taskID])
             try db.execute(sql: "DELETE FROM lease WHERE taskID = ?", arguments: [taskID])
         }
     }

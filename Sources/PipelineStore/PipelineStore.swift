@@ -95,6 +95,26 @@ public final class PipelineStore: Sendable {
         }
     }
 
+    /// The attempts, tasks and (when asked) artifacts of several versions, read in one transaction.
+    public func details(of versionIDs: [Int64], artifacts withArtifacts: Bool = true) throws -> [Int64: VersionDetails] {
+        try pool.read { db in
+            let attempts = try AttemptRecord.filter(versionIDs.contains(Column("versionID")))
+                .order(Column("stageIndex"), Column("number")).fetchAll(db)
+            let tasks = try TaskRecord.filter(attempts.compactMap(\.id).contains(Column("attemptID")))
+                .order(Column("id")).fetchAll(db)
+            let attemptsByVersion = Dictionary(grouping: attempts, by: \.versionID)
+            let versionOfAttempt = Dictionary(uniqueKeysWithValues: attempts.map { ($0.id!, $0.versionID) })
+            let tasksByVersion = Dictionary(grouping: tasks) { versionOfAttempt[$0.attemptID] ?? -1 }
+            var result: [Int64: VersionDetails] = [:]
+            for id in versionIDs {
+                result[id] = VersionDetails(
+                    attempts: attemptsByVersion[id] ?? [], tasks: tasksByVersion[id] ?? [],
+                    artifacts: withArtifacts ? try Self.artifacts(db, versionID: id) : [])
+            }
+            return result
+        }
+    }
+
     /// The version's artifacts: those of its latest passed commit-stage attempt.
     public func artifacts(of versionID: Int64) throws -> [ArtifactRecord] {
         try pool.read { db in try Self.artifacts(db, versionID: versionID) }

@@ -37,7 +37,8 @@ public final class InteractiveShell {
         watchInterrupts()
         let historyPath = HistoryFile.path(environment: context.options.environment)
         var previous = HistoryFile.read(historyPath).last?.line
-        completer.update(await CompletionSnapshot.load(context: context))
+        let completer = self.completer, context = self.context
+        Task.detached { completer.updateIfUnset(await CompletionSnapshot.load(context: context)) }
         let reader: LineReader = EditLineReader(
             program: "cdsh", completer: completer, history: HistoryFile.read(historyPath).map(\.line))
             ?? PlainLineReader(showPrompt: true)

@@ -3,17 +3,23 @@ import Synchronization
 
 /// Tab completion from the command table: command names, options, and live values from a snapshot.
 public final class ShellCompleter: LineCompleting, Sendable {
-    private let state = Mutex(CompletionSnapshot())
+    private let state = Mutex((snapshot: CompletionSnapshot(), updated: false))
 
     public init() {}
 
     /// Replaces what completion knows (called after each command).
     public func update(_ snapshot: CompletionSnapshot) {
-        state.withLock { $0 = snapshot }
+        state.withLock { $0 = (snapshot, true) }
+    }
+
+    /// Sets what completion knows unless `update` already did: for the snapshot loaded in the background at start,
+    /// which must not overwrite a newer one taken after the first command.
+    public func updateIfUnset(_ snapshot: CompletionSnapshot) {
+        state.withLock { if !$0.updated { $0 = (snapshot, true) } }
     }
 
     public func complete(_ text: String) -> Completion {
-        let snapshot = state.withLock { $0 }
+        let snapshot = state.withLock { $0.snapshot }
         guard let commands = try? Tokenizer.commands(in: text + (text.hasSuffix(" ") ? "" : "\u{0}")) else {
             return Completion(word: "", candidates: [])
         }

@@ -10,12 +10,25 @@ struct VersionReport {
     var tasks: [TaskRecord]
     var artifacts: [ArtifactRecord]
 
-    init(_ version: VersionRecord, store: PipelineStore) throws {
+    init(_ version: VersionRecord, store: PipelineStore, artifacts withArtifacts: Bool = true) throws {
+        let details = try store.details(of: [version.id!], artifacts: withArtifacts)[version.id!]
+        try self.init(version, details: details ?? VersionDetails(attempts: [], tasks: [], artifacts: []))
+    }
+
+    init(_ version: VersionRecord, details: VersionDetails) throws {
         self.version = version
         plan = try version.plan()
-        attempts = try store.attempts(of: version.id!)
-        tasks = try store.tasks(of: attempts.compactMap(\.id))
-        artifacts = try store.artifacts(of: version.id!)
+        attempts = details.attempts
+        tasks = details.tasks
+        artifacts = details.artifacts
+    }
+
+    /// Reports of several versions, read in one transaction.
+    static func all(_ versions: [VersionRecord], store: PipelineStore) throws -> [VersionReport] {
+        let details = try store.details(of: versions.map { $0.id! })
+        return try versions.map { version in
+            try VersionReport(version, details: details[version.id!] ?? VersionDetails(attempts: [], tasks: [], artifacts: []))
+        }
     }
 
     /// The latest attempt of each stage, by stage index.

@@ -58,7 +58,7 @@ public struct GitRepository: Sendable {
 
     func git(_ arguments: [String]) async throws -> (status: Int32, text: String) {
         let result = try await Subprocess.run(
-            .name("git"), arguments: Arguments(["-C", path] + arguments),
+            ExecutableSearch.git.map { .path(FilePath($0)) } ?? .name("git"), arguments: Arguments(["-C", path] + arguments),
             environment: .inherit.updating(["GIT_TERMINAL_PROMPT": "0"]),
             output: .string(limit: 64 << 20), error: .discarded)
         let status: Int32 = if case .exited(let code) = result.terminationStatus { code } else { -1 }

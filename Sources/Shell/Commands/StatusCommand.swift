@@ -11,7 +11,7 @@ enum StatusCommand {
     ) { invocation, context in
         let store = try context.store()
         let limit = Int(invocation["--limit"] ?? "20") ?? 20
-        let reports = try store.versions(limit: limit).map { try VersionReport($0, store: store) }
+        let reports = try VersionReport.all(try store.versions(limit: limit), store: store)
         let plan = reports.first?.plan ?? (try? context.currentPlan())
         let current = try store.currentDeploys()
         var lines = render(reports, plan: plan, current: current, style: context.style)

@@ -35,8 +35,11 @@ enum WaitCommand {
         var polls = 0
         defer { progress.clear() }
         while true {
-            let report = try VersionReport(try store.version(version.id!), store: store)
-            if let verdict = verdict(report, stage: stage) { return verdict }
+            let report = try VersionReport(try store.version(version.id!), store: store, artifacts: false)
+            if verdict(report, stage: stage) != nil,
+               let verdict = verdict(try VersionReport(try store.version(version.id!), store: store), stage: stage) {
+                return verdict
+            }
             let (line, key) = describeProgress(report, now: context.now())
             progress.update(line, key: key)
             if let timeout, context.now() - started >= timeout {
