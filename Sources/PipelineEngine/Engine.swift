@@ -73,6 +73,7 @@ public final class Engine: Sendable {
             }
         }
         defer { ticker.cancel() }
+        continuation.yield()  // work that was waiting when this engine started (a poke sent before it listened is lost)
         var idleSince = environment.now()
         for await _ in events {
             guard FileManager.default.fileExists(atPath: store.database.path) else {

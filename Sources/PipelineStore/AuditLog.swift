@@ -26,7 +26,7 @@ public enum AuditLog {
     public static func append(
         _ db: Database, at: Double, who: String, action: String, versionID: Int64?, detail: [String: String]
     ) throws -> AuditEntry {
-        let previous = try String.fetchOne(db, sql: "SELECT hash FROM audit ORDER BY id DESC LIMIT 1") ?? genesis
+        let previous = try String.fetchOne(try db.cachedStatement(sql: "SELECT hash FROM audit ORDER BY id DESC LIMIT 1")) ?? genesis
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let detailText = String(decoding: try encoder.encode(detail), as: UTF8.self)

@@ -43,23 +43,23 @@ extension PipelineStore {
     static let maximumPasses = 64
 
     static func snapshot(_ db: Database, maxRunningTasks: Int) throws -> SchedulerSnapshot {
-        let versions = try VersionRecord.filter(sql: "settled = 0").fetchAll(db)
+        let versions = try VersionRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM version WHERE settled = 0"))
         var states: [VersionState] = []
         for version in versions {
             var latest: [Int: AttemptState] = [:]
             for attempt in try Self.latestStageAttempts(db, versionID: version.id!) {
                 latest[attempt.stageIndex] = try Self.attemptState(db, attempt)
             }
-            let deployOnly = try AttemptRecord.fetchAll(db, sql: """
+            let deployOnly = try AttemptRecord.fetchAll(try db.cachedStatement(sql: """
                 SELECT * FROM attempt WHERE versionID = ? AND stageIndex < 0 AND state IN ('queued', 'running')
                 ORDER BY id
-                """, arguments: [version.id]).map { try Self.attemptState(db, $0) }
+                """), arguments: [version.id]).map { try Self.attemptState(db, $0) }
             states.append(VersionState(id: version.id!, priority: version.priority, plan: try version.plan(),
                                        latestAttempts: latest, deployAttempts: deployOnly,
                                        cancelled: version.cancelledAt != nil))
         }
         var leases: [String: EnvironmentLease] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT environment, attemptID, taskID FROM lease") {
+        for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT environment, attemptID, taskID FROM lease")) {
             leases[row["environment"]] = EnvironmentLease(attemptID: row["attemptID"], taskID: row["taskID"])
         }
         return SchedulerSnapshot(versions: states, leases: leases, maxRunningTasks: maxRunningTasks)
@@ -67,16 +67,17 @@ extension PipelineStore {
 
     /// The latest attempt of each stage of a version (rollbacks, stage index -1, excluded).
     static func latestStageAttempts(_ db: Database, versionID: Int64) throws -> [AttemptRecord] {
-        try AttemptRecord.fetchAll(db, sql: """
+        try AttemptRecord.fetchAll(try db.cachedStatement(sql: """
             SELECT * FROM attempt a WHERE versionID = ? AND stageIndex >= 0 AND number =
               (SELECT MAX(number) FROM attempt b WHERE b.versionID = a.versionID AND b.stageIndex = a.stageIndex)
-            """, arguments: [versionID])
+            """), arguments: [versionID])
     }
 
     private static func attemptState(_ db: Database, _ attempt: AttemptRecord) throws -> AttemptState {
         var tasks: [TaskState] = []
         if attempt.state == .running {
-            tasks = try TaskRecord.filter(Column("attemptID") == attempt.id).order(Column("id")).fetchAll(db)
+            tasks = try TaskRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM task WHERE attemptID = ? ORDER BY id"),
+                                           arguments: [attempt.id])
                 .map { TaskState(id: $0.id!, kind: $0.kind, name: $0.name, environment: $0.environment,
                                  after: $0.afterTaskID, state: $0.state) }
         }
@@ -95,43 +96,43 @@ extension PipelineStore {
         for action in actions {
             switch action {
             case let .createAttempt(versionID, stageIndex, number, state):
-                let version = try VersionRecord.fetchOne(db, key: versionID)!
+                let version = try VersionRecord.fetchCached(db, id: versionID)!
                 var attempt = AttemptRecord(
                     versionID: versionID, stageIndex: stageIndex, stage: try version.plan().stages[stageIndex].name,
                     number: number, state: state, createdAt: now)
                 try attempt.insert(db)
                 if state == .awaitingApproval { try settle(db, versionID) }
             case let .startAttempt(attemptID, versionID, stageIndex, lease):
-                try db.execute(sql: "UPDATE attempt SET state = 'running', startedAt = ? WHERE id = ?",
+                try db.cachedStatement(sql: "UPDATE attempt SET state = 'running', startedAt = ? WHERE id = ?").execute(
                                arguments: [now, attemptID])
                 if let lease {
-                    try db.execute(sql: "INSERT INTO lease (environment, attemptID) VALUES (?, ?)",
+                    try db.cachedStatement(sql: "INSERT INTO lease (environment, attemptID) VALUES (?, ?)").execute(
                                    arguments: [lease, attemptID])
                 }
                 if stageIndex == AttemptState.deployOnlyStage {
-                    let environment = try AttemptRecord.fetchOne(db, key: attemptID)?.environment
+                    let environment = try AttemptRecord.fetchCached(db, id: attemptID)?.environment
                     var deploy = TaskRecord(attemptID: attemptID, kind: .deploy, name: "deploy",
                                             environment: environment, state: .queued)
                     try deploy.insert(db)
                 } else {
-                    let plan = try VersionRecord.fetchOne(db, key: versionID)!.plan()
+                    let plan = try VersionRecord.fetchCached(db, id: versionID)!.plan()
                     try createTasks(db, attemptID: attemptID, stage: plan.stages[stageIndex])
                 }
             case let .startTask(taskID, attemptID, lease, holder):
-                try db.execute(sql: "UPDATE task SET state = 'running', startedAt = ? WHERE id = ?",
+                try db.cachedStatement(sql: "UPDATE task SET state = 'running', startedAt = ? WHERE id = ?").execute(
                                arguments: [now, taskID])
                 if let lease {
-                    try db.execute(sql: "INSERT INTO lease (environment, attemptID, taskID) VALUES (?, ?, ?)",
+                    try db.cachedStatement(sql: "INSERT INTO lease (environment, attemptID, taskID) VALUES (?, ?, ?)").execute(
                                    arguments: [lease, attemptID, holder])
                 }
-                let task = try TaskRecord.fetchOne(db, key: taskID)!
-                let attempt = try AttemptRecord.fetchOne(db, key: attemptID)!
-                let version = try VersionRecord.fetchOne(db, key: attempt.versionID)!
+                let task = try TaskRecord.fetchCached(db, id: taskID)!
+                let attempt = try AttemptRecord.fetchCached(db, id: attemptID)!
+                let version = try VersionRecord.fetchCached(db, id: attempt.versionID)!
                 launches.append(TaskLaunch(task: task, attempt: attempt, version: version, plan: try version.plan()))
             case let .skipTask(taskID, reason):
-                try db.execute(sql: "UPDATE task SET state = 'cancelled', reason = ?, finishedAt = ? WHERE id = ?",
+                try db.cachedStatement(sql: "UPDATE task SET state = 'cancelled', reason = ?, finishedAt = ? WHERE id = ?").execute(
                                arguments: [reason, now, taskID])
-                try db.execute(sql: "DELETE FROM lease WHERE taskID = ?", arguments: [taskID])
+                try db.cachedStatement(sql: "DELETE FROM lease WHERE taskID = ?").execute(arguments: [taskID])
             case let .finishAttempt(attemptID, versionID, state):
                 try finishAttempt(db, attemptID: attemptID, versionID: versionID, state: state, now: now)
             case let .settle(versionID):
@@ -166,17 +167,17 @@ extension PipelineStore {
     }
 
     private func finishAttempt(_ db: Database, attemptID: Int64, versionID: Int64, state: RunState, now: Double) throws {
-        let reason = try String.fetchOne(db, sql: """
+        let reason = try String.fetchOne(try db.cachedStatement(sql: """
             SELECT name || ': ' || COALESCE(reason, state || CASE WHEN exitCode IS NOT NULL THEN ' (exit ' || exitCode || ')' ELSE '' END)
             FROM task WHERE attemptID = ? AND state != 'passed' ORDER BY id LIMIT 1
-            """, arguments: [attemptID])
-        let preemptedBy = try Int64.fetchOne(db, sql: "SELECT preemptedBy FROM attempt WHERE id = ?", arguments: [attemptID])
+            """), arguments: [attemptID])
+        let preemptedBy = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT preemptedBy FROM attempt WHERE id = ?"), arguments: [attemptID])
         let stated = preemptedBy.map { "stopped for security patch v\($0); `rerun` starts it again" } ?? reason
-        try db.execute(sql: "UPDATE attempt SET state = ?, finishedAt = ?, reason = ? WHERE id = ?",
+        try db.cachedStatement(sql: "UPDATE attempt SET state = ?, finishedAt = ?, reason = ? WHERE id = ?").execute(
                        arguments: [state, now, state == .passed ? nil : stated, attemptID])
-        try db.execute(sql: "DELETE FROM lease WHERE attemptID = ?", arguments: [attemptID])
-        let version = try VersionRecord.fetchOne(db, key: versionID)!
-        let attempt = try AttemptRecord.fetchOne(db, key: attemptID)!
+        try db.cachedStatement(sql: "DELETE FROM lease WHERE attemptID = ?").execute(arguments: [attemptID])
+        let version = try VersionRecord.fetchCached(db, id: versionID)!
+        let attempt = try AttemptRecord.fetchCached(db, id: attemptID)!
         let lastStage = try version.plan().stages.count - 1
         if state != .passed || attempt.stageIndex == lastStage {
             try settle(db, versionID)
@@ -189,21 +190,21 @@ extension PipelineStore {
 
     /// Marks a version as needing nothing from the engine, unless it has queued or running work.
     func settle(_ db: Database, _ versionID: Int64) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE version SET settled = 1 WHERE id = ? AND NOT EXISTS
               (SELECT 1 FROM attempt WHERE versionID = ? AND state IN ('queued', 'running'))
-            """, arguments: [versionID, versionID])
+            """).execute(arguments: [versionID, versionID])
     }
 
     /// Hands a version back to the engine.
     func unsettle(_ db: Database, _ versionID: Int64) throws {
-        try db.execute(sql: "UPDATE version SET settled = 0 WHERE id = ?", arguments: [versionID])
+        try db.cachedStatement(sql: "UPDATE version SET settled = 0 WHERE id = ?").execute(arguments: [versionID])
     }
 
     /// Records a task's pid and log file once its process started.
     public func recordTaskProcess(taskID: Int64, pid: Int?, logPath: String) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE task SET pid = ?, logPath = ? WHERE id = ?", arguments: [pid, logPath, taskID])
+            try db.cachedStatement(sql: "UPDATE task SET pid = ?, logPath = ? WHERE id = ?").execute(arguments: [pid, logPath, taskID])
         }
     }
 
@@ -214,11 +215,11 @@ extension PipelineStore {
     ) throws {
         try pool.write { db in
             for var artifact in artifacts { try artifact.insert(db) }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE task SET state = ?, exitCode = ?, reason = ?, finishedAt = ?, logPath = COALESCE(logPath, ?)
                 WHERE id = ? AND state = 'running'
-                """, arguments: [state, exitCode, reason, now, logPath, taskID])
-            try db.execute(sql: "DELETE FROM lease WHERE taskID = ?", arguments: [taskID])
+                """).execute(arguments: [state, exitCode, reason, now, logPath, taskID])
+            try db.cachedStatement(sql: "DELETE FROM lease WHERE taskID = ?").execute(arguments: [taskID])
         }
     }
 
@@ -244,8 +245,8 @@ extension PipelineStore {
     /// Records how a deploy ended.
     public func finishDeploy(id: Int64, result: RunState, now: Double) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE deploy SET result = ?, finishedAt = ? WHERE id = ?", arguments: [result, now, id])
-            let deploy = try DeployRecord.fetchOne(db, key: id)!
+            try db.cachedStatement(sql: "UPDATE deploy SET result = ?, finishedAt = ? WHERE id = ?").execute(arguments: [result, now, id])
+            let deploy = try DeployRecord.fetchCached(db, id: id)!
             try AuditLog.append(db, at: now, who: deploy.who, action: "deploy-\(result.rawValue)",
                                 versionID: deploy.versionID, detail: ["environment": deploy.environment])
         }
@@ -256,20 +257,20 @@ extension PipelineStore {
     public func recoverInterrupted(now: Double) throws -> [TaskRecord] {
         try pool.write { db in
             let running = try TaskRecord.filter(Column("state") == RunState.running).fetchAll(db)
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE task SET state = 'interrupted', finishedAt = ?,
                   reason = 'the engine stopped while it ran; `rerun` starts a new attempt'
                 WHERE state = 'running'
-                """, arguments: [now])
+                """).execute(arguments: [now])
             let attempts = try AttemptRecord.filter(Column("state") == RunState.running).fetchAll(db)
             for attempt in attempts {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE task SET state = 'cancelled', finishedAt = ?, reason = 'the attempt was interrupted'
                     WHERE attemptID = ? AND state = 'queued'
-                    """, arguments: [now, attempt.id])
+                    """).execute(arguments: [now, attempt.id])
                 try finishAttempt(db, attemptID: attempt.id!, versionID: attempt.versionID, state: .interrupted, now: now)
             }
-            try db.execute(sql: "UPDATE deploy SET result = 'interrupted', finishedAt = ? WHERE result = 'running'",
+            try db.cachedStatement(sql: "UPDATE deploy SET result = 'interrupted', finishedAt = ? WHERE result = 'running'").execute(
                            arguments: [now])
             return running
         }

@@ -41,7 +41,7 @@ public final class PipelineStore: Sendable {
 
     /// Every version id, newest first (cheap: for completion).
     public func versionIDs() throws -> [Int64] {
-        try pool.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM version ORDER BY id DESC") }
+        try pool.read { db in try Int64.fetchAll(try db.cachedStatement(sql: "SELECT id FROM version ORDER BY id DESC")) }
     }
 
     /// One version by id.
@@ -121,10 +121,10 @@ public final class PipelineStore: Sendable {
     }
 
     static func artifacts(_ db: Database, versionID: Int64) throws -> [ArtifactRecord] {
-        let attempt = try Int64.fetchOne(db, sql: """
+        let attempt = try Int64.fetchOne(try db.cachedStatement(sql: """
             SELECT id FROM attempt WHERE versionID = ? AND stageIndex = 0 AND state = 'passed'
             ORDER BY number DESC LIMIT 1
-            """, arguments: [versionID])
+            """), arguments: [versionID])
         guard let attempt else { return [] }
         return try ArtifactRecord.filter(Column("attemptID") == attempt).order(Column("path")).fetchAll(db)
     }
@@ -149,11 +149,11 @@ public final class PipelineStore: Sendable {
     /// For each environment that ever had a passing deploy: the latest one.
     public func currentDeploys() throws -> [DeployRecord] {
         try pool.read { db in
-            try DeployRecord.fetchAll(db, sql: """
+            try DeployRecord.fetchAll(try db.cachedStatement(sql: """
                 SELECT * FROM deploy WHERE id IN
                   (SELECT MAX(id) FROM deploy WHERE result = 'passed' GROUP BY environment)
                 ORDER BY environment
-                """)
+                """))
         }
     }
 
@@ -168,7 +168,7 @@ public final class PipelineStore: Sendable {
     public func leases() throws -> [String: Int64] {
         try pool.read { db in
             var result: [String: Int64] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT environment, attemptID FROM lease") {
+            for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT environment, attemptID FROM lease")) {
                 result[row["environment"]] = row["attemptID"]
             }
             return result
@@ -178,7 +178,7 @@ public final class PipelineStore: Sendable {
     /// True when some version still has work the engine should do.
     public func hasPendingWork() throws -> Bool {
         try pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM version WHERE settled = 0)") ?? false
+            try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM version WHERE settled = 0)")) ?? false
         }
     }
 }
@@ -219,22 +219,22 @@ extension PipelineStore {
     /// Counts for the prompt; `stopped` looks at the `recent` newest versions, as `status` does.
     public func counts(recent: Int = 20) throws -> PipelineCounts {
         try pool.read { db in
-            let running = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM version WHERE settled = 0 AND cancelledAt IS NULL") ?? 0
-            let awaiting = try Int.fetchOne(db, sql: """
+            let running = try Int.fetchOne(try db.cachedStatement(sql: "SELECT COUNT(*) FROM version WHERE settled = 0 AND cancelledAt IS NULL")) ?? 0
+            let awaiting = try Int.fetchOne(try db.cachedStatement(sql: """
                 SELECT COUNT(DISTINCT versionID) FROM attempt WHERE state = 'awaiting-approval'
-                """) ?? 0
-            let stopped = try Int.fetchOne(db, sql: """
+                """)) ?? 0
+            let stopped = try Int.fetchOne(try db.cachedStatement(sql: """
                 SELECT COUNT(*) FROM (SELECT id FROM version WHERE cancelledAt IS NULL ORDER BY id DESC LIMIT ?) v
                 WHERE (SELECT state FROM attempt a WHERE a.versionID = v.id AND a.stageIndex >= 0
                        ORDER BY a.stageIndex DESC, a.number DESC LIMIT 1) IN ('failed', 'errored', 'interrupted', 'rejected')
-                """, arguments: [recent]) ?? 0
-            let patches = try Row.fetchAll(db, sql: """
+                """), arguments: [recent]) ?? 0
+            let patches = try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT id, (SELECT stage FROM attempt a WHERE a.versionID = v.id AND a.state = 'awaiting-approval' LIMIT 1)
                   AS waiting
                 FROM version v WHERE priority = 'security' AND cancelledAt IS NULL AND (settled = 0 OR EXISTS
                   (SELECT 1 FROM attempt a WHERE a.versionID = v.id AND a.state = 'awaiting-approval'))
                 ORDER BY id
-                """).map { PatchInFlight(versionID: $0["id"], awaitingApprovalAt: $0["waiting"]) }
+                """)).map { PatchInFlight(versionID: $0["id"], awaitingApprovalAt: $0["waiting"]) }
             return PipelineCounts(running: running, stopped: stopped, awaitingApproval: awaiting, patches: patches)
         }
     }

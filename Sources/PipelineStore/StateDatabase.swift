@@ -90,6 +90,11 @@ public final class StateDatabase: Sendable {
             try db.execute(sql: "ALTER TABLE attempt ADD COLUMN requestedBy TEXT")
             try db.execute(sql: "ALTER TABLE attempt ADD COLUMN preemptedBy INTEGER REFERENCES version(id)")
         }
+        migrator.registerMigration("v3-prompt-indexes") { db in
+            // The prompt counts approvals and patches on every line; without these they scan the whole history.
+            try db.execute(sql: "CREATE INDEX attempt_state ON attempt(state)")
+            try db.execute(sql: "CREATE INDEX version_priority ON version(priority)")
+        }
         return migrator
     }
 }

@@ -95,9 +95,14 @@ public final class SessionContext: Sendable {
     public func store() throws -> PipelineStore {
         if let store = opened.withLock({ $0 }) { return store }
         let folder = try stateFolder()
-        let store = try PipelineStore(folder: folder)
-        opened.withLock { $0 = store }
-        if (try? store.hasPendingWork()) == true { EngineLauncher.ensureRunning(stateFolder: folder) }
+        // Opened under the lock: the prompt and the background completion snapshot ask at the same time.
+        let (store, new) = try opened.withLock { opened -> (PipelineStore, Bool) in
+            if let store = opened { return (store, false) }
+            let store = try PipelineStore(folder: folder)
+            opened = store
+            return (store, true)
+        }
+        if new, (try? store.hasPendingWork()) == true { EngineLauncher.ensureRunning(stateFolder: folder) }
         return store
     }
 

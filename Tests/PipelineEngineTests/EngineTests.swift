@@ -72,6 +72,19 @@ struct EngineTests {
         #expect(try engine.store.deploys(environment: "production").first?.who == "bob")
     }
 
+    @Test func anEngineStartedWithWorkPendingBeginsItAtOnceNotAtItsFirstTick() async throws {
+        launcher.write("make dist", files: ["dist/app.tgz": "the build"])
+        let engine = try makeEngine()
+        _ = try submit(engine.store)
+        let running = Task { await engine.run(idleSeconds: 3600, tick: .seconds(3600)) }
+        defer { running.cancel() }
+        let deadline = Date().addingTimeInterval(30)
+        while !launcher.calls.contains(where: { $0.commands == ["make dist"] }), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(launcher.calls.contains { $0.commands == ["make dist"] }, "the build waited for the hourly tick")
+    }
+
     @Test func aTamperedArtifactStopsTheDeployBeforeItRuns() async throws {
         launcher.write("make dist", files: ["dist/app.tgz": "the build"])
         launcher.answer("./smoke.sh", with: ProcessOutcome(state: .failed, exitCode: 1))
