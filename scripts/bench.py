@@ -151,20 +151,25 @@ def stop_engine(project):
         time.sleep(0.01)
 
 
-def bench_fast_track(binary, queued, preempt=False):
-    project = Project(binary)
-    try:
-        project.cdsh("submit", "wait latest --timeout 60s")
-        for _ in range(queued):
-            project.cdsh("submit", extra={"BENCH_SLOW": "1"})
-        project.git("commit", "-q", "--allow-empty", "-m", "fix")
-        started = time.time()
-        injected = project.cdsh("patch HEAD --reason bench --json" + (" --preempt" if preempt else ""))
-        patch = json.loads(injected.stdout)["id"]
-        project.cdsh(f"wait {patch} --timeout 120s")
-        return production_passed_at(project.show(patch)) - started
-    finally:
-        project.close()
+def bench_fast_track(binary, queued, preempt=False, samples=5):
+    """Median over `samples` fresh projects: a patch's submit → production passed with `queued` normal versions
+    submitted just before it (their sandbox smoke jobs take 0.1 s, so a patch may find the sandbox busy)."""
+    results = []
+    for _ in range(samples):
+        project = Project(binary)
+        try:
+            project.cdsh("submit", "wait latest --timeout 60s")
+            for _ in range(queued):
+                project.cdsh("submit", extra={"BENCH_SLOW": "1"})
+            project.git("commit", "-q", "--allow-empty", "-m", "fix")
+            started = time.time()
+            injected = project.cdsh("patch HEAD --reason bench --json" + (" --preempt" if preempt else ""))
+            patch = json.loads(injected.stdout)["id"]
+            project.cdsh(f"wait {patch} --timeout 120s")
+            results.append(production_passed_at(project.show(patch)) - started)
+        finally:
+            project.close()
+    return statistics.median(results), max(results)
 
 
 def make_history(project, count):
@@ -322,9 +327,9 @@ def main():
     queued = 10 if arguments.quick else 50
 
     end_to_end, bash, transitions, engine_only, cold = bench_end_to_end(arguments.binary, samples)
-    alone = bench_fast_track(arguments.binary, 0)
-    busy = bench_fast_track(arguments.binary, queued)
-    preempting = bench_fast_track(arguments.binary, queued, preempt=True)
+    alone, alone_worst = bench_fast_track(arguments.binary, 0)
+    busy, busy_worst = bench_fast_track(arguments.binary, queued)
+    preempting, preempting_worst = bench_fast_track(arguments.binary, queued, preempt=True)
     status, show, prompts, tabs, peak_kb = bench_large_history(arguments.binary, history, samples)
     size, ingest, verify, baseline, handover = (None,) * 5 if arguments.quick else bench_artifacts(arguments.binary)
 
@@ -339,9 +344,10 @@ def main():
          f"{len(cold)} versions", ""),
         ("2", "engine overhead per stage transition",
          f"median {ms(statistics.median(transitions))}, p95 {ms(percentile(transitions, 0.95))}", "", "p95 < 2 ms"),
-        ("3", f"patch submit → production, 0 and {queued} normal versions queued",
-         f"{ms(alone)} / {ms(busy)}", f"ratio {busy / alone:.2f}", "< 1.2"),
-        ("3b", f"the same with `patch --preempt`, {queued} queued", f"{ms(preempting)}", f"ratio {preempting / alone:.2f}", "< 1.2"),
+        ("3", f"patch submit → production, 0 and {queued} normal versions queued (median of 5)",
+         f"{ms(alone)} / {ms(busy)}", f"ratio {busy / alone:.2f}; worst {ms(alone_worst)} / {ms(busy_worst)}", "< 1.2"),
+        ("3b", f"the same with `patch --preempt`, {queued} queued", f"{ms(preempting)}",
+         f"ratio {preempting / alone:.2f}; worst {ms(preempting_worst)}", "< 1.2"),
         ("4", f"`cdsh -c status` / `show` / Tab, {history} versions of history",
          f"{ms(statistics.median(status))} / {ms(statistics.median(show))} / {ms(statistics.median(tabs))}",
          "medians, whole processes for status and show", "< 20 ms each"),

@@ -42,18 +42,38 @@ extension PipelineStore {
     /// A bound on the passes of one `advance`; every pass moves some attempt forward, so real pipelines need a few.
     static let maximumPasses = 64
 
+    /// Three queries whatever the queue's length: the unsettled versions, their attempts, the tasks of the
+    /// running ones.
     static func snapshot(_ db: Database, maxRunningTasks: Int) throws -> SchedulerSnapshot {
         let versions = try VersionRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM version WHERE settled = 0"))
+        let attempts = try AttemptRecord.fetchAll(db.cachedStatement(sql: """
+            SELECT a.* FROM attempt a JOIN version v ON v.id = a.versionID WHERE v.settled = 0 ORDER BY a.id
+            """))
+        let tasks = try TaskRecord.fetchAll(db.cachedStatement(sql: """
+            SELECT t.* FROM task t JOIN attempt a ON a.id = t.attemptID JOIN version v ON v.id = a.versionID
+            WHERE v.settled = 0 AND a.state = 'running' ORDER BY t.id
+            """))
+        let tasksByAttempt = Dictionary(grouping: tasks, by: \.attemptID)
+        func state(_ attempt: AttemptRecord) -> AttemptState {
+            let tasks = attempt.state == .running ? (tasksByAttempt[attempt.id!] ?? []) : []
+            return AttemptState(
+                id: attempt.id!, stageIndex: attempt.stageIndex, number: attempt.number, state: attempt.state,
+                tasks: tasks.map { TaskState(id: $0.id!, kind: $0.kind, name: $0.name, environment: $0.environment,
+                                             after: $0.afterTaskID, state: $0.state) },
+                environment: attempt.environment, preempted: attempt.preemptedBy != nil)
+        }
+        let attemptsByVersion = Dictionary(grouping: attempts, by: \.versionID)
         var states: [VersionState] = []
         for version in versions {
             var latest: [Int: AttemptState] = [:]
-            for attempt in try Self.latestStageAttempts(db, versionID: version.id!) {
-                latest[attempt.stageIndex] = try Self.attemptState(db, attempt)
+            var deployOnly: [AttemptState] = []
+            for attempt in attemptsByVersion[version.id!] ?? [] {
+                if attempt.isDeployOnly {
+                    if attempt.state == .queued || attempt.state == .running { deployOnly.append(state(attempt)) }
+                } else if attempt.number > latest[attempt.stageIndex]?.number ?? 0 {
+                    latest[attempt.stageIndex] = state(attempt)
+                }
             }
-            let deployOnly = try AttemptRecord.fetchAll(try db.cachedStatement(sql: """
-                SELECT * FROM attempt WHERE versionID = ? AND stageIndex < 0 AND state IN ('queued', 'running')
-                ORDER BY id
-                """), arguments: [version.id]).map { try Self.attemptState(db, $0) }
             states.append(VersionState(id: version.id!, priority: version.priority, plan: try version.plan(),
                                        latestAttempts: latest, deployAttempts: deployOnly,
                                        cancelled: version.cancelledAt != nil))
@@ -71,18 +91,6 @@ extension PipelineStore {
             SELECT * FROM attempt a WHERE versionID = ? AND stageIndex >= 0 AND number =
               (SELECT MAX(number) FROM attempt b WHERE b.versionID = a.versionID AND b.stageIndex = a.stageIndex)
             """), arguments: [versionID])
-    }
-
-    private static func attemptState(_ db: Database, _ attempt: AttemptRecord) throws -> AttemptState {
-        var tasks: [TaskState] = []
-        if attempt.state == .running {
-            tasks = try TaskRecord.fetchAll(db.cachedStatement(sql: "SELECT * FROM task WHERE attemptID = ? ORDER BY id"),
-                                           arguments: [attempt.id])
-                .map { TaskState(id: $0.id!, kind: $0.kind, name: $0.name, environment: $0.environment,
-                                 after: $0.afterTaskID, state: $0.state) }
-        }
-        return AttemptState(id: attempt.id!, stageIndex: attempt.stageIndex, number: attempt.number, state: attempt.state,
-                            tasks: tasks, environment: attempt.environment, preempted: attempt.preemptedBy != nil)
     }
 
     /// Applies one scheduler pass in a single transaction; returns the tasks to launch now.
