@@ -13,6 +13,7 @@ struct TaskExecutor: Sendable {
     let exports: ExportCache
 
     func execute(_ launch: TaskLaunch) async {
+        let masker = SecretMasker(secrets: environment.secretValues(launch.plan.secrets))
         let task = launch.task
         let logPath = layout.logPath(version: launch.version.id!, stage: launch.attempt.stage,
                                      attempt: launch.attempt.number, task: task.name)
@@ -31,7 +32,7 @@ struct TaskExecutor: Sendable {
         try? FileManager.default.removeItem(atPath: work)
         do {
             try store.recordTaskFinished(taskID: task.id!, state: outcome.0.state, exitCode: outcome.0.exitCode,
-                                         reason: outcome.0.reason, artifacts: outcome.1, logPath: logPath,
+                                         reason: outcome.0.reason.map(masker.mask), artifacts: outcome.1, logPath: logPath,
                                          now: environment.now())
         } catch {
             append(layout.engineLogPath, "cdsh engine: could not record the end of task \(task.id!): \(error)")
@@ -163,7 +164,7 @@ struct TaskExecutor: Sendable {
         let taskID = launch.task.id!
         return await environment.launcher.run(
             CommandSpec(commands: commands, workingDirectory: source, environment: variables, logPath: logPath,
-                        timeoutSeconds: timeout),
+                        timeoutSeconds: timeout, secrets: environment.secretValues(launch.plan.secrets)),
             started: { pid in try? store.recordTaskProcess(taskID: taskID, pid: Int(pid), logPath: logPath) })
     }
 

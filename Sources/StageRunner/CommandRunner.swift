@@ -14,11 +14,14 @@ public struct CommandSpec: Sendable {
     public var timeoutSeconds: Int
     /// Time between TERM and KILL when the sequence is stopped.
     public var graceSeconds: Double
+    /// Values that must never reach the log: output passes through a pipe that masks them (and their encodings).
+    public var secrets: [String]
 
     public init(
         commands: [String], workingDirectory: String, environment: [String: String], logPath: String,
-        timeoutSeconds: Int, graceSeconds: Double = 5
+        timeoutSeconds: Int, graceSeconds: Double = 5, secrets: [String] = []
     ) {
+        self.secrets = secrets
         self.commands = commands
         self.workingDirectory = workingDirectory
         self.environment = environment
@@ -78,18 +81,32 @@ public struct CommandRunner: CommandLaunching {
             .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(Int(spec.graceSeconds * 1000))),
             .send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .milliseconds(100)),
         ]
+        let masker = SecretMasker(secrets: spec.secrets)
         for command in spec.commands {
             let pidBox = PIDBox()
             do {
+                var output = FileDescriptor(rawValue: log), error = FileDescriptor(rawValue: log), owned = false
+                var pipe: MaskingPipe?
+                if !masker.isEmpty {
+                    guard let masking = MaskingPipe(log: log, masker: masker) else {
+                        return ProcessOutcome(state: .errored, reason: "could not open a pipe for `\(command)`",
+                                              command: command)
+                    }
+                    pipe = masking
+                    output = FileDescriptor(rawValue: masking.writeEnd)
+                    error = FileDescriptor(rawValue: dup(masking.writeEnd))
+                    owned = true
+                }
                 let result = try await Subprocess.run(
                     .path("/bin/sh"), arguments: ["-c", command], environment: .custom(rawEnvironment),
                     workingDirectory: FilePath(spec.workingDirectory), platformOptions: options, input: .none,
-                    output: .fileDescriptor(FileDescriptor(rawValue: log), closeAfterSpawningProcess: false),
-                    error: .fileDescriptor(FileDescriptor(rawValue: log), closeAfterSpawningProcess: false)
+                    output: .fileDescriptor(output, closeAfterSpawningProcess: owned),
+                    error: .fileDescriptor(error, closeAfterSpawningProcess: owned)
                 ) { execution in
                     pidBox.set(execution.processIdentifier.value)
                     started(execution.processIdentifier.value)
                 }
+                pipe?.waitUntilCopied(seconds: 2)
                 if Task.isCancelled {
                     if let pid = pidBox.value { kill(-pid, SIGKILL) }
                     return ProcessOutcome(state: .cancelled, reason: "cancelled", command: command)

@@ -1,0 +1,64 @@
+import Foundation
+
+/// A pipe whose reading end a thread copies into a log file, with secrets masked, until every writer closed it.
+final class MaskingPipe: @unchecked Sendable {
+    /// The end to give the child as its output; close the parent's copy once the child has started.
+    let writeEnd: Int32
+    private let readEnd: Int32
+    private let log: Int32
+    private let masker: SecretMasker
+    private let finished = DispatchSemaphore(value: 0)
+
+    init?(log: Int32, masker: SecretMasker) {
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { return nil }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        let copy = dup(log)
+        guard copy >= 0 else {
+            close(ends[0]); close(ends[1])
+            return nil
+        }
+        readEnd = ends[0]
+        writeEnd = ends[1]
+        self.log = copy
+        self.masker = masker
+        let thread = Thread { [self] in self.copy() }
+        thread.name = "cdsh-mask"
+        thread.start()
+    }
+
+    /// Waits until the output is copied (every writer closed the pipe), at most `seconds`; a background process
+    /// that keeps the pipe open goes on being copied after that.
+    func waitUntilCopied(seconds: Double) {
+        _ = finished.wait(timeout: .now() + seconds)
+    }
+
+    private func copy() {
+        let size = 64 * 1024
+        var chunk = [UInt8](repeating: 0, count: size)
+        var pending: [UInt8] = []
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, size) }
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { break }
+            pending.append(contentsOf: chunk[0..<count])
+            let (output, consumed) = masker.mask(pending, final: false)
+            write(output)
+            pending.removeFirst(consumed)
+        }
+        write(masker.mask(pending, final: true).output)
+        close(readEnd)
+        close(log)
+        finished.signal()
+    }
+
+    private func write(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Foundation.write(log, $0.baseAddress! + offset, bytes.count - offset) }
+            if written < 0, errno == EINTR { continue }
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+}
