@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "PipelineModelTests", dependencies: ["PipelineModel"]),
         .testTarget(name: "PipelineConfigTests", dependencies: ["PipelineConfig", "PipelineModel"]),
         .testTarget(name: "PipelineStoreTests", dependencies: ["PipelineStore", "PipelineModel"]),
-        .testTarget(name: "StageRunnerTests", dependencies: ["StageRunner", "PipelineModel"]),
+        .testTarget(name: "StageRunnerTests", dependencies: ["StageRunner", "PipelineModel", "TestSupport"]),
         .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "PipelineStore", "PipelineModel", "StageRunner", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "TestSupport"]),

@@ -99,9 +99,15 @@ extension PlanReader {
     private mutating func readGlobs(_ node: Node) -> [String]? {
         guard let items = nodes.strings(node, expected: "a glob or a list of globs for `artifacts`") else { return nil }
         var valid = true
-        for (glob, position) in items where glob.allSatisfy(\.isWhitespace) {
-            nodes.error("empty artifact glob", at: position, hint: "name files relative to the job's workspace, such as `dist/*.tar.gz`")
-            valid = false
+        for (glob, position) in items {
+            if glob.allSatisfy(\.isWhitespace) {
+                nodes.error("empty artifact glob", at: position, hint: "name files relative to the job's workspace, such as `dist/*.tar.gz`")
+                valid = false
+            } else if glob.hasPrefix("/") || glob.split(separator: "/").contains("..") {
+                nodes.error("artifact glob `\(glob)` leaves the job's workspace", at: position,
+                            hint: "name files relative to the workspace, without `..`, such as `dist/*.tar.gz`")
+                valid = false
+            }
         }
         return valid ? items.map(\.0) : nil
     }

@@ -36,6 +36,7 @@ public struct ArtifactCollector: Sendable {
         let status = glob("\(workspace)/\(pattern)", 0, nil, &result)
         guard status == 0 else { return [] }
         var paths: [String] = []
+        let root = (workspace as NSString).resolvingSymlinksInPath
         for index in 0..<Int(result.gl_pathc) {
             guard let pointer = result.gl_pathv[index] else { continue }
             let path = String(cString: pointer)
@@ -46,6 +47,10 @@ public struct ArtifactCollector: Sendable {
                 throw ArtifactCollectionError(description: "artifact \(path.dropFirst(workspace.count + 1)) is a symbolic link; artifacts must be regular files")
             }
             guard type == S_IFREG else { continue }
+            let resolved = (path as NSString).resolvingSymlinksInPath
+            guard resolved.hasPrefix(root + "/") else {
+                throw ArtifactCollectionError(description: "artifact \(path.dropFirst(workspace.count + 1)) is reached through a symbolic link to \(resolved), outside the workspace; artifacts must be files of the workspace")
+            }
             paths.append(String(path.dropFirst(workspace.count + 1)))
         }
         return paths

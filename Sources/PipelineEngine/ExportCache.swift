@@ -23,7 +23,7 @@ struct ExportCache: Sendable {
                 return false
             }
             let export = await launcher.run(CommandSpec(
-                commands: [#"git -C "$CDSH_SOURCE_PATH" archive --format=tar "$CDSH_COMMIT" | tar -xf -"#],
+                commands: [#"git -C "$CDSH_SOURCE_PATH" -c tar.umask=022 archive --format=tar "$CDSH_COMMIT" | tar -xf -"#],
                 workingDirectory: staging,
                 environment: ["CDSH_SOURCE_PATH": source, "CDSH_COMMIT": commit],
                 logPath: logPath, timeoutSeconds: 600), started: { _ in })

@@ -35,6 +35,7 @@ struct CDSH: AsyncParsableCommand {
     var echo = false
 
     mutating func run() async throws {
+        FileCreationMask.withholdWriteFromOthers()
         let context = SessionContext(options: SessionOptions(pipeline: pipeline, state: state))
         if commands.isEmpty && file == nil && isatty(0) == 1 && isatty(1) == 1 {
             let status = await InteractiveShell(context: context).run()
@@ -82,6 +83,7 @@ struct EngineCommand: AsyncParsableCommand {
     var idle: Double = Double(ProcessInfo.processInfo.environment["CDSH_ENGINE_IDLE"] ?? "") ?? 3
 
     mutating func run() async throws {
+        FileCreationMask.withholdWriteFromOthers()
         let layout = StateLayout(folder: folder)
         guard let lock = EngineLock(path: layout.lockPath) else { return }
         let engine = Engine(store: try PipelineStore(folder: folder), environment: .live())

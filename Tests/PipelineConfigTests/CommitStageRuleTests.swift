@@ -22,6 +22,24 @@ struct CommitStageRuleTests {
         ])
     }
 
+    @Test("artifact globs stay inside the workspace")
+    func globsStayInside() {
+        let result = load("""
+            name: shop
+            stages:
+              - name: commit
+                jobs:
+                  build: {run: make, artifacts: [dist/*, ../secrets/*, /etc/passwd, "dist/../../x"]}
+
+            """)
+        #expect(result.plan == nil)
+        #expect(result.messages == [
+            "5:46: artifact glob `../secrets/*` leaves the job's workspace",
+            "5:60: artifact glob `/etc/passwd` leaves the job's workspace",
+            "5:73: artifact glob `dist/../../x` leaves the job's workspace",
+        ])
+    }
+
     @Test("the commit stage may not deploy, wait for approval, or have a job that names an environment")
     func noEnvironmentOrApproval() {
         let result = load("""

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// What cdsh leaves on disk is not writable by others, and names from the command line cannot become options
+/// of the tools it runs.
+struct HardeningTests {
+    @Test func underAUmaskOfZeroNothingInTheStateFolderIsWritableByOthers() throws {
+        let project = try ProjectFixture(files: CommandSurfaceTests.files, executables: PipelineFlowTests.executables)
+        defer { project.remove() }
+        let result = try ProcessRunner.run(
+            "/bin/sh", ["-c", #"umask 000; exec "$0" "$@""#, ProjectFixture.binary, "-c", "submit", "-c", "wait v1 --timeout 60s"],
+            in: project.path, environment: project.environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        let state = "\(project.path)/.cdsh"
+        var info = stat()
+        #expect(lstat(state, &info) == 0 && info.st_mode & 0o777 == 0o700)
+        var checked = 0
+        for relative in FileManager.default.subpaths(atPath: state) ?? [] {
+            guard lstat("\(state)/\(relative)", &info) == 0, info.st_mode & S_IFMT != S_IFLNK else { continue }
+            #expect(info.st_mode & 0o022 == 0, ".cdsh/\(relative) has mode \(String(info.st_mode & 0o777, radix: 8))")
+            checked += 1
+        }
+        #expect(checked >= 10)
+    }
+
+    @Test func aRevisionThatLooksLikeAnOptionIsRefusedAndWritesNothing() throws {
+        let project = try ProjectFixture(files: CommandSurfaceTests.files, executables: PipelineFlowTests.executables)
+        defer { project.remove() }
+        let target = "\(project.path)-injected"
+        for command in ["submit --output=\(target)", "patch --output=\(target) --reason x", "diff --output=\(target) v1"] {
+            let result = try project.run(command)
+            #expect(result.status == 2, "\(command): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: target), "\(command)")
+        }
+    }
+}
