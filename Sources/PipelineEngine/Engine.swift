@@ -44,7 +44,9 @@ public final class Engine: Sendable {
 
     /// One pass: settle, then launch every started task in the background; `finished` is called as each ends.
     public func step(finished: @escaping @Sendable () -> Void = {}) throws {
-        for launch in try settle() {
+        let launches = try settle()
+        if !launches.isEmpty { CrashPoint.afterSettle.reach() }
+        for launch in launches {
             let executor = self.executor
             let id = launch.task.id!
             inFlight.withLock { running in

@@ -30,6 +30,7 @@ struct TaskExecutor: Sendable {
             outcome = (ProcessOutcome(state: .errored, reason: "\(error)"), [])
         }
         try? FileManager.default.removeItem(atPath: work)
+        if task.kind == .job { CrashPoint.jobExited.reach() }
         do {
             try store.recordTaskFinished(taskID: task.id!, state: outcome.0.state, exitCode: outcome.0.exitCode,
                                          reason: outcome.0.reason.map(masker.mask), artifacts: outcome.1, logPath: logPath,
@@ -118,8 +119,10 @@ struct TaskExecutor: Sendable {
         }
         let durable = environmentName == "production" || launch.attempt.stageIndex == launch.plan.stages.count - 1
         let deploy = try store.beginDeploy(record, durable: durable)
+        CrashPoint.deployRecorded.reach()
         let outcome = await launchCommands([command], launch: launch, source: source, variables: variables,
                                            logPath: logPath, timeout: JobSpec.defaultTimeoutSeconds)
+        CrashPoint.deployExited.reach()
         try store.finishDeploy(id: deploy.id!, result: outcome.state, now: environment.now())
         return outcome
     }

@@ -38,6 +38,7 @@ public struct ArtifactStore: Sendable {
     /// Returns its digest and size.
     public func ingest(fileAt path: String) throws -> (sha256: String, size: Int64) {
         let (digest, size) = try Self.hash(fileAt: path, copyingTo: nil)
+        CrashPoint.artifactIngest.reach()
         let target = blobPath(digest)
         let manager = FileManager.default
         try manager.createDirectory(atPath: (target as NSString).deletingLastPathComponent,

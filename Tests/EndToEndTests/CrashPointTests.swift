@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The engine killed at each named point (CDSH_TEST_CRASH_AT): the next command recovers, the work in flight
+/// is `interrupted`, nothing runs twice, and `rerun` finishes the version.
+struct CrashPointTests {
+    static let pipeline = """
+        name: crashy
+        deploy: ./deploy.sh
+        environments:
+          sandbox: {}
+          production: {}
+        stages:
+          - name: commit
+            jobs:
+              build: {run: ['echo "$CDSH_STAGE $CDSH_JOB $CDSH_ATTEMPT" >> "$DEPLOY_ROOT/runs"', 'echo app > app.txt'], artifacts: [app.txt]}
+          - name: sandbox
+            environment: sandbox
+            jobs:
+              smoke: 'echo "$CDSH_STAGE $CDSH_JOB $CDSH_ATTEMPT" >> "$DEPLOY_ROOT/runs"'
+          - name: production
+            environment: production
+            jobs:
+              smoke: 'echo "$CDSH_STAGE $CDSH_JOB $CDSH_ATTEMPT" >> "$DEPLOY_ROOT/runs"'
+        """
+    static let deploy = "#!/bin/sh\necho \"$CDSH_ENVIRONMENT $CDSH_ATTEMPT\" >> \"$DEPLOY_ROOT/deploys\"\n"
+
+    static let points = ["after-settle", "artifact-ingest", "job-exited", "deploy-recorded", "deploy-exited"]
+
+    func lines(_ path: String) -> [String] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    @Test(arguments: points)
+    func aCrashAtANamedPointIsRecoveredWithoutRunningAnythingTwice(_ point: String) throws {
+        let project = try ProjectFixture(files: ["cdsh.yml": Self.pipeline, "deploy.sh": Self.deploy],
+                                         executables: ["deploy.sh"])
+        defer { project.remove() }
+        try FileManager.default.createDirectory(atPath: project.deployRoot, withIntermediateDirectories: true)
+        #expect(try project.cdsh(["-c", "submit"], extra: ["CDSH_TEST_CRASH_AT": point]).status == 0)
+        let lock = "\(project.path)/.cdsh/engine.lock"
+        let deadline = Date().addingTimeInterval(30)
+        var engine: Int32 = 0
+        while Date() < deadline {
+            engine = Int32((try? String(contentsOfFile: lock, encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+            if engine > 0, kill(engine, 0) != 0 { break }
+            usleep(20_000)
+        }
+        #expect(engine > 0 && kill(engine, 0) != 0, "the engine died at \(point)")
+
+        let stopped = try project.run("wait v1 --timeout 30s")
+        #expect(stopped.status == 1, "\(stopped.stdout)\(stopped.stderr)")
+        #expect(stopped.stderr.contains("interrupted"), "\(stopped.stderr)")
+        let show = try project.json("show v1 --json")
+        let stages = show["stages"] as? [[String: Any]] ?? []
+        let interrupted = try #require(stages.first { $0["state"] as? String == "interrupted" }?["name"] as? String)
+        #expect(Set(lines("\(project.deployRoot)/runs")).count == lines("\(project.deployRoot)/runs").count)
+
+        let finished = try project.run("rerun v1 \(interrupted)", "wait v1 --timeout 60s", "audit --verify")
+        #expect(finished.status == 0, "\(finished.stderr)")
+        let runs = lines("\(project.deployRoot)/runs"), deploys = lines("\(project.deployRoot)/deploys")
+        #expect(Set(runs).count == runs.count, "a job ran twice in one attempt: \(runs)")
+        #expect(Set(deploys).count == deploys.count, "an environment was deployed twice in one attempt: \(deploys)")
+        #expect(deploys.filter { $0.hasPrefix("production ") }.count == 1, "\(deploys)")
+        #expect(runs.contains { $0.hasPrefix("production smoke") })
+    }
+}
