@@ -52,6 +52,8 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "cdsh-fuzz", dependencies: ["Shell", "PipelineConfig"]),
+        .executableTarget(
             name: "cdsh",
             dependencies: ["Shell", "LineEditor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),

@@ -91,9 +91,14 @@ public struct ArtifactStore: Sendable {
 
     /// SHA-256 of a file in one pass, optionally writing the bytes read to `destination`.
     public static func hash(fileAt path: String, copyingTo destination: String?) throws -> (sha256: String, size: Int64) {
-        let input = open(path, O_RDONLY | O_NOFOLLOW)
+        // Non-blocking so a FIFO put in a file's place cannot hang the engine; then only regular files are read.
+        let input = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
         guard input >= 0 else { throw ArtifactError.unreadable(path: path, reason: String(cString: strerror(errno))) }
         defer { close(input) }
+        var info = stat()
+        guard fstat(input, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw ArtifactError.unreadable(path: path, reason: "not a regular file")
+        }
         var output: Int32 = -1
         if let destination {
             output = open(destination, O_WRONLY | O_CREAT | O_TRUNC, 0o644)

@@ -38,4 +38,19 @@ struct ArtifactStoreTests {
         try FileManager.default.removeItem(atPath: blobs.blobPath(digest))
         if case .missing = blobs.check(path: "dist/a", digest: digest) {} else { Issue.record("expected missing") }
     }
+
+    @Test func aFIFOOrFolderInABlobsPlaceFailsAtOnceInsteadOfHanging() throws {
+        let blobs = ArtifactStore(stateFolder: folder)
+        let (digest, _) = try blobs.ingest(fileAt: try makeFile("release\n"))
+        try FileManager.default.removeItem(atPath: blobs.blobPath(digest))
+        #expect(mkfifo(blobs.blobPath(digest), 0o600) == 0)
+        #expect(throws: ArtifactError.self) {
+            try blobs.verifiedCopy(path: "dist/a", digest: digest, to: "\(folder)/out/a")
+        }
+        try FileManager.default.removeItem(atPath: blobs.blobPath(digest))
+        try FileManager.default.createDirectory(atPath: blobs.blobPath(digest), withIntermediateDirectories: false)
+        #expect(throws: ArtifactError.self) {
+            try blobs.verifiedCopy(path: "dist/a", digest: digest, to: "\(folder)/out/a")
+        }
+    }
 }
