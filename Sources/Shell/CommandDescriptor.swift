@@ -128,6 +128,9 @@ public struct Invocation: Sendable {
                         }
                         invocation.values[name] = tokens[index].text
                     }
+                } else if let inline {
+                    throw ShellError.usage("\(name) takes no value (found `\(inline)`)",
+                                           hint: "usage: \(descriptor.synopsis)", column: token.column)
                 } else {
                     invocation.flags.insert(name)
                 }
@@ -150,5 +153,14 @@ public struct Invocation: Sendable {
                                    hint: "usage: \(descriptor.synopsis)")
         }
         return invocation
+    }
+
+    /// The value of a count option such as `--limit`: a whole number of at least 1, else `defaultValue`.
+    public func count(_ name: String, default defaultValue: Int) throws -> Int {
+        guard let text = values[name] else { return defaultValue }
+        guard let value = Int(text), value >= 1 else {
+            throw ShellError.usage("\(name) needs a whole number of at least 1, not `\(text)`")
+        }
+        return value
     }
 }

@@ -17,7 +17,7 @@ enum AuditCommand {
             let version = try context.version(reference)
             entries = entries.filter { $0.versionID == version.id }
         }
-        entries = Array(entries.suffix(Int(invocation["--limit"] ?? "50") ?? 50))
+        entries = Array(entries.suffix(try invocation.count("--limit", default: 50)))
         var lines = entries.map { entry in
             "\(TextStyle.pad("#\(entry.id!)", 6))\(TimeText.clock(seconds: entry.at))  \(TextStyle.pad(entry.who, 10))"
                 + "\(TextStyle.pad(entry.action, 18))\(entry.versionID.map { "v\($0)" } ?? "-")  \(entry.detail)"

@@ -12,7 +12,7 @@ enum EnvCommand {
         let store = try context.store()
         let name = invocation["NAME"]!
         try checkKnown(name, store: store, context: context)
-        let deploys = try store.deploys(environment: name, limit: Int(invocation["--limit"] ?? "20") ?? 20)
+        let deploys = try store.deploys(environment: name, limit: try invocation.count("--limit", default: 20))
         var lines = ["\(name): \(deploys.count) deploy\(deploys.count == 1 ? "" : "s") shown, newest first"]
         for deploy in deploys {
             let attempt = try store.attempts(of: deploy.versionID).first { $0.id == deploy.attemptID }

@@ -10,7 +10,7 @@ enum StatusCommand {
         options: [OptionSpec("--limit", value: "N", summary: "how many versions (default 20)")]
     ) { invocation, context in
         let store = try context.store()
-        let limit = Int(invocation["--limit"] ?? "20") ?? 20
+        let limit = try invocation.count("--limit", default: 20)
         let reports = try VersionReport.all(try store.versions(limit: limit), store: store)
         let plan = reports.first?.plan ?? (try? context.currentPlan())
         let current = try store.currentDeploys()

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""cdsh torture: crash recovery, concurrent shells, fuzzing, artifact tampering, secret masking and bad input,
+counted. Exits 1 when any count that must be zero is not. Full mode writes docs/reliability.md."""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torture_concurrency  # noqa: E402
+import torture_crash  # noqa: E402
+import torture_inputs  # noqa: E402
+import torture_secrets  # noqa: E402
+import torture_tamper  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+
+
+def ms(seconds):
+    return f"{seconds * 1000:.0f} ms"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--fuzzer", required=True)
+    parser.add_argument("--short", action="store_true")
+    arguments = parser.parse_args()
+    short = arguments.short
+    sizes = dict(pipelines=12 if short else 200, seconds=5 if short else 60, fuzz=10_000 if short else 1_000_000,
+                 lines=10_000)
+    rows, failures = [], []
+
+    def must_be_zero(name, value):
+        if value:
+            failures.append(f"{name}: {value}")
+        return value
+
+    def section(title):
+        print(f"torture: {title}", file=sys.stderr, flush=True)
+
+    section(f"crash ({sizes['pipelines']} pipelines)")
+    crash = torture_crash.run(arguments.binary, sizes["pipelines"], 2026)
+    recovery = crash["recovery_seconds"]
+    rows.append(("1", f"crash: {crash['pipelines']} pipelines, engine SIGKILLed ({crash['named_crashes']} at named points, "
+                 f"{crash['random_crashes']} at random moments)",
+                 f"versions lost {must_be_zero('versions lost', crash['versions_lost'])}, "
+                 f"integrity failures {must_be_zero('integrity', crash['integrity_failures'])}, "
+                 f"stages out of order {must_be_zero('out of order', crash['stages_out_of_order'])}, "
+                 f"jobs run twice {must_be_zero('jobs twice', crash['jobs_run_twice'])}, "
+                 f"production deploys twice {must_be_zero('production twice', crash['production_deploys_twice'])}, "
+                 f"audit chain broken {must_be_zero('audit', crash['audit_chain_broken'])}",
+                 f"{crash['interrupted_versions']} versions interrupted, {crash['rerun_to_production']} taken to production "
+                 f"by `rerun`, {must_be_zero('stuck', crash['stuck'])} stuck; named points not reached "
+                 f"{must_be_zero('points not reached', crash['points_not_reached'])}"))
+    rows.append(("1b", "recovery: first command after the crash → the dead engine's jobs marked interrupted",
+                 f"median {ms(statistics.median(recovery) if recovery else 0)}, "
+                 f"p95 {ms(torture_crash.percentile(recovery, 0.95))}", f"{len(recovery)} crashes with jobs running"))
+    if torture_crash.percentile(recovery, 0.95) >= 1:
+        failures.append("recovery p95 >= 1 s")
+
+    section(f"concurrency (8 shells, {sizes['seconds']} s)")
+    busy = torture_concurrency.run(arguments.binary, 8, sizes["seconds"], 2026)
+    rows.append(("2", f"concurrency: 8 shells, a mixed stream for {busy['seconds']} s ({busy['commands']} commands, "
+                 f"{busy['submits']} submits, {busy['approvals']} approvals)",
+                 f"errors shown {must_be_zero('errors shown', busy['errors'])}, commands lost "
+                 f"{must_be_zero('commands lost', busy['commands_lost'])}, integrity failures "
+                 f"{must_be_zero('integrity', busy['integrity_failures'])}",
+                 f"latency p50 {busy['p50_ms']} ms, p99 {busy['p99_ms']} ms"))
+    if busy["error_samples"]:
+        print(json.dumps(busy["error_samples"], indent=1), file=sys.stderr)
+
+    for target in ("commands", "pipelines"):
+        section(f"fuzzing {target} ({sizes['fuzz']} inputs)")
+        result = torture_inputs.fuzz(arguments.fuzzer, target, sizes["fuzz"], min(sizes["fuzz"], 100_000), seed=2026)
+        rows.append(("3", f"fuzzing the {'command parser and Tab completion' if target == 'commands' else 'pipeline loader'}"
+                     f" ({result['inputs']:,} seeded inputs)",
+                     f"crashes {must_be_zero('fuzz crashes', result['crashes'])}, over 1 s "
+                     f"{must_be_zero('fuzz slow', result['over_1s'])}, refused without an error "
+                     f"{must_be_zero('no diagnostic', result['rejected_without_error'])}",
+                     f"slowest {result['slowest_ms']} ms; {result['rejected']:,} refused; {result['seconds']} s"))
+        if result["crash_seeds"]:
+            print(json.dumps(result["crash_seeds"], indent=1), file=sys.stderr)
+
+    section("tampering")
+    tamper = torture_tamper.run(arguments.binary)
+    rows.append(("4", f"tampering: {tamper['ways']} ways to damage stored artifacts or a job's copy",
+                 f"not blocked {must_be_zero('tamper not blocked', tamper['ways'] - tamper['blocked'])}",
+                 "every deploy refused before it ran, or saw only the verified bytes"))
+    for case in tamper["not_blocked"]:
+        print(json.dumps(case), file=sys.stderr)
+
+    section(f"secrets ({sizes['lines']} lines)")
+    secrets = torture_secrets.run(arguments.binary, sizes["lines"])
+    leaks = sum(secrets["leaks"].values())
+    rows.append(("5", f"secrets: {secrets['generated_lines']:,} generated lines with a secret in raw, base64, URL-safe "
+                 "base64, hex and percent-encoded forms",
+                 f"leaks {must_be_zero('secret leaks', leaks)}",
+                 "; ".join(f"{name} {count}" for name, count in secrets["leaks"].items())))
+
+    section("bad input corpus")
+    bad = torture_inputs.corpus(arguments.binary)
+    rows.append(("6", f"bad input: {bad['pipeline_files']} malformed pipeline files, {bad['command_lines']} malformed command lines",
+                 f"crashes {must_be_zero('corpus crashes', bad['pipeline_files_crashed'] + bad['command_crashes'])}, "
+                 f"without a positioned error {must_be_zero('unanswered', bad['pipeline_files'] - bad['pipeline_files_answered'] + bad['command_lines'] - bad['command_lines_answered'])}",
+                 "pipelines: `FILE:LINE:COLUMN: error:` and exit 2; commands: `cdsh:FILE:LINE: error:`"))
+
+    for row in rows:
+        print("  ".join(row))
+    if failures:
+        print("torture: FAILED: " + "; ".join(failures), file=sys.stderr)
+    if not short and not failures:
+        write(rows)
+    return 1 if failures else 0
+
+
+def write(rows):
+    table = (f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, "
+             f"Linux {platform.release()}, cdsh release build, by `scripts/torture`.\n\n"
+             "| # | what | must be zero | figures |\n|---|---|---|---|\n")
+    table += "".join("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |\n" for row in rows)
+    path = os.path.join(ROOT, "docs", "reliability.md")
+    text = open(path).read()
+    begin, end = "<!-- torture:begin -->\n", "<!-- torture:end -->"
+    text = text[:text.index(begin) + len(begin)] + table + text[text.index(end):]
+    with open(path, "w") as handle:
+        handle.write(text)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Crash torture: SIGKILL the engine at named points and at random moments; count what recovery lost or repeated."""
+import json
+import os
+import random
+import signal
+import time
+
+from torture_support import Project, percentile, wait_until_dead
+
+PIPELINE = """\
+name: torture
+deploy: ./deploy.sh
+environments: {sandbox: {}, perf: {}, production: {}}
+stages:
+  - name: commit
+    jobs:
+      build: {run: [./job.sh, 'head -c 300000 /dev/urandom > app.bin'], artifacts: [app.bin]}
+  - name: sandbox
+    environment: sandbox
+    jobs: {smoke: ./job.sh}
+  - name: specialist
+    jobs:
+      load: {run: ./job.sh, environment: perf}
+      security: ./job.sh
+  - name: production
+    environment: production
+    jobs: {smoke: ./job.sh}
+"""
+JOB = '#!/bin/sh\necho "$CDSH_VERSION $CDSH_STAGE $CDSH_JOB $CDSH_ATTEMPT" >> "$OUT/runs"\nsleep 0.02\n'
+DEPLOY = '#!/bin/sh\necho "$CDSH_VERSION $CDSH_ENVIRONMENT $CDSH_ATTEMPT" >> "$OUT/deploys"\nsleep 0.01\n'
+POINTS = ["after-settle", "artifact-ingest", "job-exited", "deploy-recorded", "deploy-exited"]
+
+
+def running_tasks(project):
+    with project.database() as database:
+        return [row[0] for row in database.execute("SELECT id FROM task WHERE state = 'running'")]
+
+
+def run(binary, pipelines, seed):
+    rng = random.Random(seed)
+    project = Project(binary, {"cdsh.yml": PIPELINE, "job.sh": JOB, "deploy.sh": DEPLOY}, executables={"job.sh", "deploy.sh"})
+    figures = {"pipelines": pipelines, "named_crashes": 0, "random_crashes": 0, "points_not_reached": 0,
+               "interrupted_versions": 0, "rerun_to_production": 0, "stuck": 0, "recovery_seconds": []}
+    submitted = []
+    try:
+        for index in range(pipelines):
+            named = index % 2 == 0
+            if named:
+                point = POINTS[(index // 2) % len(POINTS)]
+                project.stop_engine()
+                result = project.cdsh("submit", extra={"CDSH_TEST_CRASH_AT": point})
+                deadline = time.time() + 20
+                pid = None
+                while time.time() < deadline:
+                    pid = pid or project.engine_pid()
+                    if pid and wait_until_dead(pid, 0.05):
+                        break
+                else:
+                    figures["points_not_reached"] += 1
+                figures["named_crashes"] += 1
+            else:
+                result = project.cdsh("submit")
+                time.sleep(rng.uniform(0, 0.3))
+                pid = project.engine_pid()
+                if pid:
+                    os.kill(pid, signal.SIGKILL)
+                    wait_until_dead(pid)
+                figures["random_crashes"] += 1
+            submitted.append(result.stdout.strip())
+            before = set(running_tasks(project))
+            started = time.perf_counter()
+            project.cdsh("status")
+            while before & set(running_tasks(project)) and time.perf_counter() - started < 30:
+                time.sleep(0.002)
+            if before:
+                figures["recovery_seconds"].append(time.perf_counter() - started)
+            version = submitted[-1]
+            outcome = project.cdsh(f"wait {version} --timeout 60s")
+            if outcome.returncode != 0:
+                figures["interrupted_versions"] += 1
+                for _ in range(6):
+                    show = project.json(f"show {version}")
+                    stopped = [stage["name"] for stage in show.get("stages", []) if stage["state"] == "interrupted"]
+                    if not stopped:
+                        break
+                    project.cdsh(f"rerun {version} {stopped[0]}")
+                    if project.cdsh(f"wait {version} --timeout 60s").returncode == 0:
+                        figures["rerun_to_production"] += 1
+                        break
+                else:
+                    figures["stuck"] += 1
+        return figures | check(project, submitted)
+    finally:
+        project.close()
+
+
+def check(project, submitted):
+    with project.database() as database:
+        integrity = database.execute("PRAGMA integrity_check").fetchone()[0]
+        ids = {f"v{row[0]}" for row in database.execute("SELECT id FROM version")}
+        out_of_order = database.execute("""
+            SELECT COUNT(*) FROM attempt a WHERE a.stageIndex > 0 AND a.startedAt IS NOT NULL AND NOT EXISTS
+              (SELECT 1 FROM attempt b WHERE b.versionID = a.versionID AND b.stageIndex = a.stageIndex - 1
+               AND b.state = 'passed' AND b.finishedAt <= a.startedAt)""").fetchone()[0]
+        interrupted_tasks = database.execute("SELECT COUNT(*) FROM task WHERE state = 'interrupted'").fetchone()[0]
+        production_records = database.execute("""
+            SELECT COUNT(*) FROM (SELECT versionID, attemptID FROM deploy WHERE environment = 'production'
+                                  GROUP BY versionID, attemptID HAVING COUNT(*) > 1)""").fetchone()[0]
+    runs, deploys = project.lines("runs"), project.lines("deploys")
+    production = [line for line in deploys if line.split()[1:2] == ["production"]]
+    audit = project.cdsh("audit --verify")
+    return {
+        "versions_lost": len([name for name in submitted if name not in ids]),
+        "integrity_failures": 0 if integrity == "ok" else 1,
+        "stages_out_of_order": out_of_order,
+        "jobs_run_twice": len(runs) - len(set(runs)),
+        "production_deploys_twice": len(production) - len(set(production)) + production_records,
+        "interrupted_tasks": interrupted_tasks,
+        "audit_chain_broken": 0 if audit.returncode == 0 else 1,
+    }
+
+
+if __name__ == "__main__":
+    import sys
+    print(json.dumps(run(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 6, 1), default=str))

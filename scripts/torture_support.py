@@ -1,0 +1,98 @@
+"""Shared pieces of scripts/torture: a throw-away project driven through the built binary, and the engine's pid."""
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import tempfile
+import time
+
+
+class Project:
+    def __init__(self, binary, files, executables=(), env=None):
+        self.binary = binary
+        self.folder = tempfile.mkdtemp(prefix="cdsh-torture-")
+        self.out = self.folder + "-out"
+        os.makedirs(self.out)
+        self.env = dict(os.environ, CDSH_ENGINE_IDLE="5", NO_COLOR="1", LANG="C.UTF-8", CDSH_USER="torture",
+                        GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="t",
+                        GIT_COMMITTER_EMAIL="t@example.invalid", OUT=self.out,
+                        CDSH_HISTFILE=os.path.join(self.out, "history"), **(env or {}))
+        self.env.pop("CDSH_TEST_CRASH_AT", None)
+        for relative, text in files.items():
+            path = os.path.join(self.folder, relative)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as handle:
+                handle.write(text)
+            if relative in executables:
+                os.chmod(path, 0o755)
+        self.git("init", "-q", "-b", "main")
+        self.git("add", "-A")
+        self.git("commit", "-qm", "first")
+
+    @property
+    def state(self):
+        return os.path.join(self.folder, ".cdsh")
+
+    def git(self, *args):
+        subprocess.run(["git", *args], cwd=self.folder, env=self.env, check=True, capture_output=True)
+
+    def cdsh(self, *commands, extra=None, timeout=120):
+        args = [self.binary]
+        for command in commands:
+            args += ["-c", command]
+        started = time.perf_counter()
+        result = subprocess.run(args, cwd=self.folder, env=dict(self.env, **(extra or {})), capture_output=True,
+                                text=True, timeout=timeout)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def json(self, command):
+        result = self.cdsh(command + " --json")
+        return json.loads(result.stdout) if result.stdout.strip() else {}
+
+    def database(self):
+        return sqlite3.connect(os.path.join(self.state, "state.sqlite"), timeout=30)
+
+    def engine_pid(self):
+        try:
+            pid = int(open(os.path.join(self.state, "engine.lock")).read().strip())
+            os.kill(pid, 0)
+            return pid
+        except (OSError, ValueError):
+            return None
+
+    def stop_engine(self, sig=signal.SIGTERM):
+        pid = self.engine_pid()
+        if pid is None:
+            return
+        os.kill(pid, sig)
+        wait_until_dead(pid)
+
+    def lines(self, name):
+        path = os.path.join(self.out, name)
+        return open(path).read().splitlines() if os.path.exists(path) else []
+
+    def close(self):
+        self.stop_engine(signal.SIGKILL)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        shutil.rmtree(self.out, ignore_errors=True)
+
+
+def wait_until_dead(pid, seconds=10):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def percentile(values, fraction):
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
