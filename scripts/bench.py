@@ -17,6 +17,8 @@ import time
 
 import pexpect
 
+from doc_table import write_table
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
 PIPELINE = """\
@@ -366,17 +368,8 @@ def main():
         print(f"{number}  {what.ljust(width)}  {figure}  {note}  (target {target})")
     if arguments.no_write or arguments.quick:
         return
-    table = (f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}, "
-             f"cdsh release build, by `scripts/bench`.\n\n| # | what | figure | note | target |\n|---|---|---|---|---|\n")
-    table += "".join("| " + " | ".join(row) + " |\n" for row in rows)
-    path = os.path.join(ROOT, "docs", "benchmarks.md")
-    text = open(path).read() if os.path.exists(path) else "<!-- bench:begin -->\n<!-- bench:end -->\n"
-    begin, end = "<!-- bench:begin -->\n", "<!-- bench:end -->"
-    text = text[:text.index(begin) + len(begin)] + table + text[text.index(end):]
-    with open(path, "w") as handle:
-        handle.write(text)
-    print(f"wrote {path}")
-
+    write_table(os.path.join(ROOT, "docs", "benchmarks.md"), "bench", f"{machine()}, cdsh release build, by `scripts/bench`",
+                ["#", "what", "figure", "note", "target"], rows)
 
 if __name__ == "__main__":
     main()

@@ -2,7 +2,6 @@
 """cdsh torture: crash recovery, concurrent shells, fuzzing, artifact tampering, secret masking and bad input,
 counted. Exits 1 when any count that must be zero is not. Full mode writes docs/reliability.md."""
 import argparse
-import datetime
 import json
 import os
 import platform
@@ -15,6 +14,7 @@ import torture_crash  # noqa: E402
 import torture_inputs  # noqa: E402
 import torture_secrets  # noqa: E402
 import torture_tamper  # noqa: E402
+from doc_table import write_table  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
@@ -76,7 +76,7 @@ def main():
     for target in ("commands", "pipelines"):
         section(f"fuzzing {target} ({sizes['fuzz']} inputs)")
         result = torture_inputs.fuzz(arguments.fuzzer, target, sizes["fuzz"], min(sizes["fuzz"], 100_000), seed=2026)
-        rows.append(("3", f"fuzzing the {'command parser and Tab completion' if target == 'commands' else 'pipeline loader'}"
+        rows.append(("3a" if target == "commands" else "3b", f"fuzzing the {'command parser and Tab completion' if target == 'commands' else 'pipeline loader'}"
                      f" ({result['inputs']:,} seeded inputs)",
                      f"crashes {must_be_zero('fuzz crashes', result['crashes'])}, over 1 s "
                      f"{must_be_zero('fuzz slow', result['over_1s'])}, refused without an error "
@@ -118,18 +118,9 @@ def main():
 
 
 def write(rows):
-    table = (f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, "
-             f"Linux {platform.release()}, cdsh release build, by `scripts/torture`.\n\n"
-             "| # | what | must be zero | figures |\n|---|---|---|---|\n")
-    table += "".join("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |\n" for row in rows)
-    path = os.path.join(ROOT, "docs", "reliability.md")
-    text = open(path).read()
-    begin, end = "<!-- torture:begin -->\n", "<!-- torture:end -->"
-    text = text[:text.index(begin) + len(begin)] + table + text[text.index(end):]
-    with open(path, "w") as handle:
-        handle.write(text)
-    print(f"wrote {path}")
-
+    source = f"{os.cpu_count()} cores, Linux {platform.release()}, cdsh release build, by `scripts/torture`"
+    write_table(os.path.join(ROOT, "docs", "reliability.md"), "torture", source,
+                ["#", "what", "must be zero", "figures"], rows)
 
 if __name__ == "__main__":
     sys.exit(main())
