@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "PipelineModel"),
@@ -51,6 +52,10 @@ let package = Package(
                 "CTerminal", .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "PipelineStorePostgres",
+            dependencies: ["PipelineModel", "PipelineStore", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
         .executableTarget(
             name: "cdsh-fuzz", dependencies: ["Shell", "PipelineConfig"]),
         .executableTarget(
@@ -61,6 +66,8 @@ let package = Package(
         .testTarget(name: "PipelineModelTests", dependencies: ["PipelineModel"]),
         .testTarget(name: "PipelineConfigTests", dependencies: ["PipelineConfig", "PipelineModel"]),
         .testTarget(name: "PipelineStoreTests", dependencies: ["PipelineStore", "PipelineModel"]),
+        .testTarget(name: "StoreContractTests",
+                    dependencies: ["PipelineStore", "PipelineStorePostgres", "PipelineModel", "TestSupport"]),
         .testTarget(name: "StageRunnerTests", dependencies: ["StageRunner", "PipelineModel", "TestSupport"]),
         .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "PipelineStore", "PipelineModel", "StageRunner", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),

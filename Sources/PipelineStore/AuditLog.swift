@@ -15,11 +15,26 @@ public struct AuditEntry: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var detail: String
     public var previousHash: String
     public var hash: String
+
+    public init(
+        id: Int64? = nil, at: Double, who: String, action: String, versionID: Int64?, detail: String, previousHash: String,
+        hash: String
+    ) {
+        self.id = id
+        self.at = at
+        self.who = who
+        self.action = action
+        self.versionID = versionID
+        self.detail = detail
+        self.previousHash = previousHash
+        self.hash = hash
+    }
 }
 
 /// Appends to and checks the audit log. Each entry's hash covers its fields and the previous entry's hash.
 public enum AuditLog {
-    static let genesis = String(repeating: "0", count: 64)
+    /// The previous hash of the first entry.
+    public static let genesis = String(repeating: "0", count: 64)
 
     /// Appends one entry inside the caller's transaction.
     @discardableResult
@@ -27,13 +42,21 @@ public enum AuditLog {
         _ db: Database, at: Double, who: String, action: String, versionID: Int64?, detail: [String: String]
     ) throws -> AuditEntry {
         let previous = try String.fetchOne(try db.cachedStatement(sql: "SELECT hash FROM audit ORDER BY id DESC LIMIT 1")) ?? genesis
+        var entry = try entry(at: at, who: who, action: action, versionID: versionID, detail: detail, previous: previous)
+        try entry.insert(db)
+        return entry
+    }
+
+    /// The entry that follows one whose hash is `previous`, with its own hash; every store appends these.
+    public static func entry(
+        at: Double, who: String, action: String, versionID: Int64?, detail: [String: String], previous: String
+    ) throws -> AuditEntry {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let detailText = String(decoding: try encoder.encode(detail), as: UTF8.self)
         var entry = AuditEntry(at: at, who: who, action: action, versionID: versionID, detail: detailText,
                                previousHash: previous, hash: "")
         entry.hash = digest(of: entry)
-        try entry.insert(db)
         return entry
     }
 

@@ -54,30 +54,20 @@ public final class PipelineStore: Sendable {
 
     /// Resolves `v12`, `12`, `latest` or a unique commit prefix to a version.
     public func resolve(_ reference: String) throws -> VersionRecord {
-        let text = reference.trimmingCharacters(in: .whitespaces)
-        if text == "latest" {
+        switch try VersionReference.parse(reference) {
+        case .latest:
             guard let latest = try pool.read({ db in try VersionRecord.order(Column("id").desc).fetchOne(db) }) else {
-                throw StoreError.notFound("there are no versions yet; `submit` makes one")
+                throw VersionReference.noVersionsYet
             }
             return latest
-        }
-        let digits = text.hasPrefix("v") ? String(text.dropFirst()) : text
-        if let id = Int64(digits), !digits.isEmpty, digits.count < 7 || text.hasPrefix("v") {
+        case .number(let id):
             return try version(id)
+        case .commitPrefix(let prefix):
+            let matches = try pool.read { db in
+                try VersionRecord.filter(sql: "commitID LIKE ?", arguments: [prefix + "%"]).order(Column("id")).fetchAll(db)
+            }
+            return try VersionReference.choose(matches, prefix: prefix)
         }
-        guard text.count >= 4, text.allSatisfy(\.isHexDigit) else {
-            throw StoreError.notFound("`\(text)` is not a version: use v12, 12, latest or a commit prefix (4+ hex digits)")
-        }
-        let matches = try pool.read { db in
-            try VersionRecord.filter(sql: "commitID LIKE ?", arguments: [text.lowercased() + "%"])
-                .order(Column("id")).fetchAll(db)
-        }
-        if matches.isEmpty { throw StoreError.notFound("no version of a commit starting with \(text)") }
-        if Set(matches.map(\.commitID)).count > 1 {
-            throw StoreError.ambiguous("commit prefix \(text) is ambiguous: "
-                + matches.prefix(5).map { "\($0.name) (\($0.commitID.prefix(12)))" }.joined(separator: ", "))
-        }
-        return matches.last!
     }
 
     /// Every attempt of a version, by stage then number.

@@ -1,0 +1,45 @@
+import PostgresNIO
+
+/// The PostgreSQL schema, as named migrations applied once each and in order (the SQLite store has its own).
+enum PostgresMigrations {
+    static let all: [(name: String, sql: [String])] = [
+        ("v1-versions-and-audit", [
+            """
+            CREATE TABLE version (
+              id BIGSERIAL PRIMARY KEY,
+              commit_id TEXT NOT NULL, ref TEXT NOT NULL, priority TEXT NOT NULL, note TEXT,
+              plan_json TEXT NOT NULL, plan_digest TEXT NOT NULL, source_path TEXT NOT NULL, pipeline_path TEXT NOT NULL,
+              submitted_by TEXT NOT NULL, submitted_at DOUBLE PRECISION NOT NULL, cancelled_at DOUBLE PRECISION,
+              settled BOOLEAN NOT NULL DEFAULT FALSE)
+            """,
+            "CREATE INDEX version_commit ON version (commit_id text_pattern_ops)",
+            "CREATE INDEX version_unsettled ON version (settled) WHERE NOT settled",
+            """
+            CREATE TABLE audit (
+              id BIGSERIAL PRIMARY KEY, at DOUBLE PRECISION NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
+              version_id BIGINT, detail TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL)
+            """,
+            "CREATE INDEX audit_version ON audit (version_id)",
+        ]),
+    ]
+
+    /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines
+    /// and shells starting together do not race.
+    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+        try await client.query(
+            "CREATE TABLE IF NOT EXISTS cdsh_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+            logger: logger)
+        for migration in all {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(7201)", logger: logger)
+                let done = try await connection.query(
+                    "SELECT 1 FROM cdsh_migration WHERE name = \(migration.name)", logger: logger)
+                for try await _ in done { return }
+                for statement in migration.sql {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO cdsh_migration (name) VALUES (\(migration.name))", logger: logger)
+            }
+        }
+    }
+}

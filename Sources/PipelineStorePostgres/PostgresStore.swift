@@ -1,0 +1,43 @@
+import Foundation
+import PipelineModel
+import PipelineStore
+import PostgresNIO
+
+/// The pipeline's state in a PostgreSQL database shared by a team's shells and engines.
+///
+/// Opened with `PostgresStore.open(_:)`, which starts the connection pool and applies the migrations; `close()`
+/// stops the pool. It implements the same contracts as the embedded SQLite store (`VersionLedger`), checked by
+/// the same tests.
+public final class PostgresStore: Sendable {
+    public let location: PostgresLocation
+    let client: PostgresClient
+    let logger: Logger
+    private let running: Task<Void, Never>
+
+    private init(location: PostgresLocation) {
+        var logger = Logger(label: "cdsh.postgres")
+        logger.logLevel = .critical
+        self.location = location
+        self.logger = logger
+        let client = PostgresClient(configuration: location.configuration, backgroundLogger: logger)
+        self.client = client
+        running = Task { await client.run() }
+    }
+
+    /// Connects, and brings the schema up to date.
+    public static func open(_ location: PostgresLocation) async throws -> PostgresStore {
+        let store = PostgresStore(location: location)
+        do {
+            try await PostgresMigrations.migrate(store.client, logger: store.logger)
+        } catch {
+            store.close()
+            throw StoreError.unavailable("cannot open the state store at \(location): \(String(reflecting: error))")
+        }
+        return store
+    }
+
+    /// Stops the connection pool.
+    public func close() {
+        running.cancel()
+    }
+}
