@@ -98,7 +98,8 @@ def main():
     leaks = sum(secrets["leaks"].values())
     rows.append(("5", f"secrets: {secrets['generated_lines']:,} generated lines with a secret in raw, base64, URL-safe "
                  "base64, hex and percent-encoded forms",
-                 f"leaks {must_be_zero('secret leaks', leaks)}",
+                 f"leaks {must_be_zero('secret leaks', leaks)}, generated lines missing from the log "
+                 f"{must_be_zero('secret lines missing', secrets['lines_missing'])}",
                  "; ".join(f"{name} {count}" for name, count in secrets["leaks"].items())))
 
     section("bad input corpus")

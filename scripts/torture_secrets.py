@@ -70,8 +70,10 @@ def run(binary, lines):
                 with open(os.path.join(root, name), "rb") as handle:
                     stored += handle.read().decode("utf-8", "replace") + "\n"
         outputs["state folder files"] = stored
-        masked = outputs["logs"].count("****")
-        return {"generated_lines": lines + 100, "lines_with_a_mask": masked,
+        masked = sum(1 for line in outputs["logs"].splitlines() if "****" in line)
+        # A positive control: the leak counts mean nothing unless the generated lines reached the log, masked.
+        missing = max(0, lines + 100 - masked) + (0 if f"line {lines - 1} " in outputs["logs"] else 1)
+        return {"generated_lines": lines + 100, "lines_with_a_mask": masked, "lines_missing": missing,
                 "leaks": {name: count_leaks(text, forms) for name, text in outputs.items()}}
     finally:
         project.close()

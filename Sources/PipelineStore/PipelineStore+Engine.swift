@@ -20,7 +20,12 @@ extension PipelineStore {
     /// change: no other writer can slip between a snapshot and the actions decided on it, and a stage transition
     /// costs one commit. Returns the tasks to launch and the running tasks the scheduler asked to stop.
     public func advance(maxRunningTasks: Int, now: Double) throws -> (launches: [TaskLaunch], stops: [Int64]) {
-        try pool.write { db in
+        // Most wake-ups change nothing: decide on a read snapshot first and take the write lock only when needed.
+        let probe = Scheduler.decide(try pool.read { db in try Self.snapshot(db, maxRunningTasks: maxRunningTasks) })
+        if probe.allSatisfy({ if case .stopTask = $0 { true } else { false } }) {
+            return ([], probe.compactMap { if case let .stopTask(taskID) = $0 { taskID } else { nil } })
+        }
+        return try pool.write { db in
             var launches: [TaskLaunch] = [], stops: [Int64] = []
             for _ in 0..<Self.maximumPasses {
                 let actions = Scheduler.decide(try Self.snapshot(db, maxRunningTasks: maxRunningTasks))

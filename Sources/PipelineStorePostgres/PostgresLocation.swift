@@ -15,10 +15,22 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
     }
 
+    public init(user: String, password: String?, host: String, port: Int, database: String) {
+        self.user = user
+        self.password = password
+        self.host = host
+        self.port = port
+        self.database = database
+    }
+
     public init(url text: String) throws {
         guard Self.isURL(text), let components = URLComponents(string: text), let host = components.host, !host.isEmpty,
               let user = components.user, !user.isEmpty else {
             throw StoreError.unavailable("`\(text)` is not a PostgreSQL URL; write postgres://USER@HOST:PORT/DATABASE")
+        }
+        guard components.query == nil else {
+            throw StoreError.unavailable("`\(text)`: connection parameters such as sslmode are not supported yet; "
+                + "cdsh connects without TLS, so point it at a server on a trusted network or through a tunnel")
         }
         let database = String(components.path.dropFirst())
         guard !database.isEmpty, !database.contains("/") else {

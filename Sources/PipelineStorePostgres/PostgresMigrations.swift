@@ -26,12 +26,14 @@ enum PostgresMigrations {
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines
     /// and shells starting together do not race.
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {
-        try await client.query(
-            "CREATE TABLE IF NOT EXISTS cdsh_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-            logger: logger)
         for migration in all {
             try await client.withTransaction(logger: logger) { connection in
+                // The lock comes first: two first starts must not both create the bookkeeping table.
                 try await connection.query("SELECT pg_advisory_xact_lock(7201)", logger: logger)
+                try await connection.query("""
+                    CREATE TABLE IF NOT EXISTS cdsh_migration (
+                      name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                    """, logger: logger)
                 let done = try await connection.query(
                     "SELECT 1 FROM cdsh_migration WHERE name = \(migration.name)", logger: logger)
                 for try await _ in done { return }

@@ -92,9 +92,15 @@ public struct CommandRunner: CommandLaunching {
                         return ProcessOutcome(state: .errored, reason: "could not open a pipe for `\(command)`",
                                               command: command)
                     }
+                    let second = masking.duplicateWriteEnd()
+                    guard second >= 0 else {
+                        close(masking.writeEnd)
+                        return ProcessOutcome(state: .errored, reason: "could not open a pipe for `\(command)`",
+                                              command: command)
+                    }
                     pipe = masking
                     output = FileDescriptor(rawValue: masking.writeEnd)
-                    error = FileDescriptor(rawValue: dup(masking.writeEnd))
+                    error = FileDescriptor(rawValue: second)
                     owned = true
                 }
                 let result = try await Subprocess.run(
@@ -106,7 +112,7 @@ public struct CommandRunner: CommandLaunching {
                     pidBox.set(execution.processIdentifier.value)
                     started(execution.processIdentifier.value)
                 }
-                pipe?.waitUntilCopied(seconds: 2)
+                await pipe?.waitUntilCopied(seconds: 2)
                 if Task.isCancelled {
                     if let pid = pidBox.value { kill(-pid, SIGKILL) }
                     return ProcessOutcome(state: .cancelled, reason: "cancelled", command: command)

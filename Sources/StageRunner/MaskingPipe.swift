@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A pipe whose reading end a thread copies into a log file, with secrets masked, until every writer closed it.
 final class MaskingPipe: @unchecked Sendable {
@@ -7,7 +8,7 @@ final class MaskingPipe: @unchecked Sendable {
     private let readEnd: Int32
     private let log: Int32
     private let masker: SecretMasker
-    private let finished = DispatchSemaphore(value: 0)
+    private let finished = Mutex(false)
 
     init?(log: Int32, masker: SecretMasker) {
         var ends: [Int32] = [0, 0]
@@ -27,10 +28,18 @@ final class MaskingPipe: @unchecked Sendable {
         thread.start()
     }
 
-    /// Waits until the output is copied (every writer closed the pipe), at most `seconds`; a background process
-    /// that keeps the pipe open goes on being copied after that.
-    func waitUntilCopied(seconds: Double) {
-        _ = finished.wait(timeout: .now() + seconds)
+    /// Waits until the output is copied (every writer closed the pipe), at most `seconds`, without holding a
+    /// thread of the cooperative pool; a background process that keeps the pipe open goes on being copied.
+    func waitUntilCopied(seconds: Double) async {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while !finished.withLock({ $0 }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    /// A second descriptor for the write end (close-on-exec), for the child's standard error.
+    func duplicateWriteEnd() -> Int32 {
+        fcntl(writeEnd, F_DUPFD_CLOEXEC, 0)
     }
 
     private func copy() {
@@ -49,7 +58,7 @@ final class MaskingPipe: @unchecked Sendable {
         write(masker.mask(pending, final: true).output)
         close(readEnd)
         close(log)
-        finished.signal()
+        finished.withLock { $0 = true }
     }
 
     private func write(_ bytes: [UInt8]) {

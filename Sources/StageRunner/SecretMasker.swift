@@ -39,25 +39,30 @@ public struct SecretMasker: Sendable {
         mask(bytes, final: true).output
     }
 
-    /// Masks from the left, trying the longest pattern first at each position. Unless `final`, stops where a
-    /// match could still be completed by bytes not read yet: `consumed` says how many bytes were decided.
+    /// Masks every byte some pattern covers (overlapping matches of different secrets become one `****`).
+    /// Unless `final`, decides only bytes no later read can change: `consumed` says how many bytes were decided.
     public func mask(_ bytes: [UInt8], final: Bool) -> (output: [UInt8], consumed: Int) {
         guard !isEmpty else { return (bytes, bytes.count) }
         let firstBytes = Set(patterns.map { $0[0] })
         let decidable = final ? bytes.count : max(0, bytes.count - longestPattern + 1)
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
-        var index = 0
-        scanning: while index < decidable {
+        var index = 0, coveredUntil = 0, masking = false
+        while index < decidable || index < coveredUntil {
             if firstBytes.contains(bytes[index]) {
                 for pattern in patterns where index + pattern.count <= bytes.count
                     && bytes[index..<(index + pattern.count)].elementsEqual(pattern) {
-                    output.append(contentsOf: Self.mask)
-                    index += pattern.count
-                    continue scanning
+                    coveredUntil = max(coveredUntil, index + pattern.count)
+                    break
                 }
             }
-            output.append(bytes[index])
+            if index < coveredUntil {
+                if !masking { output.append(contentsOf: Self.mask) }
+                masking = true
+            } else {
+                masking = false
+                output.append(bytes[index])
+            }
             index += 1
         }
         return (output, index)

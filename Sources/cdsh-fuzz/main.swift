@@ -41,8 +41,11 @@ for _ in 0..<count {
                 let descriptor = try CommandTable.lookup(tokens[0].text, column: tokens[0].column)
                 _ = try Invocation.parse(tokens, as: descriptor)
             }
+        } catch let error as ShellError where !error.message.isEmpty {
+            accepted = false
         } catch {
             accepted = false
+            print("NO-DIAGNOSTIC \(input.debugDescription): \(error)")
         }
         if !accepted { rejected += 1 }
         _ = completer.complete(input)

@@ -29,6 +29,15 @@ struct ArtifactCollectorTests {
         #expect(throws: ArtifactCollectionError.self) { try collector.collect(["outside/host*"]) }
     }
 
+    @Test func aChainOfLinksOutOfTheWorkspaceIsRefused() throws {
+        defer { try? FileManager.default.removeItem(atPath: workspace) }
+        let collector = try make { root in
+            try FileManager.default.createSymbolicLink(atPath: "\(root)/b", withDestinationPath: "/etc")
+            try FileManager.default.createSymbolicLink(atPath: "\(root)/a", withDestinationPath: "b/")
+        }
+        #expect(throws: ArtifactCollectionError.self) { try collector.collect(["a/passwd"]) }
+    }
+
     @Test func aLinkedFileAndEscapingPatternsAreRefused() throws {
         defer { try? FileManager.default.removeItem(atPath: workspace) }
         let collector = try make { root in

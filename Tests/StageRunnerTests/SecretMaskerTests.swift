@@ -39,6 +39,12 @@ struct SecretMaskerTests {
         #expect(SecretMasker(secrets: []).isEmpty)
     }
 
+    @Test func overlappingSecretsLeaveNoTailVisible() {
+        let masker = SecretMasker(secrets: ["abc1", "c1234567"])
+        #expect(masker.mask("x abc1234567 y") == "x **** y")
+        #expect(masker.mask("abc1abc1") == "****")
+    }
+
     @Test func outputCutAnywhereIsMaskedAsIfWhole() {
         let masker = SecretMasker(secrets: [Self.secret])
         let text = Array((0..<200).map { "line \($0): \($0 % 7 == 0 ? Self.secret : "ok") \(Data(Self.secret.utf8).base64EncodedString())\n" }

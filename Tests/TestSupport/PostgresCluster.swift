@@ -10,6 +10,7 @@ public final class PostgresCluster: Sendable {
     public static let shared: Result<PostgresCluster, Error> = Result { try PostgresCluster() }
 
     private init() throws {
+        Self.stopClustersOfDeadRuns()
         folder = NSTemporaryDirectory() + "cdsh-pg-\(getpid())"
         let started = try ProcessRunner.run("\(ProjectFixture.repositoryRoot)/scripts/pg-cluster", ["start", folder],
                                             in: NSTemporaryDirectory())
@@ -20,6 +21,15 @@ public final class PostgresCluster: Sendable {
         url = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         PostgresClusterShutdown.folder = folder
         atexit { PostgresClusterShutdown.stop() }
+    }
+
+    /// A test process killed before its exit hook ran leaves its server running: stop those of dead processes.
+    static func stopClustersOfDeadRuns() {
+        let temporary = NSTemporaryDirectory()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where name.hasPrefix("cdsh-pg-") {
+            guard let pid = Int32(name.dropFirst("cdsh-pg-".count)), kill(pid, 0) != 0 else { continue }
+            _ = try? ProcessRunner.run("\(ProjectFixture.repositoryRoot)/scripts/pg-cluster", ["stop", temporary + name])
+        }
     }
 
     /// A new, empty database on the cluster.
