@@ -54,7 +54,10 @@ let package = Package(
         ),
         .target(
             name: "PipelineStorePostgres",
-            dependencies: ["PipelineModel", "PipelineStore", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: [
+                "PipelineModel", "PipelineStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "cdsh-fuzz", dependencies: ["Shell", "PipelineConfig"]),

@@ -43,9 +43,15 @@ public struct ArtifactStore: Sendable {
         let manager = FileManager.default
         try manager.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
                                     withIntermediateDirectories: true)
-        if manager.fileExists(atPath: target) {
-            try manager.removeItem(atPath: path)
-        } else if rename(path, target) != 0 {
+        var existing = stat()
+        if lstat(target, &existing) == 0 {
+            if check(path: path, digest: digest) == nil {
+                try manager.removeItem(atPath: path)
+                return (digest, size)
+            }
+            try? manager.removeItem(atPath: target)  // a damaged copy: the fresh bytes of the same digest replace it
+        }
+        if rename(path, target) != 0 {
             _ = try Self.hash(fileAt: path, copyingTo: target)
             try manager.removeItem(atPath: path)
         }

@@ -21,6 +21,14 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX audit_version ON audit (version_id)",
         ]),
+        ("v2-artifact-blobs", [
+            "CREATE TABLE blob (digest TEXT PRIMARY KEY, size BIGINT NOT NULL, chunks INTEGER NOT NULL)",
+            """
+            CREATE TABLE blob_chunk (
+              digest TEXT NOT NULL REFERENCES blob(digest), seq INTEGER NOT NULL, sha256 TEXT NOT NULL,
+              bytes BYTEA NOT NULL, PRIMARY KEY (digest, seq))
+            """,
+        ]),
     ]
 
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines

@@ -53,4 +53,16 @@ struct ArtifactStoreTests {
             try blobs.verifiedCopy(path: "dist/a", digest: digest, to: "\(folder)/out/a")
         }
     }
+
+    @Test func storingTheSameBytesAgainRepairsADamagedBlob() throws {
+        let blobs = ArtifactStore(stateFolder: folder)
+        let (digest, _) = try blobs.ingest(fileAt: try makeFile("release\n"))
+        chmod(blobs.blobPath(digest), 0o644)
+        try "tampered\n".write(toFile: blobs.blobPath(digest), atomically: false, encoding: .utf8)
+        #expect(blobs.check(path: "a", digest: digest) != nil)
+        _ = try blobs.ingest(fileAt: try makeFile("release\n"))
+        #expect(blobs.check(path: "a", digest: digest) == nil)
+        try blobs.verifiedCopy(path: "a", digest: digest, to: "\(folder)/out/a")
+        #expect(try String(contentsOfFile: "\(folder)/out/a", encoding: .utf8) == "release\n")
+    }
 }
