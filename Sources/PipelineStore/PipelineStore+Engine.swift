@@ -58,36 +58,12 @@ extension PipelineStore {
             SELECT t.* FROM task t JOIN attempt a ON a.id = t.attemptID JOIN version v ON v.id = a.versionID
             WHERE v.settled = 0 AND a.state = 'running' ORDER BY t.id
             """))
-        let tasksByAttempt = Dictionary(grouping: tasks, by: \.attemptID)
-        func state(_ attempt: AttemptRecord) -> AttemptState {
-            let tasks = attempt.state == .running ? (tasksByAttempt[attempt.id!] ?? []) : []
-            return AttemptState(
-                id: attempt.id!, stageIndex: attempt.stageIndex, number: attempt.number, state: attempt.state,
-                tasks: tasks.map { TaskState(id: $0.id!, kind: $0.kind, name: $0.name, environment: $0.environment,
-                                             after: $0.afterTaskID, state: $0.state) },
-                environment: attempt.environment, preempted: attempt.preemptedBy != nil)
-        }
-        let attemptsByVersion = Dictionary(grouping: attempts, by: \.versionID)
-        var states: [VersionState] = []
-        for version in versions {
-            var latest: [Int: AttemptState] = [:]
-            var deployOnly: [AttemptState] = []
-            for attempt in attemptsByVersion[version.id!] ?? [] {
-                if attempt.isDeployOnly {
-                    if attempt.state == .queued || attempt.state == .running { deployOnly.append(state(attempt)) }
-                } else if attempt.number > latest[attempt.stageIndex]?.number ?? 0 {
-                    latest[attempt.stageIndex] = state(attempt)
-                }
-            }
-            states.append(VersionState(id: version.id!, priority: version.priority, plan: try version.plan(),
-                                       latestAttempts: latest, deployAttempts: deployOnly,
-                                       cancelled: version.cancelledAt != nil))
-        }
         var leases: [String: EnvironmentLease] = [:]
         for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT environment, attemptID, taskID FROM lease")) {
             leases[row["environment"]] = EnvironmentLease(attemptID: row["attemptID"], taskID: row["taskID"])
         }
-        return SchedulerSnapshot(versions: states, leases: leases, maxRunningTasks: maxRunningTasks)
+        return try SnapshotAssembly.snapshot(versions: versions, attempts: attempts, tasks: tasks, leases: leases,
+                                             maxRunningTasks: maxRunningTasks)
     }
 
     /// The latest attempt of each stage of a version (rollbacks, stage index -1, excluded).
@@ -158,24 +134,13 @@ extension PipelineStore {
     }
 
     private func createTasks(_ db: Database, attemptID: Int64, stage: StageSpec) throws {
-        var stageDeploy: Int64?
-        if let environment = stage.environment {
-            var deploy = TaskRecord(attemptID: attemptID, kind: .deploy, name: "deploy", environment: environment,
-                                    state: .queued)
-            try deploy.insert(db)
-            stageDeploy = deploy.id
-        }
-        for job in stage.jobs {
-            var after = stageDeploy
-            if let environment = job.environment, environment != stage.environment {
-                var deploy = TaskRecord(attemptID: attemptID, kind: .deploy, name: "\(job.name):deploy",
-                                        environment: environment, afterTaskID: stageDeploy, state: .queued)
-                try deploy.insert(db)
-                after = deploy.id
-            }
-            var task = TaskRecord(attemptID: attemptID, kind: .job, name: job.name,
-                                  environment: job.environment ?? stage.environment, afterTaskID: after, state: .queued)
+        var ids: [Int64] = []
+        for planned in SnapshotAssembly.tasks(for: stage) {
+            var task = TaskRecord(attemptID: attemptID, kind: planned.kind, name: planned.name,
+                                  environment: planned.environment, afterTaskID: planned.after.map { ids[$0] },
+                                  state: .queued)
             try task.insert(db)
+            ids.append(task.id!)
         }
     }
 
