@@ -8,6 +8,13 @@ public struct TaskLaunch: Sendable {
     public var attempt: AttemptRecord
     public var version: VersionRecord
     public var plan: PipelinePlan
+
+    public init(task: TaskRecord, attempt: AttemptRecord, version: VersionRecord, plan: PipelinePlan) {
+        self.task = task
+        self.attempt = attempt
+        self.version = version
+        self.plan = plan
+    }
 }
 
 extension PipelineStore {

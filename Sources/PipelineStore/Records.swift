@@ -82,6 +82,26 @@ public struct AttemptRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
 
     /// True for rollbacks and other deploys outside the pipeline's stages.
     public var isDeployOnly: Bool { stageIndex == AttemptState.deployOnlyStage }
+
+    public init(
+        id: Int64? = nil, versionID: Int64, stageIndex: Int, stage: String, number: Int, state: RunState,
+        reason: String? = nil, createdAt: Double, startedAt: Double? = nil, finishedAt: Double? = nil,
+        environment: String? = nil, requestedBy: String? = nil, preemptedBy: Int64? = nil
+    ) {
+        self.id = id
+        self.versionID = versionID
+        self.stageIndex = stageIndex
+        self.stage = stage
+        self.number = number
+        self.state = state
+        self.reason = reason
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.environment = environment
+        self.requestedBy = requestedBy
+        self.preemptedBy = preemptedBy
+    }
 }
 
 /// One deploy or job inside an attempt.
@@ -101,6 +121,26 @@ public struct TaskRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var logPath: String?
     public var startedAt: Double?
     public var finishedAt: Double?
+
+    public init(
+        id: Int64? = nil, attemptID: Int64, kind: TaskKind, name: String, environment: String? = nil,
+        afterTaskID: Int64? = nil, state: RunState, exitCode: Int? = nil, reason: String? = nil, pid: Int? = nil,
+        logPath: String? = nil, startedAt: Double? = nil, finishedAt: Double? = nil
+    ) {
+        self.id = id
+        self.attemptID = attemptID
+        self.kind = kind
+        self.name = name
+        self.environment = environment
+        self.afterTaskID = afterTaskID
+        self.state = state
+        self.exitCode = exitCode
+        self.reason = reason
+        self.pid = pid
+        self.logPath = logPath
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
 }
 
 /// A file the commit stage produced, with its provenance.

@@ -43,6 +43,13 @@ public enum SnapshotAssembly {
         public var name: String
         public var environment: String?
         public var after: Int?
+
+        public init(kind: TaskKind, name: String, environment: String?, after: Int?) {
+            self.kind = kind
+            self.name = name
+            self.environment = environment
+            self.after = after
+        }
     }
 
     /// The stage's deploy (when it has an environment), each job's own deploy (for a job bound to another

@@ -29,6 +29,37 @@ enum PostgresMigrations {
               bytes BYTEA NOT NULL, PRIMARY KEY (digest, seq))
             """,
         ]),
+        ("v3-attempts-tasks-leases", [
+            """
+            CREATE TABLE attempt (
+              id BIGSERIAL PRIMARY KEY, version_id BIGINT NOT NULL REFERENCES version(id),
+              stage_index INTEGER NOT NULL, stage TEXT NOT NULL, number INTEGER NOT NULL, state TEXT NOT NULL, reason TEXT,
+              created_at DOUBLE PRECISION NOT NULL, started_at DOUBLE PRECISION, finished_at DOUBLE PRECISION,
+              environment TEXT, requested_by TEXT, preempted_by BIGINT,
+              UNIQUE (version_id, stage_index, number))
+            """,
+            """
+            CREATE TABLE task (
+              id BIGSERIAL PRIMARY KEY, attempt_id BIGINT NOT NULL REFERENCES attempt(id),
+              kind TEXT NOT NULL, name TEXT NOT NULL, environment TEXT, after_task_id BIGINT REFERENCES task(id),
+              state TEXT NOT NULL, exit_code INTEGER, reason TEXT, pid INTEGER, log_path TEXT,
+              started_at DOUBLE PRECISION, finished_at DOUBLE PRECISION)
+            """,
+            "CREATE INDEX task_attempt ON task (attempt_id)",
+            """
+            CREATE TABLE lease (
+              environment TEXT PRIMARY KEY, attempt_id BIGINT NOT NULL REFERENCES attempt(id),
+              task_id BIGINT REFERENCES task(id))
+            """,
+            """
+            CREATE TABLE artifact (
+              id BIGSERIAL PRIMARY KEY, version_id BIGINT NOT NULL REFERENCES version(id),
+              attempt_id BIGINT NOT NULL REFERENCES attempt(id), path TEXT NOT NULL, sha256 TEXT NOT NULL,
+              size BIGINT NOT NULL, commit_id TEXT NOT NULL, job TEXT NOT NULL, command TEXT NOT NULL,
+              started_at DOUBLE PRECISION NOT NULL, finished_at DOUBLE PRECISION NOT NULL, exit_code INTEGER NOT NULL,
+              host TEXT NOT NULL, UNIQUE (attempt_id, path))
+            """,
+        ]),
     ]
 
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines

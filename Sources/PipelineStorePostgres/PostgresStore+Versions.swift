@@ -67,8 +67,15 @@ extension PostgresStore: VersionLedger {
     }
 
     private func fetchVersions(_ query: PostgresQuery) async throws -> [VersionRecord] {
+        try await Self.versions(try await client.query(query, logger: logger))
+    }
+
+    static func fetchVersions(_ connection: PostgresConnection, _ logger: Logger, _ query: PostgresQuery) async throws -> [VersionRecord] {
+        try await versions(try await connection.query(query, logger: logger))
+    }
+
+    static func versions(_ rows: PostgresRowSequence) async throws -> [VersionRecord] {
         var versions: [VersionRecord] = []
-        let rows = try await client.query(query, logger: logger)
         for try await (id, commit, ref, priority, note, plan, digest, source, pipeline, who, at, cancelled, settled)
             in rows.decode((Int64, String, String, String, String?, String, String, String, String, String, Double,
                             Double?, Bool).self) {

@@ -1,0 +1,210 @@
+import Foundation
+import PipelineModel
+import PipelineStore
+import PostgresNIO
+
+/// The engine's side of the store on PostgreSQL. One settle (every scheduler pass until nothing changes) runs in
+/// one transaction under an advisory lock, so engines on several machines decide one at a time: a task is started
+/// — and so launched — by exactly one engine, and a lease row (the environment is its primary key) is taken by one.
+extension PostgresStore: SchedulerStore {
+    public func advance(maxRunningTasks: Int, now: Double) async throws -> (launches: [TaskLaunch], stops: [Int64]) {
+        let logger = self.logger
+        return try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
+            var launches: [TaskLaunch] = [], stops: [Int64] = []
+            for _ in 0..<64 {
+                let actions = Scheduler.decide(try await Self.snapshot(connection, logger, maxRunningTasks: maxRunningTasks))
+                var changes: [SchedulerAction] = []
+                for action in actions {
+                    if case let .stopTask(taskID) = action {
+                        if !stops.contains(taskID) { stops.append(taskID) }
+                    } else {
+                        changes.append(action)
+                    }
+                }
+                if changes.isEmpty { break }
+                launches += try await Self.apply(connection, logger, changes, now: now)
+            }
+            return (launches, stops)
+        }
+    }
+
+    public func recordTaskFinished(
+        taskID: Int64, state: RunState, exitCode: Int?, reason: String?, artifacts: [ArtifactRecord], logPath: String?,
+        now: Double
+    ) async throws {
+        let logger = self.logger
+        try await client.withTransaction(logger: logger) { connection in
+            for artifact in artifacts {
+                try await connection.query("""
+                    INSERT INTO artifact (version_id, attempt_id, path, sha256, size, commit_id, job, command, started_at,
+                                          finished_at, exit_code, host)
+                    VALUES (\(artifact.versionID), \(artifact.attemptID), \(artifact.path), \(artifact.sha256),
+                            \(artifact.size), \(artifact.commitID), \(artifact.job), \(artifact.command),
+                            \(artifact.startedAt), \(artifact.finishedAt), \(artifact.exitCode), \(artifact.host))
+                    """, logger: logger)
+            }
+            try await connection.query("""
+                UPDATE task SET state = \(state.rawValue), exit_code = \(exitCode), reason = \(reason),
+                  finished_at = \(now), log_path = COALESCE(log_path, \(logPath))
+                WHERE id = \(taskID) AND state = 'running'
+                """, logger: logger)
+            try await connection.query("DELETE FROM lease WHERE task_id = \(taskID)", logger: logger)
+        }
+    }
+
+    public func attempts(of versionID: Int64) async throws -> [AttemptRecord] {
+        try await Self.attempts(try await client.query("""
+            SELECT \(unescaped: Self.attemptColumns) FROM attempt WHERE version_id = \(versionID) ORDER BY stage_index, number
+            """, logger: logger))
+    }
+
+    public func tasks(of attemptIDs: [Int64]) async throws -> [TaskRecord] {
+        try await Self.tasks(try await client.query("""
+            SELECT \(unescaped: Self.taskColumns) FROM task WHERE attempt_id = ANY(\(attemptIDs)) ORDER BY id
+            """, logger: logger))
+    }
+
+    static func snapshot(_ connection: PostgresConnection, _ logger: Logger, maxRunningTasks: Int) async throws -> SchedulerSnapshot {
+        let versions = try await fetchVersions(connection, logger, """
+            SELECT \(unescaped: versionColumns) FROM version WHERE NOT settled ORDER BY id
+            """)
+        // `a.*` and `t.*` list the columns in the order attemptColumns and taskColumns name them.
+        let attempts = try await Self.attempts(try await connection.query("""
+            SELECT a.* FROM attempt a JOIN version v ON v.id = a.version_id WHERE NOT v.settled ORDER BY a.id
+            """, logger: logger))
+        let tasks = try await Self.tasks(try await connection.query("""
+            SELECT t.* FROM task t JOIN attempt a ON a.id = t.attempt_id JOIN version v ON v.id = a.version_id
+            WHERE NOT v.settled AND a.state = 'running' ORDER BY t.id
+            """, logger: logger))
+        var leases: [String: EnvironmentLease] = [:]
+        for try await (environment, attempt, task) in try await connection.query(
+            "SELECT environment, attempt_id, task_id FROM lease", logger: logger).decode((String, Int64, Int64?).self) {
+            leases[environment] = EnvironmentLease(attemptID: attempt, taskID: task)
+        }
+        return try SnapshotAssembly.snapshot(versions: versions, attempts: attempts, tasks: tasks, leases: leases,
+                                             maxRunningTasks: maxRunningTasks)
+    }
+
+    static func apply(
+        _ connection: PostgresConnection, _ logger: Logger, _ actions: [SchedulerAction], now: Double
+    ) async throws -> [TaskLaunch] {
+        var launches: [TaskLaunch] = []
+        for action in actions {
+            switch action {
+            case let .createAttempt(versionID, stageIndex, number, state):
+                let version = try await oneVersion(connection, logger, versionID)
+                try await connection.query("""
+                    INSERT INTO attempt (version_id, stage_index, stage, number, state, created_at)
+                    VALUES (\(versionID), \(stageIndex), \(try version.plan().stages[stageIndex].name), \(number),
+                            \(state.rawValue), \(now))
+                    """, logger: logger)
+                if state == .awaitingApproval { try await settle(connection, logger, versionID) }
+            case let .startAttempt(attemptID, versionID, stageIndex, lease):
+                try await connection.query(
+                    "UPDATE attempt SET state = 'running', started_at = \(now) WHERE id = \(attemptID)", logger: logger)
+                if let lease {
+                    try await connection.query(
+                        "INSERT INTO lease (environment, attempt_id) VALUES (\(lease), \(attemptID))", logger: logger)
+                }
+                let planned: [SnapshotAssembly.PlannedTask]
+                if stageIndex == AttemptState.deployOnlyStage {
+                    let attempt = try await oneAttempt(connection, logger, attemptID)
+                    planned = [SnapshotAssembly.PlannedTask(kind: .deploy, name: "deploy", environment: attempt.environment,
+                                                            after: nil)]
+                } else {
+                    planned = SnapshotAssembly.tasks(for: try await oneVersion(connection, logger, versionID).plan().stages[stageIndex])
+                }
+                var ids: [Int64] = []
+                for task in planned {
+                    let after = task.after.map { ids[$0] }
+                    for try await id in try await connection.query("""
+                        INSERT INTO task (attempt_id, kind, name, environment, after_task_id, state)
+                        VALUES (\(attemptID), \(task.kind.rawValue), \(task.name), \(task.environment), \(after), 'queued')
+                        RETURNING id
+                        """, logger: logger).decode(Int64.self) {
+                        ids.append(id)
+                    }
+                }
+            case let .startTask(taskID, attemptID, lease, holder):
+                try await connection.query(
+                    "UPDATE task SET state = 'running', started_at = \(now) WHERE id = \(taskID)", logger: logger)
+                if let lease {
+                    try await connection.query("""
+                        INSERT INTO lease (environment, attempt_id, task_id) VALUES (\(lease), \(attemptID), \(holder))
+                        """, logger: logger)
+                }
+                let task = try await tasks(try await connection.query(
+                    "SELECT \(unescaped: taskColumns) FROM task WHERE id = \(taskID)", logger: logger))[0]
+                let attempt = try await oneAttempt(connection, logger, attemptID)
+                let version = try await oneVersion(connection, logger, attempt.versionID)
+                launches.append(TaskLaunch(task: task, attempt: attempt, version: version, plan: try version.plan()))
+            case let .skipTask(taskID, reason):
+                try await connection.query("""
+                    UPDATE task SET state = 'cancelled', reason = \(reason), finished_at = \(now) WHERE id = \(taskID)
+                    """, logger: logger)
+                try await connection.query("DELETE FROM lease WHERE task_id = \(taskID)", logger: logger)
+            case let .finishAttempt(attemptID, versionID, state):
+                try await finishAttempt(connection, logger, attemptID: attemptID, versionID: versionID, state: state, now: now)
+            case let .settle(versionID):
+                try await settle(connection, logger, versionID)
+            case .stopTask:
+                continue
+            }
+        }
+        return launches
+    }
+
+    private static func finishAttempt(
+        _ connection: PostgresConnection, _ logger: Logger, attemptID: Int64, versionID: Int64, state: RunState, now: Double
+    ) async throws {
+        var reason: String?
+        for try await text in try await connection.query("""
+            SELECT name || ': ' || COALESCE(reason, state || CASE WHEN exit_code IS NOT NULL
+              THEN ' (exit ' || exit_code || ')' ELSE '' END)
+            FROM task WHERE attempt_id = \(attemptID) AND state != 'passed' ORDER BY id LIMIT 1
+            """, logger: logger).decode(String.self) {
+            reason = text
+        }
+        let attempt = try await oneAttempt(connection, logger, attemptID)
+        let stated = attempt.preemptedBy.map { "stopped for security patch v\($0); `rerun` starts it again" } ?? reason
+        try await connection.query("""
+            UPDATE attempt SET state = \(state.rawValue), finished_at = \(now), reason = \(state == .passed ? nil : stated)
+            WHERE id = \(attemptID)
+            """, logger: logger)
+        try await connection.query("DELETE FROM lease WHERE attempt_id = \(attemptID)", logger: logger)
+        let version = try await oneVersion(connection, logger, versionID)
+        let lastStage = try version.plan().stages.count - 1
+        if state != .passed || attempt.stageIndex == lastStage {
+            try await settle(connection, logger, versionID)
+        }
+        var detail = ["stage": attempt.stage, "attempt": String(attempt.number)]
+        if let environment = attempt.environment { detail["environment"] = environment }
+        try await appendAudit(connection, logger: logger, at: now, who: "engine",
+                              action: (attempt.isDeployOnly ? "rollback-" : "stage-") + state.rawValue,
+                              versionID: versionID, detail: detail)
+    }
+
+    private static func settle(_ connection: PostgresConnection, _ logger: Logger, _ versionID: Int64) async throws {
+        try await connection.query("""
+            UPDATE version SET settled = TRUE WHERE id = \(versionID) AND NOT EXISTS
+              (SELECT 1 FROM attempt WHERE version_id = \(versionID) AND state IN ('queued', 'running'))
+            """, logger: logger)
+    }
+
+    private static func oneVersion(_ connection: PostgresConnection, _ logger: Logger, _ id: Int64) async throws -> VersionRecord {
+        guard let version = try await fetchVersions(connection, logger,
+            "SELECT \(unescaped: versionColumns) FROM version WHERE id = \(id)").first else {
+            throw StoreError.notFound("no version v\(id)")
+        }
+        return version
+    }
+
+    private static func oneAttempt(_ connection: PostgresConnection, _ logger: Logger, _ id: Int64) async throws -> AttemptRecord {
+        guard let attempt = try await attempts(try await connection.query(
+            "SELECT \(unescaped: attemptColumns) FROM attempt WHERE id = \(id)", logger: logger)).first else {
+            throw StoreError.notFound("no attempt \(id)")
+        }
+        return attempt
+    }
+}

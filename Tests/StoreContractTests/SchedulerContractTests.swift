@@ -1,0 +1,113 @@
+import Foundation
+import PipelineModel
+import PipelineStore
+import Synchronization
+import Testing
+
+/// The engine's side of the store, against SQLite and PostgreSQL: gates and task layout alike, and several
+/// engines deciding at once never launch a task twice nor run two tasks in one environment.
+struct SchedulerContractTests {
+    static let plan = PipelinePlan(
+        name: "shop", deploy: "./deploy.sh",
+        environments: ["sandbox", "perf", "production"].map { EnvironmentSpec(name: $0) },
+        stages: [
+            StageSpec(name: "commit", jobs: [JobSpec(name: "build", commands: ["make"], artifacts: ["dist/*"])]),
+            StageSpec(name: "sandbox", environment: "sandbox", jobs: [JobSpec(name: "smoke", commands: ["./smoke"])]),
+            StageSpec(name: "specialist", jobs: [JobSpec(name: "load", commands: ["./load"], environment: "perf"),
+                                                 JobSpec(name: "security", commands: ["./pentest"])]),
+            StageSpec(name: "production", environment: "production", approval: .manual,
+                      jobs: [JobSpec(name: "smoke", commands: ["./smoke"])]),
+        ])
+
+    static func submit(_ store: any VersionLedger, _ number: Int) async throws -> VersionRecord {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try await store.submit(
+            VersionRecord(commitID: String(format: "%040x", number), ref: "main", priority: .normal, note: nil,
+                          planJSON: String(decoding: try encoder.encode(plan), as: UTF8.self), planDigest: "d",
+                          sourcePath: "/src", pipelinePath: "/src/cdsh.yml", submittedBy: "alice", submittedAt: 1),
+            auditAction: "submit", detail: [:])
+    }
+
+    static func finish(_ store: any SchedulerStore, _ launch: TaskLaunch) async throws {
+        let artifacts = launch.attempt.stageIndex == 0 ? [ArtifactRecord(
+            versionID: launch.version.id!, attemptID: launch.attempt.id!, path: "dist/app.tgz", sha256: "ab", size: 2,
+            commitID: launch.version.commitID, job: launch.task.name, command: "make", startedAt: 1, finishedAt: 2,
+            exitCode: 0, host: "h")] : []
+        try await store.recordTaskFinished(taskID: launch.task.id!, state: .passed, exitCode: 0, reason: nil,
+                                           artifacts: artifacts, logPath: "/logs/\(launch.task.id!)", now: 3)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aVersionGoesThroughItsGatesWithTheSameTasks(_ kind: StoreKind) async throws {
+        let (store, remove) = try await kind.make()
+        defer { remove() }
+        let version = try await Self.submit(store, 1)
+        for _ in 0..<40 {
+            let (launches, stops) = try await store.advance(maxRunningTasks: 8, now: 2)
+            #expect(stops.isEmpty)
+            if launches.isEmpty { break }
+            for launch in launches { try await Self.finish(store, launch) }
+        }
+        let attempts = try await store.attempts(of: version.id!)
+        #expect(attempts.map(\.stage) == ["commit", "sandbox", "specialist", "production"])
+        #expect(attempts.map(\.state) == [.passed, .passed, .passed, .awaitingApproval])
+        let tasks = try await store.tasks(of: attempts.compactMap(\.id))
+        #expect(tasks.map(\.name) == ["build", "deploy", "smoke", "load:deploy", "load", "security"])
+        #expect(tasks.allSatisfy { $0.state == .passed && $0.logPath != nil })
+        let actions = try await store.auditEntries(versionID: version.id).map(\.action)
+        #expect(actions == ["submit", "stage-passed", "stage-passed", "stage-passed"])
+        #expect(try await store.advance(maxRunningTasks: 8, now: 4).launches.isEmpty, "waits for approval")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func enginesDecidingAtOnceLaunchEachTaskOnceAndHoldEachEnvironmentAlone(_ kind: StoreKind) async throws {
+        let (store, remove) = try await kind.make()
+        defer { remove() }
+        for number in 1...6 { _ = try await Self.submit(store, number) }
+        let observed = Observed()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    var idle = 0
+                    while idle < 20 {
+                        let launches = try await store.advance(maxRunningTasks: 3, now: 2).launches
+                        idle = launches.isEmpty ? idle + 1 : 0
+                        for launch in launches {
+                            observed.state.withLock { state in
+                                state.launched.append(launch.task.id!)
+                                if let environment = launch.task.environment {
+                                    if let other = state.busy[environment] {
+                                        state.clashes.append("\(environment): task \(other) and \(launch.task.id!)")
+                                    }
+                                    state.busy[environment] = launch.task.id!
+                                }
+                            }
+                        }
+                        try await Task.sleep(for: .milliseconds(2))
+                        for launch in launches {
+                            observed.state.withLock { state in
+                                if let environment = launch.task.environment { state.busy[environment] = nil }
+                            }
+                            try await Self.finish(store, launch)
+                        }
+                        if launches.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let result = observed.state.withLock { $0 }
+        #expect(result.clashes.isEmpty, "\(result.clashes)")
+        #expect(Set(result.launched).count == result.launched.count, "a task was launched twice")
+        #expect(result.launched.count == 6 * 6, "every task of every version up to the approval gate")
+        for number in 1...6 {
+            #expect(try await store.attempts(of: Int64(number)).last?.state == .awaitingApproval)
+        }
+    }
+}
+
+/// What the simulated engines saw, shared between them.
+final class Observed: Sendable {
+    let state = Mutex((launched: [Int64](), busy: [String: Int64](), clashes: [String]()))
+}
