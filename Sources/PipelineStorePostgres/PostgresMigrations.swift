@@ -60,6 +60,15 @@ enum PostgresMigrations {
               host TEXT NOT NULL, UNIQUE (attempt_id, path))
             """,
         ]),
+        ("v4-engines", [
+            """
+            CREATE TABLE engine (
+              name TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL,
+              started_at DOUBLE PRECISION NOT NULL, heartbeat_at DOUBLE PRECISION NOT NULL)
+            """,
+            "ALTER TABLE attempt ADD COLUMN engine TEXT",
+            "ALTER TABLE task ADD COLUMN engine TEXT",
+        ]),
     ]
 
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines

@@ -1,3 +1,4 @@
+import Foundation
 import PipelineModel
 import PipelineStore
 import PostgresNIO
@@ -12,6 +13,12 @@ extension PostgresStore {
         id, attempt_id, kind, name, environment, after_task_id, state, exit_code, reason, pid, log_path, started_at,
         finished_at
         """
+
+    /// `columns` qualified with a table alias, for joins.
+    static func columns(_ columns: String, of alias: String) -> String {
+        columns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespacesAndNewlines))" }
+            .joined(separator: ", ")
+    }
 
     static func attempts(_ rows: PostgresRowSequence) async throws -> [AttemptRecord] {
         var attempts: [AttemptRecord] = []

@@ -8,7 +8,7 @@ import PostgresNIO
 /// — and so launched — by exactly one engine, and a lease row (the environment is its primary key) is taken by one.
 extension PostgresStore: SchedulerStore {
     public func advance(maxRunningTasks: Int, now: Double) async throws -> (launches: [TaskLaunch], stops: [Int64]) {
-        let logger = self.logger
+        let logger = self.logger, engine = engineName
         return try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
             var launches: [TaskLaunch] = [], stops: [Int64] = []
@@ -23,7 +23,7 @@ extension PostgresStore: SchedulerStore {
                     }
                 }
                 if changes.isEmpty { break }
-                launches += try await Self.apply(connection, logger, changes, now: now)
+                launches += try await Self.apply(connection, logger, changes, now: now, engine: engine)
             }
             return (launches, stops)
         }
@@ -69,13 +69,13 @@ extension PostgresStore: SchedulerStore {
         let versions = try await fetchVersions(connection, logger, """
             SELECT \(unescaped: versionColumns) FROM version WHERE NOT settled ORDER BY id
             """)
-        // `a.*` and `t.*` list the columns in the order attemptColumns and taskColumns name them.
         let attempts = try await Self.attempts(try await connection.query("""
-            SELECT a.* FROM attempt a JOIN version v ON v.id = a.version_id WHERE NOT v.settled ORDER BY a.id
+            SELECT \(unescaped: columns(attemptColumns, of: "a")) FROM attempt a JOIN version v ON v.id = a.version_id
+            WHERE NOT v.settled ORDER BY a.id
             """, logger: logger))
         let tasks = try await Self.tasks(try await connection.query("""
-            SELECT t.* FROM task t JOIN attempt a ON a.id = t.attempt_id JOIN version v ON v.id = a.version_id
-            WHERE NOT v.settled AND a.state = 'running' ORDER BY t.id
+            SELECT \(unescaped: columns(taskColumns, of: "t")) FROM task t JOIN attempt a ON a.id = t.attempt_id
+            JOIN version v ON v.id = a.version_id WHERE NOT v.settled AND a.state = 'running' ORDER BY t.id
             """, logger: logger))
         var leases: [String: EnvironmentLease] = [:]
         for try await (environment, attempt, task) in try await connection.query(
@@ -87,7 +87,7 @@ extension PostgresStore: SchedulerStore {
     }
 
     static func apply(
-        _ connection: PostgresConnection, _ logger: Logger, _ actions: [SchedulerAction], now: Double
+        _ connection: PostgresConnection, _ logger: Logger, _ actions: [SchedulerAction], now: Double, engine: String?
     ) async throws -> [TaskLaunch] {
         var launches: [TaskLaunch] = []
         for action in actions {
@@ -102,7 +102,8 @@ extension PostgresStore: SchedulerStore {
                 if state == .awaitingApproval { try await settle(connection, logger, versionID) }
             case let .startAttempt(attemptID, versionID, stageIndex, lease):
                 try await connection.query(
-                    "UPDATE attempt SET state = 'running', started_at = \(now) WHERE id = \(attemptID)", logger: logger)
+                    "UPDATE attempt SET state = 'running', started_at = \(now), engine = \(engine) WHERE id = \(attemptID)",
+                    logger: logger)
                 if let lease {
                     try await connection.query(
                         "INSERT INTO lease (environment, attempt_id) VALUES (\(lease), \(attemptID))", logger: logger)
@@ -128,7 +129,8 @@ extension PostgresStore: SchedulerStore {
                 }
             case let .startTask(taskID, attemptID, lease, holder):
                 try await connection.query(
-                    "UPDATE task SET state = 'running', started_at = \(now) WHERE id = \(taskID)", logger: logger)
+                    "UPDATE task SET state = 'running', started_at = \(now), engine = \(engine) WHERE id = \(taskID)",
+                    logger: logger)
                 if let lease {
                     try await connection.query("""
                         INSERT INTO lease (environment, attempt_id, task_id) VALUES (\(lease), \(attemptID), \(holder))
@@ -155,7 +157,7 @@ extension PostgresStore: SchedulerStore {
         return launches
     }
 
-    private static func finishAttempt(
+    static func finishAttempt(
         _ connection: PostgresConnection, _ logger: Logger, attemptID: Int64, versionID: Int64, state: RunState, now: Double
     ) async throws {
         var reason: String?

@@ -10,23 +10,26 @@ import PostgresNIO
 /// the same tests.
 public final class PostgresStore: Sendable {
     public let location: PostgresLocation
+    /// The engine this store acts for (recorded on the attempts and tasks it starts); nil for shells.
+    public let engineName: String?
     let client: PostgresClient
     let logger: Logger
     private let running: Task<Void, Never>
 
-    private init(location: PostgresLocation) {
+    private init(location: PostgresLocation, engineName: String?) {
         var logger = Logger(label: "cdsh.postgres")
         logger.logLevel = .critical
         self.location = location
+        self.engineName = engineName
         self.logger = logger
         let client = PostgresClient(configuration: location.configuration, backgroundLogger: logger)
         self.client = client
         running = Task { await client.run() }
     }
 
-    /// Connects, and brings the schema up to date.
-    public static func open(_ location: PostgresLocation) async throws -> PostgresStore {
-        let store = PostgresStore(location: location)
+    /// Connects, and brings the schema up to date; `engine` names the engine this store acts for.
+    public static func open(_ location: PostgresLocation, engine: String? = nil) async throws -> PostgresStore {
+        let store = PostgresStore(location: location, engineName: engine)
         do {
             try await PostgresMigrations.migrate(store.client, logger: store.logger)
         } catch {

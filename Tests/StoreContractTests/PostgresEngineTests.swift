@@ -1,0 +1,43 @@
+import Foundation
+import PipelineModel
+import PipelineStore
+import PipelineStorePostgres
+import Testing
+import TestSupport
+
+/// Several named engines on one PostgreSQL state: who ran what, and taking over a silent engine's work.
+struct PostgresEngineTests {
+    @Test func aSilentEnginesWorkBecomesInterruptedAndALiveOneIsLeftAlone() async throws {
+        let location = try PostgresLocation(url: try PostgresCluster.shared.get().freshDatabaseURL())
+        let alpha = try await PostgresStore.open(location, engine: "alpha")
+        let beta = try await PostgresStore.open(location, engine: "beta")
+        defer { alpha.close(); beta.close() }
+        try await alpha.heartbeat(host: "a.example", pid: 11, now: 100)
+        try await beta.heartbeat(host: "b.example", pid: 22, now: 100)
+        let version = try await SchedulerContractTests.submit(alpha, 1)
+        let launched = try await alpha.advance(maxRunningTasks: 4, now: 101).launches
+        #expect(launched.map(\.task.name) == ["build"])
+        let commit = try #require(try await alpha.attempts(of: version.id!).first)
+        #expect(try await alpha.taskEngines(of: [commit.id!]) == [launched[0].task.id!: "alpha"])
+
+        try await beta.heartbeat(host: "b.example", pid: 22, now: 120)
+        #expect(try await beta.recoverDeadEngines(grace: 30, now: 120).engines.isEmpty, "alpha beat 20 s ago")
+        try await beta.heartbeat(host: "b.example", pid: 22, now: 200)
+        let recovered = try await beta.recoverDeadEngines(grace: 30, now: 200)
+        #expect(recovered.engines == ["alpha"])
+        #expect(recovered.tasks.map(\.id) == [launched[0].task.id])
+        let attempts = try await beta.attempts(of: version.id!)
+        #expect(attempts.map(\.state) == [.interrupted])
+        let task = try #require(try await beta.tasks(of: [commit.id!]).first)
+        #expect(task.state == .interrupted)
+        #expect(task.reason?.contains("engine alpha stopped beating") == true)
+        #expect(try await beta.advance(maxRunningTasks: 4, now: 201).launches.isEmpty, "never re-run on its own")
+        #expect(try await beta.recoverDeadEngines(grace: 30, now: 201).engines.isEmpty, "beta itself is alive")
+        let audit = try await beta.auditEntries(versionID: version.id).map(\.action)
+        #expect(audit == ["submit", "stage-interrupted"])
+        // The late engine's report of its task changes nothing: the task is no longer running.
+        try await alpha.recordTaskFinished(taskID: task.id!, state: .passed, exitCode: 0, reason: nil, artifacts: [],
+                                           logPath: nil, now: 202)
+        #expect(try await beta.tasks(of: [commit.id!]).first?.state == .interrupted)
+    }
+}
