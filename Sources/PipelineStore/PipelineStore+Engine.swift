@@ -34,25 +34,15 @@ extension PipelineStore {
         }
         return try pool.write { db in
             var launches: [TaskLaunch] = [], stops: [Int64] = []
-            for _ in 0..<Self.maximumPasses {
+            for _ in 0..<SnapshotAssembly.maximumPasses {
                 let actions = Scheduler.decide(try Self.snapshot(db, maxRunningTasks: maxRunningTasks))
-                var changes: [SchedulerAction] = []
-                for action in actions {
-                    if case let .stopTask(taskID) = action {
-                        if !stops.contains(taskID) { stops.append(taskID) }
-                    } else {
-                        changes.append(action)
-                    }
-                }
+                let changes = SnapshotAssembly.changes(in: actions, collectingStopsInto: &stops)
                 if changes.isEmpty { break }
                 launches += try apply(db, changes, now: now)
             }
             return (launches, stops)
         }
     }
-
-    /// A bound on the passes of one `advance`; every pass moves some attempt forward, so real pipelines need a few.
-    static let maximumPasses = 64
 
     /// Three queries whatever the queue's length: the unsettled versions, their attempts, the tasks of the
     /// running ones.

@@ -36,6 +36,22 @@ public enum SnapshotAssembly {
         return SchedulerSnapshot(versions: states, leases: leases, maxRunningTasks: maxRunningTasks)
     }
 
+    /// A bound on the passes of one settle; every pass moves some attempt forward, so real pipelines need a few.
+    public static let maximumPasses = 64
+
+    /// The actions of a pass that change the store; the running tasks it asks to stop are added to `stops` once.
+    public static func changes(in actions: [SchedulerAction], collectingStopsInto stops: inout [Int64]) -> [SchedulerAction] {
+        var changes: [SchedulerAction] = []
+        for action in actions {
+            if case let .stopTask(taskID) = action {
+                if !stops.contains(taskID) { stops.append(taskID) }
+            } else {
+                changes.append(action)
+            }
+        }
+        return changes
+    }
+
     /// One task a started stage gets: its kind, name and environment, and which earlier task (by position in
     /// the list) it waits for.
     public struct PlannedTask: Sendable, Equatable {

@@ -12,16 +12,9 @@ extension PostgresStore: SchedulerStore {
         return try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
             var launches: [TaskLaunch] = [], stops: [Int64] = []
-            for _ in 0..<64 {
+            for _ in 0..<SnapshotAssembly.maximumPasses {
                 let actions = Scheduler.decide(try await Self.snapshot(connection, logger, maxRunningTasks: maxRunningTasks))
-                var changes: [SchedulerAction] = []
-                for action in actions {
-                    if case let .stopTask(taskID) = action {
-                        if !stops.contains(taskID) { stops.append(taskID) }
-                    } else {
-                        changes.append(action)
-                    }
-                }
+                let changes = SnapshotAssembly.changes(in: actions, collectingStopsInto: &stops)
                 if changes.isEmpty { break }
                 launches += try await Self.apply(connection, logger, changes, now: now, engine: engine)
             }
