@@ -226,4 +226,14 @@ public struct DecisionRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
     public var who: String
     public var reason: String
     public var at: Double
+
+    public init(id: Int64? = nil, attemptID: Int64, versionID: Int64, kind: String, who: String, reason: String, at: Double) {
+        self.id = id
+        self.attemptID = attemptID
+        self.versionID = versionID
+        self.kind = kind
+        self.who = who
+        self.reason = reason
+        self.at = at
+    }
 }

@@ -19,8 +19,8 @@ public struct PostgresBlobStore: BlobStore {
 
     public func ingest(fileAt path: String) async throws -> (sha256: String, size: Int64) {
         let (digest, size) = try ArtifactStore.hash(fileAt: path, copyingTo: nil)
-        let client = store.client, logger = store.logger
-        try await client.withTransaction(logger: logger) { connection in
+        let logger = store.logger
+        try await store.transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7203, hashtext(\(digest)))", logger: logger)
             for try await _ in try await connection.query("SELECT 1 FROM blob WHERE digest = \(digest)", logger: logger) {
                 return

@@ -69,6 +69,14 @@ enum PostgresMigrations {
             "ALTER TABLE attempt ADD COLUMN engine TEXT",
             "ALTER TABLE task ADD COLUMN engine TEXT",
         ]),
+        ("v5-decisions", [
+            """
+            CREATE TABLE decision (
+              id BIGSERIAL PRIMARY KEY, attempt_id BIGINT NOT NULL REFERENCES attempt(id),
+              version_id BIGINT NOT NULL REFERENCES version(id), kind TEXT NOT NULL, who TEXT NOT NULL,
+              reason TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)
+            """,
+        ]),
     ]
 
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines

@@ -19,7 +19,7 @@ extension PostgresStore {
     /// attempts stop, their leases are freed, and they leave the engine table. Returns their names and tasks.
     public func recoverDeadEngines(grace: Double, now: Double) async throws -> (engines: [String], tasks: [TaskRecord]) {
         let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
             var dead: [String] = []
             for try await name in try await connection.query(

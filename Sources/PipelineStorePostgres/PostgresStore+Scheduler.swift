@@ -9,7 +9,7 @@ import PostgresNIO
 extension PostgresStore: SchedulerStore {
     public func advance(maxRunningTasks: Int, now: Double) async throws -> (launches: [TaskLaunch], stops: [Int64]) {
         let logger = self.logger, engine = engineName
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
             var launches: [TaskLaunch] = [], stops: [Int64] = []
             for _ in 0..<SnapshotAssembly.maximumPasses {
@@ -27,7 +27,7 @@ extension PostgresStore: SchedulerStore {
         now: Double
     ) async throws {
         let logger = self.logger
-        try await client.withTransaction(logger: logger) { connection in
+        try await transaction { connection in
             for artifact in artifacts {
                 try await connection.query("""
                     INSERT INTO artifact (version_id, attempt_id, path, sha256, size, commit_id, job, command, started_at,
@@ -180,14 +180,14 @@ extension PostgresStore: SchedulerStore {
                               versionID: versionID, detail: detail)
     }
 
-    private static func settle(_ connection: PostgresConnection, _ logger: Logger, _ versionID: Int64) async throws {
+    static func settle(_ connection: PostgresConnection, _ logger: Logger, _ versionID: Int64) async throws {
         try await connection.query("""
             UPDATE version SET settled = TRUE WHERE id = \(versionID) AND NOT EXISTS
               (SELECT 1 FROM attempt WHERE version_id = \(versionID) AND state IN ('queued', 'running'))
             """, logger: logger)
     }
 
-    private static func oneVersion(_ connection: PostgresConnection, _ logger: Logger, _ id: Int64) async throws -> VersionRecord {
+    static func oneVersion(_ connection: PostgresConnection, _ logger: Logger, _ id: Int64) async throws -> VersionRecord {
         guard let version = try await fetchVersions(connection, logger,
             "SELECT \(unescaped: versionColumns) FROM version WHERE id = \(id)").first else {
             throw StoreError.notFound("no version v\(id)")
@@ -195,7 +195,7 @@ extension PostgresStore: SchedulerStore {
         return version
     }
 
-    private static func oneAttempt(_ connection: PostgresConnection, _ logger: Logger, _ id: Int64) async throws -> AttemptRecord {
+    static func oneAttempt(_ connection: PostgresConnection, _ logger: Logger, _ id: Int64) async throws -> AttemptRecord {
         guard let attempt = try await attempts(try await connection.query(
             "SELECT \(unescaped: attemptColumns) FROM attempt WHERE id = \(id)", logger: logger)).first else {
             throw StoreError.notFound("no attempt \(id)")

@@ -10,7 +10,7 @@ extension PostgresStore: VersionLedger {
         """
 
     public func submit(_ version: VersionRecord, auditAction: String, detail: [String: String]) async throws -> VersionRecord {
-        try await client.withTransaction(logger: logger) { connection in
+        try await transaction { connection in
             let rows = try await connection.query("""
                 INSERT INTO version (commit_id, ref, priority, note, plan_json, plan_digest, source_path, pipeline_path,
                                      submitted_by, submitted_at)

@@ -39,6 +39,15 @@ public final class PostgresStore: Sendable {
         return store
     }
 
+    /// Runs `body` in one transaction; the error `body` threw comes out as itself, not wrapped by postgres-nio.
+    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
+    }
+
     /// Stops the connection pool.
     public func close() {
         running.cancel()

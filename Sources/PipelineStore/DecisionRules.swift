@@ -1,0 +1,62 @@
+import PipelineModel
+
+/// The rules of approve, reject and rerun, apart from where the rows live, so every store applies them alike.
+public enum DecisionRules {
+    /// Refuses an approval that breaks four eyes: the stage asks for an approver other than the submitter.
+    public static func checkApprover(_ version: VersionRecord, attempt: AttemptRecord, who: String) throws {
+        let stage = try version.plan().stages[attempt.stageIndex]
+        if stage.distinctApprover && version.submittedBy == who {
+            throw StoreError.refused(
+                "four eyes: \(version.name) was submitted by \(who), who may not also approve `\(stage.name)`",
+                hint: "another person approves (CDSH_USER names who is typing)")
+        }
+    }
+
+    /// Why a decision found nothing awaiting approval; `latest` is the version's newest attempt, if any.
+    public static func notAwaiting(_ versionID: Int64, latest: AttemptRecord?) -> StoreError {
+        let position = latest.map { "its `\($0.stage)` stage is \($0.state.rawValue)" } ?? "it has not started yet"
+        return StoreError.refused("v\(versionID) is not awaiting approval (\(position))",
+                                  hint: "`wait v\(versionID)` blocks until it reaches a manual gate")
+    }
+
+    /// The attempt a decision leaves: approved ones queue, rejected ones stop with who and why.
+    public static func decided(_ attempt: AttemptRecord, approve: Bool, who: String, reason: String, now: Double) -> AttemptRecord {
+        var attempt = attempt
+        attempt.state = approve ? .queued : .rejected
+        if !approve {
+            attempt.finishedAt = now
+            attempt.reason = "rejected by \(who): \(reason)"
+        }
+        return attempt
+    }
+
+    /// The new attempt `rerun` adds, or why it may not: the stage exists, the version is not cancelled, every
+    /// earlier stage passed, and the stage's latest attempt stopped. `latest` maps stage index → latest attempt.
+    public static func rerunAttempt(
+        _ version: VersionRecord, stage: String, latest: [Int: AttemptRecord], who: String, now: Double
+    ) throws -> AttemptRecord {
+        let plan = try version.plan()
+        guard let stageIndex = plan.stageIndex(named: stage) else {
+            let hint = Suggestion.closest(to: stage, in: plan.stages.map(\.name)).map { "did you mean `\($0)`?" }
+            throw StoreError.refused("\(version.name)'s plan has no stage `\(stage)`",
+                                     hint: hint ?? "its stages: " + plan.stages.map(\.name).joined(separator: ", "))
+        }
+        if version.cancelledAt != nil { throw StoreError.refused("\(version.name) was cancelled", hint: nil) }
+        for earlier in 0..<stageIndex where latest[earlier]?.state != .passed {
+            throw StoreError.refused(
+                "\(version.name) has not passed `\(plan.stages[earlier].name)`, so `\(stage)` cannot run",
+                hint: "stages run in order; rerun `\(plan.stages[earlier].name)` first")
+        }
+        guard let current = latest[stageIndex] else {
+            throw StoreError.refused("\(version.name) has not reached `\(stage)` yet; nothing to rerun", hint: nil)
+        }
+        guard current.state.isStopped else {
+            throw StoreError.refused(
+                "\(version.name)'s `\(stage)` is \(current.state.rawValue) (attempt \(current.number)); only a stopped stage can be rerun",
+                hint: nil)
+        }
+        let manual = plan.stages[stageIndex].approval == .manual
+        return AttemptRecord(versionID: version.id!, stageIndex: stageIndex, stage: stage, number: current.number + 1,
+                             state: manual ? .awaitingApproval : .queued, createdAt: now, requestedBy: who)
+    }
+}
