@@ -8,6 +8,11 @@ public struct CancelSummary: Sendable, Equatable {
     public var stopping: Int
     /// Queued or approval-waiting attempts and queued jobs that will not run.
     public var dropped: Int
+
+    public init(stopping: Int, dropped: Int) {
+        self.stopping = stopping
+        self.dropped = dropped
+    }
 }
 
 extension PipelineStore {

@@ -90,3 +90,47 @@ extension PostgresStore: DecisionStore {
         return decisions
     }
 }
+
+extension PostgresStore {
+    public func cancel(versionID: Int64, who: String, now: Double) async throws -> CancelSummary {
+        let logger = self.logger
+        return try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
+            let version = try await Self.oneVersion(connection, logger, versionID)
+            if version.cancelledAt != nil { throw StoreError.refused("\(version.name) was already cancelled", hint: nil) }
+            let attempts = try await Self.attempts(try await connection.query("""
+                SELECT \(unescaped: Self.attemptColumns) FROM attempt WHERE version_id = \(versionID)
+                ORDER BY stage_index DESC, number DESC
+                """, logger: logger))
+            let live = attempts.filter { [.queued, .running, .awaitingApproval].contains($0.state) }
+            if live.isEmpty, version.settled {
+                let position = attempts.first { $0.stageIndex >= 0 }.map { "is \($0.state.rawValue) at \($0.stage)" }
+                    ?? "has not started"
+                throw StoreError.refused("\(version.name) has no queued or running work to cancel (it \(position))", hint: nil)
+            }
+            let ids = attempts.compactMap(\.id)
+            let tasks = try await Self.tasks(try await connection.query(
+                "SELECT \(unescaped: Self.taskColumns) FROM task WHERE attempt_id = ANY(\(ids))", logger: logger))
+            let stopping = tasks.filter { $0.state == .running }.count
+            let reason = "cancelled by \(who)"
+            try await connection.query("""
+                UPDATE task SET state = 'cancelled', finished_at = \(now), reason = \(reason)
+                WHERE state = 'queued' AND attempt_id = ANY(\(ids))
+                """, logger: logger)
+            try await connection.query("""
+                UPDATE attempt SET state = 'cancelled', finished_at = \(now), reason = \(reason)
+                WHERE version_id = \(versionID) AND state IN ('queued', 'awaiting-approval')
+                """, logger: logger)
+            let dropped = tasks.filter { $0.state == .queued }.count
+                + attempts.filter { $0.state == .queued || $0.state == .awaitingApproval }.count
+            try await connection.query("UPDATE version SET cancelled_at = \(now), settled = FALSE WHERE id = \(versionID)",
+                                       logger: logger)
+            try await connection.query("""
+                DELETE FROM lease WHERE attempt_id IN (SELECT id FROM attempt WHERE version_id = \(versionID) AND state = 'cancelled')
+                """, logger: logger)
+            try await Self.appendAudit(connection, logger: logger, at: now, who: who, action: "cancel", versionID: versionID,
+                                       detail: ["stopping": String(stopping), "dropped": String(dropped)])
+            return CancelSummary(stopping: stopping, dropped: dropped)
+        }
+    }
+}

@@ -77,3 +77,38 @@ struct DecisionContractTests {
         #expect(try await store.approve(versionID: version.id!, who: "bob", reason: "ok", now: 6).state == .queued)
     }
 }
+
+/// `cancel` on both stores: running work is asked to stop, queued work is dropped, and only once.
+struct CancelContractTests {
+    @Test(arguments: StoreKind.allCases)
+    func aCancelledVersionStopsItsWorkAndGoesNoFurther(_ kind: StoreKind) async throws {
+        let (store, remove) = try await kind.make()
+        defer { remove() }
+        let first = try await SchedulerContractTests.submit(store, 1)
+        let second = try await SchedulerContractTests.submit(store, 2)
+        let launched = try await store.advance(maxRunningTasks: 8, now: 2).launches
+        #expect(launched.map(\.task.name) == ["build", "build"])
+        let summary = try await store.cancel(versionID: first.id!, who: "dave", now: 3)
+        #expect(summary == CancelSummary(stopping: 1, dropped: 0))
+        let (_, stops) = try await store.advance(maxRunningTasks: 8, now: 4)
+        #expect(stops == [launched.first { $0.version.id == first.id }!.task.id!], "the engine is told to stop it")
+        await #expect(throws: StoreError.refused("v1 was already cancelled", hint: nil)) {
+            try await store.cancel(versionID: first.id!, who: "dave", now: 5)
+        }
+        for launch in launched { try await SchedulerContractTests.finish(store, launch) }
+        try await DecisionContractTests.settle(store)
+        #expect(try await store.version(first.id!).cancelledAt == 3)
+        #expect(try await store.attempts(of: first.id!).count == 1, "a cancelled version goes no further")
+        #expect(try await store.attempts(of: second.id!).last?.state == .awaitingApproval)
+        #expect(try await store.auditEntries(versionID: first.id).map(\.action).contains("cancel"))
+        #expect(try await store.cancel(versionID: second.id!, who: "dave", now: 6) == CancelSummary(stopping: 0, dropped: 1),
+                "a waiting approval is dropped")
+        #expect(try await store.attempts(of: second.id!).last?.state == .cancelled)
+        let third = try await SchedulerContractTests.submit(store, 3)
+        try await DecisionContractTests.settle(store)
+        _ = try await store.reject(versionID: third.id!, who: "erin", reason: "no", now: 7)
+        await #expect(throws: StoreError.self, "nothing live to cancel") {
+            try await store.cancel(versionID: third.id!, who: "dave", now: 8)
+        }
+    }
+}
