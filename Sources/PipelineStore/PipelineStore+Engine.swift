@@ -29,9 +29,8 @@ extension PipelineStore {
     public func advance(maxRunningTasks: Int, now: Double) throws -> (launches: [TaskLaunch], stops: [Int64]) {
         // Most wake-ups change nothing: decide on a read snapshot first and take the write lock only when needed.
         let probe = Scheduler.decide(try pool.read { db in try Self.snapshot(db, maxRunningTasks: maxRunningTasks) })
-        if probe.allSatisfy({ if case .stopTask = $0 { true } else { false } }) {
-            return ([], probe.compactMap { if case let .stopTask(taskID) = $0 { taskID } else { nil } })
-        }
+        var probeStops: [Int64] = []
+        if SnapshotAssembly.changes(in: probe, collectingStopsInto: &probeStops).isEmpty { return ([], probeStops) }
         return try pool.write { db in
             var launches: [TaskLaunch] = [], stops: [Int64] = []
             for _ in 0..<SnapshotAssembly.maximumPasses {
@@ -95,15 +94,10 @@ extension PipelineStore {
                     try db.cachedStatement(sql: "INSERT INTO lease (environment, attemptID) VALUES (?, ?)").execute(
                                    arguments: [lease, attemptID])
                 }
-                if stageIndex == AttemptState.deployOnlyStage {
-                    let environment = try AttemptRecord.fetchCached(db, id: attemptID)?.environment
-                    var deploy = TaskRecord(attemptID: attemptID, kind: .deploy, name: "deploy",
-                                            environment: environment, state: .queued)
-                    try deploy.insert(db)
-                } else {
-                    let plan = try VersionRecord.fetchCached(db, id: versionID)!.plan()
-                    try createTasks(db, attemptID: attemptID, stage: plan.stages[stageIndex])
-                }
+                let planned = stageIndex == AttemptState.deployOnlyStage
+                    ? SnapshotAssembly.tasks(deployingTo: try AttemptRecord.fetchCached(db, id: attemptID)?.environment)
+                    : SnapshotAssembly.tasks(for: try VersionRecord.fetchCached(db, id: versionID)!.plan().stages[stageIndex])
+                try createTasks(db, attemptID: attemptID, planned: planned)
             case let .startTask(taskID, attemptID, lease, holder):
                 try db.cachedStatement(sql: "UPDATE task SET state = 'running', startedAt = ? WHERE id = ?").execute(
                                arguments: [now, taskID])
@@ -130,9 +124,9 @@ extension PipelineStore {
         return launches
     }
 
-    private func createTasks(_ db: Database, attemptID: Int64, stage: StageSpec) throws {
+    private func createTasks(_ db: Database, attemptID: Int64, planned tasks: [SnapshotAssembly.PlannedTask]) throws {
         var ids: [Int64] = []
-        for planned in SnapshotAssembly.tasks(for: stage) {
+        for planned in tasks {
             var task = TaskRecord(attemptID: attemptID, kind: planned.kind, name: planned.name,
                                   environment: planned.environment, afterTaskID: planned.after.map { ids[$0] },
                                   state: .queued)
@@ -142,24 +136,20 @@ extension PipelineStore {
     }
 
     private func finishAttempt(_ db: Database, attemptID: Int64, versionID: Int64, state: RunState, now: Double) throws {
-        let reason = try String.fetchOne(try db.cachedStatement(sql: """
+        let failedTask = try String.fetchOne(try db.cachedStatement(sql: """
             SELECT name || ': ' || COALESCE(reason, state || CASE WHEN exitCode IS NOT NULL THEN ' (exit ' || exitCode || ')' ELSE '' END)
             FROM task WHERE attemptID = ? AND state != 'passed' ORDER BY id LIMIT 1
             """), arguments: [attemptID])
-        let preemptedBy = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT preemptedBy FROM attempt WHERE id = ?"), arguments: [attemptID])
-        let stated = preemptedBy.map { "stopped for security patch v\($0); `rerun` starts it again" } ?? reason
+        let attempt = try AttemptRecord.fetchCached(db, id: attemptID)!
         try db.cachedStatement(sql: "UPDATE attempt SET state = ?, finishedAt = ?, reason = ? WHERE id = ?").execute(
-                       arguments: [state, now, state == .passed ? nil : stated, attemptID])
+            arguments: [state, now, AttemptEnding.reason(state, failedTask: failedTask, preemptedBy: attempt.preemptedBy),
+                        attemptID])
         try db.cachedStatement(sql: "DELETE FROM lease WHERE attemptID = ?").execute(arguments: [attemptID])
         let version = try VersionRecord.fetchCached(db, id: versionID)!
-        let attempt = try AttemptRecord.fetchCached(db, id: attemptID)!
-        let lastStage = try version.plan().stages.count - 1
-        if state != .passed || attempt.stageIndex == lastStage {
+        if AttemptEnding.endsVersion(state, attempt: attempt, plan: try version.plan()) {
             try settle(db, versionID)
         }
-        let action = attempt.isDeployOnly ? "rollback-\(state.rawValue)" : "stage-\(state.rawValue)"
-        var detail = ["stage": attempt.stage, "attempt": String(attempt.number)]
-        if let environment = attempt.environment { detail["environment"] = environment }
+        let (action, detail) = AttemptEnding.audit(attempt, state: state)
         try AuditLog.append(db, at: now, who: "engine", action: action, versionID: versionID, detail: detail)
     }
 

@@ -68,6 +68,11 @@ public enum SnapshotAssembly {
         }
     }
 
+    /// The one task of a deploy-only attempt (a rollback): the deploy to its environment.
+    public static func tasks(deployingTo environment: String?) -> [PlannedTask] {
+        [PlannedTask(kind: .deploy, name: "deploy", environment: environment, after: nil)]
+    }
+
     /// The stage's deploy (when it has an environment), each job's own deploy (for a job bound to another
     /// environment, after the stage's deploy), and each job after the deploy it needs.
     public static func tasks(for stage: StageSpec) -> [PlannedTask] {

@@ -38,7 +38,7 @@ extension PostgresStore: DecisionStore {
                 VALUES (\(attempt.id!), \(versionID), \(kind), \(who), \(reason), \(now))
                 """, logger: logger)
             if approve {
-                try await connection.query("UPDATE version SET settled = FALSE WHERE id = \(versionID)", logger: logger)
+                try await Self.unsettle(connection, logger, versionID)
             } else {
                 try await Self.settle(connection, logger, versionID)
             }
@@ -71,7 +71,7 @@ extension PostgresStore: DecisionStore {
             if attempt.state == .awaitingApproval {
                 try await Self.settle(connection, logger, versionID)
             } else {
-                try await connection.query("UPDATE version SET settled = FALSE WHERE id = \(versionID)", logger: logger)
+                try await Self.unsettle(connection, logger, versionID)
             }
             try await Self.appendAudit(connection, logger: logger, at: now, who: who, action: "rerun", versionID: versionID,
                                        detail: ["stage": stage, "attempt": String(attempt.number)])
@@ -123,8 +123,8 @@ extension PostgresStore {
                 """, logger: logger)
             let dropped = tasks.filter { $0.state == .queued }.count
                 + attempts.filter { $0.state == .queued || $0.state == .awaitingApproval }.count
-            try await connection.query("UPDATE version SET cancelled_at = \(now), settled = FALSE WHERE id = \(versionID)",
-                                       logger: logger)
+            try await connection.query("UPDATE version SET cancelled_at = \(now) WHERE id = \(versionID)", logger: logger)
+            try await Self.unsettle(connection, logger, versionID)
             try await connection.query("""
                 DELETE FROM lease WHERE attempt_id IN (SELECT id FROM attempt WHERE version_id = \(versionID) AND state = 'cancelled')
                 """, logger: logger)

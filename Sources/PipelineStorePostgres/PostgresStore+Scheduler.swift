@@ -101,14 +101,9 @@ extension PostgresStore: SchedulerStore {
                     try await connection.query(
                         "INSERT INTO lease (environment, attempt_id) VALUES (\(lease), \(attemptID))", logger: logger)
                 }
-                let planned: [SnapshotAssembly.PlannedTask]
-                if stageIndex == AttemptState.deployOnlyStage {
-                    let attempt = try await oneAttempt(connection, logger, attemptID)
-                    planned = [SnapshotAssembly.PlannedTask(kind: .deploy, name: "deploy", environment: attempt.environment,
-                                                            after: nil)]
-                } else {
-                    planned = SnapshotAssembly.tasks(for: try await oneVersion(connection, logger, versionID).plan().stages[stageIndex])
-                }
+                let planned = stageIndex == AttemptState.deployOnlyStage
+                    ? SnapshotAssembly.tasks(deployingTo: try await oneAttempt(connection, logger, attemptID).environment)
+                    : SnapshotAssembly.tasks(for: try await oneVersion(connection, logger, versionID).plan().stages[stageIndex])
                 var ids: [Int64] = []
                 for task in planned {
                     let after = task.after.map { ids[$0] }
@@ -153,31 +148,26 @@ extension PostgresStore: SchedulerStore {
     static func finishAttempt(
         _ connection: PostgresConnection, _ logger: Logger, attemptID: Int64, versionID: Int64, state: RunState, now: Double
     ) async throws {
-        var reason: String?
+        var failedTask: String?
         for try await text in try await connection.query("""
             SELECT name || ': ' || COALESCE(reason, state || CASE WHEN exit_code IS NOT NULL
               THEN ' (exit ' || exit_code || ')' ELSE '' END)
             FROM task WHERE attempt_id = \(attemptID) AND state != 'passed' ORDER BY id LIMIT 1
             """, logger: logger).decode(String.self) {
-            reason = text
+            failedTask = text
         }
         let attempt = try await oneAttempt(connection, logger, attemptID)
-        let stated = attempt.preemptedBy.map { "stopped for security patch v\($0); `rerun` starts it again" } ?? reason
+        let reason = AttemptEnding.reason(state, failedTask: failedTask, preemptedBy: attempt.preemptedBy)
         try await connection.query("""
-            UPDATE attempt SET state = \(state.rawValue), finished_at = \(now), reason = \(state == .passed ? nil : stated)
-            WHERE id = \(attemptID)
+            UPDATE attempt SET state = \(state.rawValue), finished_at = \(now), reason = \(reason) WHERE id = \(attemptID)
             """, logger: logger)
         try await connection.query("DELETE FROM lease WHERE attempt_id = \(attemptID)", logger: logger)
-        let version = try await oneVersion(connection, logger, versionID)
-        let lastStage = try version.plan().stages.count - 1
-        if state != .passed || attempt.stageIndex == lastStage {
+        if AttemptEnding.endsVersion(state, attempt: attempt, plan: try await oneVersion(connection, logger, versionID).plan()) {
             try await settle(connection, logger, versionID)
         }
-        var detail = ["stage": attempt.stage, "attempt": String(attempt.number)]
-        if let environment = attempt.environment { detail["environment"] = environment }
-        try await appendAudit(connection, logger: logger, at: now, who: "engine",
-                              action: (attempt.isDeployOnly ? "rollback-" : "stage-") + state.rawValue,
-                              versionID: versionID, detail: detail)
+        let (action, detail) = AttemptEnding.audit(attempt, state: state)
+        try await appendAudit(connection, logger: logger, at: now, who: "engine", action: action, versionID: versionID,
+                              detail: detail)
     }
 
     static func settle(_ connection: PostgresConnection, _ logger: Logger, _ versionID: Int64) async throws {
@@ -185,6 +175,11 @@ extension PostgresStore: SchedulerStore {
             UPDATE version SET settled = TRUE WHERE id = \(versionID) AND NOT EXISTS
               (SELECT 1 FROM attempt WHERE version_id = \(versionID) AND state IN ('queued', 'running'))
             """, logger: logger)
+    }
+
+    /// Hands a version back to the engine.
+    static func unsettle(_ connection: PostgresConnection, _ logger: Logger, _ versionID: Int64) async throws {
+        try await connection.query("UPDATE version SET settled = FALSE WHERE id = \(versionID)", logger: logger)
     }
 
     static func oneVersion(_ connection: PostgresConnection, _ logger: Logger, _ id: Int64) async throws -> VersionRecord {

@@ -11,6 +11,8 @@ public struct SecretMasker: Sendable {
 
     /// Byte patterns to replace, longest first so a longer form is replaced before a shorter one inside it.
     let patterns: [[UInt8]]
+    /// The bytes a pattern can start with: most output bytes are decided by one set lookup.
+    let firstBytes: Set<UInt8>
 
     public init(secrets: [String]) {
         var forms = Set<[UInt8]>()
@@ -23,6 +25,7 @@ public struct SecretMasker: Sendable {
             }
         }
         patterns = forms.sorted { $0.count > $1.count }
+        firstBytes = Set(patterns.map { $0[0] })
     }
 
     /// True when there is nothing to mask.
@@ -43,7 +46,6 @@ public struct SecretMasker: Sendable {
     /// Unless `final`, decides only bytes no later read can change: `consumed` says how many bytes were decided.
     public func mask(_ bytes: [UInt8], final: Bool) -> (output: [UInt8], consumed: Int) {
         guard !isEmpty else { return (bytes, bytes.count) }
-        let firstBytes = Set(patterns.map { $0[0] })
         let decidable = final ? bytes.count : max(0, bytes.count - longestPattern + 1)
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
