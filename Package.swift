@@ -48,8 +48,8 @@ let package = Package(
         .target(
             name: "Shell",
             dependencies: [
-                "PipelineModel", "PipelineConfig", "PipelineStore", "PipelineEngine", "StageRunner", "LineEditor",
-                "CTerminal", .product(name: "Crypto", package: "swift-crypto"),
+                "PipelineModel", "PipelineConfig", "PipelineStore", "PipelineStorePostgres", "PipelineEngine",
+                "StageRunner", "LineEditor", "CTerminal", .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -63,7 +63,10 @@ let package = Package(
             name: "cdsh-fuzz", dependencies: ["Shell", "PipelineConfig"]),
         .executableTarget(
             name: "cdsh",
-            dependencies: ["Shell", "LineEditor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Shell", "LineEditor", "PipelineStorePostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .target(name: "TestSupport", dependencies: ["PipelineModel", "PipelineEngine", "StageRunner"], path: "Tests/TestSupport"),
         .testTarget(name: "PipelineModelTests", dependencies: ["PipelineModel"]),

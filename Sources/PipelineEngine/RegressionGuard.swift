@@ -5,17 +5,22 @@ import StageRunner
 /// SPEC §3.6: once a security patch is live in production, no version whose commit lacks the patch commit is
 /// deployed there — not by approval, not by rollback, not by an automatic stage.
 public struct RegressionGuard: Sendable {
-    public let store: PipelineStore
+    public let store: any EngineStore
+    public let sources: any SourceLocating
 
-    public init(store: PipelineStore) {
+    /// `sources` finds the repository whose history tells which commits a version contains.
+    public init(store: any EngineStore, sources: any SourceLocating = RecordedSource()) {
         self.store = store
+        self.sources = sources
     }
 
     /// Why `version` may not be deployed to `environment`, or nil when it may.
     public func refusal(deploying version: VersionRecord, to environment: String) async throws -> String? {
         guard environment == (try version.plan().productionEnvironment) else { return nil }
-        let repository = GitRepository(path: version.sourcePath)
-        for patch in try store.livePatches(in: environment) where patch.id != version.id {
+        let patches = try await store.livePatches(in: environment).filter { $0.id != version.id }
+        guard !patches.isEmpty else { return nil }
+        let repository = GitRepository(path: try await sources.repository(for: version))
+        for patch in patches {
             if try await repository.contains(patch.commitID, in: version.commitID) { continue }
             return "\(version.name) does not contain security patch \(patch.name) (commit \(patch.commitID.prefix(12))"
                 + (patch.note.map { ", \($0)" } ?? "") + "), which is live in \(environment); deploying it would undo the fix. "

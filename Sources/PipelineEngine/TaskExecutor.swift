@@ -6,9 +6,10 @@ import StageRunner
 /// Runs one task the scheduler started: exports the commit, hands over verified artifacts, runs the deploy or
 /// the job, stores a commit-stage job's artifacts, and records the outcome.
 struct TaskExecutor: Sendable {
-    let store: PipelineStore
+    let store: any EngineStore
     let layout: StateLayout
-    let artifacts: ArtifactStore
+    let artifacts: any BlobStore
+    let sources: any SourceLocating
     let environment: EngineEnvironment
     let exports: ExportCache
 
@@ -32,7 +33,7 @@ struct TaskExecutor: Sendable {
         try? FileManager.default.removeItem(atPath: work)
         if task.kind == .job { CrashPoint.jobExited.reach() }
         do {
-            try store.recordTaskFinished(taskID: task.id!, state: outcome.0.state, exitCode: outcome.0.exitCode,
+            try await store.recordTaskFinished(taskID: task.id!, state: outcome.0.state, exitCode: outcome.0.exitCode,
                                          reason: outcome.0.reason.map(masker.mask), artifacts: outcome.1, logPath: logPath,
                                          now: environment.now())
         } catch {
@@ -44,7 +45,14 @@ struct TaskExecutor: Sendable {
         let version = launch.version, attempt = launch.attempt, task = launch.task
         let source = "\(work)/src"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let exported = await exports.materialize(commit: version.commitID, source: version.sourcePath, into: source,
+        let repository: String
+        do {
+            repository = try await sources.repository(for: version)
+        } catch {
+            append(logPath, "cdsh: \(error)")
+            return (ProcessOutcome(state: .errored, reason: "\(error)"), [])
+        }
+        let exported = await exports.materialize(commit: version.commitID, source: repository, into: source,
                                                  logPath: logPath)
         guard exported else {
             return (ProcessOutcome(state: .errored, reason: "could not export commit \(version.commitID.prefix(12)) from \(version.sourcePath)"), [])
@@ -54,13 +62,13 @@ struct TaskExecutor: Sendable {
             "CDSH_JOB": task.name, "CDSH_ATTEMPT": String(attempt.number), "CDSH_PRIORITY": version.priority.rawValue,
             "CDSH_PIPELINE": launch.plan.name,
         ]
-        let stored = try store.artifacts(of: version.id!)
+        let stored = try await store.artifacts(of: version.id!)
         if attempt.stageIndex != 0 {
             let folder = "\(work)/artifacts"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             for artifact in stored {
                 do {
-                    try artifacts.verifiedCopy(path: artifact.path, digest: artifact.sha256, to: "\(folder)/\(artifact.path)")
+                    try await artifacts.verifiedCopy(path: artifact.path, digest: artifact.sha256, to: "\(folder)/\(artifact.path)")
                 } catch let error as ArtifactError {
                     append(logPath, "cdsh: \(error)")
                     return (ProcessOutcome(state: .errored, reason: error.description), [])
@@ -104,26 +112,26 @@ struct TaskExecutor: Sendable {
             environment: environmentName, versionID: launch.version.id!, attemptID: launch.attempt.id!,
             taskID: launch.task.id!, artifactsJSON: String(decoding: try encoder.encode(digests), as: UTF8.self),
             configDigest: try configPath.map { try ArtifactStore.hash(fileAt: $0, copyingTo: nil).sha256 },
-            scriptDigest: try scriptDigest(command, source: source), who: try deployer(launch),
+            scriptDigest: try scriptDigest(command, source: source), who: try await deployer(launch),
             startedAt: environment.now(), result: .running)
-        if let earlier = try store.passedDeploys(of: launch.version.id!).first(where: { $0.scriptDigest != record.scriptDigest }) {
+        if let earlier = try await store.passedDeploys(of: launch.version.id!).first(where: { $0.scriptDigest != record.scriptDigest }) {
             let reason = "the deploy script differs from the one \(launch.version.name)'s deploy to \(earlier.environment) used "
                 + "(sha256 \(record.scriptDigest.prefix(12)) instead of \(earlier.scriptDigest.prefix(12))); every environment "
                 + "must be deployed the same way, so the deploy did not run"
             append(logPath, "cdsh: \(reason)")
             return ProcessOutcome(state: .errored, reason: reason)
         }
-        if let refusal = try await RegressionGuard(store: store).refusal(deploying: launch.version, to: environmentName) {
+        if let refusal = try await RegressionGuard(store: store, sources: sources).refusal(deploying: launch.version, to: environmentName) {
             append(logPath, "cdsh: \(refusal)")
             return ProcessOutcome(state: .errored, reason: refusal)
         }
         let durable = environmentName == "production" || launch.attempt.stageIndex == launch.plan.stages.count - 1
-        let deploy = try store.beginDeploy(record, durable: durable)
+        let deploy = try await store.beginDeploy(record, durable: durable)
         CrashPoint.deployRecorded.reach()
         let outcome = await launchCommands([command], launch: launch, source: source, variables: variables,
                                            logPath: logPath, timeout: JobSpec.defaultTimeoutSeconds)
         CrashPoint.deployExited.reach()
-        try store.finishDeploy(id: deploy.id!, result: outcome.state, now: environment.now())
+        try await store.finishDeploy(id: deploy.id!, result: outcome.state, now: environment.now())
         return outcome
     }
 
@@ -144,7 +152,7 @@ struct TaskExecutor: Sendable {
         do {
             for path in try collector.collect(spec.artifacts) {
                 let ingestStarted = environment.now()
-                let (digest, size) = try artifacts.ingest(fileAt: "\(source)/\(path)")
+                let (digest, size) = try await artifacts.ingest(fileAt: "\(source)/\(path)")
                 let ingestSeconds = environment.now() - ingestStarted
                 records.append(ArtifactRecord(
                     versionID: launch.version.id!, attemptID: launch.attempt.id!, path: path, sha256: digest, size: size,
@@ -168,7 +176,7 @@ struct TaskExecutor: Sendable {
         return await environment.launcher.run(
             CommandSpec(commands: commands, workingDirectory: source, environment: variables, logPath: logPath,
                         timeoutSeconds: timeout, secrets: environment.secretValues(launch.plan.secrets)),
-            started: { pid in try? store.recordTaskProcess(taskID: taskID, pid: Int(pid), logPath: logPath) })
+            started: { pid in try? await store.recordTaskProcess(taskID: taskID, pid: Int(pid), logPath: logPath) })
     }
 
     /// The digest of the deploy script the command names when it is a file of the version, else of the command.
@@ -182,8 +190,8 @@ struct TaskExecutor: Sendable {
         return ArtifactStore.hash(Data(command.utf8))
     }
 
-    private func deployer(_ launch: TaskLaunch) throws -> String {
-        let decisions = try store.decisions(of: launch.version.id!)
+    private func deployer(_ launch: TaskLaunch) async throws -> String {
+        let decisions = try await store.decisions(of: launch.version.id!)
         return decisions.last { $0.attemptID == launch.attempt.id && $0.kind == "approve" }?.who
             ?? launch.attempt.requestedBy ?? launch.version.submittedBy
     }

@@ -77,6 +77,17 @@ enum PostgresMigrations {
               reason TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)
             """,
         ]),
+        ("v6-deploys", [
+            """
+            CREATE TABLE deploy (
+              id BIGSERIAL PRIMARY KEY, environment TEXT NOT NULL, version_id BIGINT NOT NULL REFERENCES version(id),
+              attempt_id BIGINT NOT NULL REFERENCES attempt(id), task_id BIGINT NOT NULL REFERENCES task(id),
+              artifacts_json TEXT NOT NULL, config_digest TEXT, script_digest TEXT NOT NULL, who TEXT NOT NULL,
+              started_at DOUBLE PRECISION NOT NULL, finished_at DOUBLE PRECISION, result TEXT NOT NULL, engine TEXT)
+            """,
+            "CREATE INDEX deploy_environment ON deploy (environment, id)",
+            "CREATE INDEX deploy_version ON deploy (version_id)",
+        ]),
     ]
 
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines

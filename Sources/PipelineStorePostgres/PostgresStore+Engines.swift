@@ -15,6 +15,26 @@ extension PostgresStore {
             """, logger: logger)
     }
 
+    /// Takes this store's engine name for this process: refused while another process under the same name beat
+    /// within `grace` seconds (two engines must not share a name), otherwise recorded alive as `heartbeat` does.
+    public func claimName(host: String, pid: Int, grace: Double, now: Double) async throws {
+        guard let engineName else { throw StoreError.unavailable("an engine needs a name") }
+        for try await (otherHost, otherPid, beat) in try await client.query(
+            "SELECT host, pid, heartbeat_at FROM engine WHERE name = \(engineName)", logger: logger)
+            .decode((String, Int, Double).self) where beat >= now - grace && (otherHost != host || otherPid != pid) {
+            throw StoreError.refused("engine \(engineName) is already running on \(otherHost) (pid \(otherPid))",
+                                     hint: "give each engine its own --name; a stopped engine's name is free again "
+                                         + "\(Int(grace)) s after its last heartbeat")
+        }
+        try await heartbeat(host: host, pid: pid, now: now)
+    }
+
+    /// Removes this store's engine from the engine table, as it stops with nothing left running.
+    public func leave() async throws {
+        guard let engineName else { return }
+        try await client.query("DELETE FROM engine WHERE name = \(engineName)", logger: logger)
+    }
+
     /// Engines silent for more than `grace` seconds: their running tasks become `interrupted`, their running
     /// attempts stop, their leases are freed, and they leave the engine table. Returns their names and tasks.
     public func recoverDeadEngines(grace: Double, now: Double) async throws -> (engines: [String], tasks: [TaskRecord]) {
@@ -27,28 +47,53 @@ extension PostgresStore {
                 dead.append(name)
             }
             guard !dead.isEmpty else { return ([], []) }
-            let running = try await Self.tasks(try await connection.query("""
-                SELECT \(unescaped: Self.taskColumns) FROM task WHERE state = 'running' AND engine = ANY(\(dead)) ORDER BY id
-                """, logger: logger))
-            let reason = "engine \(dead.joined(separator: ", ")) stopped beating while it ran; `rerun` starts a new attempt"
-            try await connection.query("""
-                UPDATE task SET state = 'interrupted', finished_at = \(now), reason = \(reason)
-                WHERE state = 'running' AND engine = ANY(\(dead))
-                """, logger: logger)
-            for attemptID in Set(running.map(\.attemptID)).sorted() {
-                let attempt = try await Self.attempts(try await connection.query(
-                    "SELECT \(unescaped: Self.attemptColumns) FROM attempt WHERE id = \(attemptID)", logger: logger))[0]
-                guard attempt.state == .running else { continue }
-                try await connection.query("""
-                    UPDATE task SET state = 'cancelled', finished_at = \(now), reason = 'the attempt was interrupted'
-                    WHERE attempt_id = \(attemptID) AND state = 'queued'
-                    """, logger: logger)
-                try await Self.finishAttempt(connection, logger, attemptID: attemptID, versionID: attempt.versionID,
-                                             state: .interrupted, now: now)
-            }
+            let running = try await Self.interrupt(connection, logger, engines: dead, now: now,
+                                              reason: "engine \(dead.joined(separator: ", ")) stopped beating while it ran; "
+                                                  + "`rerun` starts a new attempt")
             try await connection.query("DELETE FROM engine WHERE name = ANY(\(dead))", logger: logger)
             return (dead, running)
         }
+    }
+
+    /// Called by an engine as it starts: whatever an earlier run under the same name left `running` died with that
+    /// run, so it becomes `interrupted` at once (without waiting for the grace period). Returns those tasks, so
+    /// their leftover process groups on this machine can be stopped.
+    public func recoverOwnWork(now: Double) async throws -> [TaskRecord] {
+        guard let engineName else { throw StoreError.unavailable("recovering an engine's work needs its name") }
+        let logger = self.logger
+        return try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
+            return try await Self.interrupt(connection, logger, engines: [engineName], now: now,
+                                            reason: "engine \(engineName) stopped while it ran; `rerun` starts a new attempt")
+        }
+    }
+
+    /// Marks the running tasks of `engines` interrupted and ends their attempts; returns the tasks.
+    static func interrupt(
+        _ connection: PostgresConnection, _ logger: Logger, engines: [String], now: Double, reason: String
+    ) async throws -> [TaskRecord] {
+        let running = try await tasks(try await connection.query("""
+            SELECT \(unescaped: taskColumns) FROM task WHERE state = 'running' AND engine = ANY(\(engines)) ORDER BY id
+            """, logger: logger))
+        try await connection.query("""
+            UPDATE task SET state = 'interrupted', finished_at = \(now), reason = \(reason)
+            WHERE state = 'running' AND engine = ANY(\(engines))
+            """, logger: logger)
+        for attemptID in Set(running.map(\.attemptID)).sorted() {
+            let attempt = try await oneAttempt(connection, logger, attemptID)
+            guard attempt.state == .running else { continue }
+            try await connection.query("""
+                UPDATE task SET state = 'cancelled', finished_at = \(now), reason = 'the attempt was interrupted'
+                WHERE attempt_id = \(attemptID) AND state = 'queued'
+                """, logger: logger)
+            try await finishAttempt(connection, logger, attemptID: attemptID, versionID: attempt.versionID,
+                                    state: .interrupted, now: now)
+        }
+        try await connection.query("""
+            UPDATE deploy SET result = 'interrupted', finished_at = \(now)
+            WHERE result = 'running' AND task_id = ANY(\(running.map { $0.id! }))
+            """, logger: logger)
+        return running
     }
 
     /// Which engine ran each of these tasks (for `show` and the audit of a team's pipeline).

@@ -66,7 +66,7 @@ extension PostgresStore: VersionLedger {
         return entries
     }
 
-    private func fetchVersions(_ query: PostgresQuery) async throws -> [VersionRecord] {
+    func fetchVersions(_ query: PostgresQuery) async throws -> [VersionRecord] {
         try await Self.versions(try await client.query(query, logger: logger))
     }
 

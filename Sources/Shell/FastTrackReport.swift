@@ -11,9 +11,9 @@ struct FastTrackReport {
     var waiting: Double { max(0, timeToProduction - ownJobs) }
 
     /// nil until the version's first passed deploy to production.
-    init?(_ report: VersionReport, store: PipelineStore) throws {
+    init?(_ report: VersionReport, store: any EngineStore) async throws {
         guard let production = report.plan.productionEnvironment,
-              let deployed = try store.passedDeploys(of: report.version.id!).first(where: { $0.environment == production }),
+              let deployed = try await store.passedDeploys(of: report.version.id!).first(where: { $0.environment == production }),
               let reached = deployed.finishedAt
         else { return nil }
         timeToProduction = reached - report.version.submittedAt
@@ -33,7 +33,7 @@ struct FastTrackReport {
             }
         }
         ownJobs = covered
-        let decisions = try store.decisions(of: report.version.id!)
+        let decisions = try await store.decisions(of: report.version.id!)
         waitingForApproval = report.attempts.compactMap { attempt -> Double? in
             guard let decision = decisions.first(where: { $0.attemptID == attempt.id && $0.kind == "approve" }) else { return nil }
             return decision.at - attempt.createdAt

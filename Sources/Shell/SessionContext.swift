@@ -3,6 +3,7 @@ import PipelineConfig
 import PipelineEngine
 import PipelineModel
 import PipelineStore
+import PipelineStorePostgres
 import Synchronization
 
 /// Where a session's pipeline and state live, found as SPEC §2 says.
@@ -30,6 +31,7 @@ public final class SessionContext: Sendable {
     /// Where commands that stream (`logs --follow`) write lines as they come.
     public let stream: @Sendable (String) -> Void
     private let opened = Mutex<PipelineStore?>(nil)
+    private let openedShared = Mutex<Task<PostgresStore, any Error>?>(nil)
 
     public init(options: SessionOptions,
                 stream: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }) {
@@ -75,8 +77,20 @@ public final class SessionContext: Sendable {
                                hint: "run cdsh in a project with a cdsh.yml, or pass --pipeline FILE")
     }
 
+    /// `--state` or `$CDSH_STATE` when it is a PostgreSQL URL: a team's shared store.
+    public var sharedLocation: String? {
+        let explicit = options.state ?? options.environment["CDSH_STATE"]
+        return explicit.flatMap { PostgresLocation.isURL($0) ? $0 : nil }
+    }
+
     /// The state folder: `--state`, `$CDSH_STATE`, or `.cdsh/` beside the pipeline file.
     public func stateFolder() throws -> String {
+        if let shared = sharedLocation {
+            let location = (try? PostgresLocation(url: shared)).map(String.init(describing:)) ?? "a PostgreSQL store"
+            throw ShellError("this command does not work on a team's PostgreSQL store yet (\(location))",
+                             hint: "submit, status, show, wait, rerun, approve, reject, cancel, artifacts and audit do; "
+                                 + "the rest still need a state folder", exitCode: ExitCode.unavailable)
+        }
         if let explicit = options.state ?? options.environment["CDSH_STATE"], !explicit.isEmpty {
             return absolute(explicit)
         }
@@ -106,14 +120,28 @@ public final class SessionContext: Sendable {
         return store
     }
 
-    /// Wakes or starts the engine after a command wrote an intent.
+    /// The store commands share: the state folder's SQLite store, or a team's PostgreSQL store (opened once).
+    public func stateStore() async throws -> any StateStore {
+        guard let shared = sharedLocation else { return try store() }
+        let opening = try openedShared.withLock { opening in
+            if let opening { return opening }
+            let location = try PostgresLocation(url: shared)
+            let task = Task { try await PostgresStore.open(location) }
+            opening = task
+            return task
+        }
+        return try await opening.value
+    }
+
+    /// Wakes or starts the engine after a command wrote an intent; a team's engines find it on their next poll.
     public func kickEngine() throws {
+        guard sharedLocation == nil else { return }
         EngineLauncher.ensureRunning(stateFolder: try stateFolder())
     }
 
     /// Resolves a VERSION argument.
-    public func version(_ reference: String) throws -> VersionRecord {
-        try store().resolve(reference)
+    public func version(_ reference: String) async throws -> VersionRecord {
+        try await stateStore().resolve(reference)
     }
 
     private func absolute(_ path: String) -> String {

@@ -10,8 +10,8 @@ struct VersionReport {
     var tasks: [TaskRecord]
     var artifacts: [ArtifactRecord]
 
-    init(_ version: VersionRecord, store: PipelineStore, artifacts withArtifacts: Bool = true) throws {
-        let details = try store.details(of: [version.id!], artifacts: withArtifacts)[version.id!]
+    init(_ version: VersionRecord, store: any StateStore, artifacts withArtifacts: Bool = true) async throws {
+        let details = try await store.details(of: [version.id!], artifacts: withArtifacts)[version.id!]
         try self.init(version, details: details ?? VersionDetails(attempts: [], tasks: [], artifacts: []))
     }
 
@@ -24,8 +24,8 @@ struct VersionReport {
     }
 
     /// Reports of several versions, read in one transaction.
-    static func all(_ versions: [VersionRecord], store: PipelineStore) throws -> [VersionReport] {
-        let details = try store.details(of: versions.map { $0.id! })
+    static func all(_ versions: [VersionRecord], store: any StateStore) async throws -> [VersionReport] {
+        let details = try await store.details(of: versions.map { $0.id! }, artifacts: true)
         return try versions.map { version in
             try VersionReport(version, details: details[version.id!] ?? VersionDetails(attempts: [], tasks: [], artifacts: []))
         }

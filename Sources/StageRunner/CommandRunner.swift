@@ -35,14 +35,14 @@ public struct CommandSpec: Sendable {
 public protocol CommandLaunching: Sendable {
     /// Runs `spec` to the end; `started` receives each command's process id as it starts.
     /// Cancelling the calling task stops the running command's whole process group.
-    func run(_ spec: CommandSpec, started: @escaping @Sendable (Int32) -> Void) async -> ProcessOutcome
+    func run(_ spec: CommandSpec, started: @escaping @Sendable (Int32) async -> Void) async -> ProcessOutcome
 }
 
 /// The real launcher, on swift-subprocess.
 public struct CommandRunner: CommandLaunching {
     public init() {}
 
-    public func run(_ spec: CommandSpec, started: @escaping @Sendable (Int32) -> Void) async -> ProcessOutcome {
+    public func run(_ spec: CommandSpec, started: @escaping @Sendable (Int32) async -> Void) async -> ProcessOutcome {
         let log = open(spec.logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard log >= 0 else {
             return ProcessOutcome(state: .errored, reason: "cannot open log \(spec.logPath): \(String(cString: strerror(errno)))")
@@ -71,7 +71,7 @@ public struct CommandRunner: CommandLaunching {
         }
     }
 
-    private static func sequence(_ spec: CommandSpec, log: Int32, started: @escaping @Sendable (Int32) -> Void) async -> ProcessOutcome {
+    private static func sequence(_ spec: CommandSpec, log: Int32, started: @escaping @Sendable (Int32) async -> Void) async -> ProcessOutcome {
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in spec.environment { environment[key] = value }
         let rawEnvironment = environment.map { Array("\($0.key)=\($0.value)".utf8) + [0] }
@@ -110,7 +110,7 @@ public struct CommandRunner: CommandLaunching {
                     error: .fileDescriptor(error, closeAfterSpawningProcess: owned)
                 ) { execution in
                     pidBox.set(execution.processIdentifier.value)
-                    started(execution.processIdentifier.value)
+                    await started(execution.processIdentifier.value)
                 }
                 await pipe?.waitUntilCopied(seconds: 2)
                 if Task.isCancelled {

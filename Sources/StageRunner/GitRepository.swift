@@ -5,6 +5,10 @@ import SystemPackage
 /// Why a git operation failed, in words for the user.
 public struct GitError: Error, Sendable, CustomStringConvertible {
     public var description: String
+
+    public init(description: String) {
+        self.description = description
+    }
 }
 
 /// A git work tree whose commits become versions. Every call runs the real `git`.
@@ -56,12 +60,47 @@ public struct GitRepository: Sendable {
         return output.status == 0 ? output.text.trimmingCharacters(in: .whitespacesAndNewlines) : nil
     }
 
-    func git(_ arguments: [String]) async throws -> (status: Int32, text: String) {
+    /// The URL of the remote `name`, or nil when there is no such remote.
+    public func remoteURL(_ name: String) async throws -> String? {
+        let output = try await git(["remote", "get-url", "--", name])
+        let url = output.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return output.status == 0 && !url.isEmpty ? url : nil
+    }
+
+    /// True when the repository holds `commit` as a commit object.
+    public func hasCommit(_ commit: String) async throws -> Bool {
+        guard !commit.hasPrefix("-") else { return false }
+        return try await git(["cat-file", "-e", "\(commit)^{commit}"]).status == 0
+    }
+
+    /// Clones `source` (a URL or a path) as a bare mirror at `destination`, which must not exist.
+    public static func cloneMirror(of source: String, to destination: String) async throws -> GitRepository {
+        let parent = (destination as NSString).deletingLastPathComponent
+        let result = try await GitRepository(path: parent).git(["clone", "--mirror", "--quiet", "--", source, destination])
+        guard result.status == 0 else {
+            throw GitError(description: "cannot clone \(source): \(result.errors.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return GitRepository(path: destination)
+    }
+
+    /// Brings a mirror up to date with its origin; when no branch or tag holds `commit`, asks for it by id.
+    public func fetch(toInclude commit: String) async throws {
+        let update = try await git(["fetch", "--quiet", "--prune", "origin"])
+        if try await hasCommit(commit) { return }
+        let direct = try await git(["fetch", "--quiet", "origin", commit])
+        guard try await hasCommit(commit) else {
+            let why = [update.errors, direct.errors].joined(separator: " ").trimmingCharacters(in: .whitespacesAndNewlines)
+            throw GitError(description: "commit \(commit.prefix(12)) is not in the source repository"
+                           + (why.isEmpty ? "" : " (\(why))") + "; push it where every engine can fetch it")
+        }
+    }
+
+    func git(_ arguments: [String]) async throws -> (status: Int32, text: String, errors: String) {
         let result = try await Subprocess.run(
             ExecutableSearch.git.map { .path(FilePath($0)) } ?? .name("git"), arguments: Arguments(["-C", path] + arguments),
             environment: .inherit.updating(["GIT_TERMINAL_PROMPT": "0"]),
-            output: .string(limit: 64 << 20), error: .discarded)
+            output: .string(limit: 64 << 20), error: .string(limit: 1 << 20))
         let status: Int32 = if case .exited(let code) = result.terminationStatus { code } else { -1 }
-        return (status, result.standardOutput)
+        return (status, result.standardOutput, result.standardError)
     }
 }

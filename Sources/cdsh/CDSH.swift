@@ -70,26 +70,3 @@ struct CDSH: AsyncParsableCommand {
         if session.exitStatus != 0 { throw ExitCode(session.exitStatus) }
     }
 }
-
-/// `cdsh engine DIR`: the background process that runs jobs; started on demand, exits when idle.
-struct EngineCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "engine", abstract: "Run the pipeline engine for a state folder until it is idle.")
-
-    @Argument(help: "The state folder.")
-    var folder: String
-
-    @Option(help: "Seconds with nothing to do before the engine exits.")
-    var idle: Double = Double(ProcessInfo.processInfo.environment["CDSH_ENGINE_IDLE"] ?? "") ?? 3
-
-    mutating func run() async throws {
-        FileCreationMask.withholdWriteFromOthers()
-        let layout = StateLayout(folder: folder)
-        guard let lock = EngineLock(path: layout.lockPath) else { return }
-        let engine = Engine(store: try PipelineStore(folder: folder), environment: .live())
-        try engine.recover()
-        await engine.run(idleSeconds: idle)
-        await engine.drain()
-        withExtendedLifetime(lock) {}
-    }
-}

@@ -22,7 +22,7 @@ struct EngineTests {
                       jobs: [JobSpec(name: "smoke", commands: ["./smoke.sh"])]),
         ])
 
-    func makeEngine() throws -> Engine {
+    func makeEngine() throws -> Engine<PipelineStore> {
         let clock = self.clock
         return Engine(store: try PipelineStore(folder: folder),
                       environment: EngineEnvironment(now: { clock.now }, launcher: launcher, host: "test-host",
@@ -38,9 +38,9 @@ struct EngineTests {
             auditAction: "submit", detail: [:])
     }
 
-    func runUntilSettled(_ engine: Engine) async throws {
+    func runUntilSettled(_ engine: Engine<PipelineStore>) async throws {
         for _ in 0..<20 {
-            try engine.step()
+            try await engine.step()
             await engine.drain()
             clock.advance(by: 1)
         }

@@ -23,7 +23,7 @@ public final class FakeLauncher: CommandLaunching {
     /// Every spec run so far, in order.
     public var calls: [CommandSpec] { state.withLock { $0.calls } }
 
-    public func run(_ spec: CommandSpec, started: @escaping @Sendable (Int32) -> Void) async -> ProcessOutcome {
+    public func run(_ spec: CommandSpec, started: @escaping @Sendable (Int32) async -> Void) async -> ProcessOutcome {
         let text = spec.commands.joined(separator: "\n")
         let (outcome, files) = state.withLock { state -> (ProcessOutcome?, [String: String]) in
             state.calls.append(spec)
@@ -39,7 +39,7 @@ public final class FakeLauncher: CommandLaunching {
         if spec.commands.first?.contains("git -C") == true {
             return ProcessOutcome(state: .passed, exitCode: 0)
         }
-        started(0)
+        await started(0)
         return outcome ?? ProcessOutcome(state: .passed, exitCode: 0)
     }
 }

@@ -6,9 +6,9 @@ enum ArtifactsCommand {
         name: "artifacts", summary: "path, size, sha256 and provenance of each artifact of a version",
         arguments: [ArgumentSpec("VERSION", completion: .versions)]
     ) { invocation, context in
-        let store = try context.store()
-        let version = try context.version(invocation["VERSION"]!)
-        let artifacts = try store.artifacts(of: version.id!)
+        let store = try await context.stateStore()
+        let version = try await context.version(invocation["VERSION"]!)
+        let artifacts = try await store.artifacts(of: version.id!)
         var lines = artifacts.map { artifact in
             "\(artifact.path)  \(artifact.size) bytes  sha256:\(artifact.sha256)\n"
                 + "  built by job \(artifact.job) on \(artifact.host) from \(artifact.commitID.prefix(12)) at \(TimeText.clock(seconds: artifact.finishedAt)), exit \(artifact.exitCode)"

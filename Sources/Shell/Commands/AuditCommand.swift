@@ -10,11 +10,11 @@ enum AuditCommand {
         options: [OptionSpec("--verify", summary: "recompute the hash chain (exit 4 when broken)"),
                   OptionSpec("--limit", value: "N", summary: "show the last N entries (default 50)")]
     ) { invocation, context in
-        let store = try context.store()
-        let all = try store.auditEntries()
+        let store = try await context.stateStore()
+        let all = try await store.auditEntries(versionID: nil)
         var entries = all
         if let reference = invocation["VERSION"] {
-            let version = try context.version(reference)
+            let version = try await context.version(reference)
             entries = entries.filter { $0.versionID == version.id }
         }
         entries = Array(entries.suffix(try invocation.count("--limit", default: 50)))

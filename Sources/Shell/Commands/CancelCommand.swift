@@ -5,9 +5,9 @@ enum CancelCommand {
         details: "Running jobs get TERM (then KILL after a grace period) to their whole process group; queued stages and jobs and a waiting approval are dropped. The version cannot be rerun afterwards: submit its commit again.",
         arguments: [ArgumentSpec("VERSION", completion: .versions)]
     ) { invocation, context in
-        let store = try context.store()
-        let version = try context.version(invocation["VERSION"]!)
-        let summary = try store.cancel(versionID: version.id!, who: context.who, now: context.now())
+        let store = try await context.stateStore()
+        let version = try await context.version(invocation["VERSION"]!)
+        let summary = try await store.cancel(versionID: version.id!, who: context.who, now: context.now())
         try context.kickEngine()
         return CommandResult(
             text: "\(version.name) cancelled: \(summary.stopping) running job\(summary.stopping == 1 ? "" : "s") stopping, \(summary.dropped) queued item\(summary.dropped == 1 ? "" : "s") dropped",

@@ -23,9 +23,9 @@ enum DecisionCommands {
         name: "rerun", summary: "a new attempt of a stage where a version stopped, with its own plan and artifacts",
         arguments: [ArgumentSpec("VERSION", completion: .versions), ArgumentSpec("STAGE", completion: .stages)]
     ) { invocation, context in
-        let store = try context.store()
-        let version = try context.version(invocation["VERSION"]!)
-        let attempt = try store.rerun(versionID: version.id!, stage: invocation["STAGE"]!, who: context.who, now: context.now())
+        let store = try await context.stateStore()
+        let version = try await context.version(invocation["VERSION"]!)
+        let attempt = try await store.rerun(versionID: version.id!, stage: invocation["STAGE"]!, who: context.who, now: context.now())
         try context.kickEngine()
         return CommandResult(
             text: "\(version.name) \(attempt.stage): attempt \(attempt.number) \(attempt.state.rawValue)",
@@ -36,16 +36,16 @@ enum DecisionCommands {
     private static func decide(_ invocation: Invocation, _ context: SessionContext, approve: Bool) async throws -> CommandResult {
         let reason = invocation["--reason"]!.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw ShellError.usage("--reason must not be empty") }
-        let store = try context.store()
-        let version = try context.version(invocation["VERSION"]!)
-        if approve, let waiting = try store.awaitingApproval().first(where: { $0.versionID == version.id }),
+        let store = try await context.stateStore()
+        let version = try await context.version(invocation["VERSION"]!)
+        if approve, let waiting = try await store.awaitingApproval().first(where: { $0.versionID == version.id }),
            let environment = try version.plan().stages[waiting.stageIndex].environment,
            let refusal = try await RegressionGuard(store: store).refusal(deploying: version, to: environment) {
             throw StoreError.refused(refusal, hint: nil)
         }
         let attempt = approve
-            ? try store.approve(versionID: version.id!, who: context.who, reason: reason, now: context.now())
-            : try store.reject(versionID: version.id!, who: context.who, reason: reason, now: context.now())
+            ? try await store.approve(versionID: version.id!, who: context.who, reason: reason, now: context.now())
+            : try await store.reject(versionID: version.id!, who: context.who, reason: reason, now: context.now())
         if approve { try context.kickEngine() }
         return CommandResult(
             text: "\(version.name) \(approve ? "approved" : "rejected") for \(attempt.stage) by \(context.who)",

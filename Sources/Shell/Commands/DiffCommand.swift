@@ -10,8 +10,8 @@ enum DiffCommand {
         arguments: [ArgumentSpec("VERSION", completion: .versions), ArgumentSpec("OTHER", completion: .versions)]
     ) { invocation, context in
         let store = try context.store()
-        let old = try context.version(invocation["VERSION"]!)
-        let new = try context.version(invocation["OTHER"]!)
+        let old = try await context.version(invocation["VERSION"]!)
+        let new = try await context.version(invocation["OTHER"]!)
         let oldArtifacts = Dictionary(uniqueKeysWithValues: try store.artifacts(of: old.id!).map { ($0.path, $0) })
         let newArtifacts = Dictionary(uniqueKeysWithValues: try store.artifacts(of: new.id!).map { ($0.path, $0) })
         var artifactLines: [String] = []

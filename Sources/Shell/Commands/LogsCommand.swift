@@ -13,7 +13,7 @@ enum LogsCommand {
                   OptionSpec("--follow", summary: "keep printing output as it comes until the jobs end")]
     ) { invocation, context in
         let store = try context.store()
-        let report = try VersionReport(try context.version(invocation["VERSION"]!), store: store)
+        let report = try await VersionReport(try await context.version(invocation["VERSION"]!), store: store)
         let stage = invocation["STAGE"]!
         guard let stageIndex = report.plan.stageIndex(named: stage) else {
             let hint = Suggestion.closest(to: stage, in: report.plan.stages.map(\.name))

@@ -12,7 +12,8 @@ enum RollbackCommand {
         let store = try context.store()
         let environment = invocation["ENV"]!
         try EnvCommand.checkKnown(environment, store: store, context: context)
-        let requested = try invocation["VERSION"].map { try context.version($0) }
+        var requested: VersionRecord?
+        if let reference = invocation["VERSION"] { requested = try await context.version(reference) }
         let target = try store.version(try store.rollbackTarget(environment: environment, versionID: requested?.id))
         if let refusal = try await RegressionGuard(store: store).refusal(deploying: target, to: environment) {
             throw StoreError.refused(refusal, hint: nil)

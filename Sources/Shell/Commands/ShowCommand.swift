@@ -8,10 +8,10 @@ enum ShowCommand {
         name: "show", summary: "a version: commit, artifacts, every attempt with jobs, times and exit codes",
         arguments: [ArgumentSpec("VERSION", completion: .versions)]
     ) { invocation, context in
-        let store = try context.store()
-        let report = try VersionReport(try context.version(invocation["VERSION"]!), store: store)
+        let store = try await context.stateStore()
+        let report = try await VersionReport(try await context.version(invocation["VERSION"]!), store: store)
         guard report.version.priority == .security else { return CommandResult(text: render(report), json: report.json) }
-        let fastTrack = try FastTrackReport(report, store: store)
+        let fastTrack = try await FastTrackReport(report, store: store)
         var json = report.json
         if case .object(var pairs) = json {
             pairs.append(("fast_track", fastTrack?.json ?? .null))

@@ -9,11 +9,11 @@ enum StatusCommand {
         details: "One row per recent version (newest first), one symbol per stage: ✓ passed, ▶ running, · queued, ? awaiting approval, ✗ failed, ! errored, ↯ interrupted, ⊘ cancelled, ⊗ rejected.",
         options: [OptionSpec("--limit", value: "N", summary: "how many versions (default 20)")]
     ) { invocation, context in
-        let store = try context.store()
+        let store = try await context.stateStore()
         let limit = try invocation.count("--limit", default: 20)
-        let reports = try VersionReport.all(try store.versions(limit: limit), store: store)
+        let reports = try await VersionReport.all(try await store.versions(limit: limit), store: store)
         let plan = reports.first?.plan ?? (try? context.currentPlan())
-        let current = try store.currentDeploys()
+        let current = try await store.currentDeploys()
         var lines = render(reports, plan: plan, current: current, style: context.style)
         if reports.isEmpty { lines = ["no versions yet; `submit` makes one"] }
         let json = JSONValue.object([

@@ -53,17 +53,26 @@ enum SubmitCommand {
         encoder.outputFormatting = [.sortedKeys]
         let planData = try encoder.encode(plan)
         let digest = Hex.string(SHA256.hash(data: planData))
-        let store = try context.store()
+        let store = try await context.stateStore()
         var audit = ["commit": commit, "ref": revision, "priority": priority.rawValue]
         if let note { audit["note"] = note }
         audit.merge(extraAudit) { $1 }
-        let version = try store.submit(
+        let version = try await store.submit(
             VersionRecord(commitID: commit, ref: revision, priority: priority, note: note,
-                          planJSON: String(decoding: planData, as: UTF8.self), planDigest: digest, sourcePath: top,
+                          planJSON: String(decoding: planData, as: UTF8.self), planDigest: digest,
+                          sourcePath: try await sharedSource(of: repository, context: context),
                           pipelinePath: pipelinePath, submittedBy: context.who, submittedAt: context.now()),
             auditAction: action, detail: audit)
         try context.kickEngine()
         return version
+    }
+
+    /// Where engines fetch the version's commit from: the work tree itself for the embedded store; for a team's
+    /// store, `$CDSH_SOURCE_URL`, else the work tree's `origin`, else its path (machines sharing a file system).
+    private static func sharedSource(of repository: GitRepository, context: SessionContext) async throws -> String {
+        guard context.sharedLocation != nil else { return repository.path }
+        if let url = context.options.environment["CDSH_SOURCE_URL"], !url.isEmpty { return url }
+        return try await repository.remoteURL("origin") ?? repository.path
     }
 
     /// The pipeline file as the commit has it; invalid → exit 2 with positions named `COMMIT:PATH`.

@@ -7,7 +7,7 @@ enum VerifyCommand {
         arguments: [ArgumentSpec("VERSION", completion: .versions)]
     ) { invocation, context in
         let store = try context.store()
-        let version = try context.version(invocation["VERSION"]!)
+        let version = try await context.version(invocation["VERSION"]!)
         let blobs = ArtifactStore(stateFolder: store.folder)
         var lines: [String] = []
         var entries: [JSONValue] = []

@@ -15,8 +15,8 @@ enum WaitCommand {
         arguments: [ArgumentSpec("VERSION", completion: .versions), ArgumentSpec("STAGE", required: false, completion: .stages)],
         options: [OptionSpec("--timeout", value: "DURATION", summary: "give up after this long (exit 124)")]
     ) { invocation, context in
-        let store = try context.store()
-        let version = try context.version(invocation["VERSION"]!)
+        let store = try await context.stateStore()
+        let version = try await context.version(invocation["VERSION"]!)
         let plan = try version.plan()
         var timeout: Double?
         if let text = invocation["--timeout"] {
@@ -35,9 +35,9 @@ enum WaitCommand {
         var polls = 0
         defer { progress.clear() }
         while true {
-            let report = try VersionReport(try store.version(version.id!), store: store, artifacts: false)
+            let report = try await VersionReport(try await store.version(version.id!), store: store, artifacts: false)
             if verdict(report, stage: stage) != nil,
-               let verdict = verdict(try VersionReport(try store.version(version.id!), store: store), stage: stage) {
+               let verdict = verdict(try await VersionReport(try await store.version(version.id!), store: store), stage: stage) {
                 return verdict
             }
             let (line, key) = describeProgress(report, now: context.now())
@@ -49,10 +49,11 @@ enum WaitCommand {
                     exitCode: ExitCode.timeout, failure: "timed out waiting for \(version.name)")
             }
             polls += 1
-            if polls % 50 == 0, try store.hasPendingWork() {
-                EngineLauncher.ensureRunning(stateFolder: store.folder, wake: false)
+            // A team's engines run on their own; the embedded store's engine is started if it is not running.
+            if context.sharedLocation == nil, polls % 50 == 0, try await store.hasPendingWork() {
+                EngineLauncher.ensureRunning(stateFolder: try context.stateFolder(), wake: false)
             }
-            try await Task.sleep(for: .milliseconds(10))
+            try await Task.sleep(for: .milliseconds(context.sharedLocation == nil ? 10 : 100))
         }
     }
 

@@ -1,0 +1,56 @@
+import Foundation
+import PipelineStore
+
+/// The embedded store's engine: one per state folder, woken through a socket, gone when idle.
+extension Engine where Store == PipelineStore {
+    /// An engine whose files, artifacts and store all live in the store's state folder.
+    public convenience init(store: PipelineStore, environment: EngineEnvironment) {
+        self.init(store: store, layout: StateLayout(folder: store.folder),
+                  blobs: ArtifactStore(stateFolder: store.folder), sources: RecordedSource(), environment: environment)
+    }
+
+    /// Marks work a dead engine left running as `interrupted` and stops its leftover process groups.
+    @discardableResult
+    public func recover() throws -> [TaskRecord] {
+        let interrupted = try store.recoverInterrupted(now: environment.now())
+        for task in interrupted {
+            if let pid = task.pid, pid > 1 { kill(-Int32(pid), SIGKILL) }
+        }
+        return interrupted
+    }
+
+    /// Runs until nothing is running and no work is pending for `idleSeconds`.
+    public func run(idleSeconds: Double, tick: Duration = .milliseconds(50)) async {
+        let (events, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let woken = WakeSocket.listen(at: layout.wakeSocketPath) { continuation.yield() }
+        let tick = woken ? max(tick, .milliseconds(250)) : tick
+        defer { if woken { unlink(layout.wakeSocketPath) } }
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: tick)
+                continuation.yield()
+            }
+        }
+        defer { ticker.cancel() }
+        continuation.yield()  // work that was waiting when this engine started (a poke sent before it listened is lost)
+        var idleSince = environment.now()
+        for await _ in events {
+            guard FileManager.default.fileExists(atPath: store.database.path) else {
+                log("the state folder \(store.folder) is gone; stopping")
+                break
+            }
+            do {
+                try await step(finished: { continuation.yield() })
+                let pending = try store.hasPendingWork()
+                if runningCount > 0 || pending {
+                    idleSince = environment.now()
+                } else if environment.now() - idleSince >= idleSeconds {
+                    break
+                }
+            } catch {
+                log("engine step failed: \(error)")
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+}

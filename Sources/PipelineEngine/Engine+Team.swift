@@ -1,0 +1,44 @@
+import Foundation
+import PipelineStore
+
+/// A team's engine: one of several on a shared store, each on its own machine, polling for work and keeping in
+/// touch with the others through `beat` (which records it alive and interrupts the work of silent engines).
+extension Engine {
+    /// Runs until `stopping` is true: settles whenever a task ends and at least every `tick`, and calls `beat`
+    /// every `beatEvery`. Once stopping it takes no more work, but goes on beating until its running tasks end.
+    public func runShared(
+        tick: Duration, beatEvery: Duration, stopping: @escaping @Sendable () -> Bool,
+        beat: @escaping @Sendable () async throws -> Void
+    ) async {
+        let (events, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let ticker = Task {
+            while !Task.isCancelled {
+                continuation.yield()
+                try? await Task.sleep(for: tick)
+            }
+        }
+        defer { ticker.cancel() }
+        let clock = ContinuousClock()
+        var lastBeat: ContinuousClock.Instant?
+        for await _ in events {
+            if lastBeat.map({ clock.now - $0 >= beatEvery }) ?? true {
+                do {
+                    try await beat()
+                    lastBeat = clock.now
+                } catch {
+                    log("heartbeat failed: \(error)")
+                }
+            }
+            if stopping() {
+                if runningCount == 0 { break }
+                continue
+            }
+            do {
+                try await step(finished: { continuation.yield() })
+            } catch {
+                log("engine step failed: \(error)")
+            }
+        }
+        await drain()
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import PipelineStore
+import StageRunner
+
+/// Where an engine finds a git repository holding a version's commit, to export it and check what it contains.
+public protocol SourceLocating: Sendable {
+    /// The path of a local repository that holds `version`'s commit.
+    func repository(for version: VersionRecord) async throws -> String
+}
+
+/// The embedded store's engine runs on the machine the version was submitted from, beside its repository.
+public struct RecordedSource: SourceLocating {
+    public init() {}
+
+    public func repository(for version: VersionRecord) async throws -> String { version.sourcePath }
+}
+
+/// A team's engine keeps its own bare mirror of each source repository (a URL or a path every machine can
+/// reach), cloned on first use and fetched when a version's commit is not in it yet.
+public actor SourceMirrors: SourceLocating {
+    public let folder: String
+
+    /// Keeps the mirrors under `folder` (e.g. `ENGINE_CACHE/sources`).
+    public init(folder: String) {
+        self.folder = folder
+    }
+
+    public func repository(for version: VersionRecord) async throws -> String {
+        let path = "\(folder)/\(ArtifactStore.hash(Data(version.sourcePath.utf8)).prefix(16)).git"
+        if !FileManager.default.fileExists(atPath: path) {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let staging = "\(folder)/.clone-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: staging) }
+            _ = try await GitRepository.cloneMirror(of: version.sourcePath, to: staging)
+            guard rename(staging, path) == 0 else { throw GitError(description: "cannot keep the clone at \(path)") }
+        }
+        let repository = GitRepository(path: path)
+        if try await !repository.hasCommit(version.commitID) {
+            try await repository.fetch(toInclude: version.commitID)
+        }
+        return path
+    }
+}

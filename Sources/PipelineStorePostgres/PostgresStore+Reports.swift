@@ -1,0 +1,46 @@
+import Foundation
+import PipelineModel
+import PipelineStore
+import PostgresNIO
+
+/// What `status`, `show`, `wait` and the decision commands read, on PostgreSQL.
+extension PostgresStore: StateStore {
+    public func details(of versionIDs: [Int64], artifacts withArtifacts: Bool) async throws -> [Int64: VersionDetails] {
+        let logger = self.logger
+        let (attempts, tasks) = try await transaction { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            let attempts = try await Self.attempts(try await connection.query("""
+                SELECT \(unescaped: Self.attemptColumns) FROM attempt WHERE version_id = ANY(\(versionIDs))
+                ORDER BY stage_index, number
+                """, logger: logger))
+            let tasks = try await Self.tasks(try await connection.query("""
+                SELECT \(unescaped: Self.columns(Self.taskColumns, of: "t")) FROM task t JOIN attempt a ON a.id = t.attempt_id
+                WHERE a.version_id = ANY(\(versionIDs)) ORDER BY t.id
+                """, logger: logger))
+            return (attempts, tasks)
+        }
+        let versionOfAttempt = Dictionary(uniqueKeysWithValues: attempts.map { ($0.id!, $0.versionID) })
+        let attemptsByVersion = Dictionary(grouping: attempts, by: \.versionID)
+        let tasksByVersion = Dictionary(grouping: tasks) { versionOfAttempt[$0.attemptID] ?? -1 }
+        var result: [Int64: VersionDetails] = [:]
+        for id in versionIDs {
+            result[id] = VersionDetails(attempts: attemptsByVersion[id] ?? [], tasks: tasksByVersion[id] ?? [],
+                                        artifacts: withArtifacts ? try await artifacts(of: id) : [])
+        }
+        return result
+    }
+
+    public func currentDeploys() async throws -> [DeployRecord] {
+        try await Self.deploys(try await client.query("""
+            SELECT \(unescaped: Self.deployColumns) FROM deploy WHERE id IN
+              (SELECT MAX(id) FROM deploy WHERE result = 'passed' GROUP BY environment)
+            ORDER BY environment
+            """, logger: logger))
+    }
+
+    public func awaitingApproval() async throws -> [AttemptRecord] {
+        try await Self.attempts(try await client.query("""
+            SELECT \(unescaped: Self.attemptColumns) FROM attempt WHERE state = 'awaiting-approval' ORDER BY id
+            """, logger: logger))
+    }
+}
