@@ -19,6 +19,8 @@ public struct RecordedSource: SourceLocating {
 /// reach), cloned on first use and fetched when a version's commit is not in it yet.
 public actor SourceMirrors: SourceLocating {
     public let folder: String
+    /// The latest work on each mirror: tasks wanting the same mirror take turns (no two clones or fetches race).
+    private var latest: [String: Task<Void, Never>] = [:]
 
     /// Keeps the mirrors under `folder` (e.g. `ENGINE_CACHE/sources`).
     public init(folder: String) {
@@ -27,6 +29,17 @@ public actor SourceMirrors: SourceLocating {
 
     public func repository(for version: VersionRecord) async throws -> String {
         let path = "\(folder)/\(ArtifactStore.hash(Data(version.sourcePath.utf8)).prefix(16)).git"
+        let previous = latest[path], folder = self.folder
+        let work = Task {
+            await previous?.value
+            try await Self.prepare(path, in: folder, for: version)
+        }
+        latest[path] = Task { _ = try? await work.value }
+        try await work.value
+        return path
+    }
+
+    private static func prepare(_ path: String, in folder: String, for version: VersionRecord) async throws {
         if !FileManager.default.fileExists(atPath: path) {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let staging = "\(folder)/.clone-\(UUID().uuidString)"
@@ -38,6 +51,5 @@ public actor SourceMirrors: SourceLocating {
         if try await !repository.hasCommit(version.commitID) {
             try await repository.fetch(toInclude: version.commitID)
         }
-        return path
     }
 }

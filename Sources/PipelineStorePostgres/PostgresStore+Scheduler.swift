@@ -11,9 +11,17 @@ extension PostgresStore: SchedulerStore {
         let logger = self.logger, engine = engineName
         return try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
+            // The limit is this engine's capacity: tasks other engines run count toward theirs, not this one's.
+            var others = 0
+            for try await count in try await connection.query("""
+                SELECT COUNT(*) FROM task WHERE state = 'running' AND engine IS DISTINCT FROM \(engine)
+                """, logger: logger).decode(Int.self) {
+                others = count
+            }
             var launches: [TaskLaunch] = [], stops: [Int64] = []
             for _ in 0..<SnapshotAssembly.maximumPasses {
-                let actions = Scheduler.decide(try await Self.snapshot(connection, logger, maxRunningTasks: maxRunningTasks))
+                let actions = Scheduler.decide(try await Self.snapshot(connection, logger,
+                                                                       maxRunningTasks: maxRunningTasks + others))
                 let changes = SnapshotAssembly.changes(in: actions, collectingStopsInto: &stops)
                 if changes.isEmpty { break }
                 launches += try await Self.apply(connection, logger, changes, now: now, engine: engine)

@@ -1,0 +1,201 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Issue 9's acceptance run: a real PostgreSQL server, three `cdsh engine` processes with their own caches,
+/// twenty versions through a pipeline with specialist jobs, and one engine killed with SIGKILL mid-job.
+@Suite(.serialized)
+struct TeamEnginesTests {
+    static let grace = 3.0
+
+    static let files = [
+        "cdsh.yml": """
+            name: team
+            deploy: ./deploy.sh
+            environments:
+              sandbox: {}
+              load: {}
+              pentest: {}
+              production: {}
+            stages:
+              - name: commit
+                jobs:
+                  build:
+                    run: [./job.sh, mkdir -p dist, "echo $CDSH_COMMIT > dist/app.txt"]
+                    artifacts: [dist/*.txt]
+              - name: sandbox
+                environment: sandbox
+                jobs:
+                  smoke: ./job.sh
+              - name: specialist
+                jobs:
+                  load: {run: ./job.sh, environment: load}
+                  pentest: {run: ./job.sh, environment: pentest}
+                  a11y: ./job.sh
+              - name: production
+                environment: production
+                jobs:
+                  smoke: ./job.sh
+            """,
+        // Every run leaves one line; a run while `hang` exists sleeps until the file is gone or it is killed.
+        "job.sh": """
+            #!/bin/sh
+            echo "$CDSH_VERSION $CDSH_STAGE $CDSH_JOB $CDSH_ATTEMPT" >> "$TEAM_LOG/runs"
+            if [ -f "$TEAM_LOG/hang" ] && [ "$CDSH_STAGE" = sandbox ]; then
+              echo "$CDSH_VERSION" > "$TEAM_LOG/hanging"
+              while [ -f "$TEAM_LOG/hang" ]; do sleep 0.05; done
+            fi
+            exit 0
+            """,
+        // An environment serving two deploys at once leaves a line in `overlaps`.
+        "deploy.sh": """
+            #!/bin/sh
+            held="$TEAM_LOG/in-$CDSH_ENVIRONMENT"
+            if ! mkdir "$held" 2>/dev/null; then echo "$CDSH_ENVIRONMENT $CDSH_VERSION" >> "$TEAM_LOG/overlaps"; fi
+            test "$(cat "$CDSH_ARTIFACTS/dist/app.txt")" = "$CDSH_COMMIT" || exit 3
+            sleep 0.02
+            rmdir "$held" 2>/dev/null
+            echo "$CDSH_ENVIRONMENT $CDSH_VERSION" >> "$TEAM_LOG/deploys"
+            """,
+    ]
+
+    @Test func threeEnginesShareTwentyVersionsAndTakeOverAKilledEnginesJob() async throws {
+        let cluster = try PostgresCluster.shared.get()
+        let url = try cluster.freshDatabaseURL()
+        let project = try ProjectFixture(files: Self.files, executables: ["job.sh", "deploy.sh"])
+        defer { project.remove() }
+        let log = project.path + "-team"
+        try FileManager.default.createDirectory(atPath: log, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        project.environment["CDSH_STATE"] = url
+        project.environment["TEAM_LOG"] = log
+
+        var commits: [String] = []
+        for number in 1...20 { commits.append(try project.commit(["change.txt": "\(number)\n"], message: "change \(number)")) }
+        var engines = try ["east", "west", "north"].map { try TeamEngine(name: $0, url: url, folder: log, grace: Self.grace, project: project) }
+        defer {
+            try? FileManager.default.removeItem(atPath: "\(log)/hang")
+            for engine in engines { engine.stop() }
+        }
+
+        let started = Date()
+        let submitted = try project.cdsh(commits.flatMap { ["-c", "submit \($0)"] })
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let waited = try project.cdsh((1...20).flatMap { ["-c", "wait v\($0) --timeout 180s"] })
+        try #require(waited.status == 0, "\(waited.stdout)\n\(waited.stderr)")
+        let throughput = Date().timeIntervalSince(started)
+
+        let psql = Psql(url: url)
+        let perEngine = try psql.rows("SELECT engine, COUNT(*) FROM task WHERE kind = 'job' AND engine IS NOT NULL GROUP BY engine ORDER BY engine")
+        #expect(Set(perEngine.map { $0[0] }) == ["east", "north", "west"], "every engine ran jobs: \(perEngine)")
+        let runs = try String(contentsOfFile: "\(log)/runs", encoding: .utf8).split(separator: "\n")
+        #expect(runs.count == 20 * 6, "six jobs per version, each run once")
+        #expect(Set(runs).count == runs.count, "no job ran twice")
+        #expect(!FileManager.default.fileExists(atPath: "\(log)/overlaps"), "an environment served two deploys at once")
+        let deploys = try String(contentsOfFile: "\(log)/deploys", encoding: .utf8).split(separator: "\n")
+        #expect(deploys.count == 20 * 4)
+        #expect(try psql.rows("SELECT COUNT(*) FROM attempt WHERE state != 'passed'") == [["0"]])
+        #expect(try psql.rows("SELECT COUNT(*) FROM task WHERE state = 'passed' AND engine IS NULL") == [["0"]],
+                "each task records the engine that ran it")
+
+        // One engine dies with SIGKILL in the middle of a job: another marks it interrupted within the grace period.
+        #expect(FileManager.default.createFile(atPath: "\(log)/hang", contents: nil))
+        #expect(try project.run("submit").status == 0)
+        var victim: String?
+        let hangDeadline = Date().addingTimeInterval(60)
+        while victim == nil, Date() < hangDeadline {
+            if FileManager.default.fileExists(atPath: "\(log)/hanging") {
+                victim = try psql.rows("""
+                    SELECT t.engine FROM task t JOIN attempt a ON a.id = t.attempt_id
+                    WHERE a.version_id = 21 AND t.kind = 'job' AND t.state = 'running'
+                    """).first?.first
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let killedName = try #require(victim, "v21's sandbox job never started")
+        let killed = try #require(engines.first { $0.name == killedName })
+        let pid = try psql.rows("SELECT pid FROM task WHERE state = 'running' AND engine = '\(killedName)'").first?.first
+        killed.kill()
+        let killedAt = Date()
+        var interruptedAfter: Double?
+        while interruptedAfter == nil, Date().timeIntervalSince(killedAt) < Self.grace + 30 {
+            if try psql.rows("SELECT state FROM task WHERE engine = '\(killedName)' AND name = 'smoke' AND state = 'interrupted'")
+                .count == 1 {
+                interruptedAfter = Date().timeIntervalSince(killedAt)
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        if let pid = pid.flatMap(Int32.init) { Foundation.kill(-pid, SIGKILL) }  // the orphaned job itself
+        try? FileManager.default.removeItem(atPath: "\(log)/hang")
+        let after = try #require(interruptedAfter, "the killed engine's job was never marked interrupted")
+        #expect(after <= Self.grace + 1.5, "interrupted \(after) s after the kill; the grace period is \(Self.grace) s")
+        engines.removeAll { $0.name == killedName }
+
+        let rerun = try project.run("rerun v21 sandbox", "wait v21 --timeout 120s")
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let sandboxEngines = try psql.rows("""
+            SELECT a.number, t.engine, t.state FROM task t JOIN attempt a ON a.id = t.attempt_id
+            WHERE a.version_id = 21 AND a.stage = 'sandbox' AND t.kind = 'job' ORDER BY a.number
+            """)
+        #expect(sandboxEngines.count == 2)
+        #expect(sandboxEngines.first == ["1", killedName, "interrupted"])
+        #expect(sandboxEngines.last?[1] != killedName && sandboxEngines.last?[2] == "passed", "\(sandboxEngines)")
+        let show = try project.json("show v21 --json")
+        #expect((show["artifacts"] as? [[String: Any]])?.count == 1, "the artifact built before the kill is still there")
+        #expect(try psql.rows("SELECT COUNT(*) FROM version") == [["21"]])
+        #expect(try psql.rows("SELECT COUNT(*) FROM attempt WHERE state = 'passed' AND stage = 'production'") == [["21"]])
+        print("team run: 20 versions through 3 engines in \(String(format: "%.1f", throughput)) s; jobs per engine "
+              + perEngine.map { "\($0[0]) \($0[1])" }.joined(separator: ", ")
+              + "; \(killedName)'s job interrupted \(String(format: "%.2f", after)) s after SIGKILL (grace \(Self.grace) s)")
+    }
+}
+
+/// One `cdsh engine --state postgres://… --name NAME` process with its own cache folder.
+final class TeamEngine: @unchecked Sendable {
+    let name: String
+    private let process = Process()
+
+    init(name: String, url: String, folder: String, grace: Double, project: ProjectFixture) throws {
+        self.name = name
+        process.executableURL = URL(fileURLWithPath: ProjectFixture.binary)
+        process.arguments = ["engine", "--state", url, "--name", name, "--cache", "\(folder)/cache-\(name)",
+                             "--grace", String(grace)]
+        var variables = ProcessInfo.processInfo.environment
+        variables.merge(project.environment) { $1 }
+        variables["CDSH_MAX_JOBS"] = "3"
+        process.environment = variables
+        process.standardInput = FileHandle.nullDevice
+        _ = FileManager.default.createFile(atPath: "\(folder)/engine-\(name).out", contents: nil)
+        let output = FileHandle(forWritingAtPath: "\(folder)/engine-\(name).out")
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+    }
+
+    /// SIGKILL: no chance to finish or say goodbye.
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM, then SIGKILL when it has not finished its work within ten seconds.
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
+
+/// Reads the team's database with the real `psql`.
+struct Psql {
+    let url: String
+
+    func rows(_ query: String) throws -> [[String]] {
+        let result = try ProcessRunner.run("/usr/bin/psql", [url, "-X", "-A", "-t", "-F", "\t", "-c", query])
+        guard result.status == 0 else { throw NSError(domain: "psql", code: 1, userInfo: [NSLocalizedDescriptionKey: result.stderr]) }
+        return result.stdout.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+    }
+}
