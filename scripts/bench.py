@@ -136,6 +136,32 @@ def bench_end_to_end(binary, samples):
         project.close()
 
 
+def bench_end_to_end_postgres(binary, samples):
+    """Figure 1 on a team's store: a local PostgreSQL server (fsync on) and one `cdsh engine --name` process."""
+    cluster = tempfile.mkdtemp(prefix="cdsh-bench-pg-")
+    url = subprocess.run([os.path.join(ROOT, "scripts", "pg-cluster"), "start", cluster], check=True, text=True,
+                         capture_output=True, env=dict(os.environ, PG_CLUSTER_FSYNC="on")).stdout.strip()
+    project = Project(binary)
+    project.env["CDSH_STATE"] = url
+    engine = subprocess.Popen([binary, "engine", "--name", "bench", "--cache", os.path.join(project.folder, "engine")],
+                              env=project.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        project.cdsh("submit", "wait latest --timeout 60s")
+        durations = []
+        for number in range(2, samples + 2):
+            started = time.time()
+            project.cdsh("submit")
+            project.cdsh(f"wait v{number} --timeout 60s")
+            durations.append(production_passed_at(project.show(f"v{number}")) - started)
+        return durations
+    finally:
+        engine.terminate()
+        engine.wait(timeout=30)
+        project.close()
+        subprocess.run([os.path.join(ROOT, "scripts", "pg-cluster"), "stop", cluster], check=False)
+
+
 def stop_engine(project):
     """SIGTERM the project's engine and wait until it is gone, so the next command has to start one."""
     lock = os.path.join(project.folder, ".cdsh", "engine.lock")
@@ -329,6 +355,7 @@ def main():
     queued = 10 if arguments.quick else 50
 
     end_to_end, bash, transitions, engine_only, cold = bench_end_to_end(arguments.binary, samples)
+    postgres = bench_end_to_end_postgres(arguments.binary, samples)
     alone, alone_worst = bench_fast_track(arguments.binary, 0)
     busy, busy_worst = bench_fast_track(arguments.binary, queued)
     preempting, preempting_worst = bench_fast_track(arguments.binary, queued, preempt=True)
@@ -344,6 +371,10 @@ def main():
          f"ratio {statistics.median(engine_only) / statistics.median(bash):.1f}×", ""),
         ("1c", "the same with no engine running (the submit starts one)", f"median {ms(statistics.median(cold))}",
          f"{len(cold)} versions", ""),
+        ("1d", "the same on PostgreSQL: a local server (fsync on) and one team engine",
+         f"median {ms(statistics.median(postgres))}, p95 {ms(percentile(postgres, 0.95))}",
+         f"SQLite {ms(statistics.median(end_to_end))}; ratio {statistics.median(postgres) / statistics.median(bash):.1f}× bash",
+         ""),
         ("2", "engine overhead per stage transition",
          f"median {ms(statistics.median(transitions))}, p95 {ms(percentile(transitions, 0.95))}", "", "p95 < 2 ms"),
         ("3", f"patch submit → production, 0 and {queued} normal versions queued (median of 5)",

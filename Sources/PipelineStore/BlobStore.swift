@@ -8,6 +8,8 @@ public protocol BlobStore: Sendable {
     /// or `.mismatch` (leaving no file at `destination`) when the store no longer holds exactly those bytes.
     /// `path` names the artifact in messages.
     func verifiedCopy(path: String, digest: String, to destination: String) async throws
+    /// Re-hashes the stored bytes of `digest`: nil when they are intact, else what is wrong.
+    func check(path: String, digest: String) async -> ArtifactError?
 }
 
 extension ArtifactStore: BlobStore {}

@@ -129,26 +129,6 @@ extension PipelineStore {
     static func rollbackTarget(_ db: Database, environment: String, versionID: Int64?) throws -> Int64 {
         let history = try DeployRecord.filter(Column("environment") == environment && Column("result") == RunState.passed)
             .order(Column("id").desc).fetchAll(db)
-        guard let current = history.first else {
-            throw StoreError.refused("nothing was ever deployed to \(environment); there is nothing to roll back to", hint: nil)
-        }
-        let target: Int64
-        if let versionID {
-            guard history.contains(where: { $0.versionID == versionID }) else {
-                throw StoreError.refused("v\(versionID) never ran in \(environment); rollback only returns to a version that did",
-                                 hint: "`env \(environment)` lists what ran there")
-            }
-            target = versionID
-        } else {
-            guard let previous = history.first(where: { $0.versionID != current.versionID }) else {
-                throw StoreError.refused("only v\(current.versionID) ever ran in \(environment); there is no earlier version",
-                                 hint: nil)
-            }
-            target = previous.versionID
-        }
-        if target == current.versionID {
-            throw StoreError.refused("v\(target) already runs in \(environment)", hint: nil)
-        }
-        return target
+        return try RollbackRules.target(history: history, environment: environment, versionID: versionID)
     }
 }

@@ -197,12 +197,24 @@ public struct PipelineCounts: Sendable, Equatable {
     public var awaitingApproval: Int
     /// Security versions not yet through the pipeline.
     public var patches: [PatchInFlight]
+
+    public init(running: Int, stopped: Int, awaitingApproval: Int, patches: [PatchInFlight]) {
+        self.running = running
+        self.stopped = stopped
+        self.awaitingApproval = awaitingApproval
+        self.patches = patches
+    }
 }
 
 /// A security version on its way, and the stage whose approval it waits for, if any.
 public struct PatchInFlight: Sendable, Equatable {
     public var versionID: Int64
     public var awaitingApprovalAt: String?
+
+    public init(versionID: Int64, awaitingApprovalAt: String?) {
+        self.versionID = versionID
+        self.awaitingApprovalAt = awaitingApprovalAt
+    }
 }
 
 extension PipelineStore {

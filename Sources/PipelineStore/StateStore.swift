@@ -1,5 +1,7 @@
+import PipelineModel
+
 /// What the shell's commands read and write, as every store provides it: the embedded SQLite store and a team's
-/// PostgreSQL store. (Commands not yet ported to it still use the SQLite store directly; see docs/architecture.md.)
+/// PostgreSQL store.
 public protocol StateStore: EngineStore, VersionLedger {
     /// The attempts, tasks and (when asked) artifacts of several versions, read as one consistent snapshot.
     func details(of versionIDs: [Int64], artifacts withArtifacts: Bool) async throws -> [Int64: VersionDetails]
@@ -7,6 +9,25 @@ public protocol StateStore: EngineStore, VersionLedger {
     func currentDeploys() async throws -> [DeployRecord]
     /// Attempts waiting for a person's approval, oldest first.
     func awaitingApproval() async throws -> [AttemptRecord]
+    /// Deploys, newest first; of one environment when `environment` is given.
+    func deploys(environment: String?, limit: Int) async throws -> [DeployRecord]
+    /// Current environment leases: environment → attempt id.
+    func leases() async throws -> [String: Int64]
+    /// Every version id, oldest first (for completion).
+    func versionIDs() async throws -> [Int64]
+    /// One attempt by id.
+    func attempt(_ id: Int64) async throws -> AttemptRecord?
+    /// What the scheduler sees now (for `queue`).
+    func snapshot(maxRunningTasks: Int) async throws -> SchedulerSnapshot
+    /// Counts for the prompt; `stopped` looks at the `recent` newest versions, as `status` does.
+    func counts(recent: Int) async throws -> PipelineCounts
+    /// The version `rollback ENV [VERSION]` would deploy (see `RollbackRules`).
+    func rollbackTarget(environment: String, versionID: Int64?) async throws -> Int64
+    /// Queues a redeploy of an earlier version's artifacts to `environment` through the same deploy script.
+    func requestRollback(environment: String, versionID: Int64?, who: String, reason: String?, now: Double) async throws
+        -> AttemptRecord
+    /// `patch --preempt`: marks normal versions' running attempts that hold `environments` to be stopped.
+    func preempt(for patchID: Int64, environments: Set<String>, who: String, now: Double) async throws -> [AttemptRecord]
 }
 
 extension PipelineStore: StateStore {}

@@ -58,6 +58,20 @@ public struct PostgresBlobStore: BlobStore {
         try cache.verifiedCopy(path: path, digest: digest, to: destination)
     }
 
+    /// Fetches the blob from PostgreSQL (not the cache) and checks every chunk, the count and the whole.
+    public func check(path: String, digest: String) async -> ArtifactError? {
+        let scratch = NSTemporaryDirectory() + "cdsh-verify-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        do {
+            try await fetch(path: path, digest: digest, into: scratch)
+            return nil
+        } catch let error as ArtifactError {
+            return error
+        } catch {
+            return .unreadable(path: path, reason: "\(error)")
+        }
+    }
+
     /// Writes the chunks in order, checking each chunk's digest, the count and the whole digest.
     private func fetch(path: String, digest: String, into file: String) async throws {
         guard FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600]),

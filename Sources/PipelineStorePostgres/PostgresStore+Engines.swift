@@ -29,6 +29,28 @@ extension PostgresStore {
         try await heartbeat(host: host, pid: pid, now: now)
     }
 
+    /// Tells every listening engine that a shell recorded new work (a submit, an approval, a rerun…).
+    public func announceWork() async throws {
+        try await client.query("SELECT pg_notify('cdsh_work', '')", logger: logger)
+    }
+
+    /// Calls `wake` whenever work is announced, and once each time it (re)starts listening; reconnects after a
+    /// lost connection. Runs until the calling task is cancelled.
+    public func listenForWork(_ wake: @escaping @Sendable () -> Void) async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: "cdsh_work") { notifications in
+                        wake()
+                        for try await _ in notifications { wake() }
+                    }
+                }
+            } catch {
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
     /// Removes this store's engine from the engine table, as it stops with nothing left running.
     public func leave() async throws {
         guard let engineName else { return }

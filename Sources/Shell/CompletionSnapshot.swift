@@ -23,8 +23,8 @@ public struct CompletionSnapshot: Sendable {
         let plan = try? context.currentPlan()
         snapshot.currentStages = plan?.stages.map(\.name) ?? []
         var environments = Set(plan?.environments.map(\.name) ?? [])
-        if let store = try? context.store(), let versions = try? store.versions(limit: limit) {
-            snapshot.versions = ((try? store.versionIDs()) ?? []).map { "v\($0)" }
+        if let store = try? await context.stateStore(), let versions = try? await store.versions(limit: limit) {
+            snapshot.versions = ((try? await store.versionIDs()) ?? []).map { "v\($0)" }
             for version in versions {
                 guard let versionPlan = try? version.plan() else { continue }
                 snapshot.stages[version.name] = versionPlan.stages.map(\.name)

@@ -47,9 +47,10 @@ public final class InteractiveShell {
             "cdsh: \(pipeline) pipeline. `help` lists the commands, Tab completes, Ctrl-D leaves.\n".utf8))
         var number = 0
         while true {
-            let store = try? context.store()
-            for notice in notices.notices(store: store) { print(notice) }
-            let prompt = PromptBuilder.prompt(pipeline: pipeline, counts: try? store?.counts(), style: context.style)
+            let store = try? await context.stateStore()
+            for notice in await notices.notices(store: store) { print(notice) }
+            let counts = try? await store?.counts(recent: 20)
+            let prompt = PromptBuilder.prompt(pipeline: pipeline, counts: counts, style: context.style)
             switch reader.readLine(prompt: prompt) {
             case .endOfInput:
                 print("")
@@ -62,7 +63,7 @@ public final class InteractiveShell {
                 number += 1
                 if HistoryFile.append(text, to: historyPath, previous: previous) { previous = text }
                 if !text.hasPrefix(" ") { reader.remember(text) }
-                notices.before(store: store)
+                await notices.before(store: store)
                 let line = SourceLine(source: "<stdin>", number: number, text: text)
                 let session = self.session
                 let task = Task { await session.run(line) }
@@ -70,7 +71,7 @@ public final class InteractiveShell {
                 _ = await task.value
                 running.set(nil)
                 if session.finished { return 0 }
-                notices.after(store: try? context.store(), who: context.who)
+                await notices.after(store: try? await context.stateStore(), who: context.who)
                 completer.update(await CompletionSnapshot.load(context: context))
             }
         }

@@ -11,27 +11,28 @@ public final class NoticeTracker {
     public init() {}
 
     /// Remembers the newest version id before a command runs.
-    public func before(store: PipelineStore?) {
-        newestSeen = (try? store?.versions(limit: 1).first?.id) ?? newestSeen
+    nonisolated(nonsending) public func before(store: (any StateStore)?) async {
+        guard let store else { return }
+        newestSeen = (try? await store.versions(limit: 1).first?.id) ?? newestSeen
     }
 
     /// Starts tracking versions `who` made with the command that just ran.
-    public func after(store: PipelineStore?, who: String) {
-        guard let store, let versions = try? store.versions(limit: 20) else { return }
+    nonisolated(nonsending) public func after(store: (any StateStore)?, who: String) async {
+        guard let store, let versions = try? await store.versions(limit: 20) else { return }
         for version in versions where version.id! > newestSeen && version.submittedBy == who {
             tracked.insert(version.id!)
-            for attempt in (try? store.attempts(of: version.id!)) ?? [] where attempt.state.isFinished {
+            for attempt in (try? await store.attempts(of: version.id!)) ?? [] where attempt.state.isFinished {
                 reported.insert("\(attempt.id!):finished")
             }
         }
     }
 
     /// Notices for attempts that finished or began waiting for approval since the last call.
-    public func notices(store: PipelineStore?) -> [String] {
+    nonisolated(nonsending) public func notices(store: (any StateStore)?) async -> [String] {
         guard let store else { return [] }
         var lines: [String] = []
         for versionID in tracked.sorted() {
-            guard let attempts = try? store.attempts(of: versionID) else { continue }
+            guard let attempts = try? await store.attempts(of: versionID) else { continue }
             for attempt in attempts {
                 guard attempt.state.isFinished || attempt.state == .awaitingApproval else { continue }
                 guard reported.insert("\(attempt.id!):\(attempt.state.isFinished ? "finished" : "awaiting")").inserted else {
@@ -50,7 +51,7 @@ public final class NoticeTracker {
                 lines.append(line)
             }
             let done = attempts.filter { !$0.isDeployOnly }.allSatisfy { $0.state.isFinished }
-            if let version = try? store.version(versionID),
+            if let version = try? await store.version(versionID),
                version.cancelledAt != nil || (done && (try? version.plan().stages.count) == Set(attempts.map(\.stageIndex)).count) {
                 tracked.remove(versionID)
             }

@@ -4,6 +4,7 @@ import PipelineEngine
 import PipelineModel
 import PipelineStore
 import PipelineStorePostgres
+import StageRunner
 import Synchronization
 
 /// Where a session's pipeline and state live, found as SPEC §2 says.
@@ -87,9 +88,8 @@ public final class SessionContext: Sendable {
     public func stateFolder() throws -> String {
         if let shared = sharedLocation {
             let location = (try? PostgresLocation(url: shared)).map(String.init(describing:)) ?? "a PostgreSQL store"
-            throw ShellError("this command does not work on a team's PostgreSQL store yet (\(location))",
-                             hint: "submit, status, show, wait, rerun, approve, reject, cancel, artifacts and audit do; "
-                                 + "the rest still need a state folder", exitCode: ExitCode.unavailable)
+            throw ShellError("this needs a state folder, and the state is a team's PostgreSQL store (\(location))",
+                             exitCode: ExitCode.unavailable)
         }
         if let explicit = options.state ?? options.environment["CDSH_STATE"], !explicit.isEmpty {
             return absolute(explicit)
@@ -130,12 +130,42 @@ public final class SessionContext: Sendable {
             opening = task
             return task
         }
-        return try await opening.value
+        do {
+            return try await opening.value
+        } catch {
+            openedShared.withLock { if $0 == opening { $0 = nil } }  // the next command tries again
+            throw error
+        }
     }
 
-    /// Wakes or starts the engine after a command wrote an intent; a team's engines find it on their next poll.
-    public func kickEngine() throws {
-        guard sharedLocation == nil else { return }
+    /// Where artifacts are stored: the state folder's blobs, or a team's in PostgreSQL.
+    public func blobStore() async throws -> any BlobStore {
+        let store = try await stateStore()
+        if let shared = store as? PostgresStore {
+            let home = options.environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache")
+            return PostgresBlobStore(store: shared, cacheFolder: "\(home)/cdsh/shell")
+        }
+        return ArtifactStore(stateFolder: try stateFolder())
+    }
+
+    /// A git repository on this machine holding `version`'s history: the one it was submitted from when it is
+    /// here, else the pipeline's own work tree (a team's versions name a URL every engine fetches from).
+    public func localRepository(for version: VersionRecord) async -> String {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: version.sourcePath, isDirectory: &isFolder), isFolder.boolValue {
+            return version.sourcePath
+        }
+        let folder = (try? pipelinePath()).map { ($0 as NSString).deletingLastPathComponent } ?? options.currentDirectory
+        return (try? await GitRepository.topLevel(of: folder)) ?? folder
+    }
+
+    /// Wakes or starts the engine after a command wrote an intent; on a team's store, announces the work to every
+    /// engine listening (they also poll, so a lost announcement only delays it).
+    public func kickEngine() async throws {
+        if let shared = try await stateStore() as? PostgresStore {
+            try? await shared.announceWork()
+            return
+        }
         EngineLauncher.ensureRunning(stateFolder: try stateFolder())
     }
 

@@ -85,7 +85,8 @@ struct EngineCommand: AsyncParsableCommand {
                             sources: SourceMirrors(folder: "\(folder)/sources"), environment: environment)
         let stop = StopSignals()
         await engine.runShared(
-            tick: .milliseconds(100), beatEvery: .seconds(max(0.25, grace / 4)), stopping: { stop.received },
+            tick: .milliseconds(250), beatEvery: .seconds(max(0.25, grace / 4)), stopping: { stop.received },
+            listen: { wake in await store.listenForWork(wake) },
             beat: {
                 try await store.heartbeat(host: host, pid: pid, now: environment.now())
                 _ = try await store.recoverDeadEngines(grace: grace, now: environment.now())

@@ -265,3 +265,40 @@ def test_an_ascii_prompt_without_a_utf8_locale(project):
     child.expect(r"v1 +\w+ +\+ +\+\* +\? +awaiting-approval")
     child.expect_exact("> ")
     assert leave(child) == 0
+
+
+@pytest.fixture
+def team(project):
+    """The project on a throw-away PostgreSQL server with one team engine: shells on other machines share it."""
+    cluster = tempfile.mkdtemp(prefix="cdsh-pg-pty-")
+    started = subprocess.run([os.path.join(ROOT, "scripts", "pg-cluster"), "start", cluster], capture_output=True,
+                             text=True)
+    assert started.returncode == 0, started.stderr
+    project["env"]["CDSH_STATE"] = started.stdout.strip()
+    engine = subprocess.Popen([BINARY, "engine", "--name", "pty", "--cache", os.path.join(cluster, "engine")],
+                              cwd=project["repo"], env=project["env"], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    yield project
+    engine.terminate()
+    engine.wait(timeout=30)
+    subprocess.run([os.path.join(ROOT, "scripts", "pg-cluster"), "stop", cluster], check=False)
+
+
+def test_an_approval_in_another_shell_shows_at_once_in_this_prompt_and_status(team):
+    result = cdsh(team, "submit", "wait v1 --timeout 60s")
+    assert result.returncode == 0, result.stderr
+    child = shell(team)
+    child.send("\r")
+    child.expect_exact("demo ?1 › ")
+    other = dict(team["env"], CDSH_USER="reviewer")
+    approved = subprocess.run([BINARY, "-c", "approve v1 --reason 'looks good'"], cwd=team["repo"], env=other,
+                              capture_output=True, text=True, timeout=60)
+    assert approved.returncode == 0, approved.stderr
+    child.send("\r")
+    child.expect(r"demo (▶1 )?› ")  # no `?1`: the approval shows at once, production may be deploying
+    child.send("wait v1 --timeout 60s\r")
+    child.expect("v1 passed every stage")
+    child.send("status\r")
+    child.expect(r"v1 +\w+ +✓ +✓● +✓● +passed")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0

@@ -8,7 +8,7 @@ enum CancelCommand {
         let store = try await context.stateStore()
         let version = try await context.version(invocation["VERSION"]!)
         let summary = try await store.cancel(versionID: version.id!, who: context.who, now: context.now())
-        try context.kickEngine()
+        try await context.kickEngine()
         return CommandResult(
             text: "\(version.name) cancelled: \(summary.stopping) running job\(summary.stopping == 1 ? "" : "s") stopping, \(summary.dropped) queued item\(summary.dropped == 1 ? "" : "s") dropped",
             json: .object([("version", .string(version.name)), ("cancelled", .bool(true)),

@@ -26,7 +26,7 @@ enum DecisionCommands {
         let store = try await context.stateStore()
         let version = try await context.version(invocation["VERSION"]!)
         let attempt = try await store.rerun(versionID: version.id!, stage: invocation["STAGE"]!, who: context.who, now: context.now())
-        try context.kickEngine()
+        try await context.kickEngine()
         return CommandResult(
             text: "\(version.name) \(attempt.stage): attempt \(attempt.number) \(attempt.state.rawValue)",
             json: .object([("version", .string(version.name)), ("stage", .string(attempt.stage)),
@@ -40,13 +40,13 @@ enum DecisionCommands {
         let version = try await context.version(invocation["VERSION"]!)
         if approve, let waiting = try await store.awaitingApproval().first(where: { $0.versionID == version.id }),
            let environment = try version.plan().stages[waiting.stageIndex].environment,
-           let refusal = try await RegressionGuard(store: store).refusal(deploying: version, to: environment) {
+           let refusal = try await RegressionGuard(store: store, sources: WorkTreeSource(context: context)).refusal(deploying: version, to: environment) {
             throw StoreError.refused(refusal, hint: nil)
         }
         let attempt = approve
             ? try await store.approve(versionID: version.id!, who: context.who, reason: reason, now: context.now())
             : try await store.reject(versionID: version.id!, who: context.who, reason: reason, now: context.now())
-        if approve { try context.kickEngine() }
+        if approve { try await context.kickEngine() }
         return CommandResult(
             text: "\(version.name) \(approve ? "approved" : "rejected") for \(attempt.stage) by \(context.who)",
             json: .object([("version", .string(version.name)), ("stage", .string(attempt.stage)),

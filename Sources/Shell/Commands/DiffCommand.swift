@@ -9,11 +9,11 @@ enum DiffCommand {
         name: "diff", summary: "artifacts that differ, commits between two versions, and pipeline plan changes",
         arguments: [ArgumentSpec("VERSION", completion: .versions), ArgumentSpec("OTHER", completion: .versions)]
     ) { invocation, context in
-        let store = try context.store()
+        let store = try await context.stateStore()
         let old = try await context.version(invocation["VERSION"]!)
         let new = try await context.version(invocation["OTHER"]!)
-        let oldArtifacts = Dictionary(uniqueKeysWithValues: try store.artifacts(of: old.id!).map { ($0.path, $0) })
-        let newArtifacts = Dictionary(uniqueKeysWithValues: try store.artifacts(of: new.id!).map { ($0.path, $0) })
+        let oldArtifacts = Dictionary(uniqueKeysWithValues: try await store.artifacts(of: old.id!).map { ($0.path, $0) })
+        let newArtifacts = Dictionary(uniqueKeysWithValues: try await store.artifacts(of: new.id!).map { ($0.path, $0) })
         var artifactLines: [String] = []
         var artifactJSON: [JSONValue] = []
         for path in Set(oldArtifacts.keys).union(newArtifacts.keys).sorted() {
@@ -29,7 +29,7 @@ enum DiffCommand {
                 ("old_size", before.map { .int($0.size) } ?? .null), ("new_size", after.map { .int($0.size) } ?? .null),
             ]))
         }
-        let commits = (try? await GitRepository(path: new.sourcePath).log(from: old.commitID, to: new.commitID)) ?? []
+        let commits = (try? await GitRepository(path: await context.localRepository(for: new)).log(from: old.commitID, to: new.commitID)) ?? []
         let planChanges = PlanDiff.changes(from: try old.plan(), to: try new.plan())
         var lines = ["\(old.name) (\(old.commitID.prefix(12))) → \(new.name) (\(new.commitID.prefix(12)))", "artifacts"]
         lines += artifactLines.isEmpty ? ["  (identical)"] : artifactLines

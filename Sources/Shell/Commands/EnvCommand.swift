@@ -9,13 +9,13 @@ enum EnvCommand {
         arguments: [ArgumentSpec("NAME", completion: .environments)],
         options: [OptionSpec("--limit", value: "N", summary: "how many deploys (default 20)")]
     ) { invocation, context in
-        let store = try context.store()
+        let store = try await context.stateStore()
         let name = invocation["NAME"]!
-        try checkKnown(name, store: store, context: context)
-        let deploys = try store.deploys(environment: name, limit: try invocation.count("--limit", default: 20))
+        try await checkKnown(name, store: store, context: context)
+        let deploys = try await store.deploys(environment: name, limit: try invocation.count("--limit", default: 20))
         var lines = ["\(name): \(deploys.count) deploy\(deploys.count == 1 ? "" : "s") shown, newest first"]
         for deploy in deploys {
-            let attempt = try store.attempts(of: deploy.versionID).first { $0.id == deploy.attemptID }
+            let attempt = try await store.attempts(of: deploy.versionID).first { $0.id == deploy.attemptID }
             let kind = attempt?.isDeployOnly == true ? "rollback" : (attempt.map { "\($0.stage) #\($0.number)" } ?? "-")
             lines.append("  \(TextStyle.pad("v\(deploy.versionID)", 6))\(TextStyle.pad(deploy.result.rawValue, 12))"
                          + "\(TimeText.clock(seconds: deploy.startedAt))  by \(deploy.who)  (\(kind))  script sha256:\(deploy.scriptDigest.prefix(12))"
@@ -37,10 +37,10 @@ enum EnvCommand {
     }
 
     /// Throws when `name` is neither declared in the pipeline file nor ever deployed to.
-    static func checkKnown(_ name: String, store: PipelineStore, context: SessionContext) throws {
+    static func checkKnown(_ name: String, store: any StateStore, context: SessionContext) async throws {
         let declared = (try? context.currentPlan())?.environments.map(\.name) ?? []
         if declared.contains(name) { return }
-        let used = Set(try store.currentDeploys().map(\.environment))
+        let used = Set(try await store.currentDeploys().map(\.environment))
         if used.contains(name) { return }
         let known = declared + used.sorted()
         throw ShellError("no environment `\(name)`",

@@ -6,11 +6,11 @@ enum EnvsCommand {
     static let descriptor = CommandDescriptor(
         name: "envs", summary: "what runs in each environment: version, commit, artifacts, since when, by whom"
     ) { _, context in
-        let store = try context.store()
-        let deploys = Dictionary(uniqueKeysWithValues: try store.currentDeploys().map { ($0.environment, $0) })
+        let store = try await context.stateStore()
+        let deploys = Dictionary(uniqueKeysWithValues: try await store.currentDeploys().map { ($0.environment, $0) })
         var names = (try? context.currentPlan())?.environments.map(\.name) ?? []
         for name in deploys.keys.sorted() where !names.contains(name) { names.append(name) }
-        let leases = try store.leases()
+        let leases = try await store.leases()
         var lines: [String] = []
         var entries: [JSONValue] = []
         for name in names {
@@ -21,7 +21,7 @@ enum EnvsCommand {
                                         ("busy", .bool(leases[name] != nil))]))
                 continue
             }
-            let version = try store.version(deploy.versionID)
+            let version = try await store.version(deploy.versionID)
             let digests = (try? JSONDecoder().decode([String: String].self, from: Data(deploy.artifactsJSON.utf8))) ?? [:]
             lines.append("\(TextStyle.pad(name, 14))\(TextStyle.pad(version.name, 6))\(version.commitID.prefix(12))  "
                          + "since \(TimeText.clock(seconds: deploy.finishedAt ?? deploy.startedAt)) by \(deploy.who)"

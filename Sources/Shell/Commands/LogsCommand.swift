@@ -12,7 +12,7 @@ enum LogsCommand {
         options: [OptionSpec("--attempt", value: "N", summary: "which attempt (default: the latest)"),
                   OptionSpec("--follow", summary: "keep printing output as it comes until the jobs end")]
     ) { invocation, context in
-        let store = try context.store()
+        let store = try await context.stateStore()
         let report = try await VersionReport(try await context.version(invocation["VERSION"]!), store: store)
         let stage = invocation["STAGE"]!
         guard let stageIndex = report.plan.stageIndex(named: stage) else {
@@ -30,15 +30,15 @@ enum LogsCommand {
             return CommandResult(text: "", json: .null)
         }
         if invocation.flags.contains("--follow") {
-            while try !(store.attempt(attempt.id!)?.state.isFinished ?? true) {
+            while try await !(store.attempt(attempt.id!)?.state.isFinished ?? true) {
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
-        var tasks = try store.tasks(of: [attempt.id!])
+        var tasks = try await store.tasks(of: [attempt.id!])
         if let job = invocation["JOB"] {
             tasks = tasks.filter { $0.name == job }
             if tasks.isEmpty {
-                let names = try store.tasks(of: [attempt.id!]).map(\.name)
+                let names = try await store.tasks(of: [attempt.id!]).map(\.name)
                 throw ShellError("`\(stage)` attempt \(attempt.number) has no job `\(job)`",
                                  hint: Suggestion.closest(to: job, in: names).map { "did you mean `\($0)`?" }
                                     ?? "its jobs: \(names.joined(separator: ", "))")
@@ -47,7 +47,10 @@ enum LogsCommand {
         var text: [String] = []
         var entries: [JSONValue] = []
         for task in tasks {
-            let log = task.logPath.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? ""
+            var log = task.logPath.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? ""
+            if log.isEmpty, let path = task.logPath, !FileManager.default.fileExists(atPath: path) {
+                log = "cdsh: the log is on the machine of the engine that ran this task, at \(path)\n"
+            }
             if tasks.count > 1 || invocation["JOB"] == nil { text.append("==> \(task.name) (\(task.state.rawValue)) <==") }
             text.append(log.hasSuffix("\n") ? String(log.dropLast()) : log)
             entries.append(.object([("job", .string(task.name)), ("state", .string(task.state.rawValue)),
@@ -60,13 +63,13 @@ enum LogsCommand {
     }
 
     /// Streams new output of the attempt's tasks (or one job) until every one has finished.
-    private static func follow(attemptID: Int64, job: String?, store: PipelineStore, context: SessionContext) async throws {
+    private static func follow(attemptID: Int64, job: String?, store: any StateStore, context: SessionContext) async throws {
         var offsets: [Int64: UInt64] = [:]
         let progress = ProgressLine(terminal: isatty(2) == 1, unicode: context.style.unicode)
         defer { progress.clear() }
         while true {
-            let attemptDone = try store.attempt(attemptID)?.state.isFinished ?? true
-            let tasks = try store.tasks(of: [attemptID]).filter { job == nil || $0.name == job }
+            let attemptDone = try await store.attempt(attemptID)?.state.isFinished ?? true
+            let tasks = try await store.tasks(of: [attemptID]).filter { job == nil || $0.name == job }
             for task in tasks {
                 guard let path = task.logPath, let handle = FileHandle(forReadingAtPath: path) else { continue }
                 try handle.seek(toOffset: offsets[task.id!] ?? 0)

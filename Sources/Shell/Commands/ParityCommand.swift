@@ -10,7 +10,7 @@ enum ParityCommand {
         details: "Rows that differ are marked with `*`. Config values of keys that look secret (PASSWORD, SECRET, TOKEN, KEY, CREDENTIAL, or declared under `secrets:`) are masked. Each side is read from the version deployed there (its frozen plan and its commit's config file), or from the current pipeline file when nothing was deployed.",
         arguments: [ArgumentSpec("ENV", completion: .environments), ArgumentSpec("OTHER", completion: .environments)]
     ) { invocation, context in
-        let store = try context.store()
+        let store = try await context.stateStore()
         let left = try await Side.read(invocation["ENV"]!, store: store, context: context)
         let right = try await Side.read(invocation["OTHER"]!, store: store, context: context)
         var rows: [(section: String, key: String, left: String, right: String)] = []
@@ -54,19 +54,19 @@ enum ParityCommand {
         var script: String?
         var artifacts: [String: String] = [:]
 
-        static func read(_ name: String, store: PipelineStore, context: SessionContext) async throws -> Side {
-            try EnvCommand.checkKnown(name, store: store, context: context)
+        static func read(_ name: String, store: any StateStore, context: SessionContext) async throws -> Side {
+            try await EnvCommand.checkKnown(name, store: store, context: context)
             var side = Side(name: name)
-            let deploy = try store.currentDeploys().first { $0.environment == name }
+            let deploy = try await store.currentDeploys().first { $0.environment == name }
             let plan: PipelinePlan
             if let deploy {
-                let version = try store.version(deploy.versionID)
+                let version = try await store.version(deploy.versionID)
                 plan = try version.plan()
                 side.version = version.name
                 side.script = deploy.scriptDigest
                 side.artifacts = (try? JSONDecoder().decode([String: String].self, from: Data(deploy.artifactsJSON.utf8))) ?? [:]
                 if let config = plan.environment(named: name)?.config,
-                   let text = try await GitRepository(path: version.sourcePath).file(config, at: version.commitID) {
+                   let text = try await GitRepository(path: await context.localRepository(for: version)).file(config, at: version.commitID) {
                     side.config = ConfigFile.parse(text, secrets: plan.secrets)
                 }
             } else {

@@ -28,9 +28,9 @@ enum PatchCommand {
         var preempted: [AttemptRecord] = []
         if invocation.flags.contains("--preempt") {
             let needed = try version.plan().environmentsBeforeApproval(from: 0)
-            preempted = try context.store().preempt(for: version.id!, environments: needed, who: context.who,
+            preempted = try await context.stateStore().preempt(for: version.id!, environments: needed, who: context.who,
                                                     now: context.now())
-            try context.kickEngine()
+            try await context.kickEngine()
         }
         var text = "\(version.name) security patch of \(revision) (\(version.commitID.prefix(12))) goes ahead of all normal work"
         for attempt in preempted {

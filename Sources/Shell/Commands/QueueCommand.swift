@@ -7,7 +7,7 @@ enum QueueCommand {
         name: "queue", summary: "waiting work in the order it will run, with priority and what it waits for",
         details: "Security versions come first, then versions in submit order. Work waiting for a person (approval) is listed after the engine's queue."
     ) { _, context in
-        try render(store: try context.store())
+        try await render(store: try await context.stateStore())
     }
 
     struct Item {
@@ -17,9 +17,9 @@ enum QueueCommand {
         var waiting: String
     }
 
-    static func render(store: PipelineStore) throws -> CommandResult {
-        let items = try waitingItems(store: store)
-        let approvals = try store.awaitingApproval()
+    static func render(store: any StateStore) async throws -> CommandResult {
+        let items = try await waitingItems(store: store)
+        let approvals = try await store.awaitingApproval()
         var lines: [String] = []
         var entries: [JSONValue] = []
         for (index, item) in items.enumerated() {
@@ -46,14 +46,14 @@ enum QueueCommand {
     }
 
     /// Queued work in the scheduler's order: security first, then by version.
-    static func waitingItems(store: PipelineStore) throws -> [Item] {
-        let snapshot = try store.snapshot(maxRunningTasks: 0)
-        let holders = try store.leases()
+    static func waitingItems(store: any StateStore) async throws -> [Item] {
+        let snapshot = try await store.snapshot(maxRunningTasks: 0)
+        let holders = try await store.leases()
         let reservations = Scheduler.reservations(snapshot.versions)
         let reserved = reservations.environments
         let patches = snapshot.versions.filter { $0.priority == .security && !$0.cancelled }.map { "v\($0.id)" }
-        func heldBy(_ environment: String?) throws -> String {
-            guard let environment, let attemptID = holders[environment], let holder = try store.attempt(attemptID) else {
+        func heldBy(_ environment: String?) async throws -> String {
+            guard let environment, let attemptID = holders[environment], let holder = try await store.attempt(attemptID) else {
                 if let environment, reserved.contains(environment) {
                     return "environment \(environment), kept free for security patch \(patches.joined(separator: ", "))"
                 }
@@ -67,7 +67,7 @@ enum QueueCommand {
         var items: [Item] = []
         for version in ordered {
             for attempt in version.deployAttempts where attempt.state == .queued {
-                items.append(Item(version: version, stage: "rollback", job: nil, waiting: try heldBy(attempt.environment)))
+                items.append(Item(version: version, stage: "rollback", job: nil, waiting: try await heldBy(attempt.environment)))
             }
             guard let index = Scheduler.currentStage(of: version) else { continue }
             let stage = version.plan.stages[index]
@@ -79,14 +79,14 @@ enum QueueCommand {
                 items.append(Item(version: version, stage: stage.name, job: nil,
                                   waiting: "security patch \(patches.joined(separator: ", ")) to pass \(stage.name) first"))
             } else if attempt.state == .queued {
-                items.append(Item(version: version, stage: stage.name, job: nil, waiting: try heldBy(stage.environment)))
+                items.append(Item(version: version, stage: stage.name, job: nil, waiting: try await heldBy(stage.environment)))
             } else if attempt.state == .running {
                 for task in attempt.tasks where task.state == .queued {
                     let reason: String
                     if let prerequisite = attempt.tasks.first(where: { $0.id == task.after }), prerequisite.state != .passed {
                         reason = "\(prerequisite.name) to pass"
                     } else {
-                        reason = task.kind == .deploy ? try heldBy(task.environment) : "a free job slot"
+                        reason = task.kind == .deploy ? try await heldBy(task.environment) : "a free job slot"
                     }
                     items.append(Item(version: version, stage: stage.name, job: task.name, waiting: reason))
                 }

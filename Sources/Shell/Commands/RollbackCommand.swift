@@ -9,18 +9,18 @@ enum RollbackCommand {
         arguments: [ArgumentSpec("ENV", completion: .environments), ArgumentSpec("VERSION", required: false, completion: .versions)],
         options: [OptionSpec("--reason", value: "TEXT", summary: "why (kept in the audit log)")]
     ) { invocation, context in
-        let store = try context.store()
+        let store = try await context.stateStore()
         let environment = invocation["ENV"]!
-        try EnvCommand.checkKnown(environment, store: store, context: context)
+        try await EnvCommand.checkKnown(environment, store: store, context: context)
         var requested: VersionRecord?
         if let reference = invocation["VERSION"] { requested = try await context.version(reference) }
-        let target = try store.version(try store.rollbackTarget(environment: environment, versionID: requested?.id))
-        if let refusal = try await RegressionGuard(store: store).refusal(deploying: target, to: environment) {
+        let target = try await store.version(try await store.rollbackTarget(environment: environment, versionID: requested?.id))
+        if let refusal = try await RegressionGuard(store: store, sources: WorkTreeSource(context: context)).refusal(deploying: target, to: environment) {
             throw StoreError.refused(refusal, hint: nil)
         }
-        let attempt = try store.requestRollback(environment: environment, versionID: target.id, who: context.who,
+        let attempt = try await store.requestRollback(environment: environment, versionID: target.id, who: context.who,
                                                 reason: invocation["--reason"], now: context.now())
-        try context.kickEngine()
+        try await context.kickEngine()
         return CommandResult(
             text: "rollback of \(environment) to v\(attempt.versionID) queued",
             json: .object([("environment", .string(environment)), ("version", .string("v\(attempt.versionID)")),

@@ -63,7 +63,7 @@ enum SubmitCommand {
                           sourcePath: try await sharedSource(of: repository, context: context),
                           pipelinePath: pipelinePath, submittedBy: context.who, submittedAt: context.now()),
             auditAction: action, detail: audit)
-        try context.kickEngine()
+        try await context.kickEngine()
         return version
     }
 

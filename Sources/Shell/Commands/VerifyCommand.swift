@@ -6,14 +6,14 @@ enum VerifyCommand {
         name: "verify", summary: "re-hash a version's stored artifacts and say which match",
         arguments: [ArgumentSpec("VERSION", completion: .versions)]
     ) { invocation, context in
-        let store = try context.store()
+        let store = try await context.stateStore()
         let version = try await context.version(invocation["VERSION"]!)
-        let blobs = ArtifactStore(stateFolder: store.folder)
+        let blobs = try await context.blobStore()
         var lines: [String] = []
         var entries: [JSONValue] = []
         var bad = 0
-        for artifact in try store.artifacts(of: version.id!) {
-            let problem = blobs.check(path: artifact.path, digest: artifact.sha256)
+        for artifact in try await store.artifacts(of: version.id!) {
+            let problem = await blobs.check(path: artifact.path, digest: artifact.sha256)
             if problem != nil { bad += 1 }
             lines.append("\(problem == nil ? "ok      " : "MISMATCH")  \(artifact.path)  sha256:\(artifact.sha256.prefix(16))"
                          + (problem.map { "  \($0)" } ?? ""))

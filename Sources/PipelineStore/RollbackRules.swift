@@ -1,0 +1,28 @@
+/// Which version `rollback ENV [VERSION]` deploys, the same in every store.
+public enum RollbackRules {
+    /// From the passed deploys of `environment`, newest first: `versionID` if it ran there, else the version that
+    /// ran there before the current one. Refused when there is none or it already runs there.
+    public static func target(history: [DeployRecord], environment: String, versionID: Int64?) throws -> Int64 {
+        guard let current = history.first else {
+            throw StoreError.refused("nothing was ever deployed to \(environment); there is nothing to roll back to", hint: nil)
+        }
+        let target: Int64
+        if let versionID {
+            guard history.contains(where: { $0.versionID == versionID }) else {
+                throw StoreError.refused("v\(versionID) never ran in \(environment); rollback only returns to a version that did",
+                                         hint: "`env \(environment)` lists what ran there")
+            }
+            target = versionID
+        } else {
+            guard let previous = history.first(where: { $0.versionID != current.versionID }) else {
+                throw StoreError.refused("only v\(current.versionID) ever ran in \(environment); there is no earlier version",
+                                         hint: nil)
+            }
+            target = previous.versionID
+        }
+        if target == current.versionID {
+            throw StoreError.refused("v\(target) already runs in \(environment)", hint: nil)
+        }
+        return target
+    }
+}
