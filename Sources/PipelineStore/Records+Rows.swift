@@ -48,6 +48,7 @@ extension TaskRecord {
         logPath = row["logPath"]
         startedAt = row["startedAt"]
         finishedAt = row["finishedAt"]
+        engine = row["engine"]
     }
 }
 

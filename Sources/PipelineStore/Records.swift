@@ -121,11 +121,13 @@ public struct TaskRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var logPath: String?
     public var startedAt: Double?
     public var finishedAt: Double?
+    /// The team engine that ran it (nil on the embedded store, whose one engine runs everything).
+    public var engine: String?
 
     public init(
         id: Int64? = nil, attemptID: Int64, kind: TaskKind, name: String, environment: String? = nil,
         afterTaskID: Int64? = nil, state: RunState, exitCode: Int? = nil, reason: String? = nil, pid: Int? = nil,
-        logPath: String? = nil, startedAt: Double? = nil, finishedAt: Double? = nil
+        logPath: String? = nil, startedAt: Double? = nil, finishedAt: Double? = nil, engine: String? = nil
     ) {
         self.id = id
         self.attemptID = attemptID
@@ -140,6 +142,7 @@ public struct TaskRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
         self.logPath = logPath
         self.startedAt = startedAt
         self.finishedAt = finishedAt
+        self.engine = engine
     }
 }
 

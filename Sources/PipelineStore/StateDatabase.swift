@@ -95,6 +95,10 @@ public final class StateDatabase: Sendable {
             try db.execute(sql: "CREATE INDEX attempt_state ON attempt(state)")
             try db.execute(sql: "CREATE INDEX version_priority ON version(priority)")
         }
+        migrator.registerMigration("v4-task-engine") { db in
+            // The same task row as a team's store keeps; the embedded store's one engine leaves it empty.
+            try db.execute(sql: "ALTER TABLE task ADD COLUMN engine TEXT")
+        }
         return migrator
     }
 }

@@ -11,7 +11,7 @@ extension PostgresStore {
         """
     static let taskColumns = """
         id, attempt_id, kind, name, environment, after_task_id, state, exit_code, reason, pid, log_path, started_at,
-        finished_at
+        finished_at, engine
         """
 
     /// `columns` qualified with a table alias, for joins.
@@ -35,13 +35,13 @@ extension PostgresStore {
 
     static func tasks(_ rows: PostgresRowSequence) async throws -> [TaskRecord] {
         var tasks: [TaskRecord] = []
-        for try await (id, attempt, kind, name, environment, after, state, exit, reason, pid, log, started, finished)
+        for try await (id, attempt, kind, name, environment, after, state, exit, reason, pid, log, started, finished, engine)
             in rows.decode((Int64, Int64, String, String, String?, Int64?, String, Int?, String?, Int?, String?, Double?,
-                            Double?).self) {
+                            Double?, String?).self) {
             tasks.append(TaskRecord(
                 id: id, attemptID: attempt, kind: TaskKind(rawValue: kind) ?? .job, name: name, environment: environment,
                 afterTaskID: after, state: RunState(rawValue: state) ?? .errored, exitCode: exit, reason: reason, pid: pid,
-                logPath: log, startedAt: started, finishedAt: finished))
+                logPath: log, startedAt: started, finishedAt: finished, engine: engine))
         }
         return tasks
     }

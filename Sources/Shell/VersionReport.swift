@@ -70,7 +70,8 @@ struct VersionReport {
                 .object([("name", .string(task.name)), ("kind", .string(task.kind.rawValue)),
                          ("environment", .optional(task.environment)), ("state", .string(task.state.rawValue)),
                          ("exit_code", task.exitCode.map { .int($0) } ?? .null), ("reason", .optional(task.reason)),
-                         ("started_at", .time(task.startedAt)), ("finished_at", .time(task.finishedAt))])
+                         ("started_at", .time(task.startedAt)), ("finished_at", .time(task.finishedAt)),
+                         ("engine", .optional(task.engine))])
             }
             return .object([("name", .string(stage.name)), ("state", .string(attempt.state.rawValue)),
                             ("attempt", .int(attempt.number)), ("started_at", .time(attempt.startedAt)),

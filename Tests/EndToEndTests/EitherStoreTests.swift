@@ -74,6 +74,9 @@ struct EitherStoreTests {
         #expect((status["environments"] as? [String: Any])?["production"] as? String == "v2")
         let show = try project.json("show v2 --json")
         #expect((show["stages"] as? [[String: Any]])?.map { $0["state"] as? String } == ["passed", "passed", "passed"])
+        let ranBy = Set((show["stages"] as? [[String: Any]] ?? []).flatMap { $0["jobs"] as? [[String: Any]] ?? [] }
+            .map { $0["engine"] as? String ?? "-" })
+        #expect(ranBy == (store == .postgres ? ["solo"] : ["-"]), "a team's tasks say which engine ran them")
         let envs = try project.json("envs --json")
         #expect((envs["environments"] as? [[String: Any]])?.first { $0["name"] as? String == "production" }?["version"]
                 as? String == "v2")

@@ -51,6 +51,7 @@ enum ShowCommand {
                     if let started = task.startedAt, let finished = task.finishedAt {
                         taskLine += TimeText.elapsed(finished - started)
                     }
+                    if let engine = task.engine { taskLine += "  on \(engine)" }
                     if let reason = task.reason, task.state != .passed { taskLine += "  \(reason)" }
                     while taskLine.hasSuffix(" ") { taskLine.removeLast() }
                     lines.append(taskLine)
