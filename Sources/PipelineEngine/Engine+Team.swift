@@ -43,6 +43,7 @@ extension Engine {
                 try await step(finished: { continuation.yield() })
             } catch {
                 log("engine step failed: \(error)")
+                try? await Task.sleep(for: .seconds(1))  // the store is away: try again, but not on every tick
             }
         }
         await drain()

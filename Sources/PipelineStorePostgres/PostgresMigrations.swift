@@ -93,6 +93,10 @@ enum PostgresMigrations {
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines
     /// and shells starting together do not race.
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+        // Every shell command opens the store: one query when the schema is current, not a transaction per migration.
+        if let applied = try? await appliedNames(client, logger: logger), Set(all.map(\.name)).isSubset(of: applied) {
+            return
+        }
         for migration in all {
             try await client.withTransaction(logger: logger) { connection in
                 // The lock comes first: two first starts must not both create the bookkeeping table.
@@ -110,5 +114,14 @@ enum PostgresMigrations {
                 try await connection.query("INSERT INTO cdsh_migration (name) VALUES (\(migration.name))", logger: logger)
             }
         }
+    }
+
+    /// The migrations applied so far; throws when the bookkeeping table does not exist yet.
+    private static func appliedNames(_ client: PostgresClient, logger: Logger) async throws -> Set<String> {
+        var names: Set<String> = []
+        for try await name in try await client.query("SELECT name FROM cdsh_migration", logger: logger).decode(String.self) {
+            names.insert(name)
+        }
+        return names
     }
 }

@@ -14,13 +14,16 @@ extension PostgresStore: EngineStore {
         """
 
     public func artifacts(of versionID: Int64) async throws -> [ArtifactRecord] {
-        var artifacts: [ArtifactRecord] = []
-        let rows = try await client.query("""
+        try await Self.artifacts(try await client.query("""
             SELECT \(unescaped: Self.artifactColumns) FROM artifact WHERE attempt_id =
               (SELECT id FROM attempt WHERE version_id = \(versionID) AND stage_index = 0 AND state = 'passed'
                ORDER BY number DESC LIMIT 1)
             ORDER BY path
-            """, logger: logger)
+            """, logger: logger))
+    }
+
+    static func artifacts(_ rows: PostgresRowSequence) async throws -> [ArtifactRecord] {
+        var artifacts: [ArtifactRecord] = []
         for try await (version, attempt, path, sha256, size, commit, job, command, started, finished, exit, host)
             in rows.decode((Int64, Int64, String, String, Int64, String, String, String, Double, Double, Int, String).self) {
             artifacts.append(ArtifactRecord(

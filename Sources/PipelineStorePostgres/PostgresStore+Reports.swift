@@ -7,7 +7,7 @@ import PostgresNIO
 extension PostgresStore: StateStore {
     public func details(of versionIDs: [Int64], artifacts withArtifacts: Bool) async throws -> [Int64: VersionDetails] {
         let logger = self.logger
-        let (attempts, tasks) = try await transaction { connection in
+        let (attempts, tasks, artifacts) = try await transaction { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             let attempts = try await Self.attempts(try await connection.query("""
                 SELECT \(unescaped: Self.attemptColumns) FROM attempt WHERE version_id = ANY(\(versionIDs))
@@ -17,15 +17,23 @@ extension PostgresStore: StateStore {
                 SELECT \(unescaped: Self.columns(Self.taskColumns, of: "t")) FROM task t JOIN attempt a ON a.id = t.attempt_id
                 WHERE a.version_id = ANY(\(versionIDs)) ORDER BY t.id
                 """, logger: logger))
-            return (attempts, tasks)
+            let artifacts = withArtifacts ? try await Self.artifacts(try await connection.query("""
+                SELECT \(unescaped: Self.artifactColumns) FROM artifact WHERE attempt_id IN
+                  (SELECT DISTINCT ON (version_id) id FROM attempt
+                   WHERE version_id = ANY(\(versionIDs)) AND stage_index = 0 AND state = 'passed'
+                   ORDER BY version_id, number DESC)
+                ORDER BY path
+                """, logger: logger)) : []
+            return (attempts, tasks, artifacts)
         }
         let versionOfAttempt = Dictionary(uniqueKeysWithValues: attempts.map { ($0.id!, $0.versionID) })
         let attemptsByVersion = Dictionary(grouping: attempts, by: \.versionID)
         let tasksByVersion = Dictionary(grouping: tasks) { versionOfAttempt[$0.attemptID] ?? -1 }
+        let artifactsByVersion = Dictionary(grouping: artifacts, by: \.versionID)
         var result: [Int64: VersionDetails] = [:]
         for id in versionIDs {
             result[id] = VersionDetails(attempts: attemptsByVersion[id] ?? [], tasks: tasksByVersion[id] ?? [],
-                                        artifacts: withArtifacts ? try await artifacts(of: id) : [])
+                                        artifacts: artifactsByVersion[id] ?? [])
         }
         return result
     }

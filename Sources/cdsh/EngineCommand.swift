@@ -96,7 +96,7 @@ struct EngineCommand: AsyncParsableCommand {
     }
 }
 
-/// SIGTERM and SIGINT ask a team's engine to stop taking work.
+/// SIGTERM and SIGINT ask a team's engine to stop taking work; a second one stops it at once.
 private final class StopSignals: @unchecked Sendable {  // `sources` is written once in init, then only kept alive
     private let flag = Mutex(false)
     private var sources: [any DispatchSourceSignal] = []
@@ -105,7 +105,15 @@ private final class StopSignals: @unchecked Sendable {  // `sources` is written 
         for number in [SIGTERM, SIGINT] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [unowned self] in flag.withLock { $0 = true } }
+            source.setEventHandler { [unowned self] in
+                let again = flag.withLock { stopping in
+                    defer { stopping = true }
+                    return stopping
+                }
+                if again { _exit(128 + number) }  // its running jobs become `interrupted` when it starts again
+                FileHandle.standardError.write(Data(
+                    "cdsh engine: stopping once the running jobs finish; signal again to stop at once\n".utf8))
+            }
             source.resume()
             sources.append(source)
         }
