@@ -21,6 +21,8 @@ public actor SourceMirrors: SourceLocating {
     public let folder: String
     /// The latest work on each mirror: tasks wanting the same mirror take turns (no two clones or fetches race).
     private var latest: [String: Task<Void, Never>] = [:]
+    /// Commits each mirror is known to hold (a mirror only grows), so later tasks of a version run no `git`.
+    private var held: [String: Set<String>] = [:]
 
     /// Keeps the mirrors under `folder` (e.g. `ENGINE_CACHE/sources`).
     public init(folder: String) {
@@ -29,6 +31,7 @@ public actor SourceMirrors: SourceLocating {
 
     public func repository(for version: VersionRecord) async throws -> String {
         let path = "\(folder)/\(ArtifactStore.hash(Data(version.sourcePath.utf8)).prefix(16)).git"
+        if held[path]?.contains(version.commitID) == true { return path }
         let previous = latest[path], folder = self.folder
         let work = Task {
             await previous?.value
@@ -36,6 +39,7 @@ public actor SourceMirrors: SourceLocating {
         }
         latest[path] = Task { _ = try? await work.value }
         try await work.value
+        held[path, default: []].insert(version.commitID)
         return path
     }
 
