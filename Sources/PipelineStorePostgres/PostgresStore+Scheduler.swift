@@ -11,17 +11,10 @@ extension PostgresStore: SchedulerStore {
         let logger = self.logger, engine = engineName
         return try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
-            // The limit is this engine's capacity: tasks other engines run count toward theirs, not this one's.
-            var others = 0
-            for try await count in try await connection.query("""
-                SELECT COUNT(*) FROM task WHERE state = 'running' AND engine IS DISTINCT FROM \(engine)
-                """, logger: logger).decode(Int.self) {
-                others = count
-            }
             var launches: [TaskLaunch] = [], stops: [Int64] = []
             for _ in 0..<SnapshotAssembly.maximumPasses {
-                let actions = Scheduler.decide(try await Self.snapshot(connection, logger,
-                                                                       maxRunningTasks: maxRunningTasks + others))
+                let actions = Scheduler.decide(try await Self.snapshot(connection, logger, maxRunningTasks: maxRunningTasks,
+                                                                       capacityOf: engine))
                 let changes = SnapshotAssembly.changes(in: actions, collectingStopsInto: &stops)
                 if changes.isEmpty { break }
                 launches += try await Self.apply(connection, logger, changes, now: now, engine: engine)
@@ -66,7 +59,10 @@ extension PostgresStore: SchedulerStore {
             """, logger: logger))
     }
 
-    static func snapshot(_ connection: PostgresConnection, _ logger: Logger, maxRunningTasks: Int) async throws -> SchedulerSnapshot {
+    /// With `capacityOf`, the limit is that engine's own: tasks other engines run count toward theirs.
+    static func snapshot(
+        _ connection: PostgresConnection, _ logger: Logger, maxRunningTasks: Int, capacityOf engine: String?? = nil
+    ) async throws -> SchedulerSnapshot {
         let versions = try await fetchVersions(connection, logger, """
             SELECT \(unescaped: versionColumns) FROM version WHERE NOT settled ORDER BY id
             """)
@@ -83,8 +79,9 @@ extension PostgresStore: SchedulerStore {
             "SELECT environment, attempt_id, task_id FROM lease", logger: logger).decode((String, Int64, Int64?).self) {
             leases[environment] = EnvironmentLease(attemptID: attempt, taskID: task)
         }
+        let others = engine.map { engine in tasks.filter { $0.state == .running && $0.engine != engine }.count } ?? 0
         return try SnapshotAssembly.snapshot(versions: versions, attempts: attempts, tasks: tasks, leases: leases,
-                                             maxRunningTasks: maxRunningTasks)
+                                             maxRunningTasks: maxRunningTasks + others)
     }
 
     static func apply(

@@ -40,4 +40,18 @@ struct PostgresEngineTests {
                                            logPath: nil, now: 202)
         #expect(try await beta.tasks(of: [commit.id!]).first?.state == .interrupted)
     }
+
+    @Test func eachEngineRunsUpToItsOwnLimitWhateverTheOthersRun() async throws {
+        let location = try PostgresLocation(url: try PostgresCluster.shared.get().freshDatabaseURL())
+        let alpha = try await PostgresStore.open(location, engine: "alpha")
+        let beta = try await PostgresStore.open(location, engine: "beta")
+        defer { alpha.close(); beta.close() }
+        for number in 1...3 { _ = try await SchedulerContractTests.submit(alpha, number) }
+        #expect(try await alpha.advance(maxRunningTasks: 1, now: 10).launches.count == 1)
+        #expect(try await alpha.advance(maxRunningTasks: 1, now: 11).launches.isEmpty, "alpha is full")
+        let second = try await beta.advance(maxRunningTasks: 1, now: 12).launches
+        #expect(second.count == 1, "alpha's running build does not use up beta's slot")
+        let claimed = try await alpha.tasks(of: try await alpha.attempts(of: second[0].version.id!).map { $0.id! })
+        #expect(claimed.first?.engine == "beta")
+    }
 }
