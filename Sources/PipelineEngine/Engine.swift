@@ -7,6 +7,7 @@ import Synchronization
 /// Moves work on: reads a snapshot, asks the scheduler, applies its actions in one transaction and launches
 /// the tasks it started. One engine runs per SQLite state folder; a team runs several on one PostgreSQL store.
 public final class Engine<Store: EngineStore>: Sendable {
+    /// The store this engine settles, records and claims work in.
     public let store: Store
     /// This engine's own folder: logs, task workspaces, exports (and, for a team's engine, its caches).
     public let layout: StateLayout
@@ -49,6 +50,20 @@ public final class Engine<Store: EngineStore>: Sendable {
                     finished()
                 }
             }
+        }
+    }
+
+    /// Stops the running tasks among `taskIDs` (their process groups end; they are recorded as cancelled).
+    public func stop(taskIDs: [Int64]) {
+        inFlight.withLock { running in
+            for id in taskIDs { running[id]?.cancel() }
+        }
+    }
+
+    /// Stops every task this engine runs.
+    public func stopEverything() {
+        inFlight.withLock { running in
+            for task in running.values { task.cancel() }
         }
     }
 

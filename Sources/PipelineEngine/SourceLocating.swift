@@ -18,6 +18,7 @@ public struct RecordedSource: SourceLocating {
 /// A team's engine keeps its own bare mirror of each source repository (a URL or a path every machine can
 /// reach), cloned on first use and fetched when a version's commit is not in it yet.
 public actor SourceMirrors: SourceLocating {
+    /// Where the mirrors live, one bare repository per source.
     public let folder: String
     /// The latest work on each mirror: tasks wanting the same mirror take turns (no two clones or fetches race).
     private var latest: [String: Task<Void, Never>] = [:]

@@ -32,12 +32,18 @@ struct TaskExecutor: Sendable {
         }
         try? FileManager.default.removeItem(atPath: work)
         if task.kind == .job { CrashPoint.jobExited.reach() }
-        do {
-            try await store.recordTaskFinished(taskID: task.id!, state: outcome.0.state, exitCode: outcome.0.exitCode,
-                                         reason: outcome.0.reason.map(masker.mask), artifacts: outcome.1, logPath: logPath,
-                                         now: environment.now())
-        } catch {
-            append(layout.engineLogPath, "cdsh engine: could not record the end of task \(task.id!): \(error)")
+        // A task left `running` would hold its environment for good: keep trying while the store is away.
+        for delay in [1, 2, 4, 8, 15, 30, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60] {
+            do {
+                try await store.recordTaskFinished(taskID: task.id!, state: outcome.0.state, exitCode: outcome.0.exitCode,
+                                                   reason: outcome.0.reason.map(masker.mask), artifacts: outcome.1,
+                                                   logPath: logPath, now: environment.now())
+                return
+            } catch {
+                append(layout.engineLogPath, "cdsh engine: could not record the end of task \(task.id!) "
+                       + "(trying again in \(delay) s): \(String(reflecting: error))")
+                try? await Task.sleep(for: .seconds(delay))
+            }
         }
     }
 

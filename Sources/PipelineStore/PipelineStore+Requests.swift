@@ -9,6 +9,7 @@ public struct CancelSummary: Sendable, Equatable {
     /// Queued or approval-waiting attempts and queued jobs that will not run.
     public var dropped: Int
 
+    /// What a `cancel` stopped and dropped.
     public init(stopping: Int, dropped: Int) {
         self.stopping = stopping
         self.dropped = dropped

@@ -198,6 +198,7 @@ public struct PipelineCounts: Sendable, Equatable {
     /// Security versions not yet through the pipeline.
     public var patches: [PatchInFlight]
 
+    /// The counts as a store read them.
     public init(running: Int, stopped: Int, awaitingApproval: Int, patches: [PatchInFlight]) {
         self.running = running
         self.stopped = stopped
@@ -211,6 +212,7 @@ public struct PatchInFlight: Sendable, Equatable {
     public var versionID: Int64
     public var awaitingApprovalAt: String?
 
+    /// A patch, and the stage it waits at for approval (nil while it moves).
     public init(versionID: Int64, awaitingApprovalAt: String?) {
         self.versionID = versionID
         self.awaitingApprovalAt = awaitingApprovalAt

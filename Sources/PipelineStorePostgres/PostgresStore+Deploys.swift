@@ -43,7 +43,7 @@ extension PostgresStore: EngineStore {
     public func deploys(environment: String? = nil, limit: Int = 100) async throws -> [DeployRecord] {
         try await Self.deploys(try await client.query("""
             SELECT \(unescaped: Self.deployColumns) FROM deploy
-            WHERE \(environment) IS NULL OR environment = \(environment) ORDER BY id DESC LIMIT \(limit)
+            WHERE \(environment)::text IS NULL OR environment = \(environment) ORDER BY id DESC LIMIT \(limit)
             """, logger: logger))
     }
 

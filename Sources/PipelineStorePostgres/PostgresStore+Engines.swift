@@ -6,27 +6,63 @@ import PostgresNIO
 /// Engines on several machines: each heart-beats under its name; one that stops beating for longer than a grace
 /// period has its running work marked `interrupted` by another (never re-run on its own: `rerun` does that).
 extension PostgresStore {
-    /// Records that this store's engine is alive (`engineName` must be set).
-    public func heartbeat(host: String, pid: Int, now: Double) async throws {
+    /// The database server's clock, in seconds since 1970: every engine's heartbeat and every reaping decision use
+    /// it, so machines whose clocks disagree cannot declare each other dead.
+    public func serverNow() async throws -> Double {
+        for try await now in try await client.query("SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8", logger: logger)
+            .decode(Double.self) {
+            return now
+        }
+        throw StoreError.unavailable("the PostgreSQL server did not say what time it is")
+    }
+
+    /// Records that this store's engine (this process: `host`, `pid`) is alive. Returns false when its row was gone
+    /// or held by another process — another engine declared it dead and interrupted its work, so whatever it
+    /// still runs must stop — after registering it again.
+    @discardableResult
+    public func heartbeat(host: String, pid: Int, now: Double) async throws -> Bool {
         guard let engineName else { throw StoreError.unavailable("a heartbeat needs an engine name") }
+        for try await _ in try await client.query("""
+            UPDATE engine SET heartbeat_at = \(now) WHERE name = \(engineName) AND host = \(host) AND pid = \(pid)
+            RETURNING name
+            """, logger: logger) {
+            return true
+        }
         try await client.query("""
             INSERT INTO engine (name, host, pid, started_at, heartbeat_at) VALUES (\(engineName), \(host), \(pid), \(now), \(now))
             ON CONFLICT (name) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, heartbeat_at = EXCLUDED.heartbeat_at
             """, logger: logger)
+        return false
     }
 
-    /// Takes this store's engine name for this process: refused while another process under the same name beat
-    /// within `grace` seconds (two engines must not share a name), otherwise recorded alive as `heartbeat` does.
-    public func claimName(host: String, pid: Int, grace: Double, now: Double) async throws {
+    /// Takes this store's engine name for this process, in one transaction: refused while another process under the
+    /// same name beat within `grace` seconds (two engines must not share a name). Returns the host the name was
+    /// last used on (nil for a new name), so leftovers of an earlier run are only looked for on that machine.
+    @discardableResult
+    public func claimName(host: String, pid: Int, grace: Double, now: Double) async throws -> String? {
         guard let engineName else { throw StoreError.unavailable("an engine needs a name") }
-        for try await (otherHost, otherPid, beat) in try await client.query(
-            "SELECT host, pid, heartbeat_at FROM engine WHERE name = \(engineName)", logger: logger)
-            .decode((String, Int, Double).self) where beat >= now - grace && (otherHost != host || otherPid != pid) {
-            throw StoreError.refused("engine \(engineName) is already running on \(otherHost) (pid \(otherPid))",
-                                     hint: "give each engine its own --name; a stopped engine's name is free again "
-                                         + "\(Int(grace)) s after its last heartbeat")
+        let logger = self.logger
+        return try await transaction { connection in
+            // Two engines starting under one new name at once: the second waits here and then sees the first.
+            try await connection.query("SELECT pg_advisory_xact_lock(7205, hashtext(\(engineName)))", logger: logger)
+            var previous: (host: String, pid: Int, beat: Double)?
+            for try await row in try await connection.query(
+                "SELECT host, pid, heartbeat_at FROM engine WHERE name = \(engineName) FOR UPDATE", logger: logger)
+                .decode((String, Int, Double).self) {
+                previous = row
+            }
+            if let previous, previous.beat >= now - grace, previous.host != host || previous.pid != pid {
+                throw StoreError.refused("engine \(engineName) is already running on \(previous.host) (pid \(previous.pid))",
+                                         hint: "give each engine its own --name; a stopped engine's name is free again "
+                                             + "\(Int(grace)) s after its last heartbeat")
+            }
+            try await connection.query("""
+                INSERT INTO engine (name, host, pid, started_at, heartbeat_at) VALUES (\(engineName), \(host), \(pid), \(now), \(now))
+                ON CONFLICT (name) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, started_at = EXCLUDED.started_at,
+                  heartbeat_at = EXCLUDED.heartbeat_at
+                """, logger: logger)
+            return previous?.host
         }
-        try await heartbeat(host: host, pid: pid, now: now)
     }
 
     /// Tells every listening engine that a shell recorded new work (a submit, an approval, a rerun…).
@@ -64,8 +100,13 @@ extension PostgresStore {
         return try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
             var dead: [String] = []
-            for try await name in try await connection.query(
-                "SELECT name FROM engine WHERE heartbeat_at < \(now - grace) ORDER BY name", logger: logger).decode(String.self) {
+            // Silent engines, and engines that left or were removed while a task of theirs still shows running.
+            for try await name in try await connection.query("""
+                SELECT name FROM engine WHERE heartbeat_at < \(now - grace)
+                UNION SELECT DISTINCT engine FROM task
+                  WHERE state = 'running' AND engine IS NOT NULL AND engine NOT IN (SELECT name FROM engine)
+                ORDER BY 1
+                """, logger: logger).decode(String.self) {
                 dead.append(name)
             }
             guard !dead.isEmpty else { return ([], []) }
@@ -101,6 +142,7 @@ extension PostgresStore {
             UPDATE task SET state = 'interrupted', finished_at = \(now), reason = \(reason)
             WHERE state = 'running' AND engine = ANY(\(engines))
             """, logger: logger)
+        try await connection.query("DELETE FROM lease WHERE task_id = ANY(\(running.map { $0.id! }))", logger: logger)
         for attemptID in Set(running.map(\.attemptID)).sorted() {
             let attempt = try await oneAttempt(connection, logger, attemptID)
             guard attempt.state == .running else { continue }
@@ -108,8 +150,17 @@ extension PostgresStore {
                 UPDATE task SET state = 'cancelled', finished_at = \(now), reason = 'the attempt was interrupted'
                 WHERE attempt_id = \(attemptID) AND state = 'queued'
                 """, logger: logger)
-            try await finishAttempt(connection, logger, attemptID: attemptID, versionID: attempt.versionID,
-                                    state: .interrupted, now: now)
+            // A sibling still running on a live engine keeps the attempt, and its environments, until it ends;
+            // then the scheduler closes the attempt as interrupted.
+            var siblingsRunning = false
+            for try await _ in try await connection.query(
+                "SELECT 1 FROM task WHERE attempt_id = \(attemptID) AND state = 'running' LIMIT 1", logger: logger) {
+                siblingsRunning = true
+            }
+            if !siblingsRunning {
+                try await finishAttempt(connection, logger, attemptID: attemptID, versionID: attempt.versionID,
+                                        state: .interrupted, now: now)
+            }
         }
         try await connection.query("""
             UPDATE deploy SET result = 'interrupted', finished_at = \(now)

@@ -23,12 +23,27 @@ extension PostgresStore: SchedulerStore {
         }
     }
 
+    /// The running tasks the scheduler wants stopped (cancelled versions, preempted attempts), decided on a
+    /// read-only snapshot: for an engine that takes no more work but must still honour `cancel` while it drains.
+    public func requestedStops() async throws -> [Int64] {
+        let logger = self.logger
+        let snapshot = try await transaction { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            return try await Self.snapshot(connection, logger, maxRunningTasks: 0)
+        }
+        var stops: [Int64] = []
+        _ = SnapshotAssembly.changes(in: Scheduler.decide(snapshot), collectingStopsInto: &stops)
+        return stops
+    }
+
     public func recordTaskFinished(
         taskID: Int64, state: RunState, exitCode: Int?, reason: String?, artifacts: [ArtifactRecord], logPath: String?,
         now: Double
     ) async throws {
         let logger = self.logger
         try await transaction { connection in
+            // Ordered with settles and with another engine interrupting this one's work.
+            try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
             for artifact in artifacts {
                 try await connection.query("""
                     INSERT INTO artifact (version_id, attempt_id, path, sha256, size, commit_id, job, command, started_at,
@@ -79,7 +94,11 @@ extension PostgresStore: SchedulerStore {
             "SELECT environment, attempt_id, task_id FROM lease", logger: logger).decode((String, Int64, Int64?).self) {
             leases[environment] = EnvironmentLease(attemptID: attempt, taskID: task)
         }
-        let others = engine.map { engine in tasks.filter { $0.state == .running && $0.engine != engine }.count } ?? 0
+        // Counted as the scheduler counts: tasks of stage attempts (a rollback's deploy is not a job).
+        let stageAttempts = Set(attempts.filter { $0.stageIndex >= 0 }.compactMap(\.id))
+        let others = engine.map { engine in
+            tasks.filter { $0.state == .running && $0.engine != engine && stageAttempts.contains($0.attemptID) }.count
+        } ?? 0
         return try SnapshotAssembly.snapshot(versions: versions, attempts: attempts, tasks: tasks, leases: leases,
                                              maxRunningTasks: maxRunningTasks + others)
     }

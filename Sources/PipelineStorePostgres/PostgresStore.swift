@@ -34,7 +34,8 @@ public final class PostgresStore: Sendable {
             try await PostgresMigrations.migrate(store.client, logger: store.logger)
         } catch {
             store.close()
-            throw StoreError.unavailable("cannot open the state store at \(location): \(String(reflecting: error))")
+            throw StoreError.unavailable("cannot open the state store at \(location): "
+                                         + (PostgresErrorText.describe(error) ?? "\(error)"))
         }
         return store
     }

@@ -1,6 +1,7 @@
 import Foundation
 import PipelineModel
 import PipelineStore
+import PipelineStorePostgres
 
 /// One line of input and where it came from, for error locations.
 public struct SourceLine: Sendable {
@@ -97,7 +98,7 @@ public final class ScriptSession: @unchecked Sendable {
             finished = true
             return false
         default:
-            report("\(error)", hint: nil, status: ExitCode.unavailable, at: line)
+            report(PostgresErrorText.describe(error) ?? "\(error)", hint: nil, status: ExitCode.unavailable, at: line)
         }
         if !continueOnError { finished = true }
         return continueOnError

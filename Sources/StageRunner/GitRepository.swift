@@ -6,6 +6,7 @@ import SystemPackage
 public struct GitError: Error, Sendable, CustomStringConvertible {
     public var description: String
 
+    /// An error that says `description`.
     public init(description: String) {
         self.description = description
     }

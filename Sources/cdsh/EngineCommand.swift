@@ -73,32 +73,76 @@ struct EngineCommand: AsyncParsableCommand {
         guard let lock = EngineLock(path: layout.lockPath) else {
             throw ValidationError("another engine already runs with the folder \(folder); give each engine its own --cache")
         }
+        do {
+            try await runTeamEngine(location, name: name, folder: folder, layout: layout)
+        } catch let error as StoreError {
+            FileHandle.standardError.write(Data(
+                "cdsh engine: error: \(error.description)\(error.hint.map { "; \($0)" } ?? "")\n".utf8))
+            throw ExitCode(error.exitCode)
+        }
+        withExtendedLifetime(lock) {}
+    }
+
+    private func runTeamEngine(_ location: PostgresLocation, name: String, folder: String, layout: StateLayout) async throws {
         let store = try await PostgresStore.open(location, engine: name)
         defer { store.close() }
         let environment = EngineEnvironment.live()
         let host = environment.host, pid = Int(getpid()), grace = self.grace
-        try await store.claimName(host: host, pid: pid, grace: grace, now: environment.now())
-        for task in try await store.recoverOwnWork(now: environment.now()) {
-            if let pid = task.pid, pid > 1 { kill(-Int32(pid), SIGKILL) }
+        let lastHost = try await store.claimName(host: host, pid: pid, grace: grace, now: try await store.serverNow())
+        for task in try await store.recoverOwnWork(now: try await store.serverNow()) where lastHost == host {
+            if let pid = task.pid, pid > 1 { kill(-Int32(pid), SIGKILL) }  // leftovers of this machine's last run
         }
         let engine = Engine(store: store, layout: layout, blobs: PostgresBlobStore(store: store, cacheFolder: folder),
                             sources: SourceMirrors(folder: "\(folder)/sources"), environment: environment)
         let stop = StopSignals()
+        let connection = ConnectionWatch()
         await engine.runShared(
-            tick: .milliseconds(250), beatEvery: .seconds(max(0.25, grace / 4)), stopping: { stop.received },
+            tick: .milliseconds(250), beatEvery: .seconds(max(0.25, grace / 4)), stopping: { stop.request },
             listen: { wake in await store.listenForWork(wake) },
+            requestedStops: { try await store.requestedStops() },
             beat: {
-                try await store.heartbeat(host: host, pid: pid, now: environment.now())
-                _ = try await store.recoverDeadEngines(grace: grace, now: environment.now())
+                do {
+                    let now = try await store.serverNow()
+                    if try await !store.heartbeat(host: host, pid: pid, now: now) {
+                        // Declared dead while it could not beat: its tasks are interrupted, so what still runs stops.
+                        engine.stopEverything()
+                    }
+                    // Only an engine that has reached the store for a whole grace period judges others: after an
+                    // outage, the first to reconnect must not reap those that have not reconnected yet.
+                    if connection.connected(for: grace) {
+                        _ = try await store.recoverDeadEngines(grace: grace, now: now)
+                    }
+                } catch {
+                    connection.lost()
+                    throw error
+                }
             })
         try? await store.leave()
-        withExtendedLifetime((lock, stop)) {}
+        withExtendedLifetime(stop) {}
     }
 }
 
-/// SIGTERM and SIGINT ask a team's engine to stop taking work; a second one stops it at once.
+/// Since when a team's engine has reached its store without a failed heartbeat.
+private final class ConnectionWatch: Sendable {
+    private let since = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// True once heartbeats have succeeded for `seconds`; the first call after a loss starts the count.
+    func connected(for seconds: Double) -> Bool {
+        since.withLock { since in
+            let now = ContinuousClock.now
+            if since == nil { since = now }
+            return now - since! >= .seconds(seconds)
+        }
+    }
+
+    func lost() {
+        since.withLock { $0 = nil }
+    }
+}
+
+/// SIGTERM and SIGINT ask a team's engine to stop taking work; a second one stops its running jobs at once.
 private final class StopSignals: @unchecked Sendable {  // `sources` is written once in init, then only kept alive
-    private let flag = Mutex(false)
+    private let count = Mutex(0)
     private var sources: [any DispatchSourceSignal] = []
 
     init() {
@@ -106,18 +150,24 @@ private final class StopSignals: @unchecked Sendable {  // `sources` is written 
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [unowned self] in
-                let again = flag.withLock { stopping in
-                    defer { stopping = true }
-                    return stopping
+                let received = count.withLock { count in
+                    count += 1
+                    return count
                 }
-                if again { _exit(128 + number) }  // its running jobs become `interrupted` when it starts again
-                FileHandle.standardError.write(Data(
-                    "cdsh engine: stopping once the running jobs finish; signal again to stop at once\n".utf8))
+                FileHandle.standardError.write(Data((received == 1
+                    ? "cdsh engine: stopping once the running jobs finish; signal again to stop them now\n"
+                    : "cdsh engine: stopping the running jobs\n").utf8))
             }
             source.resume()
             sources.append(source)
         }
     }
 
-    var received: Bool { flag.withLock { $0 } }
+    var request: StopRequest {
+        switch count.withLock({ $0 }) {
+        case 0: .none
+        case 1: .finishRunning
+        default: .now
+        }
+    }
 }

@@ -39,6 +39,14 @@ struct PostgresEngineTests {
         try await alpha.recordTaskFinished(taskID: task.id!, state: .passed, exitCode: 0, reason: nil, artifacts: [],
                                            logPath: nil, now: 202)
         #expect(try await beta.tasks(of: [commit.id!]).first?.state == .interrupted)
+        #expect(try await alpha.heartbeat(host: "a.example", pid: 11, now: 203) == false,
+                "alpha learns it was declared dead, so it stops what it still runs")
+        #expect(try await alpha.heartbeat(host: "a.example", pid: 11, now: 204) == true)
+        await #expect(throws: StoreError.self, "a second live process cannot take alpha's name") {
+            try await alpha.claimName(host: "c.example", pid: 33, grace: 30, now: 205)
+        }
+        #expect(try await alpha.claimName(host: "c.example", pid: 33, grace: 30, now: 240) == "a.example",
+                "a silent name is free again and says where it ran before")
     }
 
     @Test func eachEngineRunsUpToItsOwnLimitWhateverTheOthersRun() async throws {
@@ -53,5 +61,46 @@ struct PostgresEngineTests {
         #expect(second.count == 1, "alpha's running build does not use up beta's slot")
         let claimed = try await alpha.tasks(of: try await alpha.attempts(of: second[0].version.id!).map { $0.id! })
         #expect(claimed.first?.engine == "beta")
+    }
+
+    @Test func aDeadEnginesJobLeavesALiveSiblingItsEnvironmentUntilItEnds() async throws {
+        let location = try PostgresLocation(url: try PostgresCluster.shared.get().freshDatabaseURL())
+        let alpha = try await PostgresStore.open(location, engine: "alpha")
+        let beta = try await PostgresStore.open(location, engine: "beta")
+        defer { alpha.close(); beta.close() }
+        try await alpha.heartbeat(host: "a", pid: 1, now: 100)
+        try await beta.heartbeat(host: "b", pid: 2, now: 100)
+        let version = try await SchedulerContractTests.submit(alpha, 1)
+        var now = 101.0
+        var deploy: TaskLaunch?
+        while deploy == nil {  // one task at a time through commit and sandbox, up to the first of the specialist stage
+            let launch = try #require(try await alpha.advance(maxRunningTasks: 1, now: now).launches.first)
+            if launch.attempt.stage == "specialist" {
+                deploy = launch
+            } else {
+                try await alpha.recordTaskFinished(taskID: launch.task.id!, state: .passed, exitCode: 0, reason: nil,
+                                                   artifacts: [], logPath: nil, now: now)
+            }
+            now += 1
+        }
+        let perf = try #require(deploy)
+        #expect(perf.task.kind == .deploy && perf.task.environment == "perf")
+        let security = try #require(try await beta.advance(maxRunningTasks: 1, now: now).launches.first)
+        #expect(security.task.name == "security")
+
+        try await alpha.heartbeat(host: "a", pid: 1, now: 200)
+        #expect(try await alpha.recoverDeadEngines(grace: 30, now: 200).engines == ["beta"])
+        let specialist = try #require(try await alpha.attempts(of: version.id!).last)
+        #expect(specialist.state == .running, "alpha's deploy to perf still runs")
+        #expect(try await alpha.leases()["perf"] == specialist.id, "so perf stays held")
+        let tasks = try await alpha.tasks(of: [specialist.id!])
+        #expect(tasks.first { $0.name == "security" }?.state == .interrupted)
+        #expect(tasks.first { $0.name == "load" }?.state == .cancelled, "nothing more starts in an interrupted attempt")
+
+        try await alpha.recordTaskFinished(taskID: perf.task.id!, state: .passed, exitCode: 0, reason: nil, artifacts: [],
+                                           logPath: nil, now: 201)
+        #expect(try await alpha.advance(maxRunningTasks: 4, now: 202).launches.isEmpty)
+        #expect(try await alpha.attempts(of: version.id!).last?.state == .interrupted)
+        #expect(try await alpha.leases().isEmpty, "perf is free once the deploy ended")
     }
 }
