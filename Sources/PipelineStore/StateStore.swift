@@ -9,6 +9,9 @@ public protocol StateStore: EngineStore, VersionLedger {
     func currentDeploys() async throws -> [DeployRecord]
     /// Attempts waiting for a person's approval, oldest first.
     func awaitingApproval() async throws -> [AttemptRecord]
+    /// A finished task's log as the store keeps it, for machines other than the engine's; nil when the store keeps
+    /// no copy (the embedded store's logs are files in the state folder).
+    func storedLog(ofTask taskID: Int64) async throws -> String?
     /// Deploys, newest first; of one environment when `environment` is given.
     func deploys(environment: String?, limit: Int) async throws -> [DeployRecord]
     /// Current environment leases: environment → attempt id.
@@ -30,4 +33,6 @@ public protocol StateStore: EngineStore, VersionLedger {
     func preempt(for patchID: Int64, environments: Set<String>, who: String, now: Double) async throws -> [AttemptRecord]
 }
 
-extension PipelineStore: StateStore {}
+extension PipelineStore: StateStore {
+    public func storedLog(ofTask taskID: Int64) async throws -> String? { nil }
+}

@@ -88,6 +88,9 @@ enum PostgresMigrations {
             "CREATE INDEX deploy_environment ON deploy (environment, id)",
             "CREATE INDEX deploy_version ON deploy (version_id)",
         ]),
+        ("v7-task-logs", [
+            "CREATE TABLE task_log (task_id BIGINT PRIMARY KEY REFERENCES task(id), content BYTEA NOT NULL)",
+        ]),
     ]
 
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines

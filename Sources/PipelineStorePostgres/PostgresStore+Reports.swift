@@ -46,6 +46,14 @@ extension PostgresStore: StateStore {
             """, logger: logger))
     }
 
+    public func storedLog(ofTask taskID: Int64) async throws -> String? {
+        for try await content in try await client.query(
+            "SELECT content FROM task_log WHERE task_id = \(taskID)", logger: logger).decode(ByteBuffer.self) {
+            return String(buffer: content)
+        }
+        return nil
+    }
+
     public func awaitingApproval() async throws -> [AttemptRecord] {
         try await Self.attempts(try await client.query("""
             SELECT \(unescaped: Self.attemptColumns) FROM attempt WHERE state = 'awaiting-approval' ORDER BY id

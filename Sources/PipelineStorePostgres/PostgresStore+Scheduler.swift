@@ -59,7 +59,29 @@ extension PostgresStore: SchedulerStore {
                 WHERE id = \(taskID) AND state = 'running'
                 """, logger: logger)
             try await connection.query("DELETE FROM lease WHERE task_id = \(taskID)", logger: logger)
+            // The log goes with the record, so `logs` on any machine shows it (already masked as it was written).
+            if let logPath, let content = Self.logContent(at: logPath) {
+                try await connection.query("""
+                    INSERT INTO task_log (task_id, content) VALUES (\(taskID), \(content))
+                    ON CONFLICT (task_id) DO UPDATE SET content = EXCLUDED.content
+                    """, logger: logger)
+            }
         }
+    }
+
+    /// The most a task's log keeps in the database: its last 8 MiB.
+    static let logLimit = 8 << 20
+
+    static func logContent(at path: String) -> ByteBuffer? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        let start = size > UInt64(logLimit) ? size - UInt64(logLimit) : 0
+        guard (try? handle.seek(toOffset: start)) != nil, let data = try? handle.readToEnd() else { return nil }
+        var buffer = ByteBuffer()
+        if start > 0 { buffer.writeString("cdsh: the first \(start) bytes of this log are kept only on the engine's machine\n") }
+        buffer.writeBytes(data)
+        return buffer
     }
 
     public func attempts(of versionID: Int64) async throws -> [AttemptRecord] {
