@@ -19,6 +19,7 @@ public struct PostgresBlobStore: BlobStore {
 
     public func ingest(fileAt path: String) async throws -> (sha256: String, size: Int64) {
         let (digest, size) = try ArtifactStore.hash(fileAt: path, copyingTo: nil)
+        CrashPoint.artifactIngest.reach()
         let logger = store.logger
         try await store.transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7203, hashtext(\(digest)))", logger: logger)

@@ -35,8 +35,8 @@ extension PostgresStore {
         return false
     }
 
-    /// Takes this store's engine name for this process, in one transaction: refused while another process under the
-    /// same name beat within `grace` seconds (two engines must not share a name). Returns the host the name was
+    /// Takes this store's engine name for this process, in one transaction: refused while another live process under
+    /// the same name beat within `grace` seconds (two engines must not share a name). Returns the host the name was
     /// last used on (nil for a new name), so leftovers of an earlier run are only looked for on that machine.
     @discardableResult
     public func claimName(host: String, pid: Int, grace: Double, now: Double) async throws -> String? {
@@ -51,7 +51,10 @@ extension PostgresStore {
                 .decode((String, Int, Double).self) {
                 previous = row
             }
-            if let previous, previous.beat >= now - grace, previous.host != host || previous.pid != pid {
+            // Refused while another process holds the name — unless it ran on this machine and is gone (it crashed:
+            // restarting it must not wait out the grace period).
+            let gone = previous.map { $0.host == host && kill(pid_t($0.pid), 0) != 0 && errno == ESRCH } ?? false
+            if let previous, previous.beat >= now - grace, previous.host != host || previous.pid != pid, !gone {
                 throw StoreError.refused("engine \(engineName) is already running on \(previous.host) (pid \(previous.pid))",
                                          hint: "give each engine its own --name; a stopped engine's name is free again "
                                              + "\(Int(grace)) s after its last heartbeat")

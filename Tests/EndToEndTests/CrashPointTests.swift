@@ -66,4 +66,38 @@ struct CrashPointTests {
         #expect(deploys.filter { $0.hasPrefix("production ") }.count == 1, "\(deploys)")
         #expect(runs.contains { $0.hasPrefix("production smoke") })
     }
+
+    @Test(arguments: points)
+    func aTeamEngineKilledAtANamedPointIsRecoveredWhenItStartsAgain(_ point: String) async throws {
+        let project = try ProjectFixture(files: ["cdsh.yml": Self.pipeline, "deploy.sh": Self.deploy],
+                                         executables: ["deploy.sh"])
+        defer { project.remove() }
+        try FileManager.default.createDirectory(atPath: project.deployRoot, withIntermediateDirectories: true)
+        let url = try PostgresCluster.shared.get().freshDatabaseURL()
+        project.environment["CDSH_STATE"] = url
+        let folder = project.path + "-engines"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        project.environment["CDSH_TEST_CRASH_AT"] = point
+        let doomed = try TeamEngine(name: "crashy", url: url, folder: folder, grace: 30, project: project)
+        project.environment["CDSH_TEST_CRASH_AT"] = nil
+        #expect(try project.run("submit").status == 0)
+        #expect(await doomed.exits(within: 30), "the engine died at \(point)")
+
+        let restarted = try TeamEngine(name: "crashy", url: url, folder: folder, grace: 30, project: project)
+        defer { restarted.stop() }
+        let stopped = try project.run("wait v1 --timeout 30s")
+        #expect(stopped.status == 1, "\(stopped.stdout)\(stopped.stderr)")
+        #expect(stopped.stderr.contains("interrupted"), "\(stopped.stderr)")
+        let show = try project.json("show v1 --json")
+        let interrupted = try #require((show["stages"] as? [[String: Any]] ?? [])
+            .first { $0["state"] as? String == "interrupted" }?["name"] as? String)
+
+        let finished = try project.run("rerun v1 \(interrupted)", "wait v1 --timeout 60s", "audit --verify")
+        #expect(finished.status == 0, "\(finished.stderr)")
+        let runs = lines("\(project.deployRoot)/runs"), deploys = lines("\(project.deployRoot)/deploys")
+        #expect(Set(runs).count == runs.count, "a job ran twice in one attempt: \(runs)")
+        #expect(Set(deploys).count == deploys.count, "an environment was deployed twice in one attempt: \(deploys)")
+        #expect(deploys.filter { $0.hasPrefix("production ") }.count == 1, "\(deploys)")
+        #expect(runs.contains { $0.hasPrefix("production smoke") })
+    }
 }

@@ -180,6 +180,13 @@ final class TeamEngine: @unchecked Sendable {
         try process.run()
     }
 
+    /// True once the process has ended by itself within `seconds`.
+    func exits(within seconds: Double) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        return !process.isRunning
+    }
+
     /// SIGKILL: no chance to finish or say goodbye.
     func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
