@@ -1,0 +1,48 @@
+import Foundation
+import TestSupport
+
+/// One `cdsh engine --state postgres://… --name NAME` process with its own cache folder.
+final class TeamEngine: @unchecked Sendable {
+    let name: String
+    private let process = Process()
+
+    init(name: String, url: String, folder: String, grace: Double, project: ProjectFixture) throws {
+        self.name = name
+        process.executableURL = URL(fileURLWithPath: ProjectFixture.binary)
+        process.arguments = ["engine", "--state", url, "--name", name, "--cache", "\(folder)/cache-\(name)",
+                             "--grace", String(grace)]
+        var variables = ProcessInfo.processInfo.environment
+        variables.merge(project.environment) { $1 }
+        variables["CDSH_MAX_JOBS"] = "3"
+        process.environment = variables
+        process.standardInput = FileHandle.nullDevice
+        _ = FileManager.default.createFile(atPath: "\(folder)/engine-\(name).out", contents: nil)
+        let output = FileHandle(forWritingAtPath: "\(folder)/engine-\(name).out")
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+    }
+
+    /// True once the process has ended by itself within `seconds`.
+    func exits(within seconds: Double) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        return !process.isRunning
+    }
+
+    /// SIGKILL: no chance to finish or say goodbye.
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM, then SIGKILL when it has not finished its work within ten seconds.
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
