@@ -13,11 +13,11 @@ extension PostgresStore: SchedulerStore {
             try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
             var launches: [TaskLaunch] = [], stops: [Int64] = []
             for _ in 0..<SnapshotAssembly.maximumPasses {
-                let actions = Scheduler.decide(try await Self.snapshot(connection, logger, maxRunningTasks: maxRunningTasks,
-                                                                       capacityOf: engine))
-                let changes = SnapshotAssembly.changes(in: actions, collectingStopsInto: &stops)
+                let (snapshot, versions) = try await Self.snapshotAndVersions(
+                    connection, logger, maxRunningTasks: maxRunningTasks, capacityOf: engine)
+                let changes = SnapshotAssembly.changes(in: Scheduler.decide(snapshot), collectingStopsInto: &stops)
                 if changes.isEmpty { break }
-                launches += try await Self.apply(connection, logger, changes, now: now, engine: engine)
+                launches += try await Self.apply(connection, logger, changes, now: now, engine: engine, versions: versions)
             }
             return (launches, stops)
         }
@@ -96,10 +96,17 @@ extension PostgresStore: SchedulerStore {
             """, logger: logger))
     }
 
-    /// With `capacityOf`, the limit is that engine's own: tasks other engines run count toward theirs.
     static func snapshot(
-        _ connection: PostgresConnection, _ logger: Logger, maxRunningTasks: Int, capacityOf engine: String?? = nil
+        _ connection: PostgresConnection, _ logger: Logger, maxRunningTasks: Int
     ) async throws -> SchedulerSnapshot {
+        try await snapshotAndVersions(connection, logger, maxRunningTasks: maxRunningTasks).snapshot
+    }
+
+    /// The snapshot, and the unsettled versions it was built from (so applying its actions need not read them
+    /// again). With `capacityOf`, the limit is that engine's own: tasks other engines run count toward theirs.
+    static func snapshotAndVersions(
+        _ connection: PostgresConnection, _ logger: Logger, maxRunningTasks: Int, capacityOf engine: String?? = nil
+    ) async throws -> (snapshot: SchedulerSnapshot, versions: [Int64: VersionRecord]) {
         let versions = try await fetchVersions(connection, logger, """
             SELECT \(unescaped: versionColumns) FROM version WHERE NOT settled ORDER BY id
             """)
@@ -121,18 +128,24 @@ extension PostgresStore: SchedulerStore {
         let others = engine.map { engine in
             tasks.filter { $0.state == .running && $0.engine != engine && stageAttempts.contains($0.attemptID) }.count
         } ?? 0
-        return try SnapshotAssembly.snapshot(versions: versions, attempts: attempts, tasks: tasks, leases: leases,
-                                             maxRunningTasks: maxRunningTasks + others)
+        let snapshot = try SnapshotAssembly.snapshot(versions: versions, attempts: attempts, tasks: tasks, leases: leases,
+                                                     maxRunningTasks: maxRunningTasks + others)
+        return (snapshot, Dictionary(uniqueKeysWithValues: versions.map { ($0.id!, $0) }))
     }
 
     static func apply(
-        _ connection: PostgresConnection, _ logger: Logger, _ actions: [SchedulerAction], now: Double, engine: String?
+        _ connection: PostgresConnection, _ logger: Logger, _ actions: [SchedulerAction], now: Double, engine: String?,
+        versions: [Int64: VersionRecord]
     ) async throws -> [TaskLaunch] {
+        func version(_ id: Int64) async throws -> VersionRecord {
+            if let known = versions[id] { return known }
+            return try await oneVersion(connection, logger, id)
+        }
         var launches: [TaskLaunch] = []
         for action in actions {
             switch action {
             case let .createAttempt(versionID, stageIndex, number, state):
-                let version = try await oneVersion(connection, logger, versionID)
+                let version = try await version(versionID)
                 try await connection.query("""
                     INSERT INTO attempt (version_id, stage_index, stage, number, state, created_at)
                     VALUES (\(versionID), \(stageIndex), \(try version.plan().stages[stageIndex].name), \(number),
@@ -149,7 +162,7 @@ extension PostgresStore: SchedulerStore {
                 }
                 let planned = stageIndex == AttemptState.deployOnlyStage
                     ? SnapshotAssembly.tasks(deployingTo: try await oneAttempt(connection, logger, attemptID).environment)
-                    : SnapshotAssembly.tasks(for: try await oneVersion(connection, logger, versionID).plan().stages[stageIndex])
+                    : SnapshotAssembly.tasks(for: try await version(versionID).plan().stages[stageIndex])
                 var ids: [Int64] = []
                 for task in planned {
                     let after = task.after.map { ids[$0] }
@@ -162,18 +175,17 @@ extension PostgresStore: SchedulerStore {
                     }
                 }
             case let .startTask(taskID, attemptID, lease, holder):
-                try await connection.query(
-                    "UPDATE task SET state = 'running', started_at = \(now), engine = \(engine) WHERE id = \(taskID)",
-                    logger: logger)
+                let task = try await tasks(try await connection.query("""
+                    UPDATE task SET state = 'running', started_at = \(now), engine = \(engine) WHERE id = \(taskID)
+                    RETURNING \(unescaped: taskColumns)
+                    """, logger: logger))[0]
                 if let lease {
                     try await connection.query("""
                         INSERT INTO lease (environment, attempt_id, task_id) VALUES (\(lease), \(attemptID), \(holder))
                         """, logger: logger)
                 }
-                let task = try await tasks(try await connection.query(
-                    "SELECT \(unescaped: taskColumns) FROM task WHERE id = \(taskID)", logger: logger))[0]
                 let attempt = try await oneAttempt(connection, logger, attemptID)
-                let version = try await oneVersion(connection, logger, attempt.versionID)
+                let version = try await version(attempt.versionID)
                 launches.append(TaskLaunch(task: task, attempt: attempt, version: version, plan: try version.plan()))
             case let .skipTask(taskID, reason):
                 try await connection.query("""
