@@ -208,14 +208,11 @@ _cdsh_engine() {
     repeating_flags=()
     non_repeating_flags=(-h --help)
     repeating_options=()
-    non_repeating_options=(--state --name --cache --grace --idle)
+    non_repeating_options=(--name --cache --grace --idle)
     __cdsh_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
-    '--state')
-        return
-        ;;
     '--name')
         return
         ;;

@@ -23,7 +23,7 @@ function __cdsh_parse_tokens -S
         __cdsh_parse_subcommand 0 'c=+' 'f=' 'pipeline=' 'state=' 'continue-on-error' 'echo' 'h/help'
         switch $unparsed_tokens[1]
         case 'engine'
-            __cdsh_parse_subcommand 1 'state=' 'name=' 'cache=' 'grace=' 'idle=' 'h/help'
+            __cdsh_parse_subcommand 1 'name=' 'cache=' 'grace=' 'idle=' 'h/help'
         case 'help'
             __cdsh_parse_subcommand -r 1 
         end
@@ -88,7 +88,6 @@ complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cds
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_positional "cdsh" -eq 1' -fa 'engine' -d 'Run the pipeline engine: for a state folder until it is idle, or as one of a team\'s engines.'
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_positional "cdsh" -eq 1' -fa 'help' -d 'Show subcommand help information.'
-complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" state' -l 'state' -d 'A PostgreSQL URL or a state folder (default: $CDSH_STATE).' -rfka ''
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" name' -l 'name' -d 'This engine\'s name among the team\'s engines (PostgreSQL only; required there).' -rfka ''
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" cache' -l 'cache' -d 'This engine\'s own folder: logs, workspaces, source clones, artifact cache (PostgreSQL only; default ~/.cache/cdsh/engines/NAME).' -rfka ''
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" grace' -l 'grace' -d 'Seconds an engine may stay silent before another marks its running work interrupted (PostgreSQL only).' -rfka ''

@@ -46,6 +46,11 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     /// The URL without its password, for messages.
     public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
 
+    var connectionConfiguration: PostgresConnection.Configuration {
+        PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database,
+                                         tls: .disable)
+    }
+
     var configuration: PostgresClient.Configuration {
         PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database,
                                      tls: .disable)

@@ -31,7 +31,20 @@ public final class PostgresStore: Sendable {
     public static func open(_ location: PostgresLocation, engine: String? = nil) async throws -> PostgresStore {
         let store = PostgresStore(location: location, engineName: engine)
         do {
-            try await PostgresMigrations.migrate(store.client, logger: store.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await PostgresMigrations.migrate(store.client, logger: store.logger) }
+                // The pool retries a refused connection for about a minute before it gives up: when the schema
+                // check takes more than two seconds, one direct connection says at once why the server is away.
+                group.addTask {
+                    try await Task.sleep(for: .seconds(2))
+                    let probe = try await PostgresConnection.connect(
+                        configuration: location.connectionConfiguration, id: 0, logger: store.logger)
+                    try? await probe.close()
+                    try await Task.sleep(for: .seconds(3600))  // reachable after all: the schema check decides
+                }
+                try await group.next()
+                group.cancelAll()
+            }
         } catch {
             store.close()
             throw StoreError.unavailable("cannot open the state store at \(location): "

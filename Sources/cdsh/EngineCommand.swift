@@ -7,22 +7,20 @@ import PipelineStorePostgres
 import Synchronization
 
 /// `cdsh engine DIR` (started on demand for a state folder, exits when idle) or
-/// `cdsh engine --state postgres://… --name NAME` (one of a team's engines, runs until stopped).
+/// `cdsh engine postgres://… --name NAME` (one of a team's engines, runs until stopped).
 struct EngineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
         abstract: "Run the pipeline engine: for a state folder until it is idle, or as one of a team's engines.",
         discussion: """
             With a state folder the engine is started by the shell when work is pending and exits when idle.
-            With a PostgreSQL store (--state postgres://USER@HOST:PORT/DB or $CDSH_STATE) it is one of several \
+            With a PostgreSQL store (postgres://USER@HOST:PORT/DB, or $CDSH_STATE) it is one of several \
             engines, each on its own machine under its own --name; it runs until SIGTERM or SIGINT, then finishes \
             what it runs and stops.
             """)
 
-    @Argument(help: "The state folder.")
-    var folder: String?
-
-    @Option(help: "A PostgreSQL URL or a state folder (default: $CDSH_STATE).")
+    // A positional, not `--state`: the root command's `--state` option would take that value before this one.
+    @Argument(help: "The state folder, or a team's store: postgres://USER@HOST:PORT/DB (default: $CDSH_STATE).")
     var state: String?
 
     @Option(help: "This engine's name among the team's engines (PostgreSQL only; required there).")
@@ -39,9 +37,10 @@ struct EngineCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         FileCreationMask.withholdWriteFromOthers()
-        let target = folder ?? state ?? ProcessInfo.processInfo.environment["CDSH_STATE"]
+        let target = state ?? ProcessInfo.processInfo.environment["CDSH_STATE"]
         guard let target, !target.isEmpty else {
-            throw ValidationError("name a state folder, or a PostgreSQL store with --state postgres://USER@HOST:PORT/DB")
+            throw ValidationError("name the state: `cdsh engine DIR`, or for a team `cdsh engine postgres://USER@HOST:PORT/DB "
+                                  + "--name NAME` (or set $CDSH_STATE)")
         }
         if PostgresLocation.isURL(target) {
             try await runTeamEngine(PostgresLocation(url: target))

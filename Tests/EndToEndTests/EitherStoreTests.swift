@@ -114,4 +114,23 @@ struct EitherStoreTests {
         #expect(audit["verified"] as? Bool == true)
         #expect(((audit["entries"] as? [[String: Any]])?.count ?? 0) >= 20)
     }
+
+    @Test func aTeamStoreThatCannotBeReachedIsNamedWithTheReason() throws {
+        let project = try ProjectFixture(files: Self.files, executables: ["deploy.sh"])
+        defer { project.remove() }
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        let port = UInt16(bigEndian: address.sin_port)
+        close(listener)  // nothing listens there now
+        let result = try project.cdsh(["-c", "status"], extra: ["CDSH_STATE": "postgres://cdsh@127.0.0.1:\(port)/pipelines"])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("cannot open the state store at postgres://cdsh@127.0.0.1:\(port)/pipelines"))
+        #expect(result.stderr.contains("Connection refused"), "the reason, not the pool's circuit breaker: \(result.stderr)")
+    }
 }

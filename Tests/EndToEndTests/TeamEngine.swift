@@ -1,7 +1,7 @@
 import Foundation
 import TestSupport
 
-/// One `cdsh engine --state postgres://… --name NAME` process with its own cache folder.
+/// One `cdsh engine postgres://… --name NAME` process with its own cache folder.
 final class TeamEngine: @unchecked Sendable {
     let name: String
     private let process = Process()
@@ -9,11 +9,12 @@ final class TeamEngine: @unchecked Sendable {
     init(name: String, url: String, folder: String, grace: Double, project: ProjectFixture) throws {
         self.name = name
         process.executableURL = URL(fileURLWithPath: ProjectFixture.binary)
-        process.arguments = ["engine", "--state", url, "--name", name, "--cache", "\(folder)/cache-\(name)",
+        process.arguments = ["engine", url, "--name", name, "--cache", "\(folder)/cache-\(name)",
                              "--grace", String(grace)]
         var variables = ProcessInfo.processInfo.environment
         variables.merge(project.environment) { $1 }
         variables["CDSH_MAX_JOBS"] = "3"
+        variables["CDSH_STATE"] = nil  // the URL comes as the argument, as a team's service file would give it
         process.environment = variables
         process.standardInput = FileHandle.nullDevice
         _ = FileManager.default.createFile(atPath: "\(folder)/engine-\(name).out", contents: nil)
