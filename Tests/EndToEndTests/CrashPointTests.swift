@@ -32,6 +32,17 @@ struct CrashPointTests {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
+    /// `rerun` of the interrupted stage takes v1 to production, the audit chain holds, and nothing ran twice.
+    func expectARerunFinishes(_ project: ProjectFixture, from interrupted: String) throws {
+        let finished = try project.run("rerun v1 \(interrupted)", "wait v1 --timeout 60s", "audit --verify")
+        #expect(finished.status == 0, "\(finished.stderr)")
+        let runs = lines("\(project.deployRoot)/runs"), deploys = lines("\(project.deployRoot)/deploys")
+        #expect(Set(runs).count == runs.count, "a job ran twice in one attempt: \(runs)")
+        #expect(Set(deploys).count == deploys.count, "an environment was deployed twice in one attempt: \(deploys)")
+        #expect(deploys.filter { $0.hasPrefix("production ") }.count == 1, "\(deploys)")
+        #expect(runs.contains { $0.hasPrefix("production smoke") })
+    }
+
     @Test(arguments: points)
     func aCrashAtANamedPointIsRecoveredWithoutRunningAnythingTwice(_ point: String) throws {
         let project = try ProjectFixture(files: ["cdsh.yml": Self.pipeline, "deploy.sh": Self.deploy],
@@ -58,13 +69,7 @@ struct CrashPointTests {
         let interrupted = try #require(stages.first { $0["state"] as? String == "interrupted" }?["name"] as? String)
         #expect(Set(lines("\(project.deployRoot)/runs")).count == lines("\(project.deployRoot)/runs").count)
 
-        let finished = try project.run("rerun v1 \(interrupted)", "wait v1 --timeout 60s", "audit --verify")
-        #expect(finished.status == 0, "\(finished.stderr)")
-        let runs = lines("\(project.deployRoot)/runs"), deploys = lines("\(project.deployRoot)/deploys")
-        #expect(Set(runs).count == runs.count, "a job ran twice in one attempt: \(runs)")
-        #expect(Set(deploys).count == deploys.count, "an environment was deployed twice in one attempt: \(deploys)")
-        #expect(deploys.filter { $0.hasPrefix("production ") }.count == 1, "\(deploys)")
-        #expect(runs.contains { $0.hasPrefix("production smoke") })
+        try expectARerunFinishes(project, from: interrupted)
     }
 
     @Test(arguments: points)
@@ -92,12 +97,6 @@ struct CrashPointTests {
         let interrupted = try #require((show["stages"] as? [[String: Any]] ?? [])
             .first { $0["state"] as? String == "interrupted" }?["name"] as? String)
 
-        let finished = try project.run("rerun v1 \(interrupted)", "wait v1 --timeout 60s", "audit --verify")
-        #expect(finished.status == 0, "\(finished.stderr)")
-        let runs = lines("\(project.deployRoot)/runs"), deploys = lines("\(project.deployRoot)/deploys")
-        #expect(Set(runs).count == runs.count, "a job ran twice in one attempt: \(runs)")
-        #expect(Set(deploys).count == deploys.count, "an environment was deployed twice in one attempt: \(deploys)")
-        #expect(deploys.filter { $0.hasPrefix("production ") }.count == 1, "\(deploys)")
-        #expect(runs.contains { $0.hasPrefix("production smoke") })
+        try expectARerunFinishes(project, from: interrupted)
     }
 }
