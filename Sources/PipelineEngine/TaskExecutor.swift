@@ -179,10 +179,35 @@ struct TaskExecutor: Sendable {
     ) async -> ProcessOutcome {
         let store = self.store
         let taskID = launch.task.id!
+        let shipping = (store as? any LogArchive).map { Self.shipLog(to: $0, taskID: taskID, logPath: logPath) }
+        defer { shipping?.cancel() }
         return await environment.launcher.run(
             CommandSpec(commands: commands, workingDirectory: source, environment: variables, logPath: logPath,
                         timeoutSeconds: timeout, secrets: environment.secretValues(launch.plan.secrets)),
             started: { pid in try? await store.recordTaskProcess(taskID: taskID, pid: Int(pid), logPath: logPath) })
+    }
+
+    /// How much of a running task's log is shipped to a log archive; the whole log's tail goes with its end.
+    static let shippedLogLimit: Int64 = 8 << 20
+
+    /// Every second while the task runs, ships what its log gained (already masked) to `archive`, so shells on
+    /// other machines can follow it — and read it even if this engine dies.
+    private static func shipLog(to archive: any LogArchive, taskID: Int64, logPath: String) -> Task<Void, Never> {
+        Task {
+            var shipped: Int64 = 0
+            while !Task.isCancelled, shipped < shippedLogLimit {
+                try? await Task.sleep(for: .seconds(1))
+                guard let handle = FileHandle(forReadingAtPath: logPath) else { continue }
+                let data = (try? handle.seek(toOffset: UInt64(shipped))).flatMap { _ in
+                    try? handle.read(upToCount: Int(min(1 << 20, shippedLogLimit - shipped)))
+                } ?? Data()
+                try? handle.close()
+                guard !data.isEmpty else { continue }
+                if (try? await archive.appendLog(taskID: taskID, offset: shipped, bytes: data)) != nil {
+                    shipped += Int64(data.count)
+                }
+            }
+        }
     }
 
     /// The digest of the deploy script the command names when it is a file of the version, else of the command.

@@ -1,3 +1,4 @@
+import Foundation
 import PipelineModel
 
 /// What the shell's commands read and write, as every store provides it: the embedded SQLite store and a team's
@@ -9,9 +10,10 @@ public protocol StateStore: EngineStore, VersionLedger {
     func currentDeploys() async throws -> [DeployRecord]
     /// Attempts waiting for a person's approval, oldest first.
     func awaitingApproval() async throws -> [AttemptRecord]
-    /// A finished task's log as the store keeps it, for machines other than the engine's; nil when the store keeps
-    /// no copy (the embedded store's logs are files in the state folder).
-    func storedLog(ofTask taskID: Int64) async throws -> String?
+    /// A task's log as the store keeps it, for machines other than the engine's: all of it once the task ended,
+    /// what the engine has shipped so far while it runs; nil when the store keeps no copy (the embedded store's
+    /// logs are files in the state folder).
+    func storedLog(ofTask taskID: Int64) async throws -> Data?
     /// Deploys, newest first; of one environment when `environment` is given.
     func deploys(environment: String?, limit: Int) async throws -> [DeployRecord]
     /// Current environment leases: environment → attempt id.
@@ -34,5 +36,5 @@ public protocol StateStore: EngineStore, VersionLedger {
 }
 
 extension PipelineStore: StateStore {
-    public func storedLog(ofTask taskID: Int64) async throws -> String? { nil }
+    public func storedLog(ofTask taskID: Int64) async throws -> Data? { nil }
 }

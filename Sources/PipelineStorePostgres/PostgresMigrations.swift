@@ -91,6 +91,13 @@ enum PostgresMigrations {
         ("v7-task-logs", [
             "CREATE TABLE task_log (task_id BIGINT PRIMARY KEY REFERENCES task(id), content BYTEA NOT NULL)",
         ]),
+        ("v8-running-task-logs", [
+            """
+            CREATE TABLE task_log_chunk (
+              task_id BIGINT NOT NULL REFERENCES task(id), "offset" BIGINT NOT NULL, bytes BYTEA NOT NULL,
+              PRIMARY KEY (task_id, "offset"))
+            """,
+        ]),
     ]
 
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines

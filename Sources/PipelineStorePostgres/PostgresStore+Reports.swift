@@ -46,12 +46,20 @@ extension PostgresStore: StateStore {
             """, logger: logger))
     }
 
-    public func storedLog(ofTask taskID: Int64) async throws -> String? {
+    public func storedLog(ofTask taskID: Int64) async throws -> Data? {
         for try await content in try await client.query(
             "SELECT content FROM task_log WHERE task_id = \(taskID)", logger: logger).decode(ByteBuffer.self) {
-            return String(buffer: content)
+            return Data(content.readableBytesView)
         }
-        return nil
+        var shipped: Data?
+        var next: Int64 = 0
+        for try await (offset, bytes) in try await client.query("""
+            SELECT "offset", bytes FROM task_log_chunk WHERE task_id = \(taskID) ORDER BY "offset"
+            """, logger: logger).decode((Int64, ByteBuffer).self) where offset == next {
+            shipped = (shipped ?? Data()) + Data(bytes.readableBytesView)
+            next = offset + Int64(bytes.readableBytes)
+        }
+        return shipped
     }
 
     public func awaitingApproval() async throws -> [AttemptRecord] {

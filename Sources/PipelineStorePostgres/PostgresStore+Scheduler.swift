@@ -6,7 +6,7 @@ import PostgresNIO
 /// The engine's side of the store on PostgreSQL. One settle (every scheduler pass until nothing changes) runs in
 /// one transaction under an advisory lock, so engines on several machines decide one at a time: a task is started
 /// — and so launched — by exactly one engine, and a lease row (the environment is its primary key) is taken by one.
-extension PostgresStore: SchedulerStore {
+extension PostgresStore: SchedulerStore, LogArchive {
     public func advance(maxRunningTasks: Int, now: Double) async throws -> (launches: [TaskLaunch], stops: [Int64]) {
         let logger = self.logger, engine = engineName
         return try await transaction { connection in
@@ -65,8 +65,17 @@ extension PostgresStore: SchedulerStore {
                     INSERT INTO task_log (task_id, content) VALUES (\(taskID), \(content))
                     ON CONFLICT (task_id) DO UPDATE SET content = EXCLUDED.content
                     """, logger: logger)
+                try await connection.query("DELETE FROM task_log_chunk WHERE task_id = \(taskID)", logger: logger)
             }
         }
+    }
+
+    /// Ships output of a running task (the engine calls it about once a second while the task runs).
+    public func appendLog(taskID: Int64, offset: Int64, bytes: Data) async throws {
+        try await client.query("""
+            INSERT INTO task_log_chunk (task_id, "offset", bytes) VALUES (\(taskID), \(offset), \(ByteBuffer(bytes: bytes)))
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
     }
 
     /// The most a task's log keeps in the database: its last 8 MiB.

@@ -41,6 +41,7 @@ struct TeamEnginesTests {
         "job.sh": """
             #!/bin/sh
             echo "$CDSH_VERSION $CDSH_STAGE $CDSH_JOB $CDSH_ATTEMPT" >> "$TEAM_LOG/runs"
+            echo "$CDSH_JOB of $CDSH_VERSION started"
             if [ -f "$TEAM_LOG/hang" ] && [ "$CDSH_STAGE" = sandbox ]; then
               echo "$CDSH_VERSION" > "$TEAM_LOG/hanging"
               while [ -f "$TEAM_LOG/hang" ]; do sleep 0.05; done
@@ -121,6 +122,12 @@ struct TeamEnginesTests {
         let killedName = try #require(victim, "v21's sandbox job never started")
         let killed = try #require(engines.first { $0.name == killedName })
         let pid = try psql.rows("SELECT pid FROM task WHERE state = 'running' AND engine = '\(killedName)'").first?.first
+        let shipping = Date().addingTimeInterval(20)  // a running job's output reaches the store about once a second
+        while try psql.rows("""
+            SELECT 1 FROM task_log_chunk c JOIN task t ON t.id = c.task_id WHERE t.engine = '\(killedName)' AND t.state = 'running'
+            """).isEmpty, Date() < shipping {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         killed.kill()
         let killedAt = Date()
         var interruptedAfter: Double?
@@ -138,6 +145,10 @@ struct TeamEnginesTests {
         #expect(after >= Self.grace * 0.75 - 0.3, "interrupted \(after) s after the kill, before the grace period ran out")
         #expect(after <= Self.grace + 3, "interrupted \(after) s after the kill; the grace period is \(Self.grace) s")
         engines.removeAll { $0.name == killedName }
+        // Its machine is gone with its log files; the output it shipped while the job ran is in the store.
+        try FileManager.default.removeItem(atPath: "\(log)/cache-\(killedName)/logs")
+        let shippedLog = try project.run("logs v21 sandbox smoke --attempt 1")
+        #expect(shippedLog.stdout.contains("smoke of v21 started"), "\(shippedLog.stdout)\(shippedLog.stderr)")
 
         let rerun = try project.run("rerun v21 sandbox", "wait v21 --timeout 120s")
         #expect(rerun.status == 0, "\(rerun.stderr)")

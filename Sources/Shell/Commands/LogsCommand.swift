@@ -49,9 +49,9 @@ enum LogsCommand {
         for task in tasks {
             var log = task.logPath.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? ""
             if log.isEmpty, let path = task.logPath, !FileManager.default.fileExists(atPath: path) {
-                log = try await store.storedLog(ofTask: task.id!)
+                log = try await store.storedLog(ofTask: task.id!).map { String(decoding: $0, as: UTF8.self) }
                     ?? "cdsh: \(task.name) is \(task.state.rawValue) on engine \(task.engine ?? "?"); its log is on that "
-                    + "machine at \(path) until it ends\n"
+                    + "machine at \(path)\n"
             }
             if tasks.count > 1 || invocation["JOB"] == nil { text.append("==> \(task.name) (\(task.state.rawValue)) <==") }
             text.append(log.hasSuffix("\n") ? String(log.dropLast()) : log)
@@ -67,27 +67,24 @@ enum LogsCommand {
     /// Streams new output of the attempt's tasks (or one job) until every one has finished.
     private static func follow(attemptID: Int64, job: String?, store: any StateStore, context: SessionContext) async throws {
         var offsets: [Int64: UInt64] = [:]
-        var shownFromStore: Set<Int64> = []
         let progress = ProgressLine(terminal: isatty(2) == 1, unicode: context.style.unicode)
         defer { progress.clear() }
         while true {
             let attemptDone = try await store.attempt(attemptID)?.state.isFinished ?? true
             let tasks = try await store.tasks(of: [attemptID]).filter { job == nil || $0.name == job }
             for task in tasks {
-                if let path = task.logPath, !FileManager.default.fileExists(atPath: path) {
-                    // Run by an engine on another machine: its log arrives in the store when the task ends.
-                    guard task.state.isFinished, shownFromStore.insert(task.id!).inserted,
-                          let stored = try await store.storedLog(ofTask: task.id!) else { continue }
-                    progress.clear()
-                    for line in stored.split(separator: "\n", omittingEmptySubsequences: false).dropLast(stored.hasSuffix("\n") ? 1 : 0) {
-                        context.stream(tasks.count > 1 || job == nil ? "[\(task.name)] \(line)" : String(line))
-                    }
-                    continue
+                guard let path = task.logPath else { continue }
+                let offset = Int(offsets[task.id!] ?? 0)
+                let data: Data
+                if let handle = FileHandle(forReadingAtPath: path) {
+                    try handle.seek(toOffset: UInt64(offset))
+                    data = try handle.readToEnd() ?? Data()
+                    try handle.close()
+                } else {
+                    // Run by an engine on another machine: what it has shipped to the store so far.
+                    let stored = try await store.storedLog(ofTask: task.id!) ?? Data()
+                    data = stored.count > offset ? stored.subdata(in: offset..<stored.count) : Data()
                 }
-                guard let path = task.logPath, let handle = FileHandle(forReadingAtPath: path) else { continue }
-                try handle.seek(toOffset: offsets[task.id!] ?? 0)
-                let data = try handle.readToEnd() ?? Data()
-                try handle.close()
                 guard let end = data.lastIndex(of: UInt8(ascii: "\n")) ?? (task.state.isFinished && !data.isEmpty ? data.count - 1 : nil)
                 else { continue }
                 let chunk = data[data.startIndex...end]
