@@ -22,7 +22,7 @@ public struct PostgresBlobStore: BlobStore {
         CrashPoint.artifactIngest.reach()
         let logger = store.logger
         try await store.transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(7203, hashtext(\(digest)))", logger: logger)
+            try await PostgresStore.take(.blob, key: digest, connection, logger: logger)
             for try await _ in try await connection.query("SELECT 1 FROM blob WHERE digest = \(digest)", logger: logger) {
                 return
             }

@@ -16,8 +16,7 @@ extension PostgresStore: DecisionStore {
 
     private func decide(versionID: Int64, approve: Bool, who: String, reason: String, now: Double) async throws -> AttemptRecord {
         let logger = self.logger
-        return try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
+        return try await schedulingTransaction { connection in
             let attempts = try await Self.attempts(try await connection.query("""
                 SELECT \(unescaped: Self.attemptColumns) FROM attempt WHERE version_id = \(versionID)
                 ORDER BY stage_index DESC, number DESC
@@ -50,8 +49,7 @@ extension PostgresStore: DecisionStore {
 
     public func rerun(versionID: Int64, stage: String, who: String, now: Double) async throws -> AttemptRecord {
         let logger = self.logger
-        return try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
+        return try await schedulingTransaction { connection in
             let version = try await Self.oneVersion(connection, logger, versionID)
             var latest: [Int: AttemptRecord] = [:]
             for attempt in try await Self.attempts(try await connection.query("""
@@ -94,8 +92,7 @@ extension PostgresStore: DecisionStore {
 extension PostgresStore {
     public func cancel(versionID: Int64, who: String, now: Double) async throws -> CancelSummary {
         let logger = self.logger
-        return try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
+        return try await schedulingTransaction { connection in
             let version = try await Self.oneVersion(connection, logger, versionID)
             if version.cancelledAt != nil { throw StoreError.refused("\(version.name) was already cancelled", hint: nil) }
             let attempts = try await Self.attempts(try await connection.query("""

@@ -44,7 +44,7 @@ extension PostgresStore {
         let logger = self.logger
         return try await transaction { connection in
             // Two engines starting under one new name at once: the second waits here and then sees the first.
-            try await connection.query("SELECT pg_advisory_xact_lock(7205, hashtext(\(engineName)))", logger: logger)
+            try await Self.take(.engineName, key: engineName, connection, logger: logger)
             var previous: (host: String, pid: Int, beat: Double)?
             for try await row in try await connection.query(
                 "SELECT host, pid, heartbeat_at FROM engine WHERE name = \(engineName) FOR UPDATE", logger: logger)
@@ -100,8 +100,7 @@ extension PostgresStore {
     /// attempts stop, their leases are freed, and they leave the engine table. Returns their names and tasks.
     public func recoverDeadEngines(grace: Double, now: Double) async throws -> (engines: [String], tasks: [TaskRecord]) {
         let logger = self.logger
-        return try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
+        return try await schedulingTransaction { connection in
             var dead: [String] = []
             // Silent engines, and engines that left or were removed while a task of theirs still shows running.
             for try await name in try await connection.query("""
@@ -127,8 +126,7 @@ extension PostgresStore {
     public func recoverOwnWork(now: Double) async throws -> [TaskRecord] {
         guard let engineName else { throw StoreError.unavailable("recovering an engine's work needs its name") }
         let logger = self.logger
-        return try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
+        return try await schedulingTransaction { connection in
             return try await Self.interrupt(connection, logger, engines: [engineName], now: now,
                                             reason: "engine \(engineName) stopped while it ran; `rerun` starts a new attempt")
         }

@@ -7,8 +7,7 @@ import PostgresNIO
 extension PostgresStore: StateStore {
     public func details(of versionIDs: [Int64], artifacts withArtifacts: Bool) async throws -> [Int64: VersionDetails] {
         let logger = self.logger
-        let (attempts, tasks, artifacts) = try await transaction { connection in
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+        let (attempts, tasks, artifacts) = try await snapshotRead { connection in
             let attempts = try await Self.attempts(try await connection.query("""
                 SELECT \(unescaped: Self.attemptColumns) FROM attempt WHERE version_id = ANY(\(versionIDs))
                 ORDER BY stage_index, number

@@ -14,8 +14,7 @@ extension PostgresStore {
         environment: String, versionID: Int64?, who: String, reason: String?, now: Double
     ) async throws -> AttemptRecord {
         let logger = self.logger
-        return try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
+        return try await schedulingTransaction { connection in
             let history = try await self.passedDeploys(in: environment, connection)
             let target = try RollbackRules.target(history: history, environment: environment, versionID: versionID)
             for try await busy in try await connection.query("""
@@ -45,8 +44,7 @@ extension PostgresStore {
 
     public func preempt(for patchID: Int64, environments: Set<String>, who: String, now: Double) async throws -> [AttemptRecord] {
         let logger = self.logger
-        return try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
+        return try await schedulingTransaction { connection in
             var stopped: [AttemptRecord] = []
             for environment in environments.sorted() {
                 let holders = try await Self.attempts(try await connection.query("""
@@ -93,16 +91,14 @@ extension PostgresStore {
 
     public func snapshot(maxRunningTasks: Int) async throws -> SchedulerSnapshot {
         let logger = self.logger
-        return try await transaction { connection in
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+        return try await snapshotRead { connection in
             return try await Self.snapshot(connection, logger, maxRunningTasks: maxRunningTasks)
         }
     }
 
     public func counts(recent: Int) async throws -> PipelineCounts {
         let logger = self.logger
-        return try await transaction { connection in
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+        return try await snapshotRead { connection in
             var numbers: [Int] = []
             for query: PostgresQuery in [
                 "SELECT COUNT(*) FROM version WHERE NOT settled AND cancelled_at IS NULL",

@@ -9,8 +9,7 @@ import PostgresNIO
 extension PostgresStore: SchedulerStore, LogArchive {
     public func advance(maxRunningTasks: Int, now: Double) async throws -> (launches: [TaskLaunch], stops: [Int64]) {
         let logger = self.logger, engine = engineName
-        return try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
+        return try await schedulingTransaction { connection in
             var launches: [TaskLaunch] = [], stops: [Int64] = []
             for _ in 0..<SnapshotAssembly.maximumPasses {
                 let (snapshot, versions) = try await Self.snapshotAndVersions(
@@ -27,8 +26,7 @@ extension PostgresStore: SchedulerStore, LogArchive {
     /// read-only snapshot: for an engine that takes no more work but must still honour `cancel` while it drains.
     public func requestedStops() async throws -> [Int64] {
         let logger = self.logger
-        let snapshot = try await transaction { connection in
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+        let snapshot = try await snapshotRead { connection in
             return try await Self.snapshot(connection, logger, maxRunningTasks: 0)
         }
         var stops: [Int64] = []
@@ -41,9 +39,8 @@ extension PostgresStore: SchedulerStore, LogArchive {
         now: Double
     ) async throws {
         let logger = self.logger
-        try await transaction { connection in
-            // Ordered with settles and with another engine interrupting this one's work.
-            try await connection.query("SELECT pg_advisory_xact_lock(7204)", logger: logger)
+        // Under the scheduling lock: ordered with settles and with another engine interrupting this one's work.
+        try await schedulingTransaction { connection in
             for artifact in artifacts {
                 try await connection.query("""
                     INSERT INTO artifact (version_id, attempt_id, path, sha256, size, commit_id, job, command, started_at,

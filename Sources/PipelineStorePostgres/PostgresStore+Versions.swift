@@ -96,7 +96,7 @@ extension PostgresStore: VersionLedger {
         _ connection: PostgresConnection, logger: Logger, at: Double, who: String, action: String, versionID: Int64?,
         detail: [String: String]
     ) async throws {
-        try await connection.query("SELECT pg_advisory_xact_lock(7202)", logger: logger)
+        try await take(.audit, connection, logger: logger)
         var previous = AuditLog.genesis
         for try await hash in try await connection.query("SELECT hash FROM audit ORDER BY id DESC LIMIT 1", logger: logger)
             .decode(String.self) {

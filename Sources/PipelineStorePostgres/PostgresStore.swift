@@ -62,8 +62,53 @@ public final class PostgresStore: Sendable {
         }
     }
 
+    /// A transaction that reads or changes what the scheduler decides on (settles, decisions, cancels, rollbacks,
+    /// preemptions, a task's end, taking over a dead engine's work): it holds the scheduling lock, so these run one
+    /// at a time across every engine and shell.
+    func schedulingTransaction<Result: Sendable>(
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let logger = self.logger
+        return try await transaction { connection in
+            try await Self.take(.scheduling, connection, logger: logger)
+            return try await body(connection)
+        }
+    }
+
+    /// A read-only transaction that sees one consistent snapshot of the database.
+    func snapshotRead<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        let logger = self.logger
+        return try await transaction { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            return try await body(connection)
+        }
+    }
+
+    /// Takes `lock` until the transaction ends; with `key`, one lock per key (a blob's digest, an engine's name).
+    static func take(_ lock: AdvisoryLock, key: String? = nil, _ connection: PostgresConnection, logger: Logger) async throws {
+        if let key {
+            try await connection.query("SELECT pg_advisory_xact_lock(\(lock.rawValue), hashtext(\(key)))", logger: logger)
+        } else {
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Int64(lock.rawValue)))", logger: logger)
+        }
+    }
+
     /// Stops the connection pool.
     public func close() {
         running.cancel()
     }
+}
+
+/// The advisory locks that order writers from every machine, each held until its transaction ends.
+enum AdvisoryLock: Int32 {
+    /// Applying the schema's migrations.
+    case migrations = 7201
+    /// Appending to the audit hash chain.
+    case audit = 7202
+    /// Storing one blob (keyed by its digest).
+    case blob = 7203
+    /// Scheduling: settles and every decision they depend on (see `schedulingTransaction`).
+    case scheduling = 7204
+    /// Claiming one engine name (keyed by the name).
+    case engineName = 7205
 }
