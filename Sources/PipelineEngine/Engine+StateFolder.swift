@@ -13,9 +13,7 @@ extension Engine where Store == PipelineStore {
     @discardableResult
     public func recover() throws -> [TaskRecord] {
         let interrupted = try store.recoverInterrupted(now: environment.now())
-        for task in interrupted {
-            if let pid = task.pid, pid > 1 { kill(-Int32(pid), SIGKILL) }
-        }
+        LeftoverProcesses.stop(interrupted)
         return interrupted
     }
 

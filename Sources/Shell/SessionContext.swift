@@ -142,8 +142,7 @@ public final class SessionContext: Sendable {
     public func blobStore() async throws -> any BlobStore {
         let store = try await stateStore()
         if let shared = store as? PostgresStore {
-            let home = options.environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache")
-            return PostgresBlobStore(store: shared, cacheFolder: "\(home)/cdsh/shell")
+            return PostgresBlobStore(store: shared, cacheFolder: "\(CacheFolder.path(environment: options.environment))/shell")
         }
         return ArtifactStore(stateFolder: try stateFolder())
     }

@@ -4,6 +4,7 @@ import Foundation
 import PipelineEngine
 import PipelineStore
 import PipelineStorePostgres
+import Shell
 import Synchronization
 
 /// `cdsh engine DIR` (started on demand for a state folder, exits when idle) or
@@ -64,9 +65,7 @@ struct EngineCommand: AsyncParsableCommand {
             throw ValidationError("a team's engine needs --name NAME (letters, digits, - _ .), unique among the team's engines")
         }
         guard grace >= 1 else { throw ValidationError("--grace must be at least 1 second") }
-        let home = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"]
-            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache")
-        let folder = cache ?? "\(home)/cdsh/engines/\(name)"
+        let folder = cache ?? "\(CacheFolder.path(environment: ProcessInfo.processInfo.environment))/engines/\(name)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let layout = StateLayout(folder: folder)
         guard let lock = EngineLock(path: layout.lockPath) else {
@@ -88,9 +87,8 @@ struct EngineCommand: AsyncParsableCommand {
         let environment = EngineEnvironment.live()
         let host = environment.host, pid = Int(getpid()), grace = self.grace
         let lastHost = try await store.claimName(host: host, pid: pid, grace: grace, now: try await store.serverNow())
-        for task in try await store.recoverOwnWork(now: try await store.serverNow()) where lastHost == host {
-            if let pid = task.pid, pid > 1 { kill(-Int32(pid), SIGKILL) }  // leftovers of this machine's last run
-        }
+        let leftovers = try await store.recoverOwnWork(now: try await store.serverNow())
+        if lastHost == host { LeftoverProcesses.stop(leftovers) }  // this machine's last run under the name
         let engine = Engine(store: store, layout: layout, blobs: PostgresBlobStore(store: store, cacheFolder: folder),
                             sources: SourceMirrors(folder: "\(folder)/sources"), environment: environment)
         let stop = StopSignals()
