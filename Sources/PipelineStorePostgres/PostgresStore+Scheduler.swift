@@ -39,6 +39,17 @@ extension PostgresStore: SchedulerStore, LogArchive {
         now: Double
     ) async throws {
         let logger = self.logger
+        // The log (up to 8 MiB, already masked as it was written) goes in first and on its own, so `logs` on any
+        // machine shows it — not inside the scheduling transaction, which every engine's settle waits for.
+        if let logPath, let content = Self.logContent(at: logPath) {
+            try await transaction { connection in
+                try await connection.query("""
+                    INSERT INTO task_log (task_id, content) VALUES (\(taskID), \(content))
+                    ON CONFLICT (task_id) DO UPDATE SET content = EXCLUDED.content
+                    """, logger: logger)
+                try await connection.query("DELETE FROM task_log_chunk WHERE task_id = \(taskID)", logger: logger)
+            }
+        }
         // Under the scheduling lock: ordered with settles and with another engine interrupting this one's work.
         try await schedulingTransaction { connection in
             for artifact in artifacts {
@@ -56,14 +67,6 @@ extension PostgresStore: SchedulerStore, LogArchive {
                 WHERE id = \(taskID) AND state = 'running'
                 """, logger: logger)
             try await connection.query("DELETE FROM lease WHERE task_id = \(taskID)", logger: logger)
-            // The log goes with the record, so `logs` on any machine shows it (already masked as it was written).
-            if let logPath, let content = Self.logContent(at: logPath) {
-                try await connection.query("""
-                    INSERT INTO task_log (task_id, content) VALUES (\(taskID), \(content))
-                    ON CONFLICT (task_id) DO UPDATE SET content = EXCLUDED.content
-                    """, logger: logger)
-                try await connection.query("DELETE FROM task_log_chunk WHERE task_id = \(taskID)", logger: logger)
-            }
         }
     }
 
