@@ -51,12 +51,11 @@ extension PostgresStore: StateStore {
             return Data(content.readableBytesView)
         }
         var shipped: Data?
-        var next: Int64 = 0
         for try await (offset, bytes) in try await client.query("""
             SELECT "offset", bytes FROM task_log_chunk WHERE task_id = \(taskID) ORDER BY "offset"
-            """, logger: logger).decode((Int64, ByteBuffer).self) where offset == next {
-            shipped = (shipped ?? Data()) + Data(bytes.readableBytesView)
-            next = offset + Int64(bytes.readableBytes)
+            """, logger: logger).decode((Int64, ByteBuffer).self) where offset == shipped?.count ?? 0 {
+            shipped = shipped ?? Data()
+            shipped!.append(contentsOf: bytes.readableBytesView)
         }
         return shipped
     }
