@@ -17,22 +17,42 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
+        // Domain values and pure rules: plans, states, the scheduler's decide(snapshot). Foundation only, no I/O.
         .target(name: "PipelineModel"),
+        // The system libedit, with fixed-arity wrappers over its variadic calls.
         .systemLibrary(name: "CLibedit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        // What must be C: the saved termios restored by fatal-signal handlers, and a SIGINT self-pipe.
         .target(name: "CTerminal"),
+        // Reading lines: libedit at a terminal, plain reads from pipes and files.
         .target(name: "LineEditor", dependencies: ["CLibedit"]),
+        // cdsh.yml to a PipelinePlan, every problem with FILE:LINE:COLUMN.
         .target(
             name: "PipelineConfig",
             dependencies: ["PipelineModel", .product(name: "Yams", package: "Yams")]
         ),
+        // The store contract: plain records, the store protocols, store errors and the rules every store shares.
         .target(
-            name: "PipelineStore",
+            name: "StoreCore",
+            dependencies: ["PipelineModel", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The embedded store: a SQLite file and content-addressed artifact files in the state folder (GRDB).
+        .target(
+            name: "StoreSQLite",
             dependencies: [
-                "PipelineModel",
+                "PipelineModel", "StoreCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // A team's store: one PostgreSQL database shared by shells and engines on several machines (postgres-nio).
+        .target(
+            name: "StorePostgres",
+            dependencies: [
+                "PipelineModel", "StoreCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Child processes: command lists in their own process groups, timeouts, logs, secret masking, git.
         .target(
             name: "StageRunner",
             dependencies: [
@@ -41,41 +61,40 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // The engine: applies the scheduler's decisions to a store and runs the tasks they start.
         .target(
             name: "PipelineEngine",
-            dependencies: ["PipelineModel", "PipelineStore", "StageRunner"]
+            dependencies: ["PipelineModel", "StoreCore", "StoreSQLite", "StageRunner"]
         ),
+        // The shell: tokenizer, command table, one handler per command, completion, prompt and renderers.
         .target(
             name: "Shell",
             dependencies: [
-                "PipelineModel", "PipelineConfig", "PipelineStore", "PipelineStorePostgres", "PipelineEngine",
+                "PipelineModel", "PipelineConfig", "StoreCore", "StoreSQLite", "StorePostgres", "PipelineEngine",
                 "StageRunner", "LineEditor", "CTerminal", .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(
-            name: "PipelineStorePostgres",
-            dependencies: [
-                "PipelineModel", "PipelineStore", .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
-        ),
+        // Feeds generated command lines and pipeline files to the parser and the loader.
         .executableTarget(
             name: "cdsh-fuzz", dependencies: ["Shell", "PipelineConfig"]),
+        // main: argument parsing and wiring; nothing else.
         .executableTarget(
             name: "cdsh",
             dependencies: [
-                "Shell", "LineEditor", "PipelineStorePostgres",
+                "Shell", "LineEditor", "PipelineEngine", "StoreCore", "StoreSQLite", "StorePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["PipelineModel", "PipelineEngine", "StageRunner"], path: "Tests/TestSupport"),
+        // Test doubles and fixtures shared by the test targets: git projects, a fake launcher, a PostgreSQL cluster.
+        .target(name: "TestSupport", dependencies: ["PipelineModel", "StageRunner"], path: "Tests/TestSupport"),
         .testTarget(name: "PipelineModelTests", dependencies: ["PipelineModel"]),
         .testTarget(name: "PipelineConfigTests", dependencies: ["PipelineConfig", "PipelineModel"]),
-        .testTarget(name: "PipelineStoreTests", dependencies: ["PipelineStore", "PipelineModel"]),
+        .testTarget(name: "StoreSQLiteTests", dependencies: ["StoreSQLite", "StoreCore", "PipelineModel"]),
         .testTarget(name: "StoreContractTests",
-                    dependencies: ["PipelineStore", "PipelineStorePostgres", "PipelineModel", "TestSupport"]),
+                    dependencies: ["StoreCore", "StoreSQLite", "StorePostgres", "PipelineModel", "TestSupport"]),
         .testTarget(name: "StageRunnerTests", dependencies: ["StageRunner", "PipelineModel", "TestSupport"]),
-        .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "PipelineStore", "PipelineModel", "StageRunner", "TestSupport"]),
+        .testTarget(name: "PipelineEngineTests",
+                    dependencies: ["PipelineEngine", "StoreCore", "StoreSQLite", "PipelineModel", "StageRunner", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "TestSupport"]),
         .testTarget(name: "LineEditorTests", dependencies: ["LineEditor"]),

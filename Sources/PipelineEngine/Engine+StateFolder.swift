@@ -1,10 +1,11 @@
 import Foundation
-import PipelineStore
+import StoreCore
+import StoreSQLite
 
 /// The embedded store's engine: one per state folder, woken through a socket, gone when idle.
-extension Engine where Store == PipelineStore {
+extension Engine where Store == SQLiteStore {
     /// An engine whose files, artifacts and store all live in the store's state folder.
-    public convenience init(store: PipelineStore, environment: EngineEnvironment) {
+    public convenience init(store: SQLiteStore, environment: EngineEnvironment) {
         self.init(store: store, layout: StateLayout(folder: store.folder),
                   blobs: ArtifactStore(stateFolder: store.folder), sources: RecordedSource(), environment: environment)
     }

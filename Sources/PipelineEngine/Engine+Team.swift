@@ -1,5 +1,4 @@
 import Foundation
-import PipelineStore
 
 /// How far a team's engine has been asked to stop.
 public enum StopRequest: Sendable {

@@ -1,7 +1,5 @@
 import Foundation
-import PipelineModel
-import PipelineStore
-import StageRunner
+import StoreCore
 import Synchronization
 
 /// Moves work on: reads a snapshot, asks the scheduler, applies its actions in one transaction and launches

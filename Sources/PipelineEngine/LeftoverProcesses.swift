@@ -1,5 +1,5 @@
 import Foundation
-import PipelineStore
+import StoreCore
 
 /// The process groups of tasks a dead engine left running on this machine.
 public enum LeftoverProcesses {

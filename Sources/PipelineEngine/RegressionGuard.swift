@@ -1,5 +1,4 @@
-import PipelineModel
-import PipelineStore
+import StoreCore
 import StageRunner
 
 /// SPEC §3.6: once a security patch is live in production, no version whose commit lacks the patch commit is

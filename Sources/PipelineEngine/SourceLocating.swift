@@ -1,5 +1,5 @@
 import Foundation
-import PipelineStore
+import StoreCore
 import StageRunner
 
 /// Where an engine finds a git repository holding a version's commit, to export it and check what it contains.

@@ -1,6 +1,6 @@
 import Foundation
 import PipelineModel
-import PipelineStore
+import StoreCore
 import StageRunner
 
 /// Runs one task the scheduler started: exports the commit, hands over verified artifacts, runs the deploy or

@@ -1,6 +1,4 @@
 import Foundation
-import PipelineModel
-import PipelineStore
 import StageRunner
 
 /// What Tab completion knows, read once after each command so completing never waits on anything.

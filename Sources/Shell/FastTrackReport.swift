@@ -1,5 +1,4 @@
-import PipelineModel
-import PipelineStore
+import StoreCore
 
 /// How fast a security patch went: submit → production, its own jobs' time, and the rest it spent waiting.
 struct FastTrackReport {

@@ -1,7 +1,6 @@
 import CTerminal
 import Foundation
 import LineEditor
-import PipelineStore
 import Synchronization
 
 /// The command task an interrupt should cancel, shared with the thread that watches SIGINT.

@@ -1,5 +1,4 @@
-import PipelineModel
-import PipelineStore
+import StoreCore
 
 /// One-line notices, before the next prompt, about stages that ended for versions submitted in this shell.
 public final class NoticeTracker {

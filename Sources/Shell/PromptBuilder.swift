@@ -1,4 +1,4 @@
-import PipelineStore
+import StoreCore
 
 /// The interactive prompt: pipeline name, running / stopped / awaiting-approval counts, security patches in flight.
 public enum PromptBuilder {

@@ -1,7 +1,6 @@
 import Foundation
-import PipelineModel
-import PipelineStore
-import PipelineStorePostgres
+import StoreCore
+import StorePostgres
 
 /// One line of input and where it came from, for error locations.
 public struct SourceLine: Sendable {

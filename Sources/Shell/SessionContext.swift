@@ -2,8 +2,9 @@ import Foundation
 import PipelineConfig
 import PipelineEngine
 import PipelineModel
-import PipelineStore
-import PipelineStorePostgres
+import StoreCore
+import StoreSQLite
+import StorePostgres
 import StageRunner
 import Synchronization
 
@@ -31,7 +32,7 @@ public final class SessionContext: Sendable {
     public let options: SessionOptions
     /// Where commands that stream (`logs --follow`) write lines as they come.
     public let stream: @Sendable (String) -> Void
-    private let opened = Mutex<PipelineStore?>(nil)
+    private let opened = Mutex<SQLiteStore?>(nil)
     private let openedShared = Mutex<Task<PostgresStore, any Error>?>(nil)
 
     public init(options: SessionOptions,
@@ -106,13 +107,13 @@ public final class SessionContext: Sendable {
     }
 
     /// The store, opened once; an engine is started when work is pending and none is alive (SPEC §3.8).
-    public func store() throws -> PipelineStore {
+    public func store() throws -> SQLiteStore {
         if let store = opened.withLock({ $0 }) { return store }
         let folder = try stateFolder()
         // Opened under the lock: the prompt and the background completion snapshot ask at the same time.
-        let (store, new) = try opened.withLock { opened -> (PipelineStore, Bool) in
+        let (store, new) = try opened.withLock { opened -> (SQLiteStore, Bool) in
             if let store = opened { return (store, false) }
-            let store = try PipelineStore(folder: folder)
+            let store = try SQLiteStore(folder: folder)
             opened = store
             return (store, true)
         }

@@ -1,6 +1,6 @@
 import Foundation
 import PipelineModel
-import PipelineStore
+import StoreCore
 
 /// Everything `show`, `status` and `wait` say about a version, read in one go.
 struct VersionReport {

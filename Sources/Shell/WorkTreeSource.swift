@@ -1,5 +1,5 @@
 import PipelineEngine
-import PipelineStore
+import StoreCore
 
 /// The shell's view of a version's history, for the regression guard it applies before an approval or a
 /// rollback: the repository on this machine that holds it (see `SessionContext.localRepository(for:)`).

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import LineEditor
-import PipelineEngine
-import PipelineStore
 import Shell
 
 @main

@@ -2,8 +2,9 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import PipelineEngine
-import PipelineStore
-import PipelineStorePostgres
+import StoreCore
+import StoreSQLite
+import StorePostgres
 import Shell
 import Synchronization
 
@@ -52,7 +53,7 @@ struct EngineCommand: AsyncParsableCommand {
         }
         let layout = StateLayout(folder: target)
         guard let lock = EngineLock(path: layout.lockPath) else { return }
-        let engine = Engine(store: try PipelineStore(folder: target), environment: .live())
+        let engine = Engine(store: try SQLiteStore(folder: target), environment: .live())
         try engine.recover()
         await engine.run(idleSeconds: idle)
         await engine.drain()

@@ -1,7 +1,8 @@
 import Foundation
 import PipelineEngine
 import PipelineModel
-import PipelineStore
+import StoreCore
+import StoreSQLite
 import StageRunner
 import Testing
 import TestSupport
@@ -22,14 +23,14 @@ struct EngineTests {
                       jobs: [JobSpec(name: "smoke", commands: ["./smoke.sh"])]),
         ])
 
-    func makeEngine() throws -> Engine<PipelineStore> {
+    func makeEngine() throws -> Engine<SQLiteStore> {
         let clock = self.clock
-        return Engine(store: try PipelineStore(folder: folder),
+        return Engine(store: try SQLiteStore(folder: folder),
                       environment: EngineEnvironment(now: { clock.now }, launcher: launcher, host: "test-host",
                                                      maxRunningTasks: 4))
     }
 
-    func submit(_ store: PipelineStore) throws -> VersionRecord {
+    func submit(_ store: SQLiteStore) throws -> VersionRecord {
         try store.submit(
             VersionRecord(commitID: "abc123", ref: "HEAD", priority: .normal, note: nil,
                           planJSON: String(decoding: try JSONEncoder().encode(Self.plan), as: UTF8.self), planDigest: "d",
@@ -38,7 +39,7 @@ struct EngineTests {
             auditAction: "submit", detail: [:])
     }
 
-    func runUntilSettled(_ engine: Engine<PipelineStore>) async throws {
+    func runUntilSettled(_ engine: Engine<SQLiteStore>) async throws {
         for _ in 0..<20 {
             try await engine.step()
             await engine.drain()

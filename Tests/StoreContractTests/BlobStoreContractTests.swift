@@ -1,6 +1,6 @@
 import Foundation
-import PipelineStore
-import PipelineStorePostgres
+import StoreCore
+import StorePostgres
 import Testing
 import TestSupport
 

@@ -1,6 +1,6 @@
 import Foundation
 import PipelineModel
-import PipelineStore
+import StoreCore
 import Testing
 
 /// Approve, reject and rerun against SQLite and PostgreSQL: the same gates, refusals and records.

@@ -1,7 +1,7 @@
 import Foundation
 import PipelineModel
-import PipelineStore
-import PipelineStorePostgres
+import StoreCore
+import StorePostgres
 import Testing
 import TestSupport
 

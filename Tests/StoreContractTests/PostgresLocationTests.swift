@@ -1,5 +1,5 @@
-import PipelineStore
-import PipelineStorePostgres
+import StoreCore
+import StorePostgres
 import Testing
 
 /// `--state postgres://…` URLs: what is accepted, and what is refused with a reason.

@@ -1,6 +1,6 @@
 import Foundation
 import PipelineModel
-import PipelineStore
+import StoreCore
 import Synchronization
 import Testing
 

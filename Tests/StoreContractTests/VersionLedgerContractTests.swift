@@ -1,7 +1,8 @@
 import Foundation
 import PipelineModel
-import PipelineStore
-import PipelineStorePostgres
+import StoreCore
+import StoreSQLite
+import StorePostgres
 import Testing
 import TestSupport
 
@@ -16,7 +17,7 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
         switch self {
         case .sqlite:
             let folder = NSTemporaryDirectory() + "cdsh-contract-\(UUID().uuidString.prefix(8))"
-            return (try PipelineStore(folder: folder), { try? FileManager.default.removeItem(atPath: folder) })
+            return (try SQLiteStore(folder: folder), { try? FileManager.default.removeItem(atPath: folder) })
         case .postgres:
             let cluster = try PostgresCluster.shared.get()
             let store = try await PostgresStore.open(try PostgresLocation(url: try cluster.freshDatabaseURL()))

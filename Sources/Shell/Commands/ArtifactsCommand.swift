@@ -1,4 +1,4 @@
-import PipelineStore
+import StoreCore
 
 /// `artifacts VERSION`: path, size, sha256 and provenance of each artifact.
 enum ArtifactsCommand {

@@ -1,5 +1,5 @@
 import Foundation
-import PipelineStore
+import StoreCore
 
 /// `audit [--verify]`: the decision log, and a check of its hash chain.
 enum AuditCommand {

@@ -1,5 +1,5 @@
 import PipelineEngine
-import PipelineStore
+import StoreCore
 
 /// `approve`, `reject` and `rerun`: the decisions people take on a version.
 enum DecisionCommands {

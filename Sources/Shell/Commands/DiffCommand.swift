@@ -1,6 +1,5 @@
 import Foundation
 import PipelineModel
-import PipelineStore
 import StageRunner
 
 /// `diff VERSION VERSION`: artifacts that differ, the commits between the two, and changes to the frozen plan.

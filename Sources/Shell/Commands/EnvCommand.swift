@@ -1,6 +1,6 @@
 import Foundation
 import PipelineModel
-import PipelineStore
+import StoreCore
 
 /// `env NAME`: one environment's deploy history.
 enum EnvCommand {

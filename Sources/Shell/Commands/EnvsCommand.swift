@@ -1,5 +1,4 @@
 import Foundation
-import PipelineStore
 
 /// `envs`: what runs in each environment.
 enum EnvsCommand {

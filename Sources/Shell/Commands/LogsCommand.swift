@@ -1,6 +1,6 @@
 import Foundation
 import PipelineModel
-import PipelineStore
+import StoreCore
 
 /// `logs VERSION STAGE [JOB]`: the output of a stage's jobs and deploy, latest attempt unless `--attempt`.
 enum LogsCommand {

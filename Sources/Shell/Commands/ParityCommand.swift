@@ -1,6 +1,6 @@
 import Foundation
 import PipelineModel
-import PipelineStore
+import StoreCore
 import StageRunner
 
 /// `parity ENV ENV`: traits, config keys, deploy script and artifacts of two environments side by side.

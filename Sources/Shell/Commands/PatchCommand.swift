@@ -1,6 +1,4 @@
-import PipelineEngine
-import PipelineModel
-import PipelineStore
+import StoreCore
 
 /// `patch REV --reason TEXT [--preempt]`: injects a security-patch version and fast-tracks it through every gate.
 enum PatchCommand {

@@ -1,5 +1,5 @@
 import PipelineModel
-import PipelineStore
+import StoreCore
 
 /// `queue`: waiting work in the order the engine will take it, and why it waits.
 enum QueueCommand {

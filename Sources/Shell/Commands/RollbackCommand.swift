@@ -1,5 +1,5 @@
 import PipelineEngine
-import PipelineStore
+import StoreCore
 
 /// `rollback ENV [VERSION]`: redeploys an earlier version through the same deploy script, as a recorded deploy.
 enum RollbackCommand {

@@ -1,6 +1,4 @@
 import Foundation
-import PipelineModel
-import PipelineStore
 
 /// `show VERSION`: commit, priority, artifacts, every stage attempt with jobs, times and exit codes.
 enum ShowCommand {

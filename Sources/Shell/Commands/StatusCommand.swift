@@ -1,6 +1,6 @@
 import Foundation
 import PipelineModel
-import PipelineStore
+import StoreCore
 
 /// `status`: recent versions × stages, one symbol per cell.
 enum StatusCommand {

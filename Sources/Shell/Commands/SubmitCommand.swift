@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import PipelineConfig
 import PipelineModel
-import PipelineStore
+import StoreCore
 import StageRunner
 
 /// `submit [REV] [--note TEXT]`: makes a version of a commit with its frozen plan.

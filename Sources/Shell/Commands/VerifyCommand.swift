@@ -1,4 +1,3 @@
-import PipelineStore
 
 /// `verify VERSION`: re-hashes the stored artifacts; exit 4 when any differs or is missing.
 enum VerifyCommand {

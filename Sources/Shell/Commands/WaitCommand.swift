@@ -1,7 +1,7 @@
 import Foundation
 import PipelineEngine
 import PipelineModel
-import PipelineStore
+import StoreCore
 
 /// `wait VERSION [STAGE] [--timeout DURATION]`: blocks until the version (or one stage) settles.
 enum WaitCommand {

@@ -1,0 +1,17 @@
+/// Why an artifact could not be stored or handed out.
+public enum ArtifactError: Error, Sendable, Equatable, CustomStringConvertible {
+    case missing(path: String, digest: String)
+    case mismatch(path: String, expected: String, actual: String)
+    case unreadable(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .missing(path, digest):
+            "artifact \(path) is missing from the store (sha256 \(digest.prefix(12))); the deploy did not run"
+        case let .mismatch(path, expected, actual):
+            "artifact \(path) does not match what the commit stage stored: sha256 \(actual.prefix(12)) instead of \(expected.prefix(12)); the deploy did not run"
+        case let .unreadable(path, reason):
+            "artifact \(path) cannot be read: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Crypto
+import Foundation
+
+/// One entry of the append-only, hash-chained decision log.
+public struct AuditEntry: Codable, Sendable, Equatable {
+    public var id: Int64?
+    public var at: Double
+    public var who: String
+    public var action: String
+    public var versionID: Int64?
+    /// JSON object with sorted keys.
+    public var detail: String
+    public var previousHash: String
+    public var hash: String
+
+    public init(
+        id: Int64? = nil, at: Double, who: String, action: String, versionID: Int64?, detail: String, previousHash: String,
+        hash: String
+    ) {
+        self.id = id
+        self.at = at
+        self.who = who
+        self.action = action
+        self.versionID = versionID
+        self.detail = detail
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+}
+
+/// Appends to and checks the audit log. Each entry's hash covers its fields and the previous entry's hash.
+public enum AuditLog {
+    /// The previous hash of the first entry.
+    public static let genesis = String(repeating: "0", count: 64)
+
+    /// The entry that follows one whose hash is `previous`, with its own hash; every store appends these.
+    public static func entry(
+        at: Double, who: String, action: String, versionID: Int64?, detail: [String: String], previous: String
+    ) throws -> AuditEntry {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let detailText = String(decoding: try encoder.encode(detail), as: UTF8.self)
+        var entry = AuditEntry(at: at, who: who, action: action, versionID: versionID, detail: detailText,
+                               previousHash: previous, hash: "")
+        entry.hash = digest(of: entry)
+        return entry
+    }
+
+    /// The hash an entry must carry given its fields and previous hash.
+    public static func digest(of entry: AuditEntry) -> String {
+        let version = entry.versionID.map(String.init) ?? "-"
+        let text = [entry.previousHash, String(format: "%.6f", entry.at), entry.who, entry.action, version, entry.detail]
+            .joined(separator: "\u{1F}")
+        return Hex.string(SHA256.hash(data: Data(text.utf8)))
+    }
+
+    /// The id of the first entry whose hash or link is wrong, or nil when the chain holds.
+    public static func firstBrokenEntry(in entries: [AuditEntry]) -> Int64? {
+        var previous = genesis
+        for entry in entries {
+            if entry.previousHash != previous || digest(of: entry) != entry.hash { return entry.id }
+            previous = entry.hash
+        }
+        return nil
+    }
+}

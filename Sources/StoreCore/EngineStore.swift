@@ -1,0 +1,20 @@
+import PipelineModel
+
+/// Everything an engine reads and writes while it runs tasks, as every store provides it: the scheduler's side,
+/// the deploy records that make deploys auditable and guard production, and the artifacts a deploy hands over.
+public protocol EngineStore: SchedulerStore, DecisionStore {
+    /// The version's artifacts: those of its latest passed commit-stage attempt.
+    func artifacts(of versionID: Int64) async throws -> [ArtifactRecord]
+    /// Every passed deploy of one version, oldest first.
+    func passedDeploys(of versionID: Int64) async throws -> [DeployRecord]
+    /// Security versions that have been deployed to `environment`, oldest first.
+    func livePatches(in environment: String) async throws -> [VersionRecord]
+    /// Records that a deploy is about to run; `durable` makes it survive a power cut before returning.
+    func beginDeploy(_ deploy: DeployRecord, durable: Bool) async throws -> DeployRecord
+    /// Records how a deploy ended.
+    func finishDeploy(id: Int64, result: RunState, now: Double) async throws
+    /// Records a task's pid and log file once its process started.
+    func recordTaskProcess(taskID: Int64, pid: Int?, logPath: String) async throws
+    /// True when some version still has work for an engine.
+    func hasPendingWork() async throws -> Bool
+}

@@ -1,0 +1,18 @@
+import PipelineModel
+
+/// What an engine needs from the store to move work on, as every store provides it: the SQLite store for one
+/// engine per state folder, the PostgreSQL store for several engines on several machines.
+public protocol SchedulerStore: Sendable {
+    /// Decides and applies scheduler passes atomically until nothing changes; returns the tasks this caller
+    /// must launch (no other caller gets them) and the running tasks to stop.
+    func advance(maxRunningTasks: Int, now: Double) async throws -> (launches: [TaskLaunch], stops: [Int64])
+    /// Records how a running task ended, with the artifacts a commit-stage job produced.
+    func recordTaskFinished(
+        taskID: Int64, state: RunState, exitCode: Int?, reason: String?, artifacts: [ArtifactRecord], logPath: String?,
+        now: Double
+    ) async throws
+    /// Every attempt of a version, by stage then number.
+    func attempts(of versionID: Int64) async throws -> [AttemptRecord]
+    /// The tasks of some attempts, in creation order.
+    func tasks(of attemptIDs: [Int64]) async throws -> [TaskRecord]
+}

@@ -1,0 +1,36 @@
+import Foundation
+import PipelineModel
+
+/// What the shell's commands read and write, as every store provides it: the embedded SQLite store and a team's
+/// PostgreSQL store.
+public protocol StateStore: EngineStore, VersionLedger {
+    /// The attempts, tasks and (when asked) artifacts of several versions, read as one consistent snapshot.
+    func details(of versionIDs: [Int64], artifacts withArtifacts: Bool) async throws -> [Int64: VersionDetails]
+    /// For each environment that ever had a passing deploy: the latest one.
+    func currentDeploys() async throws -> [DeployRecord]
+    /// Attempts waiting for a person's approval, oldest first.
+    func awaitingApproval() async throws -> [AttemptRecord]
+    /// A task's log as the store keeps it, for machines other than the engine's: all of it once the task ended,
+    /// what the engine has shipped so far while it runs; nil when the store keeps no copy (the embedded store's
+    /// logs are files in the state folder).
+    func storedLog(ofTask taskID: Int64) async throws -> Data?
+    /// Deploys, newest first; of one environment when `environment` is given.
+    func deploys(environment: String?, limit: Int) async throws -> [DeployRecord]
+    /// Current environment leases: environment → attempt id.
+    func leases() async throws -> [String: Int64]
+    /// Every version id, oldest first (for completion).
+    func versionIDs() async throws -> [Int64]
+    /// One attempt by id.
+    func attempt(_ id: Int64) async throws -> AttemptRecord?
+    /// What the scheduler sees now (for `queue`).
+    func snapshot(maxRunningTasks: Int) async throws -> SchedulerSnapshot
+    /// Counts for the prompt; `stopped` looks at the `recent` newest versions, as `status` does.
+    func counts(recent: Int) async throws -> PipelineCounts
+    /// The version `rollback ENV [VERSION]` would deploy (see `RollbackRules`).
+    func rollbackTarget(environment: String, versionID: Int64?) async throws -> Int64
+    /// Queues a redeploy of an earlier version's artifacts to `environment` through the same deploy script.
+    func requestRollback(environment: String, versionID: Int64?, who: String, reason: String?, now: Double) async throws
+        -> AttemptRecord
+    /// `patch --preempt`: marks normal versions' running attempts that hold `environments` to be stopped.
+    func preempt(for patchID: Int64, environments: Set<String>, who: String, now: Double) async throws -> [AttemptRecord]
+}

@@ -1,0 +1,34 @@
+
+/// Why the store refused or could not do something; the shell maps `exitCode` to the process status.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No such version, stage or environment (exit 1).
+    case notFound(String)
+    /// A reference that matches several versions (exit 2).
+    case ambiguous(String)
+    /// Refused by a gate or policy (exit 4).
+    case refused(String, hint: String?)
+    /// The store itself is unusable (exit 3).
+    case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let message), .ambiguous(let message), .unavailable(let message): message
+        case .refused(let message, _): message
+        }
+    }
+
+    public var hint: String? {
+        if case .refused(_, let hint) = self { return hint }
+        return nil
+    }
+
+    /// The process exit status SPEC §4 gives this kind of failure.
+    public var exitCode: Int32 {
+        switch self {
+        case .notFound: 1
+        case .ambiguous: 2
+        case .refused: 4
+        case .unavailable: 3
+        }
+    }
+}

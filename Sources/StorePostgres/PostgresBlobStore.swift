@@ -1,0 +1,109 @@
+import Crypto
+import Foundation
+import StoreCore
+import PostgresNIO
+
+/// Artifacts shared by every machine: stored once per SHA-256 in PostgreSQL as 1 MiB chunks, each with its own
+/// digest, and copied out through a per-machine cache. Every copy is verified — each chunk and the whole — and
+/// the cache is re-verified on every use, so neither a damaged row nor a damaged cache file reaches a deploy.
+public struct PostgresBlobStore: BlobStore {
+    let store: PostgresStore
+    /// This machine's cache of blobs already fetched (`CACHE/sha256/ab/abcd…`).
+    public let cache: ArtifactStore
+    static let chunkSize = 1 << 20
+
+    public init(store: PostgresStore, cacheFolder: String) {
+        self.store = store
+        cache = ArtifactStore(stateFolder: cacheFolder)
+    }
+
+    public func ingest(fileAt path: String) async throws -> (sha256: String, size: Int64) {
+        let (digest, size) = try ArtifactStore.hash(fileAt: path, copyingTo: nil)
+        CrashPoint.artifactIngest.reach()
+        let logger = store.logger
+        try await store.transaction { connection in
+            try await PostgresStore.take(.blob, key: digest, connection, logger: logger)
+            for try await _ in try await connection.query("SELECT 1 FROM blob WHERE digest = \(digest)", logger: logger) {
+                return
+            }
+            let chunks = Int((size + Int64(Self.chunkSize) - 1) / Int64(Self.chunkSize))
+            try await connection.query("INSERT INTO blob (digest, size, chunks) VALUES (\(digest), \(size), \(chunks))",
+                                       logger: logger)
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw ArtifactError.unreadable(path: path, reason: "cannot open")
+            }
+            defer { try? handle.close() }
+            var index = 0
+            while let data = try handle.read(upToCount: Self.chunkSize), !data.isEmpty {
+                let chunkDigest = Hex.string(SHA256.hash(data: data))
+                try await connection.query("""
+                    INSERT INTO blob_chunk (digest, seq, sha256, bytes) VALUES (\(digest), \(index), \(chunkDigest), \(data))
+                    """, logger: logger)
+                index += 1
+            }
+        }
+        try? FileManager.default.removeItem(atPath: path)
+        return (digest, size)
+    }
+
+    public func verifiedCopy(path: String, digest: String, to destination: String) async throws {
+        if cache.check(path: path, digest: digest) == nil {
+            try cache.verifiedCopy(path: path, digest: digest, to: destination)
+            return
+        }
+        let fetched = "\(cache.root)/.fetch-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: cache.root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: fetched) }
+        try await fetch(path: path, digest: digest, into: fetched)
+        _ = try cache.ingest(fileAt: fetched)
+        try cache.verifiedCopy(path: path, digest: digest, to: destination)
+    }
+
+    /// Fetches the blob from PostgreSQL (not the cache) and checks every chunk, the count and the whole.
+    public func check(path: String, digest: String) async -> ArtifactError? {
+        let scratch = NSTemporaryDirectory() + "cdsh-verify-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        do {
+            try await fetch(path: path, digest: digest, into: scratch)
+            return nil
+        } catch let error as ArtifactError {
+            return error
+        } catch {
+            return .unreadable(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Writes the chunks in order, checking each chunk's digest, the count and the whole digest.
+    private func fetch(path: String, digest: String, into file: String) async throws {
+        guard FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let handle = FileHandle(forWritingAtPath: file) else {
+            throw ArtifactError.unreadable(path: file, reason: "cannot write the cache")
+        }
+        defer { try? handle.close() }
+        var expectedChunks: Int?
+        for try await chunks in try await store.client.query("SELECT chunks FROM blob WHERE digest = \(digest)",
+                                                             logger: store.logger).decode(Int.self) {
+            expectedChunks = chunks
+        }
+        guard let expectedChunks else { throw ArtifactError.missing(path: path, digest: digest) }
+        var hasher = SHA256()
+        var seen = 0
+        let rows = try await store.client.query(
+            "SELECT seq, sha256, bytes FROM blob_chunk WHERE digest = \(digest) ORDER BY seq", logger: store.logger)
+        for try await (index, chunkDigest, bytes) in rows.decode((Int, String, ByteBuffer).self) {
+            let data = Data(bytes.readableBytesView)
+            let actualChunk = Hex.string(SHA256.hash(data: data))
+            guard index == seen, actualChunk == chunkDigest else {
+                throw ArtifactError.mismatch(path: path, expected: digest, actual: actualChunk)
+            }
+            hasher.update(data: data)
+            try handle.write(contentsOf: data)
+            seen += 1
+        }
+        let actual = Hex.string(hasher.finalize())
+        guard seen == expectedChunks else {
+            throw ArtifactError.mismatch(path: path, expected: digest, actual: Hex.string(hasher.finalize()))
+        }
+        guard actual == digest else { throw ArtifactError.mismatch(path: path, expected: digest, actual: actual) }
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import StoreCore
+import PostgresNIO
+
+/// Engines on several machines: each heart-beats under its name; one that stops beating for longer than a grace
+/// period has its running work marked `interrupted` by another (never re-run on its own: `rerun` does that).
+extension PostgresStore {
+    /// The database server's clock, in seconds since 1970: every engine's heartbeat and every reaping decision use
+    /// it, so machines whose clocks disagree cannot declare each other dead.
+    public func serverNow() async throws -> Double {
+        for try await now in try await client.query("SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8", logger: logger)
+            .decode(Double.self) {
+            return now
+        }
+        throw StoreError.unavailable("the PostgreSQL server did not say what time it is")
+    }
+
+    /// Records that this store's engine (this process: `host`, `pid`) is alive. Returns false when its row was gone
+    /// or held by another process — another engine declared it dead and interrupted its work, so whatever it
+    /// still runs must stop — after registering it again.
+    @discardableResult
+    public func heartbeat(host: String, pid: Int, now: Double) async throws -> Bool {
+        guard let engineName else { throw StoreError.unavailable("a heartbeat needs an engine name") }
+        for try await _ in try await client.query("""
+            UPDATE engine SET heartbeat_at = \(now) WHERE name = \(engineName) AND host = \(host) AND pid = \(pid)
+            RETURNING name
+            """, logger: logger) {
+            return true
+        }
+        try await client.query("""
+            INSERT INTO engine (name, host, pid, started_at, heartbeat_at) VALUES (\(engineName), \(host), \(pid), \(now), \(now))
+            ON CONFLICT (name) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, heartbeat_at = EXCLUDED.heartbeat_at
+            """, logger: logger)
+        return false
+    }
+
+    /// Takes this store's engine name for this process, in one transaction: refused while another live process under
+    /// the same name beat within `grace` seconds (two engines must not share a name). Returns the host the name was
+    /// last used on (nil for a new name), so leftovers of an earlier run are only looked for on that machine.
+    @discardableResult
+    public func claimName(host: String, pid: Int, grace: Double, now: Double) async throws -> String? {
+        guard let engineName else { throw StoreError.unavailable("an engine needs a name") }
+        let logger = self.logger
+        return try await transaction { connection in
+            // Two engines starting under one new name at once: the second waits here and then sees the first.
+            try await Self.take(.engineName, key: engineName, connection, logger: logger)
+            var previous: (host: String, pid: Int, beat: Double)?
+            for try await row in try await connection.query(
+                "SELECT host, pid, heartbeat_at FROM engine WHERE name = \(engineName) FOR UPDATE", logger: logger)
+                .decode((String, Int, Double).self) {
+                previous = row
+            }
+            // Refused while another process holds the name — unless it ran on this machine and is gone (it crashed:
+            // restarting it must not wait out the grace period).
+            let gone = previous.map { $0.host == host && kill(pid_t($0.pid), 0) != 0 && errno == ESRCH } ?? false
+            if let previous, previous.beat >= now - grace, previous.host != host || previous.pid != pid, !gone {
+                throw StoreError.refused("engine \(engineName) is already running on \(previous.host) (pid \(previous.pid))",
+                                         hint: "give each engine its own --name; a stopped engine's name is free again "
+                                             + "\(Int(grace)) s after its last heartbeat")
+            }
+            try await connection.query("""
+                INSERT INTO engine (name, host, pid, started_at, heartbeat_at) VALUES (\(engineName), \(host), \(pid), \(now), \(now))
+                ON CONFLICT (name) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, started_at = EXCLUDED.started_at,
+                  heartbeat_at = EXCLUDED.heartbeat_at
+                """, logger: logger)
+            return previous?.host
+        }
+    }
+
+    /// Tells every listening engine that a shell recorded new work (a submit, an approval, a rerun…).
+    public func announceWork() async throws {
+        try await client.query("SELECT pg_notify('cdsh_work', '')", logger: logger)
+    }
+
+    /// Calls `wake` whenever work is announced, and once each time it (re)starts listening; reconnects after a
+    /// lost connection. Runs until the calling task is cancelled.
+    public func listenForWork(_ wake: @escaping @Sendable () -> Void) async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: "cdsh_work") { notifications in
+                        wake()
+                        for try await _ in notifications { wake() }
+                    }
+                }
+            } catch {
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    /// Removes this store's engine from the engine table, as it stops with nothing left running.
+    public func leave() async throws {
+        guard let engineName else { return }
+        try await client.query("DELETE FROM engine WHERE name = \(engineName)", logger: logger)
+    }
+
+    /// Engines silent for more than `grace` seconds: their running tasks become `interrupted`, their running
+    /// attempts stop, their leases are freed, and they leave the engine table. Returns their names and tasks.
+    public func recoverDeadEngines(grace: Double, now: Double) async throws -> (engines: [String], tasks: [TaskRecord]) {
+        let logger = self.logger
+        return try await schedulingTransaction { connection in
+            var dead: [String] = []
+            // Silent engines, and engines that left or were removed while a task of theirs still shows running.
+            for try await name in try await connection.query("""
+                SELECT name FROM engine WHERE heartbeat_at < \(now - grace)
+                UNION SELECT DISTINCT engine FROM task
+                  WHERE state = 'running' AND engine IS NOT NULL AND engine NOT IN (SELECT name FROM engine)
+                ORDER BY 1
+                """, logger: logger).decode(String.self) {
+                dead.append(name)
+            }
+            guard !dead.isEmpty else { return ([], []) }
+            let running = try await Self.interrupt(connection, logger, engines: dead, now: now,
+                                              reason: "engine \(dead.joined(separator: ", ")) stopped beating while it ran; "
+                                                  + "`rerun` starts a new attempt")
+            try await connection.query("DELETE FROM engine WHERE name = ANY(\(dead))", logger: logger)
+            return (dead, running)
+        }
+    }
+
+    /// Called by an engine as it starts: whatever an earlier run under the same name left `running` died with that
+    /// run, so it becomes `interrupted` at once (without waiting for the grace period). Returns those tasks, so
+    /// their leftover process groups on this machine can be stopped.
+    public func recoverOwnWork(now: Double) async throws -> [TaskRecord] {
+        guard let engineName else { throw StoreError.unavailable("recovering an engine's work needs its name") }
+        let logger = self.logger
+        return try await schedulingTransaction { connection in
+            return try await Self.interrupt(connection, logger, engines: [engineName], now: now,
+                                            reason: "engine \(engineName) stopped while it ran; `rerun` starts a new attempt")
+        }
+    }
+
+    /// Marks the running tasks of `engines` interrupted and ends their attempts; returns the tasks.
+    static func interrupt(
+        _ connection: PostgresConnection, _ logger: Logger, engines: [String], now: Double, reason: String
+    ) async throws -> [TaskRecord] {
+        let running = try await tasks(try await connection.query("""
+            SELECT \(unescaped: taskColumns) FROM task WHERE state = 'running' AND engine = ANY(\(engines)) ORDER BY id
+            """, logger: logger))
+        try await connection.query("""
+            UPDATE task SET state = 'interrupted', finished_at = \(now), reason = \(reason)
+            WHERE state = 'running' AND engine = ANY(\(engines))
+            """, logger: logger)
+        try await connection.query("DELETE FROM lease WHERE task_id = ANY(\(running.map { $0.id! }))", logger: logger)
+        for attemptID in Set(running.map(\.attemptID)).sorted() {
+            let attempt = try await oneAttempt(connection, logger, attemptID)
+            guard attempt.state == .running else { continue }
+            try await connection.query("""
+                UPDATE task SET state = 'cancelled', finished_at = \(now), reason = 'the attempt was interrupted'
+                WHERE attempt_id = \(attemptID) AND state = 'queued'
+                """, logger: logger)
+            // A sibling still running on a live engine keeps the attempt, and its environments, until it ends;
+            // then the scheduler closes the attempt as interrupted.
+            var siblingsRunning = false
+            for try await _ in try await connection.query(
+                "SELECT 1 FROM task WHERE attempt_id = \(attemptID) AND state = 'running' LIMIT 1", logger: logger) {
+                siblingsRunning = true
+            }
+            if !siblingsRunning {
+                try await finishAttempt(connection, logger, attemptID: attemptID, versionID: attempt.versionID,
+                                        state: .interrupted, now: now)
+            }
+        }
+        try await connection.query("""
+            UPDATE deploy SET result = 'interrupted', finished_at = \(now)
+            WHERE result = 'running' AND task_id = ANY(\(running.map { $0.id! }))
+            """, logger: logger)
+        return running
+    }
+
+    /// Which engine ran each of these tasks (for `show` and the audit of a team's pipeline).
+    public func taskEngines(of attemptIDs: [Int64]) async throws -> [Int64: String] {
+        var engines: [Int64: String] = [:]
+        for try await (id, engine) in try await client.query(
+            "SELECT id, engine FROM task WHERE attempt_id = ANY(\(attemptIDs)) AND engine IS NOT NULL", logger: logger)
+            .decode((Int64, String).self) {
+            engines[id] = engine
+        }
+        return engines
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import StoreCore
+import PostgresNIO
+
+/// The pipeline's state in a PostgreSQL database shared by a team's shells and engines.
+///
+/// Opened with `PostgresStore.open(_:)`, which starts the connection pool and applies the migrations; `close()`
+/// stops the pool. It implements the same contracts as the embedded SQLite store (`VersionLedger`), checked by
+/// the same tests.
+public final class PostgresStore: Sendable {
+    public let location: PostgresLocation
+    /// The engine this store acts for (recorded on the attempts and tasks it starts); nil for shells.
+    public let engineName: String?
+    let client: PostgresClient
+    let logger: Logger
+    private let running: Task<Void, Never>
+
+    private init(location: PostgresLocation, engineName: String?) {
+        var logger = Logger(label: "cdsh.postgres")
+        logger.logLevel = .critical
+        self.location = location
+        self.engineName = engineName
+        self.logger = logger
+        let client = PostgresClient(configuration: location.configuration, backgroundLogger: logger)
+        self.client = client
+        running = Task { await client.run() }
+    }
+
+    /// Connects, and brings the schema up to date; `engine` names the engine this store acts for.
+    public static func open(_ location: PostgresLocation, engine: String? = nil) async throws -> PostgresStore {
+        let store = PostgresStore(location: location, engineName: engine)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await PostgresMigrations.migrate(store.client, logger: store.logger) }
+                // The pool retries a refused connection for about a minute before it gives up: when the schema
+                // check takes more than two seconds, one direct connection says at once why the server is away.
+                group.addTask {
+                    try await Task.sleep(for: .seconds(2))
+                    let probe = try await PostgresConnection.connect(
+                        configuration: location.connectionConfiguration, id: 0, logger: store.logger)
+                    try? await probe.close()
+                    try await Task.sleep(for: .seconds(3600))  // reachable after all: the schema check decides
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            store.close()
+            throw StoreError.unavailable("cannot open the state store at \(location): "
+                                         + (PostgresErrorText.describe(error) ?? "\(error)"))
+        }
+        return store
+    }
+
+    /// Runs `body` in one transaction; the error `body` threw comes out as itself, not wrapped by postgres-nio.
+    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
+    }
+
+    /// A transaction that reads or changes what the scheduler decides on (settles, decisions, cancels, rollbacks,
+    /// preemptions, a task's end, taking over a dead engine's work): it holds the scheduling lock, so these run one
+    /// at a time across every engine and shell.
+    func schedulingTransaction<Result: Sendable>(
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let logger = self.logger
+        return try await transaction { connection in
+            try await Self.take(.scheduling, connection, logger: logger)
+            return try await body(connection)
+        }
+    }
+
+    /// A read-only transaction that sees one consistent snapshot of the database.
+    func snapshotRead<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        let logger = self.logger
+        return try await transaction { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            return try await body(connection)
+        }
+    }
+
+    /// Takes `lock` until the transaction ends; with `key`, one lock per key (a blob's digest, an engine's name).
+    static func take(_ lock: AdvisoryLock, key: String? = nil, _ connection: PostgresConnection, logger: Logger) async throws {
+        if let key {
+            try await connection.query("SELECT pg_advisory_xact_lock(\(lock.rawValue), hashtext(\(key)))", logger: logger)
+        } else {
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Int64(lock.rawValue)))", logger: logger)
+        }
+    }
+
+    /// Stops the connection pool.
+    public func close() {
+        running.cancel()
+    }
+}
+
+/// The advisory locks that order writers from every machine, each held until its transaction ends.
+enum AdvisoryLock: Int32 {
+    /// Applying the schema's migrations.
+    case migrations = 7201
+    /// Appending to the audit hash chain.
+    case audit = 7202
+    /// Storing one blob (keyed by its digest).
+    case blob = 7203
+    /// Scheduling: settles and every decision they depend on (see `schedulingTransaction`).
+    case scheduling = 7204
+    /// Claiming one engine name (keyed by the name).
+    case engineName = 7205
+}
