@@ -95,26 +95,22 @@ extension PostgresStore {
         try await client.query("DELETE FROM engine WHERE name = \(engineName)", logger: logger)
     }
 
-    /// Engines silent for more than `grace` seconds: their running tasks become `interrupted`, their running
-    /// attempts stop, their leases are freed, and they leave the engine table. Returns their names and tasks.
+    /// Engines silent for more than `grace` seconds: their running work is interrupted (`interruptRunningWork`)
+    /// and they leave the engine table. Returns their names and tasks.
     public func recoverDeadEngines(grace: Double, now: Double) async throws -> (engines: [String], tasks: [TaskRecord]) {
-        let logger = self.logger
-        return try await schedulingTransaction { connection in
-            var dead: [String] = []
+        try await transaction(.scheduling) { connection in
             // Silent engines, and engines that left or were removed while a task of theirs still shows running.
-            for try await name in try await connection.query("""
+            let dead = try await connection.query("""
                 SELECT name FROM engine WHERE heartbeat_at < \(now - grace)
                 UNION SELECT DISTINCT engine FROM task
                   WHERE state = 'running' AND engine IS NOT NULL AND engine NOT IN (SELECT name FROM engine)
                 ORDER BY 1
-                """, logger: logger).decode(String.self) {
-                dead.append(name)
-            }
+                """).map { try $0.string("name") }
             guard !dead.isEmpty else { return ([], []) }
-            let running = try await Self.interrupt(connection, logger, engines: dead, now: now,
-                                              reason: "engine \(dead.joined(separator: ", ")) stopped beating while it ran; "
-                                                  + "`rerun` starts a new attempt")
-            try await connection.query("DELETE FROM engine WHERE name = ANY(\(dead))", logger: logger)
+            let running = try await Self.interruptRunningWork(
+                ofEngines: dead, reason: "engine \(dead.joined(separator: ", ")) stopped beating while it ran; "
+                    + "`rerun` starts a new attempt", now: now, connection)
+            try await connection.execute("DELETE FROM engine WHERE name IN \(in: dead)")
             return (dead, running)
         }
     }
@@ -124,59 +120,20 @@ extension PostgresStore {
     /// their leftover process groups on this machine can be stopped.
     public func recoverOwnWork(now: Double) async throws -> [TaskRecord] {
         guard let engineName else { throw StoreError.unavailable("recovering an engine's work needs its name") }
-        let logger = self.logger
-        return try await schedulingTransaction { connection in
-            return try await Self.interrupt(connection, logger, engines: [engineName], now: now,
-                                            reason: "engine \(engineName) stopped while it ran; `rerun` starts a new attempt")
-        }
-    }
-
-    /// Marks the running tasks of `engines` interrupted and ends their attempts; returns the tasks.
-    static func interrupt(
-        _ connection: PostgresConnection, _ logger: Logger, engines: [String], now: Double, reason: String
-    ) async throws -> [TaskRecord] {
-        let running = try await tasks(try await connection.query("""
-            SELECT \(unescaped: taskColumns) FROM task WHERE state = 'running' AND engine = ANY(\(engines)) ORDER BY id
-            """, logger: logger))
-        try await connection.query("""
-            UPDATE task SET state = 'interrupted', finished_at = \(now), reason = \(reason)
-            WHERE state = 'running' AND engine = ANY(\(engines))
-            """, logger: logger)
-        try await connection.query("DELETE FROM lease WHERE task_id = ANY(\(running.map { $0.id! }))", logger: logger)
-        for attemptID in Set(running.map(\.attemptID)).sorted() {
-            let attempt = try await oneAttempt(connection, logger, attemptID)
-            guard attempt.state == .running else { continue }
-            try await connection.query("""
-                UPDATE task SET state = 'cancelled', finished_at = \(now), reason = 'the attempt was interrupted'
-                WHERE attempt_id = \(attemptID) AND state = 'queued'
-                """, logger: logger)
-            // A sibling still running on a live engine keeps the attempt, and its environments, until it ends;
-            // then the scheduler closes the attempt as interrupted.
-            var siblingsRunning = false
-            for try await _ in try await connection.query(
-                "SELECT 1 FROM task WHERE attempt_id = \(attemptID) AND state = 'running' LIMIT 1", logger: logger) {
-                siblingsRunning = true
-            }
-            if !siblingsRunning {
-                try await finishAttempt(connection, logger, attemptID: attemptID, versionID: attempt.versionID,
-                                        state: .interrupted, now: now)
-            }
-        }
-        try await connection.query("""
-            UPDATE deploy SET result = 'interrupted', finished_at = \(now)
-            WHERE result = 'running' AND task_id = ANY(\(running.map { $0.id! }))
-            """, logger: logger)
-        return running
+        return try await interruptRunningWork(
+            ofEngines: [engineName], reason: "engine \(engineName) stopped while it ran; `rerun` starts a new attempt",
+            now: now)
     }
 
     /// Which engine ran each of these tasks (for `show` and the audit of a team's pipeline).
     public func taskEngines(of attemptIDs: [Int64]) async throws -> [Int64: String] {
-        var engines: [Int64: String] = [:]
-        for try await (id, engine) in try await client.query(
-            "SELECT id, engine FROM task WHERE attempt_id = ANY(\(attemptIDs)) AND engine IS NOT NULL", logger: logger)
-            .decode((Int64, String).self) {
-            engines[id] = engine
+        try await transaction(.read) { connection in
+            var engines: [Int64: String] = [:]
+            for row in try await connection.query(
+                "SELECT id, engine FROM task WHERE attempt_id IN \(in: attemptIDs) AND engine IS NOT NULL") {
+                engines[try row.int64("id")] = try row.string("engine")
+            }
+            return engines
         }
-        return engines
     }
 }

@@ -1,0 +1,114 @@
+import PipelineModel
+
+/// Approve, reject, rerun and cancel: the shared `DecisionRules`, in scheduling transactions so a decision and a
+/// settle never interleave.
+extension SQLStore {
+    public func approve(versionID: Int64, who: String, reason: String, now: Double) async throws -> AttemptRecord {
+        try await decide(versionID: versionID, approve: true, who: who, reason: reason, now: now)
+    }
+
+    public func reject(versionID: Int64, who: String, reason: String, now: Double) async throws -> AttemptRecord {
+        try await decide(versionID: versionID, approve: false, who: who, reason: reason, now: now)
+    }
+
+    private func decide(versionID: Int64, approve: Bool, who: String, reason: String, now: Double) async throws -> AttemptRecord {
+        try await transaction(.scheduling) { connection in
+            let attempts = try await connection.query("""
+                SELECT \(unescaped: AttemptRecord.columns) FROM attempt WHERE version_id = \(versionID)
+                ORDER BY stage_index DESC, number DESC
+                """).map(AttemptRecord.init)
+            guard let waiting = attempts.first(where: { $0.state == .awaitingApproval }) else {
+                throw DecisionRules.notAwaiting(versionID, latest: attempts.first)
+            }
+            if approve {
+                try DecisionRules.checkApprover(try await Self.version(versionID, connection), attempt: waiting, who: who)
+            }
+            let attempt = DecisionRules.decided(waiting, approve: approve, who: who, reason: reason, now: now)
+            try await connection.execute("""
+                UPDATE attempt SET state = \(attempt.state), finished_at = \(attempt.finishedAt), reason = \(attempt.reason)
+                WHERE id = \(attempt.id!)
+                """)
+            let kind = approve ? "approve" : "reject"
+            try await connection.execute("""
+                INSERT INTO decision (attempt_id, version_id, kind, who, reason, at)
+                VALUES (\(attempt.id!), \(versionID), \(kind), \(who), \(reason), \(now))
+                """)
+            if approve {
+                try await Self.unsettle(versionID, connection)
+            } else {
+                try await Self.settle(versionID, connection)
+            }
+            try await Self.appendAudit(connection, at: now, who: who, action: kind, versionID: versionID,
+                                       detail: ["stage": attempt.stage, "reason": reason])
+            return attempt
+        }
+    }
+
+    public func rerun(versionID: Int64, stage: String, who: String, now: Double) async throws -> AttemptRecord {
+        try await transaction(.scheduling) { connection in
+            let version = try await Self.version(versionID, connection)
+            var latest: [Int: AttemptRecord] = [:]
+            for attempt in try await connection.query("""
+                SELECT \(unescaped: AttemptRecord.columns) FROM attempt WHERE version_id = \(versionID) AND stage_index >= 0
+                """).map(AttemptRecord.init) where attempt.number > latest[attempt.stageIndex]?.number ?? 0 {
+                latest[attempt.stageIndex] = attempt
+            }
+            var attempt = try DecisionRules.rerunAttempt(version, stage: stage, latest: latest, who: who, now: now)
+            attempt.id = try await connection.queryOne("""
+                INSERT INTO attempt (version_id, stage_index, stage, number, state, created_at, requested_by)
+                VALUES (\(versionID), \(attempt.stageIndex), \(attempt.stage), \(attempt.number), \(attempt.state),
+                        \(now), \(who))
+                RETURNING id
+                """)?.int64("id")
+            if attempt.state == .awaitingApproval {
+                try await Self.settle(versionID, connection)
+            } else {
+                try await Self.unsettle(versionID, connection)
+            }
+            try await Self.appendAudit(connection, at: now, who: who, action: "rerun", versionID: versionID,
+                                       detail: ["stage": stage, "attempt": String(attempt.number)])
+            return attempt
+        }
+    }
+
+    public func cancel(versionID: Int64, who: String, now: Double) async throws -> CancelSummary {
+        try await transaction(.scheduling) { connection in
+            let version = try await Self.version(versionID, connection)
+            if version.cancelledAt != nil { throw StoreError.refused("\(version.name) was already cancelled", hint: nil) }
+            let attempts = try await connection.query("""
+                SELECT \(unescaped: AttemptRecord.columns) FROM attempt WHERE version_id = \(versionID)
+                ORDER BY stage_index DESC, number DESC
+                """).map(AttemptRecord.init)
+            let live = attempts.filter { [.queued, .running, .awaitingApproval].contains($0.state) }
+            if live.isEmpty, version.settled {
+                let position = attempts.first { $0.stageIndex >= 0 }.map { "is \($0.state.rawValue) at \($0.stage)" }
+                    ?? "has not started"
+                throw StoreError.refused("\(version.name) has no queued or running work to cancel (it \(position))", hint: nil)
+            }
+            let ids = attempts.compactMap(\.id)
+            let tasks = try await connection.query(
+                "SELECT \(unescaped: TaskRecord.columns) FROM task WHERE attempt_id IN \(in: ids)").map(TaskRecord.init)
+            let stopping = tasks.filter { $0.state == .running }.count
+            let reason = "cancelled by \(who)"
+            try await connection.execute("""
+                UPDATE task SET state = 'cancelled', finished_at = \(now), reason = \(reason)
+                WHERE state = 'queued' AND attempt_id IN \(in: ids)
+                """)
+            try await connection.execute("""
+                UPDATE attempt SET state = 'cancelled', finished_at = \(now), reason = \(reason)
+                WHERE version_id = \(versionID) AND state IN ('queued', 'awaiting-approval')
+                """)
+            let dropped = tasks.filter { $0.state == .queued }.count
+                + attempts.filter { $0.state == .queued || $0.state == .awaitingApproval }.count
+            try await connection.execute("UPDATE version SET cancelled_at = \(now) WHERE id = \(versionID)")
+            try await Self.unsettle(versionID, connection)
+            try await connection.execute("""
+                DELETE FROM lease WHERE attempt_id IN
+                  (SELECT id FROM attempt WHERE version_id = \(versionID) AND state = 'cancelled')
+                """)
+            try await Self.appendAudit(connection, at: now, who: who, action: "cancel", versionID: versionID,
+                                       detail: ["stopping": String(stopping), "dropped": String(dropped)])
+            return CancelSummary(stopping: stopping, dropped: dropped)
+        }
+    }
+}

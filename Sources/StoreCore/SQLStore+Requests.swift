@@ -1,0 +1,94 @@
+import PipelineModel
+
+/// New versions, rollbacks, preemption for patches, and the prompt's counts.
+extension SQLStore {
+    public func submit(_ version: VersionRecord, auditAction: String, detail: [String: String]) async throws -> VersionRecord {
+        try await transaction(.write) { connection in
+            var inserted = version
+            inserted.id = try await connection.queryOne("""
+                INSERT INTO version (commit_id, ref, priority, note, plan_json, plan_digest, source_path, pipeline_path,
+                                     submitted_by, submitted_at, settled)
+                VALUES (\(version.commitID), \(version.ref), \(version.priority), \(version.note), \(version.planJSON),
+                        \(version.planDigest), \(version.sourcePath), \(version.pipelinePath), \(version.submittedBy),
+                        \(version.submittedAt), FALSE)
+                RETURNING id
+                """)?.int64("id")
+            try await Self.appendAudit(connection, at: version.submittedAt, who: version.submittedBy, action: auditAction,
+                                       versionID: inserted.id, detail: detail)
+            return inserted
+        }
+    }
+
+    public func requestRollback(
+        environment: String, versionID: Int64?, who: String, reason: String?, now: Double
+    ) async throws -> AttemptRecord {
+        try await transaction(.scheduling) { connection in
+            let history = try await Self.passedDeploys(in: environment, connection)
+            let target = try RollbackRules.target(history: history, environment: environment, versionID: versionID)
+            if try await connection.queryOne("""
+                SELECT id FROM attempt WHERE stage_index < 0 AND environment = \(environment)
+                  AND state IN ('queued', 'running') LIMIT 1
+                """) != nil {
+                throw StoreError.refused("a rollback of \(environment) is already queued or running", hint: nil)
+            }
+            guard let row = try await connection.queryOne("""
+                INSERT INTO attempt (version_id, stage_index, stage, number, state, created_at, environment, requested_by)
+                VALUES (\(target), \(AttemptState.deployOnlyStage), 'rollback',
+                        (SELECT COALESCE(MAX(number), 0) + 1 FROM attempt WHERE version_id = \(target) AND stage_index < 0),
+                        'queued', \(now), \(environment), \(who))
+                RETURNING \(unescaped: AttemptRecord.columns)
+                """) else { throw StoreError.unavailable("the store did not return the rollback's attempt") }
+            try await Self.unsettle(target, connection)
+            var detail = ["environment": environment, "from": "v\(history[0].versionID)", "to": "v\(target)"]
+            if let reason { detail["reason"] = reason }
+            try await Self.appendAudit(connection, at: now, who: who, action: "rollback", versionID: target, detail: detail)
+            return try AttemptRecord(row)
+        }
+    }
+
+    public func preempt(for patchID: Int64, environments: Set<String>, who: String, now: Double) async throws -> [AttemptRecord] {
+        try await transaction(.scheduling) { connection in
+            var stopped: [AttemptRecord] = []
+            for environment in environments.sorted() {
+                guard let row = try await connection.queryOne("""
+                    SELECT \(unescaped: qualified(AttemptRecord.columns, "a")) FROM lease l
+                    JOIN attempt a ON a.id = l.attempt_id JOIN version v ON v.id = a.version_id
+                    WHERE l.environment = \(environment) AND a.state = 'running' AND a.preempted_by IS NULL
+                      AND v.priority = 'normal'
+                    """) else { continue }
+                var attempt = try AttemptRecord(row)
+                try await connection.execute("UPDATE attempt SET preempted_by = \(patchID) WHERE id = \(attempt.id!)")
+                attempt.preemptedBy = patchID
+                try await Self.unsettle(attempt.versionID, connection)
+                try await Self.appendAudit(connection, at: now, who: who, action: "preempt", versionID: attempt.versionID,
+                                           detail: ["stage": attempt.stage, "environment": environment, "for": "v\(patchID)"])
+                stopped.append(attempt)
+            }
+            return stopped
+        }
+    }
+
+    public func counts(recent: Int) async throws -> PipelineCounts {
+        try await transaction(.read) { connection in
+            func count(_ sql: SQL) async throws -> Int {
+                try await connection.queryOne(sql).map { try $0.int("n") } ?? 0
+            }
+            let running = try await count("SELECT COUNT(*) AS n FROM version WHERE NOT settled AND cancelled_at IS NULL")
+            let awaiting = try await count(
+                "SELECT COUNT(DISTINCT version_id) AS n FROM attempt WHERE state = 'awaiting-approval'")
+            let stopped = try await count("""
+                SELECT COUNT(*) AS n FROM (SELECT id FROM version WHERE cancelled_at IS NULL ORDER BY id DESC LIMIT \(recent)) v
+                WHERE (SELECT state FROM attempt a WHERE a.version_id = v.id AND a.stage_index >= 0
+                       ORDER BY a.stage_index DESC, a.number DESC LIMIT 1) IN ('failed', 'errored', 'interrupted', 'rejected')
+                """)
+            let patches = try await connection.query("""
+                SELECT id, (SELECT stage FROM attempt a WHERE a.version_id = v.id AND a.state = 'awaiting-approval' LIMIT 1)
+                  AS waiting
+                FROM version v WHERE priority = 'security' AND cancelled_at IS NULL AND (NOT settled OR EXISTS
+                  (SELECT 1 FROM attempt a WHERE a.version_id = v.id AND a.state = 'awaiting-approval'))
+                ORDER BY id
+                """).map { PatchInFlight(versionID: try $0.int64("id"), awaitingApprovalAt: try $0.optionalString("waiting")) }
+            return PipelineCounts(running: running, stopped: stopped, awaitingApproval: awaiting, patches: patches)
+        }
+    }
+}

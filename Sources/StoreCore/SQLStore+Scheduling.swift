@@ -1,0 +1,260 @@
+import Foundation
+import PipelineModel
+
+/// The engine's side: one settle (every scheduler pass until nothing changes) in one scheduling transaction, so
+/// engines on several machines decide one at a time — a task is started, and so launched, by exactly one engine,
+/// and a lease row (the environment is its key) is taken by one attempt.
+extension SQLStore {
+    public func advance(maxRunningTasks: Int, now: Double) async throws -> (launches: [TaskLaunch], stops: [Int64]) {
+        let engine = engineName
+        // Most wake-ups change nothing: decide on a read snapshot first and take the scheduling lock only when needed.
+        let probe = try await transaction(.read) { connection in
+            try await Self.snapshotAndVersions(connection, maxRunningTasks: maxRunningTasks, capacityOf: engine).snapshot
+        }
+        var probeStops: [Int64] = []
+        if SnapshotAssembly.changes(in: Scheduler.decide(probe), collectingStopsInto: &probeStops).isEmpty {
+            return ([], probeStops)
+        }
+        return try await transaction(.scheduling) { connection in
+            var launches: [TaskLaunch] = [], stops: [Int64] = []
+            for _ in 0..<SnapshotAssembly.maximumPasses {
+                let (snapshot, versions) = try await Self.snapshotAndVersions(
+                    connection, maxRunningTasks: maxRunningTasks, capacityOf: engine)
+                let changes = SnapshotAssembly.changes(in: Scheduler.decide(snapshot), collectingStopsInto: &stops)
+                if changes.isEmpty { break }
+                launches += try await Self.apply(changes, connection, now: now, engine: engine, versions: versions)
+            }
+            return (launches, stops)
+        }
+    }
+
+    /// The running tasks the scheduler wants stopped (cancelled versions, preempted attempts), decided on a
+    /// read-only snapshot: for an engine that takes no more work but must still honour `cancel` while it drains.
+    public func requestedStops() async throws -> [Int64] {
+        let snapshot = try await snapshot(maxRunningTasks: 0)
+        var stops: [Int64] = []
+        _ = SnapshotAssembly.changes(in: Scheduler.decide(snapshot), collectingStopsInto: &stops)
+        return stops
+    }
+
+    public func snapshot(maxRunningTasks: Int) async throws -> SchedulerSnapshot {
+        try await transaction(.read) { connection in
+            try await Self.snapshotAndVersions(connection, maxRunningTasks: maxRunningTasks, capacityOf: nil).snapshot
+        }
+    }
+
+    /// Records how a running task ended, with the artifacts a commit-stage job produced; a task no longer
+    /// running (another engine declared its engine dead) changes nothing.
+    public func recordTaskFinished(
+        taskID: Int64, state: RunState, exitCode: Int?, reason: String?, artifacts: [ArtifactRecord], logPath: String?,
+        now: Double
+    ) async throws {
+        // Outside the scheduling transaction, which every engine's settle waits for.
+        if let logPath { try await keepLog(ofTask: taskID, at: logPath) }
+        try await transaction(.scheduling) { connection in
+            for artifact in artifacts {
+                try await connection.execute("""
+                    INSERT INTO artifact (version_id, attempt_id, path, sha256, size, commit_id, job, command, started_at,
+                                          finished_at, exit_code, host)
+                    VALUES (\(artifact.versionID), \(artifact.attemptID), \(artifact.path), \(artifact.sha256),
+                            \(artifact.size), \(artifact.commitID), \(artifact.job), \(artifact.command),
+                            \(artifact.startedAt), \(artifact.finishedAt), \(artifact.exitCode), \(artifact.host))
+                    """)
+            }
+            try await connection.execute("""
+                UPDATE task SET state = \(state), exit_code = \(exitCode), reason = \(reason), finished_at = \(now),
+                  log_path = COALESCE(log_path, \(logPath))
+                WHERE id = \(taskID) AND state = 'running'
+                """)
+            try await connection.execute("DELETE FROM lease WHERE task_id = \(taskID)")
+        }
+    }
+
+    public func recordTaskProcess(taskID: Int64, pid: Int?, logPath: String) async throws {
+        try await transaction(.write) { connection in
+            try await connection.execute("UPDATE task SET pid = \(pid), log_path = \(logPath) WHERE id = \(taskID)")
+        }
+    }
+
+    public func beginDeploy(_ deploy: DeployRecord, durable: Bool) async throws -> DeployRecord {
+        let engine = engineName
+        return try await transaction(durable ? .durable : .write) { connection in
+            var inserted = deploy
+            inserted.id = try await connection.queryOne("""
+                INSERT INTO deploy (environment, version_id, attempt_id, task_id, artifacts_json, config_digest,
+                                    script_digest, who, started_at, result, engine)
+                VALUES (\(deploy.environment), \(deploy.versionID), \(deploy.attemptID), \(deploy.taskID),
+                        \(deploy.artifactsJSON), \(deploy.configDigest), \(deploy.scriptDigest), \(deploy.who),
+                        \(deploy.startedAt), \(deploy.result), \(engine))
+                RETURNING id
+                """)?.int64("id")
+            try await Self.appendAudit(
+                connection, at: deploy.startedAt, who: deploy.who, action: "deploy-started", versionID: deploy.versionID,
+                detail: ["environment": deploy.environment, "artifacts": deploy.artifactsJSON, "script": deploy.scriptDigest,
+                         "config": deploy.configDigest ?? "-"])
+            return inserted
+        }
+    }
+
+    public func finishDeploy(id: Int64, result: RunState, now: Double) async throws {
+        try await transaction(.write) { connection in
+            guard let row = try await connection.queryOne("""
+                UPDATE deploy SET result = \(result), finished_at = \(now) WHERE id = \(id)
+                RETURNING who, version_id, environment
+                """)
+            else { throw StoreError.notFound("no deploy \(id)") }
+            try await Self.appendAudit(connection, at: now, who: try row.string("who"), action: "deploy-\(result.rawValue)",
+                                       versionID: try row.int64("version_id"),
+                                       detail: ["environment": try row.string("environment")])
+        }
+    }
+
+    /// The snapshot, and the unsettled versions it was built from (so applying its actions need not read them
+    /// again). With `capacityOf`, the limit is that engine's own: tasks other engines run count toward theirs.
+    static func snapshotAndVersions(
+        _ connection: any SQLConnection, maxRunningTasks: Int, capacityOf engine: String?
+    ) async throws -> (snapshot: SchedulerSnapshot, versions: [Int64: VersionRecord]) {
+        let versions = try await connection.query(
+            "SELECT \(unescaped: VersionRecord.columns) FROM version WHERE NOT settled ORDER BY id").map(VersionRecord.init)
+        let attempts = try await connection.query("""
+            SELECT \(unescaped: qualified(AttemptRecord.columns, "a")) FROM attempt a JOIN version v ON v.id = a.version_id
+            WHERE NOT v.settled ORDER BY a.id
+            """).map(AttemptRecord.init)
+        let tasks = try await connection.query("""
+            SELECT \(unescaped: qualified(TaskRecord.columns, "t")) FROM task t JOIN attempt a ON a.id = t.attempt_id
+            JOIN version v ON v.id = a.version_id WHERE NOT v.settled AND a.state = 'running' ORDER BY t.id
+            """).map(TaskRecord.init)
+        var leases: [String: EnvironmentLease] = [:]
+        for row in try await connection.query("SELECT environment, attempt_id, task_id FROM lease") {
+            leases[try row.string("environment")] = EnvironmentLease(attemptID: try row.int64("attempt_id"),
+                                                                     taskID: try row.optionalInt64("task_id"))
+        }
+        // Counted as the scheduler counts: tasks of stage attempts (a rollback's deploy is not a job).
+        let stageAttempts = Set(attempts.filter { $0.stageIndex >= 0 }.compactMap(\.id))
+        let others = engine.map { engine in
+            tasks.filter { $0.state == .running && $0.engine != engine && stageAttempts.contains($0.attemptID) }.count
+        } ?? 0
+        let snapshot = try SnapshotAssembly.snapshot(versions: versions, attempts: attempts, tasks: tasks, leases: leases,
+                                                     maxRunningTasks: maxRunningTasks + others)
+        return (snapshot, Dictionary(uniqueKeysWithValues: versions.map { ($0.id!, $0) }))
+    }
+
+    static func apply(
+        _ actions: [SchedulerAction], _ connection: any SQLConnection, now: Double, engine: String?,
+        versions: [Int64: VersionRecord]
+    ) async throws -> [TaskLaunch] {
+        func version(_ id: Int64) async throws -> VersionRecord {
+            if let known = versions[id] { return known }
+            return try await Self.version(id, connection)
+        }
+        var launches: [TaskLaunch] = []
+        for action in actions {
+            switch action {
+            case let .createAttempt(versionID, stageIndex, number, state):
+                let stage = try await version(versionID).plan().stages[stageIndex].name
+                try await connection.execute("""
+                    INSERT INTO attempt (version_id, stage_index, stage, number, state, created_at)
+                    VALUES (\(versionID), \(stageIndex), \(stage), \(number), \(state), \(now))
+                    """)
+                if state == .awaitingApproval { try await settle(versionID, connection) }
+            case let .startAttempt(attemptID, versionID, stageIndex, lease):
+                try await connection.execute(
+                    "UPDATE attempt SET state = 'running', started_at = \(now), engine = \(engine) WHERE id = \(attemptID)")
+                if let lease {
+                    try await connection.execute("INSERT INTO lease (environment, attempt_id) VALUES (\(lease), \(attemptID))")
+                }
+                let planned = stageIndex == AttemptState.deployOnlyStage
+                    ? SnapshotAssembly.tasks(deployingTo: try await attempt(attemptID, connection).environment)
+                    : SnapshotAssembly.tasks(for: try await version(versionID).plan().stages[stageIndex])
+                var ids: [Int64] = []
+                for task in planned {
+                    let after = task.after.map { ids[$0] }
+                    guard let row = try await connection.queryOne("""
+                        INSERT INTO task (attempt_id, kind, name, environment, after_task_id, state)
+                        VALUES (\(attemptID), \(task.kind), \(task.name), \(task.environment), \(after), 'queued')
+                        RETURNING id
+                        """) else { throw StoreError.unavailable("the store did not return the new task's id") }
+                    ids.append(try row.int64("id"))
+                }
+            case let .startTask(taskID, attemptID, lease, holder):
+                guard let row = try await connection.queryOne("""
+                    UPDATE task SET state = 'running', started_at = \(now), engine = \(engine) WHERE id = \(taskID)
+                    RETURNING \(unescaped: TaskRecord.columns)
+                    """) else { throw StoreError.notFound("no task \(taskID)") }
+                if let lease {
+                    try await connection.execute("""
+                        INSERT INTO lease (environment, attempt_id, task_id) VALUES (\(lease), \(attemptID), \(holder))
+                        """)
+                }
+                let attempt = try await attempt(attemptID, connection)
+                let version = try await version(attempt.versionID)
+                launches.append(TaskLaunch(task: try TaskRecord(row), attempt: attempt, version: version,
+                                           plan: try version.plan()))
+            case let .skipTask(taskID, reason):
+                try await connection.execute(
+                    "UPDATE task SET state = 'cancelled', reason = \(reason), finished_at = \(now) WHERE id = \(taskID)")
+                try await connection.execute("DELETE FROM lease WHERE task_id = \(taskID)")
+            case let .finishAttempt(attemptID, versionID, state):
+                try await finishAttempt(attemptID, versionID: versionID, state: state, connection, now: now)
+            case let .settle(versionID):
+                try await settle(versionID, connection)
+            case .stopTask:
+                continue
+            }
+        }
+        return launches
+    }
+
+    /// Ends an attempt: its reason (`AttemptEnding`), its leases freed, its version settled when it stopped or
+    /// passed the last stage, and its audit entry.
+    static func finishAttempt(
+        _ attemptID: Int64, versionID: Int64, state: RunState, _ connection: any SQLConnection, now: Double
+    ) async throws {
+        let failedTask = try await connection.queryOne("""
+            SELECT name || ': ' || COALESCE(reason, state || CASE WHEN exit_code IS NOT NULL
+              THEN ' (exit ' || exit_code || ')' ELSE '' END) AS failure
+            FROM task WHERE attempt_id = \(attemptID) AND state != 'passed' ORDER BY id LIMIT 1
+            """).map { try $0.string("failure") }
+        let attempt = try await attempt(attemptID, connection)
+        let reason = AttemptEnding.reason(state, failedTask: failedTask, preemptedBy: attempt.preemptedBy)
+        try await connection.execute("""
+            UPDATE attempt SET state = \(state), finished_at = \(now), reason = \(reason) WHERE id = \(attemptID)
+            """)
+        try await connection.execute("DELETE FROM lease WHERE attempt_id = \(attemptID)")
+        if AttemptEnding.endsVersion(state, attempt: attempt, plan: try await version(versionID, connection).plan()) {
+            try await settle(versionID, connection)
+        }
+        let (action, detail) = AttemptEnding.audit(attempt, state: state)
+        try await appendAudit(connection, at: now, who: "engine", action: action, versionID: versionID, detail: detail)
+    }
+
+    /// Marks a version as needing nothing from the engine, unless it has queued or running work.
+    static func settle(_ versionID: Int64, _ connection: any SQLConnection) async throws {
+        try await connection.execute("""
+            UPDATE version SET settled = TRUE WHERE id = \(versionID) AND NOT EXISTS
+              (SELECT 1 FROM attempt WHERE version_id = \(versionID) AND state IN ('queued', 'running'))
+            """)
+    }
+
+    /// Hands a version back to the engine.
+    static func unsettle(_ versionID: Int64, _ connection: any SQLConnection) async throws {
+        try await connection.execute("UPDATE version SET settled = FALSE WHERE id = \(versionID)")
+    }
+
+    /// Appends to the hash chain inside the caller's transaction, ordered with every other append.
+    static func appendAudit(
+        _ connection: any SQLConnection, at: Double, who: String, action: String, versionID: Int64?,
+        detail: [String: String]
+    ) async throws {
+        try await connection.hold(.audit)
+        let previous = try await connection.queryOne("SELECT hash FROM audit ORDER BY id DESC LIMIT 1")
+            .map { try $0.string("hash") } ?? AuditLog.genesis
+        let entry = try AuditLog.entry(at: at, who: who, action: action, versionID: versionID, detail: detail,
+                                       previous: previous)
+        try await connection.execute("""
+            INSERT INTO audit (at, who, action, version_id, detail, previous_hash, hash)
+            VALUES (\(entry.at), \(entry.who), \(entry.action), \(entry.versionID), \(entry.detail),
+                    \(entry.previousHash), \(entry.hash))
+            """)
+    }
+}

@@ -1,0 +1,223 @@
+import Foundation
+import PipelineModel
+
+/// A store whose state lives in a SQL database. Every read and every state transition of the store contracts is
+/// written once, in this protocol's extensions, over the database's transactions; a store supplies the database
+/// (`SQLDatabase`) and, for a team's engine, its name.
+public protocol SQLStore: StateStore, SQLDatabase {
+    /// The engine this store acts for, recorded on the attempts, tasks and deploys it starts; nil for shells and
+    /// for the embedded store's one engine.
+    var engineName: String? { get }
+    /// Keeps a finished task's log where shells on other machines read it (`storedLog`), just before its end is
+    /// recorded; a store whose logs are files in its state folder keeps nothing.
+    func keepLog(ofTask taskID: Int64, at path: String) async throws
+}
+
+extension SQLStore {
+    public func version(_ id: Int64) async throws -> VersionRecord {
+        try await transaction(.read) { try await Self.version(id, $0) }
+    }
+
+    public func versions(limit: Int) async throws -> [VersionRecord] {
+        try await transaction(.read) { connection in
+            try await connection.query("SELECT \(unescaped: VersionRecord.columns) FROM version ORDER BY id DESC LIMIT \(limit)")
+                .map(VersionRecord.init)
+        }
+    }
+
+    public func versionIDs() async throws -> [Int64] {
+        try await transaction(.read) { connection in
+            try await connection.query("SELECT id FROM version ORDER BY id").map { try $0.int64("id") }
+        }
+    }
+
+    public func resolve(_ reference: String) async throws -> VersionRecord {
+        let parsed = try VersionReference.parse(reference)
+        return try await transaction(.read) { connection in
+            switch parsed {
+            case .latest:
+                guard let row = try await connection.queryOne(
+                    "SELECT \(unescaped: VersionRecord.columns) FROM version ORDER BY id DESC LIMIT 1")
+                else { throw VersionReference.noVersionsYet }
+                return try VersionRecord(row)
+            case .number(let id):
+                return try await Self.version(id, connection)
+            case .commitPrefix(let prefix):
+                let matches = try await connection.query("""
+                    SELECT \(unescaped: VersionRecord.columns) FROM version WHERE commit_id LIKE \(prefix + "%") ORDER BY id
+                    """).map(VersionRecord.init)
+                return try VersionReference.choose(matches, prefix: prefix)
+            }
+        }
+    }
+
+    public func auditEntries(versionID: Int64?) async throws -> [AuditEntry] {
+        try await transaction(.read) { connection in
+            let filter: SQL = versionID.map { "WHERE version_id = \($0)" } ?? ""
+            return try await connection.query("""
+                SELECT \(unescaped: AuditEntry.columns) FROM audit \(filter) ORDER BY id
+                """).map(AuditEntry.init)
+        }
+    }
+
+    public func attempts(of versionID: Int64) async throws -> [AttemptRecord] {
+        try await transaction(.read) { connection in
+            try await connection.query("""
+                SELECT \(unescaped: AttemptRecord.columns) FROM attempt WHERE version_id = \(versionID)
+                ORDER BY stage_index, number
+                """).map(AttemptRecord.init)
+        }
+    }
+
+    public func attempt(_ id: Int64) async throws -> AttemptRecord? {
+        try await transaction(.read) { connection in
+            try await connection.queryOne("SELECT \(unescaped: AttemptRecord.columns) FROM attempt WHERE id = \(id)")
+                .map(AttemptRecord.init)
+        }
+    }
+
+    public func tasks(of attemptIDs: [Int64]) async throws -> [TaskRecord] {
+        try await transaction(.read) { connection in
+            try await connection.query("""
+                SELECT \(unescaped: TaskRecord.columns) FROM task WHERE attempt_id IN \(in: attemptIDs) ORDER BY id
+                """).map(TaskRecord.init)
+        }
+    }
+
+    public func details(of versionIDs: [Int64], artifacts withArtifacts: Bool) async throws -> [Int64: VersionDetails] {
+        let (attempts, tasks, artifacts) = try await transaction(.read) { connection in
+            let attempts = try await connection.query("""
+                SELECT \(unescaped: AttemptRecord.columns) FROM attempt WHERE version_id IN \(in: versionIDs)
+                ORDER BY stage_index, number
+                """).map(AttemptRecord.init)
+            let tasks = try await connection.query("""
+                SELECT \(unescaped: qualified(TaskRecord.columns, "t")) FROM task t JOIN attempt a ON a.id = t.attempt_id
+                WHERE a.version_id IN \(in: versionIDs) ORDER BY t.id
+                """).map(TaskRecord.init)
+            let artifacts = withArtifacts ? try await Self.artifacts(ofVersions: versionIDs, connection) : []
+            return (attempts, tasks, artifacts)
+        }
+        let versionOfAttempt = Dictionary(uniqueKeysWithValues: attempts.map { ($0.id!, $0.versionID) })
+        let attemptsByVersion = Dictionary(grouping: attempts, by: \.versionID)
+        let tasksByVersion = Dictionary(grouping: tasks) { versionOfAttempt[$0.attemptID] ?? -1 }
+        let artifactsByVersion = Dictionary(grouping: artifacts, by: \.versionID)
+        var result: [Int64: VersionDetails] = [:]
+        for id in versionIDs {
+            result[id] = VersionDetails(attempts: attemptsByVersion[id] ?? [], tasks: tasksByVersion[id] ?? [],
+                                        artifacts: artifactsByVersion[id] ?? [])
+        }
+        return result
+    }
+
+    public func artifacts(of versionID: Int64) async throws -> [ArtifactRecord] {
+        try await transaction(.read) { try await Self.artifacts(ofVersions: [versionID], $0) }
+    }
+
+    public func deploys(environment: String?, limit: Int) async throws -> [DeployRecord] {
+        try await transaction(.read) { connection in
+            let filter: SQL = environment.map { "WHERE environment = \($0)" } ?? ""
+            return try await connection.query("""
+                SELECT \(unescaped: DeployRecord.columns) FROM deploy \(filter) ORDER BY id DESC LIMIT \(limit)
+                """).map(DeployRecord.init)
+        }
+    }
+
+    public func passedDeploys(of versionID: Int64) async throws -> [DeployRecord] {
+        try await transaction(.read) { connection in
+            try await connection.query("""
+                SELECT \(unescaped: DeployRecord.columns) FROM deploy WHERE version_id = \(versionID) AND result = 'passed'
+                ORDER BY id
+                """).map(DeployRecord.init)
+        }
+    }
+
+    public func currentDeploys() async throws -> [DeployRecord] {
+        try await transaction(.read) { connection in
+            try await connection.query("""
+                SELECT \(unescaped: DeployRecord.columns) FROM deploy WHERE id IN
+                  (SELECT MAX(id) FROM deploy WHERE result = 'passed' GROUP BY environment)
+                ORDER BY environment
+                """).map(DeployRecord.init)
+        }
+    }
+
+    public func decisions(of versionID: Int64) async throws -> [DecisionRecord] {
+        try await transaction(.read) { connection in
+            try await connection.query("""
+                SELECT \(unescaped: DecisionRecord.columns) FROM decision WHERE version_id = \(versionID) ORDER BY id
+                """).map(DecisionRecord.init)
+        }
+    }
+
+    public func leases() async throws -> [String: Int64] {
+        try await transaction(.read) { connection in
+            var result: [String: Int64] = [:]
+            for row in try await connection.query("SELECT environment, attempt_id FROM lease") {
+                result[try row.string("environment")] = try row.int64("attempt_id")
+            }
+            return result
+        }
+    }
+
+    public func awaitingApproval() async throws -> [AttemptRecord] {
+        try await transaction(.read) { connection in
+            try await connection.query("""
+                SELECT \(unescaped: AttemptRecord.columns) FROM attempt WHERE state = 'awaiting-approval' ORDER BY id
+                """).map(AttemptRecord.init)
+        }
+    }
+
+    public func hasPendingWork() async throws -> Bool {
+        try await transaction(.read) { connection in
+            try await connection.queryOne("SELECT id FROM version WHERE NOT settled LIMIT 1") != nil
+        }
+    }
+
+    public func livePatches(in environment: String) async throws -> [VersionRecord] {
+        try await transaction(.read) { connection in
+            try await connection.query("""
+                SELECT \(unescaped: VersionRecord.columns) FROM version WHERE priority = 'security' AND id IN
+                  (SELECT version_id FROM deploy WHERE environment = \(environment) AND result = 'passed') ORDER BY id
+                """).map(VersionRecord.init)
+        }
+    }
+
+    public func rollbackTarget(environment: String, versionID: Int64?) async throws -> Int64 {
+        let history = try await transaction(.read) { try await Self.passedDeploys(in: environment, $0) }
+        return try RollbackRules.target(history: history, environment: environment, versionID: versionID)
+    }
+
+    // Reads inside a caller's transaction.
+
+    static func version(_ id: Int64, _ connection: any SQLConnection) async throws -> VersionRecord {
+        guard let row = try await connection.queryOne(
+            "SELECT \(unescaped: VersionRecord.columns) FROM version WHERE id = \(id)")
+        else { throw StoreError.notFound("no version v\(id)") }
+        return try VersionRecord(row)
+    }
+
+    static func attempt(_ id: Int64, _ connection: any SQLConnection) async throws -> AttemptRecord {
+        guard let row = try await connection.queryOne(
+            "SELECT \(unescaped: AttemptRecord.columns) FROM attempt WHERE id = \(id)")
+        else { throw StoreError.notFound("no attempt \(id)") }
+        return try AttemptRecord(row)
+    }
+
+    /// The versions' artifacts: those of each one's latest passed commit-stage attempt.
+    static func artifacts(ofVersions versionIDs: [Int64], _ connection: any SQLConnection) async throws -> [ArtifactRecord] {
+        try await connection.query("""
+            SELECT \(unescaped: ArtifactRecord.columns) FROM artifact WHERE attempt_id IN
+              (SELECT MAX(id) FROM attempt WHERE version_id IN \(in: versionIDs) AND stage_index = 0 AND state = 'passed'
+               GROUP BY version_id)
+            ORDER BY path
+            """).map(ArtifactRecord.init)
+    }
+
+    /// The passed deploys of `environment`, newest first.
+    static func passedDeploys(in environment: String, _ connection: any SQLConnection) async throws -> [DeployRecord] {
+        try await connection.query("""
+            SELECT \(unescaped: DeployRecord.columns) FROM deploy WHERE environment = \(environment) AND result = 'passed'
+            ORDER BY id DESC
+            """).map(DeployRecord.init)
+    }
+}

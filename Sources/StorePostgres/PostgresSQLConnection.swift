@@ -1,0 +1,80 @@
+import PostgresNIO
+import StoreCore
+
+/// The store core's statements on one PostgreSQL connection inside a transaction: `$n` placeholders, values
+/// bound in PostgreSQL's binary format, rows read back into `SQLValue`s.
+struct PostgresSQLConnection: SQLConnection {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    func query(_ sql: SQL) async throws -> [SQLRow] {
+        try await run(sql).rows
+    }
+
+    func execute(_ sql: SQL) async throws -> Int {
+        try await run(sql).changed
+    }
+
+    func hold(_ lock: TransactionLock) async throws {
+        switch lock {
+        case .audit: try await PostgresStore.take(.audit, connection, logger: logger)
+        }
+    }
+
+    private func run(_ sql: SQL) async throws -> (rows: [SQLRow], changed: Int) {
+        let (text, values) = sql.rendered { "$\($0)" }
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values {
+            switch value {
+            case .null: bindings.appendNull()
+            case .integer(let number): bindings.append(number)
+            case .real(let number): bindings.append(number)
+            case .text(let text): bindings.append(text)
+            case .bool(let flag): bindings.append(flag)
+            case .bytes(let bytes): bindings.append(ByteBuffer(bytes: bytes))
+            }
+        }
+        let future: EventLoopFuture<PostgresQueryResult> = connection.query(
+            PostgresQuery(unsafeSQL: text, binds: bindings), logger: logger)
+        let result = try await future.get()
+        var rows: [SQLRow] = []
+        rows.reserveCapacity(result.rows.count)
+        var columns: SQLRow.Columns?
+        for row in result.rows {
+            let cells = Array(row)
+            let shared = columns ?? SQLRow.Columns(cells.map(\.columnName))
+            columns = shared
+            rows.append(SQLRow(columns: shared, values: try cells.map(Self.value)))
+        }
+        return (rows, result.metadata.rows ?? 0)
+    }
+
+    private static func value(_ cell: PostgresCell) throws -> SQLValue {
+        guard let bytes = cell.bytes else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
+        case .float4, .float8: return .real(try cell.decode(Double.self))
+        case .bool: return .bool(try cell.decode(Bool.self))
+        case .bytea: return .bytes(Array(bytes.readableBytesView))
+        default: return .text(try cell.decode(String.self))
+        }
+    }
+}
+
+extension PostgresStore: SQLDatabase {
+    @discardableResult
+    public func transaction<Result: Sendable>(
+        _ kind: TransactionKind, _ body: @Sendable (any SQLConnection) async throws -> Result
+    ) async throws -> Result {
+        let logger = self.logger
+        switch kind {
+        case .read:
+            return try await snapshotRead { try await body(PostgresSQLConnection(connection: $0, logger: logger)) }
+        case .write, .durable:
+            // Every commit waits for the server's WAL flush (synchronous_commit on): durable already.
+            return try await transaction { try await body(PostgresSQLConnection(connection: $0, logger: logger)) }
+        case .scheduling:
+            return try await schedulingTransaction { try await body(PostgresSQLConnection(connection: $0, logger: logger)) }
+        }
+    }
+}

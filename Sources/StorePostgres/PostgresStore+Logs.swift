@@ -1,0 +1,57 @@
+import Foundation
+import PostgresNIO
+import StoreCore
+
+/// The store contracts on PostgreSQL: every read and transition comes from `SQLStore`; what is PostgreSQL's own
+/// here is where a task's log is kept for shells on other machines (`task_log`, `task_log_chunk`).
+extension PostgresStore: SQLStore, LogArchive {
+    /// The most a task's log keeps in the database: its last 8 MiB.
+    static let logLimit = 8 << 20
+
+    public func keepLog(ofTask taskID: Int64, at path: String) async throws {
+        guard let content = Self.logContent(at: path) else { return }
+        let logger = self.logger
+        try await transaction { connection in
+            try await connection.query("""
+                INSERT INTO task_log (task_id, content) VALUES (\(taskID), \(content))
+                ON CONFLICT (task_id) DO UPDATE SET content = EXCLUDED.content
+                """, logger: logger)
+            try await connection.query("DELETE FROM task_log_chunk WHERE task_id = \(taskID)", logger: logger)
+        }
+    }
+
+    /// Ships output of a running task (the engine calls it about once a second while the task runs).
+    public func appendLog(taskID: Int64, offset: Int64, bytes: Data) async throws {
+        try await client.query("""
+            INSERT INTO task_log_chunk (task_id, "offset", bytes) VALUES (\(taskID), \(offset), \(ByteBuffer(bytes: bytes)))
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+    }
+
+    public func storedLog(ofTask taskID: Int64) async throws -> Data? {
+        for try await content in try await client.query(
+            "SELECT content FROM task_log WHERE task_id = \(taskID)", logger: logger).decode(ByteBuffer.self) {
+            return Data(content.readableBytesView)
+        }
+        var shipped: Data?
+        for try await (offset, bytes) in try await client.query("""
+            SELECT "offset", bytes FROM task_log_chunk WHERE task_id = \(taskID) ORDER BY "offset"
+            """, logger: logger).decode((Int64, ByteBuffer).self) where offset == shipped?.count ?? 0 {
+            shipped = shipped ?? Data()
+            shipped!.append(contentsOf: bytes.readableBytesView)
+        }
+        return shipped
+    }
+
+    static func logContent(at path: String) -> ByteBuffer? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        let start = size > UInt64(logLimit) ? size - UInt64(logLimit) : 0
+        guard (try? handle.seek(toOffset: start)) != nil, let data = try? handle.readToEnd() else { return nil }
+        var buffer = ByteBuffer()
+        if start > 0 { buffer.writeString("cdsh: the first \(start) bytes of this log are kept only on the engine's machine\n") }
+        buffer.writeBytes(data)
+        return buffer
+    }
+}
