@@ -207,9 +207,9 @@ def make_history(project, count):
     columns = [row[1] for row in database.execute("PRAGMA table_info(version)")]
     attempt_columns = [row[1] for row in database.execute("PRAGMA table_info(attempt)")]
     task_columns = [row[1] for row in database.execute("PRAGMA table_info(task)")]
-    attempts = database.execute("SELECT * FROM attempt WHERE versionID = ? ORDER BY id", (template[0],)).fetchall()
+    attempts = database.execute("SELECT * FROM attempt WHERE version_id = ? ORDER BY id", (template[0],)).fetchall()
     next_attempt = database.execute("SELECT MAX(id) FROM attempt").fetchone()[0] + 1
-    tasks = {row[0]: database.execute("SELECT * FROM task WHERE attemptID = ?", (row[0],)).fetchall() for row in attempts}
+    tasks = {row[0]: database.execute("SELECT * FROM task WHERE attempt_id = ?", (row[0],)).fetchall() for row in attempts}
     next_task = database.execute("SELECT MAX(id) FROM task").fetchone()[0] + 1
     first = database.execute("SELECT MAX(id) FROM version").fetchone()[0] + 1
     for number in range(first, first + count):

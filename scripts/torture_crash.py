@@ -102,13 +102,13 @@ def check(project, submitted):
         integrity = database.execute("PRAGMA integrity_check").fetchone()[0]
         ids = {f"v{row[0]}" for row in database.execute("SELECT id FROM version")}
         out_of_order = database.execute("""
-            SELECT COUNT(*) FROM attempt a WHERE a.stageIndex > 0 AND a.startedAt IS NOT NULL AND NOT EXISTS
-              (SELECT 1 FROM attempt b WHERE b.versionID = a.versionID AND b.stageIndex = a.stageIndex - 1
-               AND b.state = 'passed' AND b.finishedAt <= a.startedAt)""").fetchone()[0]
+            SELECT COUNT(*) FROM attempt a WHERE a.stage_index > 0 AND a.started_at IS NOT NULL AND NOT EXISTS
+              (SELECT 1 FROM attempt b WHERE b.version_id = a.version_id AND b.stage_index = a.stage_index - 1
+               AND b.state = 'passed' AND b.finished_at <= a.started_at)""").fetchone()[0]
         interrupted_tasks = database.execute("SELECT COUNT(*) FROM task WHERE state = 'interrupted'").fetchone()[0]
         production_records = database.execute("""
-            SELECT COUNT(*) FROM (SELECT versionID, attemptID FROM deploy WHERE environment = 'production'
-                                  GROUP BY versionID, attemptID HAVING COUNT(*) > 1)""").fetchone()[0]
+            SELECT COUNT(*) FROM (SELECT version_id, attempt_id FROM deploy WHERE environment = 'production'
+                                  GROUP BY version_id, attempt_id HAVING COUNT(*) > 1)""").fetchone()[0]
     runs, deploys = project.lines("runs"), project.lines("deploys")
     production = [line for line in deploys if line.split()[1:2] == ["production"]]
     audit = project.cdsh("audit --verify")

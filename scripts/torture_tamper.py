@@ -102,7 +102,7 @@ def run(binary):
         pristine = os.path.join(project.out, "pristine")
         shutil.copytree(store, pristine, symlinks=True)
         with project.database() as database:
-            digests = dict(database.execute("SELECT path, sha256 FROM artifact WHERE versionID = 1").fetchall())
+            digests = dict(database.execute("SELECT path, sha256 FROM artifact WHERE version_id = 1").fetchall())
         blob = {path: os.path.join(store, digests[path][:2], digests[path]) for path in ARTIFACTS}
         scratch = os.path.join(project.out, "scratch")
         os.makedirs(scratch)

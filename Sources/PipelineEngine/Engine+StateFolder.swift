@@ -12,8 +12,8 @@ extension Engine where Store == SQLiteStore {
 
     /// Marks work a dead engine left running as `interrupted` and stops its leftover process groups.
     @discardableResult
-    public func recover() throws -> [TaskRecord] {
-        let interrupted = try store.recoverInterrupted(now: environment.now())
+    public func recover() async throws -> [TaskRecord] {
+        let interrupted = try await store.recoverInterrupted(now: environment.now())
         LeftoverProcesses.stop(interrupted)
         return interrupted
     }
@@ -34,13 +34,13 @@ extension Engine where Store == SQLiteStore {
         continuation.yield()  // work that was waiting when this engine started (a poke sent before it listened is lost)
         var idleSince = environment.now()
         for await _ in events {
-            guard FileManager.default.fileExists(atPath: store.database.path) else {
+            guard FileManager.default.fileExists(atPath: store.databasePath) else {
                 log("the state folder \(store.folder) is gone; stopping")
                 break
             }
             do {
                 try await step(finished: { continuation.yield() })
-                let pending = try store.hasPendingWork()
+                let pending = try await store.hasPendingWork()
                 if runningCount > 0 || pending {
                     idleSince = environment.now()
                 } else if environment.now() - idleSince >= idleSeconds {

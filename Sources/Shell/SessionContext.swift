@@ -107,7 +107,7 @@ public final class SessionContext: Sendable {
     }
 
     /// The store, opened once; an engine is started when work is pending and none is alive (SPEC §3.8).
-    public func store() throws -> SQLiteStore {
+    private func embeddedStore() async throws -> SQLiteStore {
         if let store = opened.withLock({ $0 }) { return store }
         let folder = try stateFolder()
         // Opened under the lock: the prompt and the background completion snapshot ask at the same time.
@@ -117,13 +117,13 @@ public final class SessionContext: Sendable {
             opened = store
             return (store, true)
         }
-        if new, (try? store.hasPendingWork()) == true { EngineLauncher.ensureRunning(stateFolder: folder) }
+        if new, (try? await store.hasPendingWork()) == true { EngineLauncher.ensureRunning(stateFolder: folder) }
         return store
     }
 
     /// The store commands share: the state folder's SQLite store, or a team's PostgreSQL store (opened once).
     public func stateStore() async throws -> any StateStore {
-        guard let shared = sharedLocation else { return try store() }
+        guard let shared = sharedLocation else { return try await embeddedStore() }
         let opening = try openedShared.withLock { opening in
             if let opening { return opening }
             let location = try PostgresLocation(url: shared)

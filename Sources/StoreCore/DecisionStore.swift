@@ -1,10 +1,13 @@
 /// Manual gates, reruns and cancelling, as every store provides them (the rules themselves are `DecisionRules`).
 public protocol DecisionStore: Sendable {
     /// Lets the stage awaiting approval run; refused when nothing awaits approval or four eyes forbid it.
+    @discardableResult
     func approve(versionID: Int64, who: String, reason: String, now: Double) async throws -> AttemptRecord
     /// Stops the version at the stage awaiting approval.
+    @discardableResult
     func reject(versionID: Int64, who: String, reason: String, now: Double) async throws -> AttemptRecord
     /// Adds an attempt of a stage where the version stopped.
+    @discardableResult
     func rerun(versionID: Int64, stage: String, who: String, now: Double) async throws -> AttemptRecord
     /// The approvals and rejections of a version, oldest first.
     func decisions(of versionID: Int64) async throws -> [DecisionRecord]

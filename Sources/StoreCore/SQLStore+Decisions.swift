@@ -3,10 +3,12 @@ import PipelineModel
 /// Approve, reject, rerun and cancel: the shared `DecisionRules`, in scheduling transactions so a decision and a
 /// settle never interleave.
 extension SQLStore {
+    @discardableResult
     public func approve(versionID: Int64, who: String, reason: String, now: Double) async throws -> AttemptRecord {
         try await decide(versionID: versionID, approve: true, who: who, reason: reason, now: now)
     }
 
+    @discardableResult
     public func reject(versionID: Int64, who: String, reason: String, now: Double) async throws -> AttemptRecord {
         try await decide(versionID: versionID, approve: false, who: who, reason: reason, now: now)
     }
@@ -44,6 +46,7 @@ extension SQLStore {
         }
     }
 
+    @discardableResult
     public func rerun(versionID: Int64, stage: String, who: String, now: Double) async throws -> AttemptRecord {
         try await transaction(.scheduling) { connection in
             let version = try await Self.version(versionID, connection)

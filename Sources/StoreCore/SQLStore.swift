@@ -18,7 +18,7 @@ extension SQLStore {
         try await transaction(.read) { try await Self.version(id, $0) }
     }
 
-    public func versions(limit: Int) async throws -> [VersionRecord] {
+    public func versions(limit: Int = 50) async throws -> [VersionRecord] {
         try await transaction(.read) { connection in
             try await connection.query("SELECT \(unescaped: VersionRecord.columns) FROM version ORDER BY id DESC LIMIT \(limit)")
                 .map(VersionRecord.init)
@@ -51,7 +51,7 @@ extension SQLStore {
         }
     }
 
-    public func auditEntries(versionID: Int64?) async throws -> [AuditEntry] {
+    public func auditEntries(versionID: Int64? = nil) async throws -> [AuditEntry] {
         try await transaction(.read) { connection in
             let filter: SQL = versionID.map { "WHERE version_id = \($0)" } ?? ""
             return try await connection.query("""
@@ -113,7 +113,7 @@ extension SQLStore {
         try await transaction(.read) { try await Self.artifacts(ofVersions: [versionID], $0) }
     }
 
-    public func deploys(environment: String?, limit: Int) async throws -> [DeployRecord] {
+    public func deploys(environment: String? = nil, limit: Int = 100) async throws -> [DeployRecord] {
         try await transaction(.read) { connection in
             let filter: SQL = environment.map { "WHERE environment = \($0)" } ?? ""
             return try await connection.query("""

@@ -2,13 +2,13 @@ import Foundation
 import GRDB
 
 /// The SQLite file under the state folder, opened in WAL mode with a busy timeout and migrated on open.
-public final class StateDatabase: Sendable {
+final class StateDatabase: Sendable {
     /// The pool every store query goes through.
-    public let pool: DatabasePool
-    public let path: String
+    let pool: DatabasePool
+    let path: String
 
     /// Opens (creating if needed) `state.sqlite` in `folder`, which is created with mode 0700.
-    public init(folder: String) throws {
+    init(folder: String) throws {
         try FileManager.default.createDirectory(
             atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let ignore = (folder as NSString).appendingPathComponent(".gitignore")
@@ -19,6 +19,8 @@ public final class StateDatabase: Sendable {
         path = (folder as NSString).appendingPathComponent("state.sqlite")
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        // SQLiteStore.transaction spans several accesses to the write connection, one transaction at a time.
+        configuration.allowsUnsafeTransactions = true
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
@@ -98,6 +100,56 @@ public final class StateDatabase: Sendable {
         migrator.registerMigration("v4-task-engine") { db in
             // The same task row as a team's store keeps; the embedded store's one engine leaves it empty.
             try db.execute(sql: "ALTER TABLE task ADD COLUMN engine TEXT")
+        }
+        migrator.registerMigration("v5-one-naming-convention") { db in
+            // The PostgreSQL store's column names (snake_case), so the store core's SQL serves both; and the
+            // columns a team's store records that the embedded store lacked, left empty here.
+            try db.execute(sql: """
+                ALTER TABLE version RENAME COLUMN commitID TO commit_id;
+                ALTER TABLE version RENAME COLUMN planJSON TO plan_json;
+                ALTER TABLE version RENAME COLUMN planDigest TO plan_digest;
+                ALTER TABLE version RENAME COLUMN sourcePath TO source_path;
+                ALTER TABLE version RENAME COLUMN pipelinePath TO pipeline_path;
+                ALTER TABLE version RENAME COLUMN submittedBy TO submitted_by;
+                ALTER TABLE version RENAME COLUMN submittedAt TO submitted_at;
+                ALTER TABLE version RENAME COLUMN cancelledAt TO cancelled_at;
+                ALTER TABLE attempt RENAME COLUMN versionID TO version_id;
+                ALTER TABLE attempt RENAME COLUMN stageIndex TO stage_index;
+                ALTER TABLE attempt RENAME COLUMN createdAt TO created_at;
+                ALTER TABLE attempt RENAME COLUMN startedAt TO started_at;
+                ALTER TABLE attempt RENAME COLUMN finishedAt TO finished_at;
+                ALTER TABLE attempt RENAME COLUMN requestedBy TO requested_by;
+                ALTER TABLE attempt RENAME COLUMN preemptedBy TO preempted_by;
+                ALTER TABLE task RENAME COLUMN attemptID TO attempt_id;
+                ALTER TABLE task RENAME COLUMN afterTaskID TO after_task_id;
+                ALTER TABLE task RENAME COLUMN exitCode TO exit_code;
+                ALTER TABLE task RENAME COLUMN logPath TO log_path;
+                ALTER TABLE task RENAME COLUMN startedAt TO started_at;
+                ALTER TABLE task RENAME COLUMN finishedAt TO finished_at;
+                ALTER TABLE artifact RENAME COLUMN versionID TO version_id;
+                ALTER TABLE artifact RENAME COLUMN attemptID TO attempt_id;
+                ALTER TABLE artifact RENAME COLUMN commitID TO commit_id;
+                ALTER TABLE artifact RENAME COLUMN startedAt TO started_at;
+                ALTER TABLE artifact RENAME COLUMN finishedAt TO finished_at;
+                ALTER TABLE artifact RENAME COLUMN exitCode TO exit_code;
+                ALTER TABLE lease RENAME COLUMN attemptID TO attempt_id;
+                ALTER TABLE lease RENAME COLUMN taskID TO task_id;
+                ALTER TABLE deploy RENAME COLUMN versionID TO version_id;
+                ALTER TABLE deploy RENAME COLUMN attemptID TO attempt_id;
+                ALTER TABLE deploy RENAME COLUMN taskID TO task_id;
+                ALTER TABLE deploy RENAME COLUMN artifactsJSON TO artifacts_json;
+                ALTER TABLE deploy RENAME COLUMN configDigest TO config_digest;
+                ALTER TABLE deploy RENAME COLUMN scriptDigest TO script_digest;
+                ALTER TABLE deploy RENAME COLUMN startedAt TO started_at;
+                ALTER TABLE deploy RENAME COLUMN finishedAt TO finished_at;
+                ALTER TABLE decision RENAME COLUMN attemptID TO attempt_id;
+                ALTER TABLE decision RENAME COLUMN versionID TO version_id;
+                ALTER TABLE audit RENAME COLUMN versionID TO version_id;
+                ALTER TABLE audit RENAME COLUMN previousHash TO previous_hash;
+                ALTER TABLE attempt ADD COLUMN engine TEXT;
+                ALTER TABLE deploy ADD COLUMN engine TEXT;
+                CREATE INDEX audit_version ON audit(version_id);
+                """)
         }
         return migrator
     }

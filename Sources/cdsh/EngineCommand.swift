@@ -54,7 +54,7 @@ struct EngineCommand: AsyncParsableCommand {
         let layout = StateLayout(folder: target)
         guard let lock = EngineLock(path: layout.lockPath) else { return }
         let engine = Engine(store: try SQLiteStore(folder: target), environment: .live())
-        try engine.recover()
+        try await engine.recover()
         await engine.run(idleSeconds: idle)
         await engine.drain()
         withExtendedLifetime(lock) {}

@@ -30,8 +30,8 @@ struct EngineTests {
                                                      maxRunningTasks: 4))
     }
 
-    func submit(_ store: SQLiteStore) throws -> VersionRecord {
-        try store.submit(
+    func submit(_ store: SQLiteStore) async throws -> VersionRecord {
+        try await store.submit(
             VersionRecord(commitID: "abc123", ref: "HEAD", priority: .normal, note: nil,
                           planJSON: String(decoding: try JSONEncoder().encode(Self.plan), as: UTF8.self), planDigest: "d",
                           sourcePath: "/nowhere", pipelinePath: "/nowhere/cdsh.yml", submittedBy: "alice",
@@ -50,11 +50,11 @@ struct EngineTests {
     @Test func aVersionIsBuiltOnceDeployedWithItsArtifactsAndWaitsForApproval() async throws {
         launcher.write("make dist", files: ["dist/app.tgz": "the build"])
         let engine = try makeEngine()
-        let version = try submit(engine.store)
+        let version = try await submit(engine.store)
         try await runUntilSettled(engine)
-        let attempts = try engine.store.attempts(of: version.id!)
+        let attempts = try await engine.store.attempts(of: version.id!)
         #expect(attempts.map(\.state) == [.passed, .passed, .awaitingApproval])
-        let artifacts = try engine.store.artifacts(of: version.id!)
+        let artifacts = try await engine.store.artifacts(of: version.id!)
         #expect(artifacts.map(\.path) == ["dist/app.tgz"])
         #expect(artifacts.first?.host == "test-host")
         let deploy = try #require(launcher.calls.first { $0.commands == ["./deploy.sh"] })
@@ -62,21 +62,21 @@ struct EngineTests {
         #expect(deploy.environment["CDSH_VERSION"] == "v1")
         let handed = try #require(deploy.environment["CDSH_ARTIFACTS"])
         #expect(handed.hasSuffix("/artifacts"))
-        let deploys = try engine.store.deploys()
+        let deploys = try await engine.store.deploys()
         #expect(deploys.map(\.environment) == ["sandbox"])
         #expect(deploys.first?.result == .passed)
         #expect(deploys.first?.artifactsJSON.contains(artifacts[0].sha256) == true)
 
-        try engine.store.approve(versionID: version.id!, who: "bob", reason: "ok", now: clock.now)
+        try await engine.store.approve(versionID: version.id!, who: "bob", reason: "ok", now: clock.now)
         try await runUntilSettled(engine)
-        #expect(try engine.store.attempts(of: version.id!).last?.state == .passed)
-        #expect(try engine.store.deploys(environment: "production").first?.who == "bob")
+        #expect(try await engine.store.attempts(of: version.id!).last?.state == .passed)
+        #expect(try await engine.store.deploys(environment: "production").first?.who == "bob")
     }
 
     @Test func anEngineStartedWithWorkPendingBeginsItAtOnceNotAtItsFirstTick() async throws {
         launcher.write("make dist", files: ["dist/app.tgz": "the build"])
         let engine = try makeEngine()
-        _ = try submit(engine.store)
+        _ = try await submit(engine.store)
         let running = Task { await engine.run(idleSeconds: 3600, tick: .seconds(3600)) }
         defer { running.cancel() }
         let deadline = Date().addingTimeInterval(30)
@@ -90,17 +90,17 @@ struct EngineTests {
         launcher.write("make dist", files: ["dist/app.tgz": "the build"])
         launcher.answer("./smoke.sh", with: ProcessOutcome(state: .failed, exitCode: 1))
         let engine = try makeEngine()
-        let version = try submit(engine.store)
+        let version = try await submit(engine.store)
         try await runUntilSettled(engine)
-        #expect(try engine.store.attempts(of: version.id!).map(\.state) == [.passed, .failed])
-        let blob = ArtifactStore(stateFolder: folder).blobPath(try engine.store.artifacts(of: version.id!)[0].sha256)
+        #expect(try await engine.store.attempts(of: version.id!).map(\.state) == [.passed, .failed])
+        let blob = ArtifactStore(stateFolder: folder).blobPath(try await engine.store.artifacts(of: version.id!)[0].sha256)
         chmod(blob, 0o644)
         try "evil".write(toFile: blob, atomically: false, encoding: .utf8)
         let deploysBefore = launcher.calls.filter { $0.commands == ["./deploy.sh"] }.count
 
-        try engine.store.rerun(versionID: version.id!, stage: "sandbox", who: "alice", now: clock.now)
+        try await engine.store.rerun(versionID: version.id!, stage: "sandbox", who: "alice", now: clock.now)
         try await runUntilSettled(engine)
-        let attempt = try #require(try engine.store.attempts(of: version.id!).last)
+        let attempt = try #require(try await engine.store.attempts(of: version.id!).last)
         #expect(attempt.state == .errored)
         #expect(attempt.reason?.contains("does not match what the commit stage stored") == true)
         #expect(launcher.calls.filter { $0.commands == ["./deploy.sh"] }.count == deploysBefore, "the deploy must not run")
@@ -109,18 +109,18 @@ struct EngineTests {
     @Test func aFailingBuildStopsTheVersionAtTheCommitStage() async throws {
         launcher.answer("make dist", with: ProcessOutcome(state: .failed, exitCode: 2))
         let engine = try makeEngine()
-        let version = try submit(engine.store)
+        let version = try await submit(engine.store)
         try await runUntilSettled(engine)
-        #expect(try engine.store.attempts(of: version.id!).map(\.state) == [.failed])
-        #expect(try engine.store.artifacts(of: version.id!).isEmpty)
+        #expect(try await engine.store.attempts(of: version.id!).map(\.state) == [.failed])
+        #expect(try await engine.store.artifacts(of: version.id!).isEmpty)
         #expect(!launcher.calls.contains { $0.commands == ["./deploy.sh"] })
     }
 
     @Test func aBuildThatProducesNoArtifactFails() async throws {
         let engine = try makeEngine()
-        let version = try submit(engine.store)
+        let version = try await submit(engine.store)
         try await runUntilSettled(engine)
-        let attempt = try #require(try engine.store.attempts(of: version.id!).first)
+        let attempt = try #require(try await engine.store.attempts(of: version.id!).first)
         #expect(attempt.state == .failed)
         #expect(attempt.reason?.contains("matched no file") == true)
     }
@@ -129,14 +129,14 @@ struct EngineTests {
         launcher.write("make dist", files: ["dist/app.tgz": "the build"])
         launcher.write("git -C", files: ["deploy.sh": "#!/bin/sh\necho one\n"])
         let engine = try makeEngine()
-        let version = try submit(engine.store)
+        let version = try await submit(engine.store)
         try await runUntilSettled(engine)
-        #expect(try engine.store.attempts(of: version.id!).map(\.state) == [.passed, .passed, .awaitingApproval])
+        #expect(try await engine.store.attempts(of: version.id!).map(\.state) == [.passed, .passed, .awaitingApproval])
         launcher.write("git -C", files: ["deploy.sh": "#!/bin/sh\necho two\n"])
         let deploysBefore = launcher.calls.filter { $0.commands == ["./deploy.sh"] }.count
-        try engine.store.approve(versionID: version.id!, who: "bob", reason: "ok", now: clock.now)
+        try await engine.store.approve(versionID: version.id!, who: "bob", reason: "ok", now: clock.now)
         try await runUntilSettled(engine)
-        let production = try #require(try engine.store.attempts(of: version.id!).last)
+        let production = try #require(try await engine.store.attempts(of: version.id!).last)
         #expect(production.state == .errored)
         #expect(production.reason?.contains("deploy script differs") == true)
         #expect(launcher.calls.filter { $0.commands == ["./deploy.sh"] }.count == deploysBefore, "the deploy must not run")

@@ -1,6 +1,0 @@
-import GRDB
-import PipelineModel
-
-extension RunState: DatabaseValueConvertible {}
-extension Priority: DatabaseValueConvertible {}
-extension TaskKind: DatabaseValueConvertible {}
