@@ -7,7 +7,8 @@ extension Engine where Store == SQLiteStore {
     /// An engine whose files, artifacts and store all live in the store's state folder.
     public convenience init(store: SQLiteStore, environment: EngineEnvironment) {
         self.init(store: store, layout: StateLayout(folder: store.folder),
-                  blobs: ArtifactStore(stateFolder: store.folder), sources: RecordedSource(), environment: environment)
+                  blobs: ArtifactStore(stateFolder: store.folder), sources: RecordedSource(stateFolder: store.folder),
+                  environment: environment)
     }
 
     /// Marks work a dead engine left running as `interrupted` and stops its leftover process groups.

@@ -10,7 +10,7 @@ public struct RegressionGuard: Sendable {
     public let sources: any SourceLocating
 
     /// `sources` finds the repository whose history tells which commits a version contains.
-    public init(store: any EngineStore, sources: any SourceLocating = RecordedSource()) {
+    public init(store: any EngineStore, sources: any SourceLocating) {
         self.store = store
         self.sources = sources
     }

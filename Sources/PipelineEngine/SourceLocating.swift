@@ -8,11 +8,18 @@ public protocol SourceLocating: Sendable {
     func repository(for version: VersionRecord) async throws -> String
 }
 
-/// The embedded store's engine runs on the machine the version was submitted from, beside its repository.
+/// The embedded store's engine runs on the machine the version was submitted from, beside its repository, which
+/// the store records relative to the state folder (`StatePaths`).
 public struct RecordedSource: SourceLocating {
-    public init() {}
+    let stateFolder: String
 
-    public func repository(for version: VersionRecord) async throws -> String { version.sourcePath }
+    public init(stateFolder: String) {
+        self.stateFolder = stateFolder
+    }
+
+    public func repository(for version: VersionRecord) async throws -> String {
+        StatePaths.resolved(version.sourcePath, stateFolder: stateFolder)
+    }
 }
 
 /// A team's engine keeps its own bare mirror of each source repository (a URL or a path every machine can

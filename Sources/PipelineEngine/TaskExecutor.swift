@@ -61,7 +61,7 @@ struct TaskExecutor: Sendable {
         let exported = await exports.materialize(commit: version.commitID, source: repository, into: source,
                                                  logPath: logPath)
         guard exported else {
-            return (ProcessOutcome(state: .errored, reason: "could not export commit \(version.commitID.prefix(12)) from \(version.sourcePath)"), [])
+            return (ProcessOutcome(state: .errored, reason: "could not export commit \(version.commitID.prefix(12)) from \(repository)"), [])
         }
         var variables = [
             "CDSH_VERSION": version.name, "CDSH_COMMIT": version.commitID, "CDSH_STAGE": attempt.stage,

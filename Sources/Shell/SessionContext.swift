@@ -152,8 +152,9 @@ public final class SessionContext: Sendable {
     /// here, else the pipeline's own work tree (a team's versions name a URL every engine fetches from).
     public func localRepository(for version: VersionRecord) async -> String {
         var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: version.sourcePath, isDirectory: &isFolder), isFolder.boolValue {
-            return version.sourcePath
+        if let source = try? await stateStore().resolvedPath(version.sourcePath),
+           FileManager.default.fileExists(atPath: source, isDirectory: &isFolder), isFolder.boolValue {
+            return source
         }
         let folder = (try? pipelinePath()).map { ($0 as NSString).deletingLastPathComponent } ?? options.currentDirectory
         return (try? await GitRepository.topLevel(of: folder)) ?? folder

@@ -3,7 +3,10 @@ import PipelineModel
 /// New versions, rollbacks, preemption for patches, and the prompt's counts.
 extension SQLStore {
     public func submit(_ version: VersionRecord, auditAction: String, detail: [String: String]) async throws -> VersionRecord {
-        try await transaction(.write) { connection in
+        var version = version
+        version.sourcePath = recordedPath(version.sourcePath)
+        version.pipelinePath = recordedPath(version.pipelinePath)
+        return try await transaction(.write) { [version] connection in
             var inserted = version
             inserted.id = try await connection.queryOne("""
                 INSERT INTO version (commit_id, ref, priority, note, plan_json, plan_digest, source_path, pipeline_path,

@@ -51,6 +51,7 @@ extension SQLStore {
     ) async throws {
         // Outside the scheduling transaction, which every engine's settle waits for.
         if let logPath { try await keepLog(ofTask: taskID, at: logPath) }
+        let logPath = logPath.map(recordedPath)
         try await transaction(.scheduling) { connection in
             for artifact in artifacts {
                 try await connection.execute("""
@@ -71,6 +72,7 @@ extension SQLStore {
     }
 
     public func recordTaskProcess(taskID: Int64, pid: Int?, logPath: String) async throws {
+        let logPath = recordedPath(logPath)
         try await transaction(.write) { connection in
             try await connection.execute("UPDATE task SET pid = \(pid), log_path = \(logPath) WHERE id = \(taskID)")
         }

@@ -11,9 +11,21 @@ public protocol SQLStore: StateStore, SQLDatabase {
     /// Keeps a finished task's log where shells on other machines read it (`storedLog`), just before its end is
     /// recorded; a store whose logs are files in its state folder keeps nothing.
     func keepLog(ofTask taskID: Int64, at path: String) async throws
+    /// The folder the store records this machine's paths relative to (`StatePaths`): the embedded store's state
+    /// folder; nil when paths are recorded as they are (a team's store, whose paths name other machines' files).
+    var relativePathBase: String? { get }
 }
 
 extension SQLStore {
+    public func resolvedPath(_ recorded: String) -> String {
+        relativePathBase.map { StatePaths.resolved(recorded, stateFolder: $0) } ?? recorded
+    }
+
+    /// `path` as this store records it.
+    func recordedPath(_ path: String) -> String {
+        relativePathBase.map { StatePaths.recorded(path, stateFolder: $0) } ?? path
+    }
+
     public func version(_ id: Int64) async throws -> VersionRecord {
         try await transaction(.read) { try await Self.version(id, $0) }
     }

@@ -31,6 +31,9 @@ public protocol StateStore: EngineStore, VersionLedger {
     /// Queues a redeploy of an earlier version's artifacts to `environment` through the same deploy script.
     func requestRollback(environment: String, versionID: Int64?, who: String, reason: String?, now: Double) async throws
         -> AttemptRecord
+    /// The path on this machine that a recorded path (a version's work tree or pipeline file, a task's log)
+    /// names: the embedded store records them relative to its state folder (`StatePaths`).
+    func resolvedPath(_ recorded: String) -> String
     /// `patch --preempt`: marks normal versions' running attempts that hold `environments` to be stopped.
     func preempt(for patchID: Int64, environments: Set<String>, who: String, now: Double) async throws -> [AttemptRecord]
 }

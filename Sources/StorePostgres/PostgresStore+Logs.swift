@@ -8,6 +8,9 @@ extension PostgresStore: SQLStore, LogArchive {
     /// The most a task's log keeps in the database: its last 8 MiB.
     static let logLimit = 8 << 20
 
+    /// A team's paths name files and repositories on the machines that wrote them: recorded as they are.
+    public var relativePathBase: String? { nil }
+
     public func keepLog(ofTask taskID: Int64, at path: String) async throws {
         guard let content = Self.logContent(at: path) else { return }
         let logger = self.logger

@@ -29,6 +29,9 @@ extension SQLiteStore: SQLStore {
     /// The embedded store's one engine runs everything; tasks name no engine.
     public var engineName: String? { nil }
 
+    /// Paths on this machine are recorded relative to the state folder, so it can be moved.
+    public var relativePathBase: String? { folder }
+
     /// Logs are files in the state folder, read where they are.
     public func keepLog(ofTask taskID: Int64, at path: String) async throws {}
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StoreCore
 
 /// The SQLite file under the state folder, opened in WAL mode with a busy timeout and migrated on open.
 final class StateDatabase: Sendable {
@@ -25,10 +26,10 @@ final class StateDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
+        try Self.migrator(folder: folder).migrate(pool)
     }
 
-    static var migrator: DatabaseMigrator {
+    static func migrator(folder: String) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-versions-attempts-tasks") { db in
             try db.execute(sql: """
@@ -150,6 +151,33 @@ final class StateDatabase: Sendable {
                 ALTER TABLE deploy ADD COLUMN engine TEXT;
                 CREATE INDEX audit_version ON audit(version_id);
                 """)
+        }
+        migrator.registerMigration("v6-paths-relative-to-the-state-folder") { db in
+            // The release recorded absolute paths. The state folder each row was written under is the part of a log
+            // path before `/logs/v` (the folder may have moved since); a version without logs takes any row's, else
+            // the folder as it is now.
+            var folderOfVersion: [Int64: String] = [:]
+            var someFolder: String?
+            for row in try Row.fetchAll(db, sql: """
+                SELECT t.id, t.log_path, a.version_id FROM task t JOIN attempt a ON a.id = t.attempt_id
+                WHERE t.log_path LIKE '/%'
+                """) {
+                let path: String = row["log_path"]
+                guard let logs = path.range(of: "/logs/v", options: .backwards) else { continue }
+                let old = String(path[..<logs.lowerBound])
+                try db.execute(sql: "UPDATE task SET log_path = ? WHERE id = ?",
+                               arguments: [StatePaths.recorded(path, stateFolder: old), row["id"]])
+                folderOfVersion[row["version_id"]] = old
+                someFolder = old
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT id, source_path, pipeline_path FROM version") {
+                let id: Int64 = row["id"]
+                let old = folderOfVersion[id] ?? someFolder ?? folder
+                try db.execute(sql: "UPDATE version SET source_path = ?, pipeline_path = ? WHERE id = ?", arguments: [
+                    StatePaths.recorded(row["source_path"], stateFolder: old),
+                    StatePaths.recorded(row["pipeline_path"], stateFolder: old), id,
+                ])
+            }
         }
         return migrator
     }

@@ -2,21 +2,40 @@ import Foundation
 import Testing
 import TestSupport
 
-/// A state folder an earlier release made (Tests/Fixtures/release-state, schema v4 with camelCase columns) is
-/// upgraded in place by today's binary, loses nothing, and carries on.
+/// A state folder an earlier release made (Tests/Fixtures/release-state, schema v4 with camelCase columns and
+/// absolute paths) and then moved to another path with its repository — restored from a backup, say — is upgraded
+/// in place by today's binary, loses nothing, and carries on.
 struct UpgradeTests {
     static let fixture = "\(ProjectFixture.repositoryRoot)/Tests/Fixtures/release-state"
 
+    /// Clones the fixture's repository to `project` and unpacks its state folder there.
+    static func restore(to project: String) throws {
+        try ProcessRunner.git(["clone", "-q", "\(fixture)/repo.bundle", project],
+                              in: (project as NSString).deletingLastPathComponent)
+        try ProcessRunner.run("/bin/tar", ["-xzf", "\(fixture)/state.tar.gz", "-C", project])
+    }
+
+    @Test func aMissingLogIsAnErrorThatSaysWhereItWasLookedFor() throws {
+        let folder = try TemporaryFolder("cdsh-restored")
+        defer { folder.remove() }
+        let project = "\(folder.path)/project"
+        try Self.restore(to: project)
+        try FileManager.default.removeItem(atPath: "\(project)/.cdsh/logs/v1/commit/1/build.log")
+        let result = try ProcessRunner.run(ProjectFixture.binary, ["-c", "logs v1 commit build"], in: project,
+                                           environment: ["NO_COLOR": "1", "CDSH_ENGINE_IDLE": "1"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("the log of build is missing: \(project)/.cdsh/logs/v1/commit/1/build.log does not exist"),
+                "\(result.stderr)")
+    }
+
     @Test func aStateFolderMadeByTheEarlierReleaseUpgradesAndCarriesOn() throws {
-        // The release stored absolute paths: the project goes back where it was made.
-        let project = try String(contentsOfFile: "\(Self.fixture)/made-at", encoding: .utf8)
+        let madeAt = try String(contentsOfFile: "\(Self.fixture)/made-at", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let root = (project as NSString).deletingLastPathComponent
-        try? FileManager.default.removeItem(atPath: root)
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        try ProcessRunner.git(["clone", "-q", "\(Self.fixture)/repo.bundle", project], in: root)
-        try ProcessRunner.run("/bin/tar", ["-xzf", "\(Self.fixture)/state.tar.gz", "-C", project])
+        let folder = try TemporaryFolder("cdsh-restored")
+        defer { folder.remove() }
+        let root = folder.path, project = "\(folder.path)/restored-project"
+        #expect(project != madeAt && !FileManager.default.fileExists(atPath: madeAt), "not where the release made it")
+        try Self.restore(to: project)
         let environment = ["DEPLOY_ROOT": "\(root)/deployed", "CDSH_USER": "carol", "NO_COLOR": "1",
                            "CDSH_ENGINE_IDLE": "1", "LANG": "C.UTF-8"]
         func cdsh(_ commands: String...) throws -> ProcessResult {
@@ -39,7 +58,7 @@ struct UpgradeTests {
         let audit = try cdsh("audit --verify")
         #expect(audit.status == 0, "the release's audit chain still verifies: \(audit.stdout) \(audit.stderr)")
         #expect(try cdsh("verify v2").status == 0, "the release's artifacts are intact")
-        #expect(try cdsh("logs v1 commit build").stdout.contains("built"))
+        #expect(try cdsh("logs v1 commit build").stdout.contains("built"), "its log is found where the folder is now")
 
         // Carries on: the version the release left at the gate goes to production, and a new one runs.
         let approved = try cdsh("approve v4 --reason 'after the upgrade'", "wait v4 --timeout 60s")

@@ -47,12 +47,7 @@ enum LogsCommand {
         var text: [String] = []
         var entries: [JSONValue] = []
         for task in tasks {
-            var log = task.logPath.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? ""
-            if log.isEmpty, let path = task.logPath, !FileManager.default.fileExists(atPath: path) {
-                log = try await store.storedLog(ofTask: task.id!).map { String(decoding: $0, as: UTF8.self) }
-                    ?? "cdsh: \(task.name) is \(task.state.rawValue) on engine \(task.engine ?? "?"); its log is on that "
-                    + "machine at \(path)\n"
-            }
+            let log = try await Self.log(of: task, store: store)
             if tasks.count > 1 || invocation["JOB"] == nil { text.append("==> \(task.name) (\(task.state.rawValue)) <==") }
             text.append(log.hasSuffix("\n") ? String(log.dropLast()) : log)
             entries.append(.object([("job", .string(task.name)), ("state", .string(task.state.rawValue)),
@@ -64,6 +59,20 @@ enum LogsCommand {
                            ("attempt", .int(attempt.number)), ("jobs", .array(entries))]))
     }
 
+    /// A task's whole log: its file on this machine, else the store's copy. Empty before the task started; an
+    /// error when the file is gone and the store keeps no copy (a running task on another engine says so).
+    private static func log(of task: TaskRecord, store: any StateStore) async throws -> String {
+        guard let recorded = task.logPath else { return "" }
+        let path = store.resolvedPath(recorded)
+        if let data = FileManager.default.contents(atPath: path) { return String(decoding: data, as: UTF8.self) }
+        if let stored = try await store.storedLog(ofTask: task.id!) { return String(decoding: stored, as: UTF8.self) }
+        if task.state == .running, let engine = task.engine {
+            return "cdsh: \(task.name) is running on engine \(engine); its log is on that machine at \(path) until it ships\n"
+        }
+        throw ShellError("the log of \(task.name) is missing: \(path) does not exist and the store keeps no copy",
+                         hint: "logs live in the state folder's logs/; was it moved without them, or cleaned?")
+    }
+
     /// Streams new output of the attempt's tasks (or one job) until every one has finished.
     private static func follow(attemptID: Int64, job: String?, store: any StateStore, context: SessionContext) async throws {
         var offsets: [Int64: UInt64] = [:]
@@ -73,7 +82,7 @@ enum LogsCommand {
             let attemptDone = try await store.attempt(attemptID)?.state.isFinished ?? true
             let tasks = try await store.tasks(of: [attemptID]).filter { job == nil || $0.name == job }
             for task in tasks {
-                guard let path = task.logPath else { continue }
+                guard let path = task.logPath.map(store.resolvedPath) else { continue }
                 let offset = Int(offsets[task.id!] ?? 0)
                 let data: Data
                 if let handle = FileHandle(forReadingAtPath: path) {
