@@ -1,0 +1,146 @@
+import Foundation
+import PipelineModel
+import StoreCore
+import Testing
+
+/// Deploy records, what ran where, live patches, rollbacks, preemption, the prompt's counts and version details,
+/// against SQLite and PostgreSQL alike.
+struct ReleaseContractTests {
+    typealias Store = any VersionLedger & SchedulerStore & DecisionStore
+
+    static func submit(_ store: Store, _ number: Int, priority: Priority = .normal) async throws -> VersionRecord {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let plan = String(decoding: try encoder.encode(SchedulerContractTests.plan), as: UTF8.self)
+        return try await store.submit(
+            VersionRecord(commitID: String(format: "%040x", number), ref: "main", priority: priority, note: nil,
+                          planJSON: plan, planDigest: "d", sourcePath: "/src", pipelinePath: "/src/cdsh.yml",
+                          submittedBy: "alice", submittedAt: 1),
+            auditAction: priority == .security ? "patch" : "submit", detail: [:])
+    }
+
+    /// Plays the engine until nothing moves: every task passes, and every deploy is recorded as the engine does.
+    static func drive(_ store: Store, now: Double) async throws {
+        let engine = try #require(store as? any EngineStore)
+        for _ in 0..<40 {
+            let launches = try await store.advance(maxRunningTasks: 8, now: now).launches
+            if launches.isEmpty { return }
+            for launch in launches {
+                if launch.task.kind == .deploy, let environment = launch.task.environment {
+                    let deploy = try await engine.beginDeploy(DeployRecord(
+                        environment: environment, versionID: launch.version.id!, attemptID: launch.attempt.id!,
+                        taskID: launch.task.id!, artifactsJSON: "{\"dist/app.tgz\":\"ab\"}", configDigest: nil,
+                        scriptDigest: "s", who: launch.version.submittedBy, startedAt: now, result: .running),
+                        durable: environment == "production")
+                    try await engine.finishDeploy(id: deploy.id!, result: .passed, now: now)
+                }
+                try await SchedulerContractTests.finish(store, launch)
+            }
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func deploysLivePatchesCountsAndDetailsReadAlike(_ kind: StoreKind) async throws {
+        let (made, remove) = try await kind.make()
+        defer { remove() }
+        let store = try #require(made as? any StateStore)
+        let v1 = try await Self.submit(store, 1)
+        try await Self.drive(store, now: 10)
+        var counts = try await store.counts(recent: 20)
+        #expect(counts == PipelineCounts(running: 0, stopped: 0, awaitingApproval: 1, patches: []))
+        try await store.approve(versionID: v1.id!, who: "bob", reason: "ok", now: 11)
+        try await Self.drive(store, now: 12)
+        let v2 = try await Self.submit(store, 2, priority: .security)
+        counts = try await store.counts(recent: 20)
+        #expect(counts.running == 1 && counts.patches == [PatchInFlight(versionID: v2.id!, awaitingApprovalAt: nil)])
+        try await Self.drive(store, now: 13)
+        #expect(try await store.counts(recent: 20).patches
+            == [PatchInFlight(versionID: v2.id!, awaitingApprovalAt: "production")])
+        try await store.approve(versionID: v2.id!, who: "bob", reason: "patch", now: 14)
+        try await Self.drive(store, now: 15)
+
+        let production = try await store.deploys(environment: "production", limit: 10)
+        #expect(production.map(\.versionID) == [v2.id!, v1.id!], "newest first")
+        #expect(production.allSatisfy { $0.result == .passed && $0.finishedAt != nil })
+        #expect(try await store.deploys(environment: nil, limit: 100).count == 6, "sandbox, perf and production, twice")
+        #expect(try await store.deploys(environment: nil, limit: 2).map(\.environment) == ["production", "perf"])
+        #expect(try await store.passedDeploys(of: v1.id!).map(\.environment) == ["sandbox", "perf", "production"])
+        let current = try await store.currentDeploys()
+        #expect(current.map(\.environment) == ["perf", "production", "sandbox"])
+        #expect(current.allSatisfy { $0.versionID == v2.id! })
+        #expect(try await store.livePatches(in: "production").map(\.id) == [v2.id!])
+        #expect(try await store.livePatches(in: "staging").isEmpty)
+        #expect(try await store.counts(recent: 20) == PipelineCounts(running: 0, stopped: 0, awaitingApproval: 0, patches: []))
+
+        let details = try await store.details(of: [v1.id!, v2.id!], artifacts: true)
+        #expect(details[v1.id!]?.attempts.map(\.state) == [.passed, .passed, .passed, .passed])
+        #expect(details[v2.id!]?.tasks.map(\.name) == ["build", "deploy", "smoke", "load:deploy", "load", "security",
+                                                        "deploy", "smoke"])
+        #expect(details[v1.id!]?.artifacts.map(\.path) == ["dist/app.tgz"])
+        #expect(try await store.details(of: [v1.id!], artifacts: false)[v1.id!]?.artifacts.isEmpty == true)
+        let audit = try await store.auditEntries(versionID: v2.id).map(\.action)
+        #expect(audit.filter { $0 == "deploy-started" }.count == 3 && audit.filter { $0 == "deploy-passed" }.count == 3)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aRollbackRedeploysAnEarlierVersionOnceAndIsRefusedWhereItCannot(_ kind: StoreKind) async throws {
+        let (made, remove) = try await kind.make()
+        defer { remove() }
+        let store = try #require(made as? any StateStore)
+        await #expect(throws: StoreError.self) { try await store.rollbackTarget(environment: "production", versionID: nil) }
+        for number in 1...2 {
+            let version = try await Self.submit(store, number)
+            try await Self.drive(store, now: Double(number))
+            try await store.approve(versionID: version.id!, who: "bob", reason: "ok", now: Double(number))
+            try await Self.drive(store, now: Double(number))
+        }
+        #expect(try await store.rollbackTarget(environment: "production", versionID: nil) == 1)
+        await #expect(throws: StoreError.refused("v2 already runs in production", hint: nil)) {
+            try await store.rollbackTarget(environment: "production", versionID: 2)
+        }
+        await #expect(throws: StoreError.self) { try await store.rollbackTarget(environment: "production", versionID: 9) }
+
+        let attempt = try await store.requestRollback(environment: "production", versionID: nil, who: "carol",
+                                                      reason: "bad release", now: 20)
+        #expect(attempt.versionID == 1 && attempt.isDeployOnly && attempt.environment == "production")
+        #expect(attempt.state == .queued && attempt.requestedBy == "carol")
+        await #expect(throws: StoreError.refused("a rollback of production is already queued or running", hint: nil)) {
+            try await store.requestRollback(environment: "production", versionID: nil, who: "dan", reason: nil, now: 21)
+        }
+        let rollback = try await store.auditEntries(versionID: 1).last
+        #expect(rollback?.action == "rollback")
+        #expect(rollback?.detail == #"{"environment":"production","from":"v2","reason":"bad release","to":"v1"}"#)
+        let launches = try await store.advance(maxRunningTasks: 8, now: 22).launches
+        #expect(launches.map { "\($0.task.name) \($0.task.environment ?? "-") v\($0.version.id!)" } == ["deploy production v1"])
+        try await SchedulerContractTests.finish(store, launches[0])
+        _ = try await store.advance(maxRunningTasks: 8, now: 24)
+        #expect(try await store.attempt(attempt.id!)?.state == .passed)
+        #expect(try await store.auditEntries(versionID: 1).last?.action == "rollback-passed")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func preemptionMarksOnlyANormalVersionsRunningAttemptAndTheSchedulerStopsIt(_ kind: StoreKind) async throws {
+        let (made, remove) = try await kind.make()
+        defer { remove() }
+        let store = try #require(made as? any StateStore)
+        let normal = try await Self.submit(store, 1)
+        var sandbox: TaskLaunch?
+        for _ in 0..<5 where sandbox == nil {
+            for launch in try await store.advance(maxRunningTasks: 8, now: 1).launches {
+                if launch.attempt.stage == "sandbox" { sandbox = launch } else { try await SchedulerContractTests.finish(store, launch) }
+            }
+        }
+        let running = try #require(sandbox)
+        let patch = try await Self.submit(store, 2, priority: .security)
+        #expect(try await store.preempt(for: patch.id!, environments: ["perf"], who: "oncall", now: 2).isEmpty,
+                "nothing holds perf")
+        let stopped = try await store.preempt(for: patch.id!, environments: ["sandbox", "perf"], who: "oncall", now: 2)
+        #expect(stopped.map(\.id) == [running.attempt.id!])
+        #expect(stopped.first?.preemptedBy == patch.id)
+        #expect(try await store.preempt(for: patch.id!, environments: ["sandbox"], who: "oncall", now: 3).isEmpty,
+                "an attempt is preempted once")
+        #expect(try await store.advance(maxRunningTasks: 8, now: 4).stops.contains(running.task.id!))
+        let preempt = try await store.auditEntries(versionID: normal.id).last
+        #expect(preempt?.action == "preempt" && preempt?.who == "oncall")
+    }
+}
