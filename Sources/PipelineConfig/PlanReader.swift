@@ -51,7 +51,7 @@ struct PlanReader {
         let stages = readStages(fields["stages"], topLevel: start)
 
         checkReferences(deployDeclared: fields["deploy"] != nil)
-        warnAboutParity()
+        warnAboutParity(stages: stages)
 
         guard !nodes.hasErrors, let name else { return nil }
         return PipelinePlan(
@@ -150,8 +150,9 @@ struct PlanReader {
     }
 
     /// Warns about each environment whose traits differ from production's.
-    private mutating func warnAboutParity() {
-        guard let production = environments.first(where: { $0.name == "production" }) else { return }
+    private mutating func warnAboutParity(stages: [StageSpec]) {
+        guard let name = PipelinePlan.productionEnvironment(environments: environments, stages: stages),
+              let production = environments.first(where: { $0.name == name }) else { return }
         for environment in environments where environment.name != production.name {
             let keys = Set(environment.traits.keys).union(production.traits.keys).sorted()
             let differing = keys.filter { environment.traits[$0] != production.traits[$0] }

@@ -131,7 +131,7 @@ struct TaskExecutor: Sendable {
             append(logPath, "cdsh: \(refusal)")
             return ProcessOutcome(state: .errored, reason: refusal)
         }
-        let durable = environmentName == "production" || launch.attempt.stageIndex == launch.plan.stages.count - 1
+        let durable = environmentName == launch.plan.productionEnvironment
         let deploy = try await store.beginDeploy(record, durable: durable)
         CrashPoint.deployRecorded.reach()
         let outcome = await launchCommands([command], launch: launch, source: source, variables: variables,

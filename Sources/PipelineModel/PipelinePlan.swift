@@ -30,9 +30,15 @@ public struct PipelinePlan: Codable, Sendable, Equatable {
         environments.first { $0.name == name }
     }
 
-    /// The production environment: the one named `production`, else the last stage's environment.
+    /// The production environment: the one named `production`, else the last stage's environment. The one
+    /// definition: durable deploys, the regression guard, the fast-track report and parity warnings use it.
     public var productionEnvironment: String? {
-        if environment(named: "production") != nil { return "production" }
+        Self.productionEnvironment(environments: environments, stages: stages)
+    }
+
+    /// The production environment of a plan with these environments and stages (see `productionEnvironment`).
+    public static func productionEnvironment(environments: [EnvironmentSpec], stages: [StageSpec]) -> String? {
+        if environments.contains(where: { $0.name == "production" }) { return "production" }
         return stages.last { $0.environment != nil }?.environment
     }
 

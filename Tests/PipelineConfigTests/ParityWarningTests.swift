@@ -37,11 +37,16 @@ struct ParityWarningTests {
         #expect(plan.environment(named: "sandbox")?.traits == ["database": "sqlite-3", "runtime": "python-3.11"])
     }
 
-    @Test("no production environment, no parity warnings")
-    func noProduction() {
+    @Test("without an environment named production, the last stage's environment is production (one definition)")
+    func productionIsTheLastStagesEnvironment() throws {
         let result = load(Self.pipeline.replacingOccurrences(of: "  production:", with: "  live:"))
-        #expect(result.diagnostics.isEmpty)
-        #expect(result.plan != nil)
+        #expect(result.errors.isEmpty)
+        #expect(try #require(result.plan).productionEnvironment == "sandbox")
+        #expect(result.warnings.map(\.message).map { String($0.prefix(while: { $0 != ":" })) } == [
+            "environment `perf` differs from production in traits",
+            "environment `qa` differs from production in traits",
+            "environment `live` differs from production in traits",
+        ])
     }
 
     @Test("warnings and errors come together in file order")
