@@ -24,11 +24,15 @@ public struct EngineEnvironment: Sendable {
         self.maxRunningTasks = maxRunningTasks
     }
 
-    /// The real clock and launcher; `CDSH_MAX_JOBS` overrides the default of 16 parallel tasks.
+    /// The real clock and launcher, and the job limit of this process's environment.
     public static func live() -> EngineEnvironment {
-        let limit = ProcessInfo.processInfo.environment["CDSH_MAX_JOBS"].flatMap(Int.init) ?? 16
-        return EngineEnvironment(
+        EngineEnvironment(
             now: { Date().timeIntervalSince1970 }, launcher: CommandRunner(),
-            host: ProcessInfo.processInfo.hostName, maxRunningTasks: max(1, limit))
+            host: ProcessInfo.processInfo.hostName, maxRunningTasks: jobLimit(ProcessInfo.processInfo.environment))
+    }
+
+    /// How many tasks an engine started with `environment` runs at once: `CDSH_MAX_JOBS`, else 16.
+    public static func jobLimit(_ environment: [String: String]) -> Int {
+        max(1, environment["CDSH_MAX_JOBS"].flatMap(Int.init) ?? 16)
     }
 }

@@ -6,7 +6,13 @@
 public enum Scheduler {
     /// The actions to apply, in order, for one pass over `snapshot`.
     public static func decide(_ snapshot: SchedulerSnapshot) -> [SchedulerAction] {
+        plan(snapshot).actions
+    }
+
+    /// One pass over `snapshot`: the actions to apply, in order, and why the queued work left waits.
+    public static func plan(_ snapshot: SchedulerSnapshot) -> SchedulerDecision {
         var actions: [SchedulerAction] = []
+        var waiting = WaitingList(patches: snapshot.versions.filter { $0.priority == .security && !$0.cancelled }.map(\.id))
         var leases = snapshot.leases
         var running = snapshot.versions.reduce(0) { total, version in
             total + version.latestAttempts.values.reduce(0) { $0 + $1.tasks.filter { $0.state == .running }.count }
@@ -26,66 +32,76 @@ public enum Scheduler {
                 heldStages = reserved.stages
             }
             let before = actions.count
-            actions += deployOnly(version, leases: &leases, running: &running, limit: snapshot.maxRunningTasks)
+            waiting.version = version
+            actions += deployOnly(version, leases: &leases, running: &running, limit: snapshot.maxRunningTasks,
+                                  waiting: &waiting)
             if version.cancelled {
                 actions += stopAll(version)
             } else {
                 actions += stages(version, leases: &leases, running: &running, limit: snapshot.maxRunningTasks,
-                                  held: version.priority == .normal ? heldStages : [])
+                                  held: version.priority == .normal ? heldStages : [], waiting: &waiting)
             }
             let busy = (Array(version.latestAttempts.values) + version.deployAttempts)
                 .contains { $0.state == .queued || $0.state == .running }
             if actions.count == before && !busy { actions.append(.settle(versionID: version.id)) }
         }
-        return actions
+        return SchedulerDecision(actions: actions, waiting: waiting.items)
     }
 
     /// `held`: stages a security patch has yet to pass; queued attempts there wait for it.
     private static func stages(
         _ version: VersionState, leases: inout [String: EnvironmentLease], running: inout Int, limit: Int,
-        held: Set<String>
+        held: Set<String>, waiting: inout WaitingList
     ) -> [SchedulerAction] {
-        var actions: [SchedulerAction] = []
-        do {
-            guard let stageIndex = currentStage(of: version) else { return [] }
-            let stage = version.plan.stages[stageIndex]
-            guard let attempt = version.latestAttempts[stageIndex] else {
-                let state: RunState = stage.approval == .manual ? .awaitingApproval : .queued
-                return [.createAttempt(versionID: version.id, stageIndex: stageIndex, number: 1, state: state)]
-            }
-            if attempt.state == .queued && held.contains(stage.name) { return [] }
-            actions += move(attempt, versionID: version.id, environment: stage.environment, leases: &leases,
-                            running: &running, limit: limit)
+        guard let stageIndex = currentStage(of: version) else { return [] }
+        let stage = version.plan.stages[stageIndex]
+        waiting.stage = stage.name
+        guard let attempt = version.latestAttempts[stageIndex] else {
+            let state: RunState = stage.approval == .manual ? .awaitingApproval : .queued
+            if state == .queued { waiting.add(nil, .engine) }
+            return [.createAttempt(versionID: version.id, stageIndex: stageIndex, number: 1, state: state)]
         }
-        return actions
+        if attempt.state == .queued && held.contains(stage.name) {
+            waiting.add(nil, .patchFirst(stage: stage.name, patches: waiting.patches))
+            return []
+        }
+        return move(attempt, versionID: version.id, environment: stage.environment, leases: &leases,
+                    running: &running, limit: limit, waiting: &waiting)
     }
 
     /// Rollbacks and other deploy-only attempts: they take their environment like a stage does.
     private static func deployOnly(
-        _ version: VersionState, leases: inout [String: EnvironmentLease], running: inout Int, limit: Int
+        _ version: VersionState, leases: inout [String: EnvironmentLease], running: inout Int, limit: Int,
+        waiting: inout WaitingList
     ) -> [SchedulerAction] {
-        version.deployAttempts.flatMap { attempt in
+        waiting.stage = "rollback"
+        return version.deployAttempts.flatMap { attempt in
             move(attempt, versionID: version.id, environment: attempt.environment, leases: &leases, running: &running,
-                 limit: limit)
+                 limit: limit, waiting: &waiting)
         }
     }
 
     private static func move(
         _ attempt: AttemptState, versionID: Int64, environment: String?, leases: inout [String: EnvironmentLease],
-        running: inout Int, limit: Int
+        running: inout Int, limit: Int, waiting: inout WaitingList
     ) -> [SchedulerAction] {
         switch attempt.state {
         case .queued:
             if let environment {
-                guard leases[environment] == nil else { return [] }
+                if let holder = leases[environment] {
+                    waiting.add(nil, waiting.blocked(environment, by: holder))
+                    return []
+                }
                 leases[environment] = EnvironmentLease(attemptID: attempt.id)
             }
+            waiting.add(nil, .engine)
             return [.startAttempt(attemptID: attempt.id, versionID: versionID, stageIndex: attempt.stageIndex,
                                   lease: environment)]
         case .running where attempt.preempted:
             return stop(attempt, versionID: versionID)
         case .running:
-            return advance(attempt, versionID: versionID, leases: &leases, running: &running, limit: limit)
+            return advance(attempt, versionID: versionID, leases: &leases, running: &running, limit: limit,
+                           waiting: &waiting)
         default:
             return []
         }
@@ -149,13 +165,16 @@ public enum Scheduler {
 
     private static func advance(
         _ attempt: AttemptState, versionID: Int64, leases: inout [String: EnvironmentLease],
-        running: inout Int, limit: Int
+        running: inout Int, limit: Int, waiting: inout WaitingList
     ) -> [SchedulerAction] {
         var actions: [SchedulerAction] = []
         var states = Dictionary(uniqueKeysWithValues: attempt.tasks.map { ($0.id, $0.state) })
         for task in attempt.tasks where task.state == .queued {
             if let after = task.after, let prerequisite = states[after] {
-                if prerequisite == .queued || prerequisite == .running { continue }
+                if prerequisite == .queued || prerequisite == .running {
+                    waiting.add(task.name, .task(attempt.tasks.first { $0.id == after }?.name ?? "its prerequisite"))
+                    continue
+                }
                 if prerequisite != .passed {
                     let name = attempt.tasks.first { $0.id == after }?.name ?? "its prerequisite"
                     actions.append(.skipTask(taskID: task.id, reason: "\(name) did not pass (\(prerequisite.rawValue))"))
@@ -163,20 +182,27 @@ public enum Scheduler {
                     continue
                 }
             }
-            guard running < limit else { continue }
+            guard running < limit else {
+                waiting.add(task.name, .jobSlot)
+                continue
+            }
             var lease: String?
             var holder: Int64?
             if task.kind == .deploy, let environment = task.environment,
                leases[environment]?.attemptID != attempt.id || leases[environment]?.taskID != nil {
                 let job = attempt.tasks.first { $0.after == task.id && $0.kind == .job }
                 let wanted = EnvironmentLease(attemptID: attempt.id, taskID: job?.id)
-                if let current = leases[environment], current != wanted { continue }
+                if let current = leases[environment], current != wanted {
+                    waiting.add(task.name, waiting.blocked(environment, by: current))
+                    continue
+                }
                 if leases[environment] == nil {
                     leases[environment] = wanted
                     lease = environment
                     holder = job?.id
                 }
             }
+            waiting.add(task.name, .engine)
             actions.append(.startTask(taskID: task.id, attemptID: attempt.id, lease: lease, leaseHolder: holder))
             states[task.id] = .running
             running += 1
@@ -186,5 +212,30 @@ public enum Scheduler {
             actions.append(.finishAttempt(attemptID: attempt.id, versionID: versionID, state: RunState.combined(all)))
         }
         return actions
+    }
+}
+
+/// The waiting work one pass collects, and where in the pass it is.
+struct WaitingList {
+    /// Security versions in flight, for the reasons that name them.
+    let patches: [Int64]
+    var version: VersionState?
+    var stage = ""
+    var items: [WaitingWork] = []
+
+    init(patches: [Int64]) {
+        self.patches = patches
+    }
+
+    mutating func add(_ job: String?, _ reason: WaitReason) {
+        guard let version else { return }
+        items.append(WaitingWork(versionID: version.id, priority: version.priority, stage: stage, job: job, reason: reason))
+    }
+
+    /// Why work that needs `environment`, which `lease` holds, waits.
+    func blocked(_ environment: String, by lease: EnvironmentLease) -> WaitReason {
+        lease.attemptID == Scheduler.reservedLease
+            ? .keptForPatches(environment: environment, patches: patches)
+            : .environment(environment, holder: lease.attemptID)
     }
 }

@@ -33,6 +33,7 @@ enum WaitCommand {
         let started = context.now()
         let progress = ProgressLine(unicode: context.style.unicode)
         var polls = 0
+        var lastKey = "", reason: String?
         defer { progress.clear() }
         while true {
             let report = try await VersionReport(try await store.version(version.id!), store: store, artifacts: false)
@@ -41,7 +42,13 @@ enum WaitCommand {
                 return verdict
             }
             let (line, key) = describeProgress(report, now: context.now())
-            progress.update(line, key: key)
+            if key != lastKey || polls % 20 == 0 {
+                // Queued work says why it waits, as the scheduler decides it.
+                lastKey = key
+                reason = key.contains("queued") || key.hasSuffix("waiting")
+                    ? try? await WaitReasonText.firstReason(of: version.id!, store: store, context: context) : nil
+            }
+            progress.update(line + (reason.map { " — \($0)" } ?? ""), key: key + (reason ?? ""))
             if let timeout, context.now() - started >= timeout {
                 return CommandResult(
                     text: "\(version.name): still \(StatusCommand.describe(report)) after \(invocation["--timeout"]!)",
