@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "PipelineEngineTests",
                     dependencies: ["PipelineEngine", "StoreCore", "StoreSQLite", "PipelineModel", "StageRunner", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
-        .testTarget(name: "ShellTests", dependencies: ["Shell", "StoreCore", "StoreSQLite", "PipelineModel", "TestSupport"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "StoreCore", "StoreSQLite", "StageRunner", "PipelineModel", "TestSupport"]),
         .testTarget(name: "LineEditorTests", dependencies: ["LineEditor"]),
     ],
     swiftLanguageModes: [.v6]

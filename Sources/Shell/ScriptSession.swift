@@ -1,6 +1,6 @@
+import PipelineModel
 import Foundation
 import StoreCore
-import StorePostgres
 
 /// One line of input and where it came from, for error locations.
 public struct SourceLine: Sendable {
@@ -80,24 +80,16 @@ public final class ScriptSession: @unchecked Sendable {
     }
 
     private func fail(_ error: Error, at line: SourceLine) -> Bool {
-        switch error {
-        case let error as PipelineFileError:
-            for diagnostic in error.diagnostics { errors(diagnostic.description) }
-            report(error.message, hint: nil, status: error.exitCode, at: line)
-        case let error as UserFacingError:
-            report(error.message, hint: error.hint, status: error.exitCode, at: line)
-        case let error as StoreError:
-            report(error.description, hint: error.hint, status: error.exitCode, at: line)
-        case is CancellationError:
-            if interactive {
-                errors("interrupted")
-                return true
-            }
-            report("interrupted", hint: nil, status: ExitCode.interrupted, at: line)
+        if error is CancellationError && interactive {
+            errors("interrupted")
+            return true
+        }
+        let presented = ErrorPresenter.present(error)
+        for detail in presented.details { errors(detail) }
+        report(presented.message, hint: presented.hint, status: presented.exitCode, at: line)
+        if error is CancellationError {
             finished = true
             return false
-        default:
-            report(PostgresErrorText.describe(error) ?? "\(error)", hint: nil, status: ExitCode.unavailable, at: line)
         }
         if !continueOnError { finished = true }
         return continueOnError

@@ -1,10 +1,14 @@
 import Foundation
+import PipelineModel
 import Subprocess
 import SystemPackage
 
 /// Why a git operation failed, in words for the user.
-public struct GitError: Error, Sendable, CustomStringConvertible {
+public struct GitError: UserFacingError, Sendable, CustomStringConvertible {
     public var description: String
+    public var message: String { description }
+    public var hint: String? { nil }
+    public var exitCode: Int32 { ExitCode.failure }
 
     /// An error that says `description`.
     public init(description: String) {

@@ -1,5 +1,7 @@
+import PipelineModel
+
 /// Why an artifact could not be stored or handed out.
-public enum ArtifactError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum ArtifactError: UserFacingError, Sendable, Equatable, CustomStringConvertible {
     case missing(path: String, digest: String)
     case mismatch(path: String, expected: String, actual: String)
     case unreadable(path: String, reason: String)
@@ -12,6 +14,18 @@ public enum ArtifactError: Error, Sendable, Equatable, CustomStringConvertible {
             "artifact \(path) does not match what the commit stage stored: sha256 \(actual.prefix(12)) instead of \(expected.prefix(12)); the deploy did not run"
         case let .unreadable(path, reason):
             "artifact \(path) cannot be read: \(reason)"
+        }
+    }
+
+    public var message: String { description }
+
+    public var hint: String? { nil }
+
+    /// A missing or altered artifact is refused (SPEC §4: a tampered artifact); an unreadable one is a failure.
+    public var exitCode: Int32 {
+        switch self {
+        case .missing, .mismatch: ExitCode.refused
+        case .unreadable: ExitCode.failure
         }
     }
 }

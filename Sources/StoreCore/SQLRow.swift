@@ -1,3 +1,5 @@
+import PipelineModel
+
 /// One row a query returned, read by column name; the typed readers accept what either database gives for the
 /// type (SQLite has no boolean: 0 and 1).
 public struct SQLRow: Sendable {
@@ -104,7 +106,7 @@ public struct SQLRow: Sendable {
 }
 
 /// A row that does not hold what the store wrote there: the database was edited by hand or is damaged.
-public enum SQLRowError: Error, Sendable, CustomStringConvertible {
+public enum SQLRowError: UserFacingError, Sendable, CustomStringConvertible {
     case type(column: String, expected: String, found: SQLValue)
 
     public var description: String {
@@ -113,4 +115,8 @@ public enum SQLRowError: Error, Sendable, CustomStringConvertible {
             "the state store's column `\(column)` holds \(found) where \(expected) belongs; was the database edited?"
         }
     }
+
+    public var message: String { description }
+    public var hint: String? { nil }
+    public var exitCode: Int32 { ExitCode.unavailable }
 }

@@ -1,6 +1,7 @@
+import PipelineModel
 
 /// Why the store refused or could not do something; the shell maps `exitCode` to the process status.
-public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum StoreError: UserFacingError, Sendable, Equatable, CustomStringConvertible {
     /// No such version, stage or environment (exit 1).
     case notFound(String)
     /// A reference that matches several versions (exit 2).
@@ -17,6 +18,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    public var message: String { description }
+
     public var hint: String? {
         if case .refused(_, let hint) = self { return hint }
         return nil
@@ -25,10 +28,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The process exit status SPEC §4 gives this kind of failure.
     public var exitCode: Int32 {
         switch self {
-        case .notFound: 1
-        case .ambiguous: 2
-        case .refused: 4
-        case .unavailable: 3
+        case .notFound: ExitCode.failure
+        case .ambiguous: ExitCode.usage
+        case .refused: ExitCode.refused
+        case .unavailable: ExitCode.unavailable
         }
     }
 }

@@ -54,7 +54,7 @@ public struct PostgresBlobStore: BlobStore {
         let fetched = "\(cache.root)/.fetch-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: cache.root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: fetched) }
-        try await fetch(path: path, digest: digest, into: fetched)
+        try await store.answering { try await fetch(path: path, digest: digest, into: fetched) }
         _ = try cache.ingest(fileAt: fetched)
         try cache.verifiedCopy(path: path, digest: digest, to: destination)
     }
@@ -64,7 +64,7 @@ public struct PostgresBlobStore: BlobStore {
         let scratch = NSTemporaryDirectory() + "cdsh-verify-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         do {
-            try await fetch(path: path, digest: digest, into: scratch)
+            try await store.answering { try await fetch(path: path, digest: digest, into: scratch) }
             return nil
         } catch let error as ArtifactError {
             return error

@@ -25,6 +25,10 @@ extension PostgresStore: SQLStore, LogArchive {
 
     /// Ships output of a running task (the engine calls it about once a second while the task runs).
     public func appendLog(taskID: Int64, offset: Int64, bytes: Data) async throws {
+        try await answering { try await appendChunk(taskID: taskID, offset: offset, bytes: bytes) }
+    }
+
+    private func appendChunk(taskID: Int64, offset: Int64, bytes: Data) async throws {
         try await client.query("""
             INSERT INTO task_log_chunk (task_id, "offset", bytes) VALUES (\(taskID), \(offset), \(ByteBuffer(bytes: bytes)))
             ON CONFLICT DO NOTHING
@@ -32,6 +36,10 @@ extension PostgresStore: SQLStore, LogArchive {
     }
 
     public func storedLog(ofTask taskID: Int64) async throws -> Data? {
+        try await answering { try await readLog(ofTask: taskID) }
+    }
+
+    private func readLog(ofTask taskID: Int64) async throws -> Data? {
         for try await content in try await client.query(
             "SELECT content FROM task_log WHERE task_id = \(taskID)", logger: logger).decode(ByteBuffer.self) {
             return Data(content.readableBytesView)

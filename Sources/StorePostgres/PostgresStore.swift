@@ -52,12 +52,25 @@ public final class PostgresStore: Sendable {
         return store
     }
 
-    /// Runs `body` in one transaction; the error `body` threw comes out as itself, not wrapped by postgres-nio.
+    /// Runs `body` in one transaction; the error `body` threw comes out as itself, not wrapped by postgres-nio, and
+    /// the server's or the connection's errors as `StoreError.unavailable` in words (`answering`).
     func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await answering {
+            do {
+                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            } catch let error as PostgresTransactionError {
+                throw error.closureError ?? error
+            }
+        }
+    }
+
+    /// Runs `body`; a postgres-nio error comes out as `StoreError.unavailable` saying what the server or the
+    /// connection said, so nothing above this module needs to read PostgreSQL's errors.
+    func answering<Result>(_ body: () async throws -> Result) async throws -> Result {
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
+            return try await body()
+        } catch let error where PostgresErrorText.describe(error) != nil {
+            throw StoreError.unavailable("the team's state store at \(location) failed: " + PostgresErrorText.describe(error)!)
         }
     }
 

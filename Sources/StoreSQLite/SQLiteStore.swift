@@ -44,6 +44,17 @@ extension SQLiteStore: SQLStore {
     public func transaction<Result: Sendable>(
         _ kind: TransactionKind, _ body: @Sendable (any SQLConnection) async throws -> Result
     ) async throws -> Result {
+        do {
+            return try await run(kind, body)
+        } catch let error as DatabaseError {
+            // SQLite's own failures (a full disk, a damaged file, a lock held too long) say so in words.
+            throw StoreError.unavailable("the state store in \(folder) failed: \(error.message ?? "\(error)")")
+        }
+    }
+
+    private func run<Result: Sendable>(
+        _ kind: TransactionKind, _ body: @Sendable (any SQLConnection) async throws -> Result
+    ) async throws -> Result {
         await turn.take()
         defer { turn.release() }
         let connection = SQLiteConnection(writer: database.pool)

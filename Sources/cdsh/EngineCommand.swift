@@ -74,10 +74,11 @@ struct EngineCommand: AsyncParsableCommand {
         }
         do {
             try await runTeamEngine(location, name: name, folder: folder, layout: layout)
-        } catch let error as StoreError {
+        } catch {
+            let presented = ErrorPresenter.present(error)
             FileHandle.standardError.write(Data(
-                "cdsh engine: error: \(error.description)\(error.hint.map { "; \($0)" } ?? "")\n".utf8))
-            throw ExitCode(error.exitCode)
+                "cdsh engine: error: \(presented.message)\(presented.hint.map { "; \($0)" } ?? "")\n".utf8))
+            throw ExitCode(presented.exitCode)
         }
         withExtendedLifetime(lock) {}
     }

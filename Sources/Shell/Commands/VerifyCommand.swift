@@ -1,3 +1,4 @@
+import PipelineModel
 
 /// `verify VERSION`: re-hashes the stored artifacts; exit 4 when any differs or is missing.
 enum VerifyCommand {
