@@ -1,9 +1,7 @@
 import Foundation
 import PipelineConfig
-import PipelineEngine
 import PipelineModel
 import StoreCore
-import StoreSQLite
 import StorePostgres
 import StageRunner
 import Synchronization
@@ -32,13 +30,18 @@ public final class SessionContext: Sendable {
     public let options: SessionOptions
     /// Where commands that stream (`logs --follow`) write lines as they come.
     public let stream: @Sendable (String) -> Void
-    private let opened = Mutex<SQLiteStore?>(nil)
-    private let openedShared = Mutex<Task<PostgresStore, any Error>?>(nil)
+    private let chosen = Mutex<(any StateBackend)?>(nil)
+    private let clock: @Sendable () -> Double
 
-    public init(options: SessionOptions,
+    /// A session; `backend` and `clock` are for tests (by default the backend is chosen from the options on first
+    /// use, and the clock is the system's).
+    public init(options: SessionOptions, backend: (any StateBackend)? = nil,
+                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
                 stream: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }) {
         self.options = options
         self.stream = stream
+        self.clock = clock
+        chosen.withLock { $0 = backend }
     }
 
     /// Writes a diagnostic line (a warning) to stderr; results never go there.
@@ -56,7 +59,7 @@ public final class SessionContext: Sendable {
         return options.environment["USER"] ?? "unknown"
     }
 
-    public func now() -> Double { Date().timeIntervalSince1970 }
+    public func now() -> Double { clock() }
 
     /// The pipeline file's path: `--pipeline`, `$CDSH_PIPELINE`, or `cdsh.yml` here or in the nearest parent.
     public func pipelinePath() throws -> String {
@@ -106,46 +109,29 @@ public final class SessionContext: Sendable {
         return plan
     }
 
-    /// The store, opened once; an engine is started when work is pending and none is alive (SPEC §3.8).
-    private func embeddedStore() async throws -> SQLiteStore {
-        if let store = opened.withLock({ $0 }) { return store }
-        let folder = try stateFolder()
-        // Opened under the lock: the prompt and the background completion snapshot ask at the same time.
-        let (store, new) = try opened.withLock { opened -> (SQLiteStore, Bool) in
-            if let store = opened { return (store, false) }
-            let store = try SQLiteStore(folder: folder)
-            opened = store
-            return (store, true)
+    /// Where this session's state lives: chosen once, here, from `--state` / `$CDSH_STATE` — a team's PostgreSQL
+    /// store for a `postgres://` URL, else the state folder.
+    public func backend() throws -> any StateBackend {
+        try chosen.withLock { chosen in
+            if let chosen { return chosen }
+            let backend: any StateBackend = if let shared = sharedLocation {
+                TeamBackend(location: try PostgresLocation(url: shared), environment: options.environment)
+            } else {
+                EmbeddedBackend(folder: try stateFolder())
+            }
+            chosen = backend
+            return backend
         }
-        if new, (try? await store.hasPendingWork()) == true { EngineLauncher.ensureRunning(stateFolder: folder) }
-        return store
     }
 
-    /// The store commands share: the state folder's SQLite store, or a team's PostgreSQL store (opened once).
+    /// The store commands share, opened once.
     public func stateStore() async throws -> any StateStore {
-        guard let shared = sharedLocation else { return try await embeddedStore() }
-        let opening = try openedShared.withLock { opening in
-            if let opening { return opening }
-            let location = try PostgresLocation(url: shared)
-            let task = Task { try await PostgresStore.open(location) }
-            opening = task
-            return task
-        }
-        do {
-            return try await opening.value
-        } catch {
-            openedShared.withLock { if $0 == opening { $0 = nil } }  // the next command tries again
-            throw error
-        }
+        try await backend().store()
     }
 
-    /// Where artifacts are stored: the state folder's blobs, or a team's in PostgreSQL.
+    /// Where artifacts are stored.
     public func blobStore() async throws -> any BlobStore {
-        let store = try await stateStore()
-        if let shared = store as? PostgresStore {
-            return PostgresBlobStore(store: shared, cacheFolder: "\(CacheFolder.path(environment: options.environment))/shell")
-        }
-        return ArtifactStore(stateFolder: try stateFolder())
+        try await backend().blobs()
     }
 
     /// A git repository on this machine holding `version`'s history: the one it was submitted from when it is
@@ -160,14 +146,9 @@ public final class SessionContext: Sendable {
         return (try? await GitRepository.topLevel(of: folder)) ?? folder
     }
 
-    /// Wakes or starts the engine after a command wrote an intent; on a team's store, announces the work to every
-    /// engine listening (they also poll, so a lost announcement only delays it).
+    /// Wakes or starts the engines after a command wrote an intent.
     public func kickEngine() async throws {
-        if let shared = try await stateStore() as? PostgresStore {
-            try? await shared.announceWork()
-            return
-        }
-        EngineLauncher.ensureRunning(stateFolder: try stateFolder())
+        try await backend().wakeEngine()
     }
 
     /// Resolves a VERSION argument.

@@ -60,19 +60,11 @@ enum SubmitCommand {
         let version = try await store.submit(
             VersionRecord(commitID: commit, ref: revision, priority: priority, note: note,
                           planJSON: String(decoding: planData, as: UTF8.self), planDigest: digest,
-                          sourcePath: try await sharedSource(of: repository, context: context),
+                          sourcePath: try await context.backend().source(of: repository),
                           pipelinePath: pipelinePath, submittedBy: context.who, submittedAt: context.now()),
             auditAction: action, detail: audit)
         try await context.kickEngine()
         return version
-    }
-
-    /// Where engines fetch the version's commit from: the work tree itself for the embedded store; for a team's
-    /// store, `$CDSH_SOURCE_URL`, else the work tree's `origin`, else its path (machines sharing a file system).
-    private static func sharedSource(of repository: GitRepository, context: SessionContext) async throws -> String {
-        guard context.sharedLocation != nil else { return repository.path }
-        if let url = context.options.environment["CDSH_SOURCE_URL"], !url.isEmpty { return url }
-        return try await repository.remoteURL("origin") ?? repository.path
     }
 
     /// The pipeline file as the commit has it; invalid → exit 2 with positions named `COMMIT:PATH`.

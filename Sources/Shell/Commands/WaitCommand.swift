@@ -1,5 +1,4 @@
 import Foundation
-import PipelineEngine
 import PipelineModel
 import StoreCore
 
@@ -56,11 +55,9 @@ enum WaitCommand {
                     exitCode: ExitCode.timeout, failure: "timed out waiting for \(version.name)")
             }
             polls += 1
-            // A team's engines run on their own; the embedded store's engine is started if it is not running.
-            if context.sharedLocation == nil, polls % 50 == 0, try await store.hasPendingWork() {
-                EngineLauncher.ensureRunning(stateFolder: try context.stateFolder(), wake: false)
-            }
-            try await Task.sleep(for: .milliseconds(context.sharedLocation == nil ? 10 : 100))
+            let backend = try context.backend()
+            if polls % 50 == 0 { try await backend.keepEngineAlive() }
+            try await Task.sleep(for: backend.pollInterval)
         }
     }
 

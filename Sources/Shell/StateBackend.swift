@@ -1,0 +1,21 @@
+import Foundation
+import StageRunner
+import StoreCore
+
+/// Where a session's state lives and what differs between the places it can live, for a shell: the store, its
+/// artifacts, how engines are woken, where they fetch sources from. Chosen once per session
+/// (`SessionContext.backend`, from `--state` / `$CDSH_STATE`): `EmbeddedBackend` or `TeamBackend`.
+public protocol StateBackend: Sendable {
+    /// The store, opened once.
+    func store() async throws -> any StateStore
+    /// Where artifacts are kept.
+    func blobs() async throws -> any BlobStore
+    /// Tells the engines that a command recorded new work (starting the embedded one when none runs).
+    func wakeEngine() async throws
+    /// While a command waits: makes sure an engine will move pending work on (a team's engines run on their own).
+    func keepEngineAlive() async throws
+    /// The source engines fetch a version's commit from, for a version submitted from `repository`.
+    func source(of repository: GitRepository) async throws -> String
+    /// How often a waiting command looks at the store.
+    var pollInterval: Duration { get }
+}
