@@ -96,7 +96,8 @@ let package = Package(
         .testTarget(name: "PipelineEngineTests",
                     dependencies: ["PipelineEngine", "StoreCore", "StoreSQLite", "PipelineModel", "StageRunner", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
-        .testTarget(name: "ShellTests", dependencies: ["Shell", "StoreCore", "StoreSQLite", "StageRunner", "PipelineModel", "TestSupport"]),
+        .testTarget(name: "ShellTests",
+                    dependencies: ["Shell", "PipelineEngine", "StoreCore", "StoreSQLite", "StageRunner", "PipelineModel", "TestSupport"]),
         .testTarget(name: "LineEditorTests", dependencies: ["LineEditor"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+/// submit, approve, reject, rerun and cancel in process: what each says when it acts and when it refuses.
+@Suite(.serialized)
+struct DecisionCommandTests {
+    @Test func submitThenApproveTakesAVersionToProductionAndFourEyesHold() async throws {
+        let shell = try CommandHarness()
+        let submitted = await shell.run("submit --note first")
+        #expect(submitted.text == "v1", "\(String(describing: submitted.error))")
+        let status = await shell.run("status")
+        #expect(status.text.contains("awaiting-approval at production"), "\(status.text)")
+
+        let noReason = await shell.run("approve v1")
+        #expect(noReason.status == 2, "--reason is required: \(String(describing: noReason.error))")
+        let own = await shell.run("approve v1 --reason mine")
+        #expect(own.status == 0, "the stage does not ask for four eyes: \(String(describing: own.error))")
+        #expect(own.text.contains("v1 approved for production by alice"))
+        let again = await shell.run("approve v1 --reason again")
+        #expect(again.status == 4)
+        #expect(again.error?.message == "v1 is not awaiting approval (its `production` stage is passed)")
+        #expect(again.error?.hint == "`wait v1` blocks until it reaches a manual gate")
+        let unknown = await shell.run("approve v9 --reason x")
+        #expect(unknown.status == 1 && unknown.error?.message == "no version v9")
+    }
+
+    @Test func rejectStopsTheVersionAndRerunOnlyGoesWhereItStopped() async throws {
+        let shell = try CommandHarness()
+        _ = await shell.run("submit")
+        shell.who = "bob"
+        let rejected = await shell.run("reject v1 --reason 'not today'")
+        #expect(rejected.status == 0, "\(String(describing: rejected.error))")
+        #expect((await shell.run("status")).text.contains("rejected at production"))
+        let notStopped = await shell.run("rerun v1 sandbox")
+        #expect(notStopped.status == 4)
+        #expect(notStopped.error?.message.contains("only a stopped stage can be rerun") == true,
+                "\(String(describing: notStopped.error))")
+        let typo = await shell.run("rerun v1 prodution")
+        #expect(typo.status == 4 && typo.error?.hint == "did you mean `production`?")
+        let rerun = await shell.run("rerun v1 production")
+        #expect(rerun.status == 0, "\(String(describing: rerun.error))")
+        #expect((await shell.run("status")).text.contains("awaiting-approval at production"))
+    }
+
+    @Test func cancelStopsQueuedWorkOnceAndSaysWhyItCannotTwice() async throws {
+        let shell = try CommandHarness()
+        _ = await shell.run("submit")
+        let cancelled = await shell.run("cancel v1")
+        #expect(cancelled.status == 0, "\(String(describing: cancelled.error))")
+        #expect(cancelled.text.contains("v1 cancelled"))
+        let twice = await shell.run("cancel v1")
+        #expect(twice.status == 4 && twice.error?.message == "v1 was already cancelled")
+    }
+}

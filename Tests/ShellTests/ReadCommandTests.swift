@@ -1,0 +1,61 @@
+import Foundation
+import StoreCore
+import Testing
+
+/// show, artifacts, verify, audit, envs, env, rollback, wait and diff in process, on a project with history.
+@Suite(.serialized)
+struct ReadCommandTests {
+    /// Two versions in production, one waiting at the gate.
+    static func history() async throws -> CommandHarness {
+        let shell = try CommandHarness()
+        for number in 1...3 {
+            if number > 1 { try shell.project.commit(["VERSION": "\(number)\n"], message: "release \(number)") }
+            _ = await shell.run("submit --note 'release \(number)'")
+            if number < 3 {
+                shell.who = "bob"
+                _ = await shell.run("approve v\(number) --reason ok")
+                shell.who = "alice"
+            }
+        }
+        return shell
+    }
+
+    @Test func showArtifactsVerifyAndAuditAnswerAndRefuseAsAPersonWouldExpect() async throws {
+        let shell = try await Self.history()
+        let show = await shell.run("show v2")
+        #expect(show.text.contains("release 2") && show.text.contains("production"), "\(show.text)")
+        #expect((await shell.run("show v7")).error?.message == "no version v7")
+        let artifacts = await shell.run("artifacts v1")
+        #expect(artifacts.text.contains("dist/app.tgz"), "\(artifacts.text)")
+        #expect((await shell.run("verify v1")).status == 0)
+        #expect((await shell.run("audit --verify")).status == 0)
+
+        // A stored artifact changed on disk: verify refuses with exit 4 and says which.
+        let digest = try #require(try await shell.backend.sqlite.artifacts(of: 1).first?.sha256)
+        let blob = ArtifactStore(stateFolder: shell.backend.sqlite.folder).blobPath(digest)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: blob)
+        try Data("tampered".utf8).write(to: URL(fileURLWithPath: blob))
+        let verify = await shell.run("verify v1")
+        #expect(verify.status == 4, "\(verify.text) \(String(describing: verify.error))")
+        #expect(verify.text.contains("dist/app.tgz"))
+    }
+
+    @Test func environmentsRollbackAndWaitTellWhatRunsWhere() async throws {
+        let shell = try await Self.history()
+        #expect((await shell.run("envs")).text.contains("production"))
+        let production = await shell.run("env production")
+        #expect(production.text.contains("v2") && production.text.contains("v1"), "\(production.text)")
+        let typo = await shell.run("env prod")
+        #expect(typo.status != 0)
+
+        let current = await shell.run("rollback production v2")
+        #expect(current.status == 4, "v2 already runs there: \(String(describing: current.error))")
+        let rollback = await shell.run("rollback production --reason 'bad release'")
+        #expect(rollback.status == 0, "\(String(describing: rollback.error))")
+        #expect((await shell.run("env production")).text.split(separator: "\n").dropFirst().first?.contains("v1") == true)
+        let waited = await shell.run("wait v3 --timeout 5s")
+        #expect(waited.status == 0 && waited.text.contains("v3 awaits approval for production"), "\(waited.text)")
+        let diff = await shell.run("diff v1 v2")
+        #expect(diff.status == 0 && diff.text.contains("release 2"), "\(diff.text)")
+    }
+}
