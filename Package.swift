@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "cdsh",
             dependencies: [
-                "Shell", "LineEditor", "PipelineEngine", "StoreCore", "StoreSQLite", "StorePostgres",
+                "Shell", "LineEditor", "PipelineEngine", "StoreSQLite", "StorePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

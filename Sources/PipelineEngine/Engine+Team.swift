@@ -1,4 +1,6 @@
 import Foundation
+import StoreCore
+import Synchronization
 
 /// How far a team's engine has been asked to stop.
 public enum StopRequest: Sendable {
@@ -63,5 +65,56 @@ extension Engine {
             }
         }
         await drain()
+    }
+}
+
+extension Engine where Store: TeamStore {
+    /// Joins the team under the store's engine name and runs until `stopping` asks: claims the name, interrupts
+    /// what an earlier run under it left running (stopping those processes when that run was on this machine),
+    /// heart-beats every `grace`/4 on the store's clock, and interrupts the work of engines silent for longer
+    /// than `grace` — only once it has itself reached the store for a whole grace period, so that after an outage
+    /// the first to reconnect does not reap the rest. Declared dead meanwhile, it stops what it still runs.
+    public func runAsTeamMember(grace: Double, stopping: @escaping @Sendable () -> StopRequest) async throws {
+        let store = self.store
+        let host = environment.host, pid = Int(getpid())
+        let lastHost = try await store.claimName(host: host, pid: pid, grace: grace, now: try await store.serverNow())
+        let leftovers = try await store.recoverOwnWork(now: try await store.serverNow())
+        if lastHost == host { LeftoverProcesses.stop(leftovers) }  // this machine's last run under the name
+        let connection = ConnectionWatch()
+        await runShared(
+            tick: .milliseconds(250), beatEvery: .seconds(max(0.25, grace / 4)), stopping: stopping,
+            listen: { wake in await store.listenForWork(wake) },
+            requestedStops: { try await store.requestedStops() },
+            beat: {
+                do {
+                    let now = try await store.serverNow()
+                    if try await !store.heartbeat(host: host, pid: pid, now: now) { self.stopEverything() }
+                    if connection.connected(for: grace) {
+                        _ = try await store.recoverDeadEngines(grace: grace, now: now)
+                    }
+                } catch {
+                    connection.lost()
+                    throw error
+                }
+            })
+        try? await store.leave()
+    }
+}
+
+/// Since when a team's engine has reached its store without a failed heartbeat.
+final class ConnectionWatch: Sendable {
+    private let since = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// True once heartbeats have succeeded for `seconds`; the first call after a loss starts the count.
+    func connected(for seconds: Double) -> Bool {
+        since.withLock { since in
+            let now = ContinuousClock.now
+            if since == nil { since = now }
+            return now - since! >= .seconds(seconds)
+        }
+    }
+
+    func lost() {
+        since.withLock { $0 = nil }
     }
 }

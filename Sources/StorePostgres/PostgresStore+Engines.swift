@@ -4,7 +4,7 @@ import PostgresNIO
 
 /// Engines on several machines: each heart-beats under its name; one that stops beating for longer than a grace
 /// period has its running work marked `interrupted` by another (never re-run on its own: `rerun` does that).
-extension PostgresStore {
+extension PostgresStore: TeamStore {
     /// The database server's clock, in seconds since 1970: every engine's heartbeat and every reaping decision use
     /// it, so machines whose clocks disagree cannot declare each other dead.
     public func serverNow() async throws -> Double {

@@ -2,7 +2,6 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import PipelineEngine
-import StoreCore
 import StoreSQLite
 import StorePostgres
 import Shell
@@ -86,56 +85,11 @@ struct EngineCommand: AsyncParsableCommand {
     private func runTeamEngine(_ location: PostgresLocation, name: String, folder: String, layout: StateLayout) async throws {
         let store = try await PostgresStore.open(location, engine: name)
         defer { store.close() }
-        let environment = EngineEnvironment.live()
-        let host = environment.host, pid = Int(getpid()), grace = self.grace
-        let lastHost = try await store.claimName(host: host, pid: pid, grace: grace, now: try await store.serverNow())
-        let leftovers = try await store.recoverOwnWork(now: try await store.serverNow())
-        if lastHost == host { LeftoverProcesses.stop(leftovers) }  // this machine's last run under the name
         let engine = Engine(store: store, layout: layout, blobs: PostgresBlobStore(store: store, cacheFolder: folder),
-                            sources: SourceMirrors(folder: "\(folder)/sources"), environment: environment)
+                            sources: SourceMirrors(folder: "\(folder)/sources"), environment: .live())
         let stop = StopSignals()
-        let connection = ConnectionWatch()
-        await engine.runShared(
-            tick: .milliseconds(250), beatEvery: .seconds(max(0.25, grace / 4)), stopping: { stop.request },
-            listen: { wake in await store.listenForWork(wake) },
-            requestedStops: { try await store.requestedStops() },
-            beat: {
-                do {
-                    let now = try await store.serverNow()
-                    if try await !store.heartbeat(host: host, pid: pid, now: now) {
-                        // Declared dead while it could not beat: its tasks are interrupted, so what still runs stops.
-                        engine.stopEverything()
-                    }
-                    // Only an engine that has reached the store for a whole grace period judges others: after an
-                    // outage, the first to reconnect must not reap those that have not reconnected yet.
-                    if connection.connected(for: grace) {
-                        _ = try await store.recoverDeadEngines(grace: grace, now: now)
-                    }
-                } catch {
-                    connection.lost()
-                    throw error
-                }
-            })
-        try? await store.leave()
+        try await engine.runAsTeamMember(grace: grace, stopping: { stop.request })
         withExtendedLifetime(stop) {}
-    }
-}
-
-/// Since when a team's engine has reached its store without a failed heartbeat.
-private final class ConnectionWatch: Sendable {
-    private let since = Mutex<ContinuousClock.Instant?>(nil)
-
-    /// True once heartbeats have succeeded for `seconds`; the first call after a loss starts the count.
-    func connected(for seconds: Double) -> Bool {
-        since.withLock { since in
-            let now = ContinuousClock.now
-            if since == nil { since = now }
-            return now - since! >= .seconds(seconds)
-        }
-    }
-
-    func lost() {
-        since.withLock { $0 = nil }
     }
 }
 
