@@ -60,13 +60,16 @@ public struct CommandDescriptor: Sendable {
     public var details: String
     public var arguments: [ArgumentSpec]
     public var options: [OptionSpec]
+    /// True for `exit` and `quit`: the session reads no more commands after it.
+    public var endsSession: Bool
     public var handler: Handler
 
     public init(
         name: String, summary: String, details: String = "", arguments: [ArgumentSpec] = [], options: [OptionSpec] = [],
-        handler: @escaping Handler
+        endsSession: Bool = false, handler: @escaping Handler
     ) {
         self.name = name
+        self.endsSession = endsSession
         self.summary = summary
         self.details = details
         self.arguments = arguments

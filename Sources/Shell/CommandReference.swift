@@ -1,4 +1,4 @@
-/// `docs/commands.md`, generated from the command table so the two cannot drift apart.
+/// `docs/commands.md` and README's command table, generated from the command table so they cannot drift apart.
 public enum CommandReference {
     /// The whole reference page as Markdown.
     public static func markdown() -> String {
@@ -31,5 +31,23 @@ public enum CommandReference {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// README's command table: each command's synopsis and summary.
+    public static func readmeTable() -> String {
+        var lines = ["| command | does |", "|---|---|"]
+        for command in CommandTable.all {
+            let synopsis = command.synopsis.replacingOccurrences(of: " [--json]", with: "")
+            lines.append("| `\(synopsis)` | \(command.summary) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `text` with the part between `<!-- commands:begin -->` and `<!-- commands:end -->` replaced by the table;
+    /// nil when the markers are missing.
+    public static func replacingReadmeTable(in text: String) -> String? {
+        guard let begin = text.range(of: "<!-- commands:begin -->\n"), let end = text.range(of: "<!-- commands:end -->"),
+              begin.upperBound <= end.lowerBound else { return nil }
+        return String(text[..<begin.upperBound]) + readmeTable() + String(text[end.lowerBound...])
     }
 }

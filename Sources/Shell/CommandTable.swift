@@ -8,13 +8,12 @@ public enum CommandTable {
         DecisionCommands.approve, DecisionCommands.reject, CancelCommand.descriptor, WaitCommand.descriptor,
         QueueCommand.descriptor, EnvsCommand.descriptor, EnvCommand.descriptor, RollbackCommand.descriptor,
         ParityCommand.descriptor, AuditCommand.descriptor, HistoryCommand.descriptor, HelpCommand.descriptor,
-        HelpCommand.exit,
+        HelpCommand.exit, HelpCommand.quit,
     ]
 
     /// The command called `name`; an unknown name is a usage error with a "did you mean".
     public static func lookup(_ name: String, column: Int?) throws -> CommandDescriptor {
         if let command = all.first(where: { $0.name == name }) { return command }
-        if name == "quit" { return HelpCommand.exit }
         let hint = Suggestion.closest(to: name, in: all.map(\.name)).map { "did you mean `\($0)`?" }
         throw ShellError.usage("unknown command `\(name)`", hint: hint ?? "`help` lists the commands", column: column)
     }

@@ -53,7 +53,7 @@ public final class ScriptSession: @unchecked Sendable {
             do {
                 let descriptor = try CommandTable.lookup(tokens[0].text, column: tokens[0].column)
                 let invocation = try Invocation.parse(tokens, as: descriptor)
-                if descriptor.name == "exit" {
+                if descriptor.endsSession {
                     if invocation.json { output(JSONValue.object([("exit", .bool(true))]).rendered()) }
                     finished = true
                     return false

@@ -1,4 +1,4 @@
-/// `help [COMMAND]` and `exit`.
+/// `help [COMMAND]`, `exit` and `quit`.
 enum HelpCommand {
     static let descriptor = CommandDescriptor(
         name: "help", summary: "list the commands, or explain one",
@@ -28,7 +28,12 @@ enum HelpCommand {
         }))]))
     }
 
-    static let exit = CommandDescriptor(name: "exit", summary: "leave the shell (in a script: stop reading commands)") { _, _ in
-        CommandResult(text: "", json: .object([("exit", .bool(true))]))
+    static let exit = leaving("exit", summary: "leave the shell (in a script: stop reading commands)")
+    static let quit = leaving("quit", summary: "leave the shell, as `exit` does")
+
+    private static func leaving(_ name: String, summary: String) -> CommandDescriptor {
+        CommandDescriptor(name: name, summary: summary, endsSession: true) { _, _ in
+            CommandResult(text: "", json: .object([("exit", .bool(true))]))
+        }
     }
 }
