@@ -10,6 +10,8 @@ final class CommandHarness: @unchecked Sendable {
     let backend: InProcessBackend
     let clock = FakeClock()
     var who = "alice"
+    /// Variables the session sees besides `CDSH_USER` and `NO_COLOR`.
+    var environment: [String: String] = [:]
 
     static let pipeline = """
         name: shop
@@ -48,7 +50,8 @@ final class CommandHarness: @unchecked Sendable {
 
     func run(_ line: String) async -> Outcome {
         let context = SessionContext(
-            options: SessionOptions(environment: ["CDSH_USER": who, "NO_COLOR": "1"], currentDirectory: project.path),
+            options: SessionOptions(environment: environment.merging(["CDSH_USER": who, "NO_COLOR": "1"]) { $1 },
+                                    currentDirectory: project.path),
             backend: backend, clock: { [clock] in clock.now }, stream: { _ in })
         do {
             let tokens = try Tokenizer.commands(in: line)[0]
