@@ -17,6 +17,7 @@ import time
 
 import pexpect
 
+import project_fixture
 from doc_table import write_table
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -59,43 +60,10 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-class Project:
-    def __init__(self, binary, pipeline=PIPELINE):
-        self.binary = binary
-        self.folder = tempfile.mkdtemp(prefix="cdsh-bench-")
-        self.env = dict(os.environ, CDSH_ENGINE_IDLE="30", NO_COLOR="1", LANG="C.UTF-8", CDSH_USER="bench",
-                        GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@example.invalid", GIT_COMMITTER_NAME="b",
-                        GIT_COMMITTER_EMAIL="b@example.invalid", EDITRC="/dev/null",
-                        CDSH_HISTFILE=os.path.join(self.folder, "history"))
-        with open(os.path.join(self.folder, "cdsh.yml"), "w") as handle:
-            handle.write(pipeline)
-        self.git("init", "-q", "-b", "main")
-        self.git("add", "-A")
-        self.git("commit", "-qm", "first")
-
-    def git(self, *args):
-        subprocess.run(["git", *args], cwd=self.folder, env=self.env, check=True, capture_output=True)
-
-    def cdsh(self, *commands, check=True, extra=None):
-        args = [self.binary]
-        for command in commands:
-            args += ["-c", command]
-        env = dict(self.env, **(extra or {}))
-        result = subprocess.run(args, cwd=self.folder, env=env, capture_output=True, text=True)
-        if check and result.returncode != 0:
-            raise RuntimeError(f"{commands}: {result.stderr}")
-        return result
-
-    def show(self, version):
-        return json.loads(self.cdsh(f"show {version} --json").stdout)
-
-    def close(self):
-        lock = os.path.join(self.folder, ".cdsh", "engine.lock")
-        try:
-            os.kill(int(open(lock).read().strip()), 15)
-        except (OSError, ValueError):
-            pass
-        shutil.rmtree(self.folder, ignore_errors=True)
+def Project(binary, pipeline=PIPELINE):
+    """The scripts' project fixture, as the benchmarks use it: engines idle for 30 s, failures raise."""
+    return project_fixture.Project(binary, {"cdsh.yml": pipeline}, prefix="cdsh-bench-", strict=True,
+                                   env={"CDSH_ENGINE_IDLE": "30", "CDSH_USER": "bench", "EDITRC": "/dev/null"})
 
 
 def production_passed_at(show):

@@ -5,7 +5,7 @@ import re
 import threading
 import time
 
-from torture_support import Project, percentile
+from project_fixture import Project, percentile
 
 PIPELINE = """\
 name: crowd
@@ -65,10 +65,11 @@ def run(binary, shells, seconds, seed):
             thread.start()
         for thread in threads:
             thread.join()
-        with project.database() as database:
-            ids = {f"v{row[0]}" for row in database.execute("SELECT id FROM version")}
-            audited_submits = database.execute("SELECT COUNT(*) FROM audit WHERE action = 'submit'").fetchone()[0]
-            audited_approvals = database.execute("SELECT COUNT(*) FROM audit WHERE action = 'approve'").fetchone()[0]
+        # Read as a user reads them (--json), so the same checks hold on either store.
+        ids = {version["id"] for version in project.json("status --limit 1000000")["versions"]}
+        actions = [entry["action"] for entry in project.json("audit --limit 1000000")["entries"]]
+        audited_submits, audited_approvals = actions.count("submit"), actions.count("approve")
+        with project.database() as database:  # the SQLite file's own consistency
             integrity = database.execute("PRAGMA integrity_check").fetchone()[0]
         lost = len([name for name in submitted if name not in ids]) + max(0, len(submitted) + 1 - audited_submits) \
             + max(0, len(approved) - audited_approvals)

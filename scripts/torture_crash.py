@@ -5,7 +5,7 @@ import random
 import signal
 import time
 
-from torture_support import Project, percentile, wait_until_dead
+from project_fixture import Project, percentile, wait_until_dead
 
 PIPELINE = """\
 name: torture

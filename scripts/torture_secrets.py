@@ -5,7 +5,7 @@ import json
 import os
 import urllib.parse
 
-from torture_support import Project
+from project_fixture import Project
 
 SECRET = "pa55/w0rd+Sekr3t=?&%x"
 PIPELINE = """\

@@ -4,7 +4,7 @@ import json
 import os
 import shutil
 
-from torture_support import Project
+from project_fixture import Project
 
 PIPELINE = """\
 name: tamper
@@ -101,8 +101,7 @@ def run(binary):
         store = os.path.join(project.state, "artifacts", "sha256")
         pristine = os.path.join(project.out, "pristine")
         shutil.copytree(store, pristine, symlinks=True)
-        with project.database() as database:
-            digests = dict(database.execute("SELECT path, sha256 FROM artifact WHERE version_id = 1").fetchall())
+        digests = {artifact["path"]: artifact["sha256"] for artifact in project.json("artifacts v1")["artifacts"]}
         blob = {path: os.path.join(store, digests[path][:2], digests[path]) for path in ARTIFACTS}
         scratch = os.path.join(project.out, "scratch")
         os.makedirs(scratch)

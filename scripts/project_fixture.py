@@ -1,4 +1,5 @@
-"""Shared pieces of scripts/torture: a throw-away project driven through the built binary, and the engine's pid."""
+"""The one project fixture of scripts/ (torture and bench): a throw-away git project driven through the built binary,
+and the engine's pid."""
 import json
 import os
 import shutil
@@ -10,9 +11,13 @@ import time
 
 
 class Project:
-    def __init__(self, binary, files, executables=(), env=None):
+    """`files` (relative path → text) committed in a new repository; `env` adds to the variables cdsh runs with.
+    With `strict`, a command that fails raises instead of returning its result."""
+
+    def __init__(self, binary, files, executables=(), env=None, prefix="cdsh-torture-", strict=False):
         self.binary = binary
-        self.folder = tempfile.mkdtemp(prefix="cdsh-torture-")
+        self.strict = strict
+        self.folder = tempfile.mkdtemp(prefix=prefix)
         self.out = self.folder + "-out"
         os.makedirs(self.out)
         self.env = dict(os.environ, CDSH_ENGINE_IDLE="5", NO_COLOR="1", LANG="C.UTF-8", CDSH_USER="torture",
@@ -24,7 +29,7 @@ class Project:
         for relative, text in files.items():
             path = os.path.join(self.folder, relative)
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "w") as handle:
+            with open(path, "wb" if isinstance(text, bytes) else "w") as handle:
                 handle.write(text)
             if relative in executables:
                 os.chmod(path, 0o755)
@@ -40,18 +45,27 @@ class Project:
         subprocess.run(["git", *args], cwd=self.folder, env=self.env, check=True, capture_output=True)
 
     def cdsh(self, *commands, extra=None, timeout=120):
-        args = [self.binary]
+        args = []
         for command in commands:
             args += ["-c", command]
+        return self.invoke(args, extra=extra, timeout=timeout)
+
+    def invoke(self, args, extra=None, timeout=120):
+        """cdsh with these arguments, in the project."""
         started = time.perf_counter()
-        result = subprocess.run(args, cwd=self.folder, env=dict(self.env, **(extra or {})), capture_output=True,
-                                text=True, timeout=timeout)
+        result = subprocess.run([self.binary, *args], cwd=self.folder, env=dict(self.env, **(extra or {})),
+                                capture_output=True, text=True, timeout=timeout)
         result.seconds = time.perf_counter() - started
+        if self.strict and result.returncode != 0:
+            raise RuntimeError(f"{args}: {result.stderr}")
         return result
 
     def json(self, command):
         result = self.cdsh(command + " --json")
         return json.loads(result.stdout) if result.stdout.strip() else {}
+
+    def show(self, version):
+        return self.json(f"show {version}")
 
     def database(self):
         return sqlite3.connect(os.path.join(self.state, "state.sqlite"), timeout=30)
@@ -75,8 +89,8 @@ class Project:
         path = os.path.join(self.out, name)
         return open(path).read().splitlines() if os.path.exists(path) else []
 
-    def close(self):
-        self.stop_engine(signal.SIGKILL)
+    def close(self, sig=signal.SIGKILL):
+        self.stop_engine(sig)
         shutil.rmtree(self.folder, ignore_errors=True)
         shutil.rmtree(self.out, ignore_errors=True)
 
