@@ -9,14 +9,7 @@ struct ReleaseContractTests {
     typealias Store = any VersionLedger & SchedulerStore & DecisionStore
 
     static func submit(_ store: Store, _ number: Int, priority: Priority = .normal) async throws -> VersionRecord {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let plan = String(decoding: try encoder.encode(SchedulerContractTests.plan), as: UTF8.self)
-        return try await store.submit(
-            VersionRecord(commitID: String(format: "%040x", number), ref: "main", priority: priority, note: nil,
-                          planJSON: plan, planDigest: "d", sourcePath: "/src", pipelinePath: "/src/cdsh.yml",
-                          submittedBy: "alice", submittedAt: 1),
-            auditAction: priority == .security ? "patch" : "submit", detail: [:])
+        try await SchedulerContractTests.submit(store, number, priority: priority)
     }
 
     /// Plays the engine until nothing moves: every task passes, and every deploy is recorded as the engine does.

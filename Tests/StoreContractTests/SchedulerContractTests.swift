@@ -19,14 +19,15 @@ struct SchedulerContractTests {
                       jobs: [JobSpec(name: "smoke", commands: ["./smoke"])]),
         ])
 
-    static func submit(_ store: any VersionLedger, _ number: Int) async throws -> VersionRecord {
+    /// Submits version `number` of the plan; a security one as `patch` does.
+    static func submit(_ store: any VersionLedger, _ number: Int, priority: Priority = .normal) async throws -> VersionRecord {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return try await store.submit(
-            VersionRecord(commitID: String(format: "%040x", number), ref: "main", priority: .normal, note: nil,
+            VersionRecord(commitID: String(format: "%040x", number), ref: "main", priority: priority, note: nil,
                           planJSON: String(decoding: try encoder.encode(plan), as: UTF8.self), planDigest: "d",
                           sourcePath: "/src", pipelinePath: "/src/cdsh.yml", submittedBy: "alice", submittedAt: 1),
-            auditAction: "submit", detail: [:])
+            auditAction: priority == .security ? "patch" : "submit", detail: [:])
     }
 
     static func finish(_ store: any SchedulerStore, _ launch: TaskLaunch) async throws {
