@@ -53,6 +53,9 @@ struct ReadCommandTests {
         let rollback = await shell.run("rollback production --reason 'bad release'")
         #expect(rollback.status == 0, "\(String(describing: rollback.error))")
         #expect((await shell.run("env production")).text.split(separator: "\n").dropFirst().first?.contains("v1") == true)
+        let json = (await shell.run("env production --json")).result?.json.rendered() ?? ""
+        #expect(json.contains(#"{"version":"v1","stage":"rollback","attempt":1,"result":"passed""#), "\(json)")
+        #expect(json.contains(#"{"version":"v2","stage":"production","attempt":1,"result":"passed""#), "\(json)")
         let waited = await shell.run("wait v3 --timeout 5s")
         #expect(waited.status == 0 && waited.text.contains("v3 awaits approval for production"), "\(waited.text)")
         let diff = await shell.run("diff v1 v2")

@@ -14,22 +14,27 @@ enum EnvCommand {
         try await checkKnown(name, store: store, context: context)
         let deploys = try await store.deploys(environment: name, limit: try invocation.count("--limit", default: 20))
         var lines = ["\(name): \(deploys.count) deploy\(deploys.count == 1 ? "" : "s") shown, newest first"]
+        var entries: [JSONValue] = []
         for deploy in deploys {
-            let attempt = try await store.attempts(of: deploy.versionID).first { $0.id == deploy.attemptID }
+            let attempt = try await store.attempt(deploy.attemptID)
+            entries.append(deployJSON(deploy, attempt: attempt))
             let kind = attempt?.isDeployOnly == true ? "rollback" : (attempt.map { "\($0.stage) #\($0.number)" } ?? "-")
             lines.append("  \(TextStyle.pad("v\(deploy.versionID)", 6))\(TextStyle.pad(deploy.result.rawValue, 12))"
                          + "\(TimeText.clock(seconds: deploy.startedAt))  by \(deploy.who)  (\(kind))  script sha256:\(deploy.scriptDigest.prefix(12))"
                          + (deploy.configDigest.map { "  config sha256:\($0.prefix(12))" } ?? ""))
         }
         return CommandResult(text: lines.joined(separator: "\n"), json: .object([
-            ("environment", .string(name)), ("deploys", .array(deploys.map(deployJSON))),
+            ("environment", .string(name)), ("deploys", .array(entries)),
         ]))
     }
 
-    static func deployJSON(_ deploy: DeployRecord) -> JSONValue {
+    /// One deploy, with the attempt it belongs to: the stage and its attempt number, or `rollback`.
+    static func deployJSON(_ deploy: DeployRecord, attempt: AttemptRecord?) -> JSONValue {
         let digests = (try? JSONDecoder().decode([String: String].self, from: Data(deploy.artifactsJSON.utf8))) ?? [:]
         return .object([
-            ("version", .string("v\(deploy.versionID)")), ("result", .string(deploy.result.rawValue)),
+            ("version", .string("v\(deploy.versionID)")),
+            ("stage", .optional(attempt.map { $0.isDeployOnly ? "rollback" : $0.stage })),
+            ("attempt", attempt.map { .int($0.number) } ?? .null), ("result", .string(deploy.result.rawValue)),
             ("who", .string(deploy.who)), ("started_at", .time(deploy.startedAt)), ("finished_at", .time(deploy.finishedAt)),
             ("artifacts", .object(digests.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
             ("config_sha256", .optional(deploy.configDigest)), ("script_sha256", .string(deploy.scriptDigest)),
