@@ -6,7 +6,9 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torture_concurrency  # noqa: E402
@@ -72,6 +74,23 @@ def main():
                  f"latency p50 {busy['p50_ms']} ms, p99 {busy['p99_ms']} ms"))
     if busy["error_samples"]:
         print(json.dumps(busy["error_samples"], indent=1), file=sys.stderr)
+
+    section(f"concurrency on a team's PostgreSQL store (8 shells, one team engine, {sizes['seconds']} s)")
+    cluster = tempfile.mkdtemp(prefix="cdsh-torture-pg-")
+    cluster_script = os.path.join(ROOT, "scripts", "pg-cluster")
+    url = subprocess.run([cluster_script, "start", cluster], check=True, text=True, capture_output=True).stdout.strip()
+    try:
+        team = torture_concurrency.run(arguments.binary, 8, sizes["seconds"], 2026, team_store=url)
+    finally:
+        subprocess.run([cluster_script, "stop", cluster], check=False, capture_output=True)
+    rows.append(("2b", f"concurrency on a team's PostgreSQL store: 8 shells and a team engine for {team['seconds']} s "
+                 f"({team['commands']} commands, {team['submits']} submits, {team['approvals']} approvals)",
+                 f"errors shown {must_be_zero('team errors shown', team['errors'])}, commands lost "
+                 f"{must_be_zero('team commands lost', team['commands_lost'])}, audit chain broken "
+                 f"{must_be_zero('team audit', team['integrity_failures'])}",
+                 f"latency p50 {team['p50_ms']} ms, p99 {team['p99_ms']} ms"))
+    if team["error_samples"]:
+        print(json.dumps(team["error_samples"], indent=1), file=sys.stderr)
 
     for target in ("commands", "pipelines"):
         section(f"fuzzing {target} ({sizes['fuzz']} inputs)")
