@@ -39,7 +39,12 @@ public struct VersionRecord: Codable, Sendable, Equatable {
     /// The frozen plan decoded (once per distinct plan text in this process: versions mostly share one).
     public func plan() throws -> PipelinePlan {
         if let cached = PlanCache.shared.withLock({ $0[planJSON] }) { return cached }
-        let plan = try JSONDecoder().decode(PipelinePlan.self, from: Data(planJSON.utf8))
+        let plan: PipelinePlan
+        do {
+            plan = try JSONDecoder().decode(PipelinePlan.self, from: Data(planJSON.utf8))
+        } catch {
+            throw StoreError.unavailable("\(name)'s frozen plan in the state store cannot be read; was the database edited?")
+        }
         PlanCache.shared.withLock { cache in
             if cache.count > 256 { cache.removeAll() }
             cache[planJSON] = plan

@@ -112,11 +112,22 @@ public enum SQLRowError: UserFacingError, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .type(column, expected, found):
-            "the state store's column `\(column)` holds \(found) where \(expected) belongs; was the database edited?"
+            "the state store's column `\(column)` holds \(Self.shown(found)) where \(expected) belongs; was the database edited?"
         }
     }
 
     public var message: String { description }
     public var hint: String? { nil }
     public var exitCode: Int32 { ExitCode.unavailable }
+
+    private static func shown(_ value: SQLValue) -> String {
+        switch value {
+        case .null: "nothing"
+        case .integer(let number): "the number \(number)"
+        case .real(let number): "the number \(number)"
+        case .text(let text): "\"\(text.prefix(40))\""
+        case .bool(let flag): "\(flag)"
+        case .bytes(let bytes): "\(bytes.count) bytes"
+        }
+    }
 }

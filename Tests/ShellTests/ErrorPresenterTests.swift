@@ -19,7 +19,7 @@ struct ErrorPresenterTests {
              "artifact dist/app is missing from the store (sha256 cc); the deploy did not run", nil, 4),
             (GitError(description: "unknown revision nope"), "unknown revision nope", nil, 1),
             (SQLRowError.type(column: "state", expected: "text", found: .integer(3)),
-             "the state store's column `state` holds integer(3) where text belongs; was the database edited?", nil, 3),
+             "the state store's column `state` holds the number 3 where text belongs; was the database edited?", nil, 3),
             (CancellationError(), "interrupted", nil, 130),
             (ShellError.usage("unknown command `stauts`", hint: "did you mean `status`?"), "unknown command `stauts`",
              "did you mean `status`?", 2),
