@@ -1,6 +1,7 @@
 import CTerminal
 import Foundation
 import LineEditor
+import PipelineModel
 import Synchronization
 
 /// The command task an interrupt should cancel, shared with the thread that watches SIGINT.
@@ -49,7 +50,11 @@ public final class InteractiveShell {
             let store = try? await context.stateStore()
             for notice in await notices.notices(store: store) { print(notice) }
             let counts = try? await store?.counts(recent: 20)
-            let prompt = PromptBuilder.prompt(pipeline: pipeline, counts: counts, style: context.style)
+            let waiting = counts.map { $0.running > 0 } == true
+                ? (try? await store?.snapshot(maxRunningTasks: WaitReasonText.jobLimit(context))).map { Scheduler.plan($0).waiting }
+                : nil
+            let prompt = PromptBuilder.prompt(pipeline: pipeline, counts: counts, held: PromptBuilder.held(waiting ?? []),
+                                              style: context.style)
             switch reader.readLine(prompt: prompt) {
             case .endOfInput:
                 print("")

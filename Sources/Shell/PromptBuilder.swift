@@ -1,16 +1,20 @@
+import PipelineModel
 import StoreCore
 
-/// The interactive prompt: pipeline name, running / stopped / awaiting-approval counts, security patches in flight.
+/// The interactive prompt: pipeline name, running / held / stopped / awaiting-approval counts, security patches in
+/// flight.
 public enum PromptBuilder {
-    /// `shop ▶2 ✗1 ?1 ⚑v9?production › ` (UTF-8) or `shop run:2 stop:1 approve:1 PATCH:v9?production> ` (ASCII). Colour escapes are
-    /// wrapped in `\u{1}` for libedit.
-    public static func prompt(pipeline: String, counts: PipelineCounts?, style: TextStyle) -> String {
+    /// `shop ▶2 ⏸1 ✗1 ?1 ⚑v9?production › ` (UTF-8) or `shop run:2 held:1 stop:1 approve:1 PATCH:v9?production> `
+    /// (ASCII). `held` counts versions the scheduler holds back for an environment another version holds or for a
+    /// security patch (`queue` says which). Colour escapes are wrapped in `\u{1}` for libedit.
+    public static func prompt(pipeline: String, counts: PipelineCounts?, held: Int = 0, style: TextStyle) -> String {
         func paint(_ text: String, _ code: String) -> String {
             style.color ? "\u{1}\u{1B}[\(code)m\u{1}\(text)\u{1}\u{1B}[0m\u{1}" : text
         }
         var parts = [paint(pipeline, "1")]
         if let counts {
             if counts.running > 0 { parts.append(paint(style.unicode ? "▶\(counts.running)" : "run:\(counts.running)", "36")) }
+            if held > 0 { parts.append(paint(style.unicode ? "⏸\(held)" : "held:\(held)", "35")) }
             if counts.stopped > 0 { parts.append(paint(style.unicode ? "✗\(counts.stopped)" : "stop:\(counts.stopped)", "31")) }
             if counts.awaitingApproval > 0 {
                 parts.append(paint(style.unicode ? "?\(counts.awaitingApproval)" : "approve:\(counts.awaitingApproval)", "33"))
@@ -23,5 +27,16 @@ public enum PromptBuilder {
             parts.append(style.unicode ? "(no state)" : "(no state)")
         }
         return parts.joined(separator: " ") + (style.unicode ? " › " : "> ")
+    }
+
+    /// How many versions `waiting` holds back for something other than the engine itself: an environment another
+    /// version holds, one kept for a security patch, a patch that must pass the stage first.
+    public static func held(_ waiting: [WaitingWork]) -> Int {
+        Set(waiting.filter { work in
+            switch work.reason {
+            case .environment, .keptForPatches, .patchFirst: true
+            case .engine, .task, .jobSlot: false
+            }
+        }.map(\.versionID)).count
     }
 }
