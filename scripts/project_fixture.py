@@ -73,10 +73,9 @@ class Project:
     def engine_pid(self):
         try:
             pid = int(open(os.path.join(self.state, "engine.lock")).read().strip())
-            os.kill(pid, 0)
-            return pid
         except (OSError, ValueError):
             return None
+        return pid if alive(pid) else None
 
     def stop_engine(self, sig=signal.SIGTERM):
         pid = self.engine_pid()
@@ -95,12 +94,57 @@ class Project:
         shutil.rmtree(self.out, ignore_errors=True)
 
 
+class TeamEngine:
+    """A team's engine for `project` (whose env names the PostgreSQL store in CDSH_STATE), started and killed at will;
+    it keeps one name and cache folder, so a restart takes back what the last run left (`recoverOwnWork`)."""
+
+    def __init__(self, project, name="torture"):
+        self.project = project
+        self.name = name
+        self.process = None
+
+    def start(self, extra=None):
+        log = open(os.path.join(self.project.out, f"engine-{self.name}.log"), "a")
+        self.process = subprocess.Popen(
+            [self.project.binary, "engine", "--name", self.name, "--cache", os.path.join(self.project.out, "engine")],
+            env=dict(self.project.env, **(extra or {})), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+
+    @property
+    def pid(self):
+        return self.process.pid if self.process and self.process.poll() is None else None
+
+    def kill(self):
+        if self.process:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def alive(pid):
+    """True while `pid` runs. A dead engine's parent is gone, so it waits as a zombie until process 1 reaps it, which
+    here may take seconds: a zombie is dead."""
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 def wait_until_dead(pid, seconds=10):
     deadline = time.time() + seconds
     while time.time() < deadline:
-        try:
-            os.kill(pid, 0)
-        except OSError:
+        if not alive(pid):
             return True
         time.sleep(0.005)
     return False

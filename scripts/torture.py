@@ -2,6 +2,7 @@
 """cdsh torture: crash recovery, concurrent shells, fuzzing, artifact tampering, secret masking and bad input,
 counted. Exits 1 when any count that must be zero is not. Full mode writes docs/reliability.md."""
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -32,8 +33,8 @@ def main():
     parser.add_argument("--short", action="store_true")
     arguments = parser.parse_args()
     short = arguments.short
-    sizes = dict(pipelines=12 if short else 200, seconds=5 if short else 60, fuzz=10_000 if short else 1_000_000,
-                 lines=10_000)
+    sizes = dict(pipelines=12 if short else 200, team_pipelines=4 if short else 40, seconds=5 if short else 60,
+                 fuzz=10_000 if short else 1_000_000, lines=10_000)
     rows, failures = [], []
 
     def must_be_zero(name, value):
@@ -64,6 +65,21 @@ def main():
     if torture_crash.percentile(recovery, 0.95) >= 1:
         failures.append("recovery p95 >= 1 s")
 
+    section(f"crash on a team's PostgreSQL store ({sizes['team_pipelines']} pipelines)")
+    with team_store() as url:
+        team_crash = torture_crash.run(arguments.binary, sizes["team_pipelines"], 2026, team_store=url)
+    rows.append(("1c", f"crash on a team's PostgreSQL store: {team_crash['pipelines']} pipelines, the team engine SIGKILLed "
+                 f"({team_crash['named_crashes']} at named points, {team_crash['random_crashes']} at random moments) "
+                 "and started again under its name",
+                 f"versions lost {must_be_zero('team versions lost', team_crash['versions_lost'])}, "
+                 f"stages out of order {must_be_zero('team out of order', team_crash['stages_out_of_order'])}, "
+                 f"jobs run twice {must_be_zero('team jobs twice', team_crash['jobs_run_twice'])}, "
+                 f"production deploys twice {must_be_zero('team production twice', team_crash['production_deploys_twice'])}, "
+                 f"audit chain broken {must_be_zero('team audit', team_crash['audit_chain_broken'])}",
+                 f"{team_crash['interrupted_versions']} versions interrupted, {team_crash['rerun_to_production']} taken to "
+                 f"production by `rerun`, {must_be_zero('team stuck', team_crash['stuck'])} stuck; named points not reached "
+                 f"{must_be_zero('team points not reached', team_crash['points_not_reached'])}"))
+
     section(f"concurrency (8 shells, {sizes['seconds']} s)")
     busy = torture_concurrency.run(arguments.binary, 8, sizes["seconds"], 2026)
     rows.append(("2", f"concurrency: 8 shells, a mixed stream for {busy['seconds']} s ({busy['commands']} commands, "
@@ -76,13 +92,8 @@ def main():
         print(json.dumps(busy["error_samples"], indent=1), file=sys.stderr)
 
     section(f"concurrency on a team's PostgreSQL store (8 shells, one team engine, {sizes['seconds']} s)")
-    cluster = tempfile.mkdtemp(prefix="cdsh-torture-pg-")
-    cluster_script = os.path.join(ROOT, "scripts", "pg-cluster")
-    url = subprocess.run([cluster_script, "start", cluster], check=True, text=True, capture_output=True).stdout.strip()
-    try:
+    with team_store() as url:
         team = torture_concurrency.run(arguments.binary, 8, sizes["seconds"], 2026, team_store=url)
-    finally:
-        subprocess.run([cluster_script, "stop", cluster], check=False, capture_output=True)
     rows.append(("2b", f"concurrency on a team's PostgreSQL store: 8 shells and a team engine for {team['seconds']} s "
                  f"({team['commands']} commands, {team['submits']} submits, {team['approvals']} approvals)",
                  f"errors shown {must_be_zero('team errors shown', team['errors'])}, commands lost "
@@ -135,6 +146,18 @@ def main():
     if not short and not failures:
         write(rows)
     return 1 if failures else 0
+
+
+@contextlib.contextmanager
+def team_store():
+    """A throw-away PostgreSQL cluster (scripts/pg-cluster) for the team runs; yields its URL."""
+    cluster = tempfile.mkdtemp(prefix="cdsh-torture-pg-")
+    script = os.path.join(ROOT, "scripts", "pg-cluster")
+    url = subprocess.run([script, "start", cluster], check=True, text=True, capture_output=True).stdout.strip()
+    try:
+        yield url
+    finally:
+        subprocess.run([script, "stop", cluster], check=False, capture_output=True)
 
 
 def write(rows):

@@ -5,7 +5,7 @@ import random
 import signal
 import time
 
-from project_fixture import Project, percentile, wait_until_dead
+from project_fixture import Project, TeamEngine, percentile, wait_until_dead
 
 PIPELINE = """\
 name: torture
@@ -37,26 +37,37 @@ def running_tasks(project):
         return [row[0] for row in database.execute("SELECT id FROM task WHERE state = 'running'")]
 
 
-def run(binary, pipelines, seed):
+def run(binary, pipelines, seed, team_store=None):
+    """With `team_store` (a postgres:// URL) the engine that dies is a team's engine on that store, started again
+    under its name after each crash; the recovery stopwatch is the embedded store's only."""
     rng = random.Random(seed)
     # Engines stay up for a minute when idle, so an armed engine that is still alive after 20 s missed its point.
+    env = {"CDSH_ENGINE_IDLE": "60"} | ({"CDSH_STATE": team_store} if team_store else {})
     project = Project(binary, {"cdsh.yml": PIPELINE, "job.sh": JOB, "deploy.sh": DEPLOY}, executables={"job.sh", "deploy.sh"},
-                      env={"CDSH_ENGINE_IDLE": "60"})
+                      env=env)
+    team = TeamEngine(project) if team_store else None
+    if team:
+        team.start()
     figures = {"pipelines": pipelines, "named_crashes": 0, "random_crashes": 0, "points_not_reached": 0,
                "interrupted_versions": 0, "rerun_to_production": 0, "stuck": 0, "recovery_seconds": []}
     submitted = []
     try:
         for index in range(pipelines):
             named = index % 2 == 0
+            engine_pid = (lambda: team.pid) if team else project.engine_pid
             if named:
                 point = POINTS[(index // 2) % len(POINTS)]
-                project.stop_engine()
+                if team:
+                    team.stop()
+                    team.start(extra={"CDSH_TEST_CRASH_AT": point})
+                else:
+                    project.stop_engine()
                 result = project.cdsh("submit", extra={"CDSH_TEST_CRASH_AT": point})
                 deadline = time.time() + 20
                 pid = None
                 while time.time() < deadline:
-                    pid = pid or project.engine_pid()
-                    if pid and wait_until_dead(pid, 0.05):
+                    pid = pid or engine_pid()
+                    if (pid and wait_until_dead(pid, 0.05)) or (team and team.process.poll() is not None):
                         break
                 else:
                     figures["points_not_reached"] += 1
@@ -64,16 +75,19 @@ def run(binary, pipelines, seed):
             else:
                 result = project.cdsh("submit")
                 time.sleep(rng.uniform(0, 0.3))
-                pid = project.engine_pid()
+                pid = engine_pid()
                 if pid:
                     os.kill(pid, signal.SIGKILL)
                     wait_until_dead(pid)
                 figures["random_crashes"] += 1
             submitted.append(result.stdout.strip())
-            before = set(running_tasks(project))
+            if team:
+                team.kill()
+                team.start()  # takes back its name and interrupts what the dead run left running
+            before = set(running_tasks(project)) if not team else set()
             started = time.perf_counter()
             project.cdsh("status")
-            while before & set(running_tasks(project)) and time.perf_counter() - started < 30:
+            while before and before & set(running_tasks(project)) and time.perf_counter() - started < 30:
                 time.sleep(0.002)
             if before:
                 figures["recovery_seconds"].append(time.perf_counter() - started)
@@ -93,16 +107,20 @@ def run(binary, pipelines, seed):
                         break
             if outcome.returncode != 0:
                 figures["stuck"] += 1  # neither passed nor brought to production by rerunning its interrupted stages
-        return figures | check(project, submitted)
+        return figures | check(project, submitted, team_store)
     finally:
+        if team:
+            team.stop()
         project.close()
 
 
-def check(project, submitted):
+def check(project, submitted, team_store=None):
     """The invariants, read as a user reads them (--json), so they hold on either store; only the SQLite file's own
     integrity check reads the file."""
-    with project.database() as database:
-        integrity = database.execute("PRAGMA integrity_check").fetchone()[0]
+    integrity = "ok"
+    if not team_store:
+        with project.database() as database:
+            integrity = database.execute("PRAGMA integrity_check").fetchone()[0]
     versions = project.json("status --limit 1000000")["versions"]
     ids = {version["id"] for version in versions}
     out_of_order = 0
@@ -129,4 +147,5 @@ def check(project, submitted):
 
 if __name__ == "__main__":
     import sys
-    print(json.dumps(run(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 6, 1), default=str))
+    print(json.dumps(run(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 6, 1,
+                         sys.argv[3] if len(sys.argv) > 3 else None), default=str))
