@@ -38,17 +38,13 @@ let package = Package(
         // The embedded store: a SQLite file and content-addressed artifact files in the state folder (GRDB).
         .target(
             name: "StoreSQLite",
-            dependencies: [
-                "PipelineModel", "StoreCore",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            dependencies: ["StoreCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // A team's store: one PostgreSQL database shared by shells and engines on several machines (postgres-nio).
         .target(
             name: "StorePostgres",
             dependencies: [
-                "PipelineModel", "StoreCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "StoreCore", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
