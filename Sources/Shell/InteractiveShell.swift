@@ -50,10 +50,11 @@ public final class InteractiveShell {
             let store = try? await context.stateStore()
             for notice in await notices.notices(store: store) { print(notice) }
             let counts = try? await store?.counts(recent: 20)
-            let waiting = counts.map { $0.running > 0 } == true
-                ? (try? await store?.snapshot(maxRunningTasks: WaitReasonText.jobLimit(context))).map { Scheduler.plan($0).waiting }
-                : nil
-            let prompt = PromptBuilder.prompt(pipeline: pipeline, counts: counts, held: PromptBuilder.held(waiting ?? []),
+            var waiting: [WaitingWork] = []
+            if let store, let counts, counts.running > 0 {
+                waiting = (try? await WaitReasonText.waiting(store: store, jobLimit: WaitReasonText.jobLimit(context))) ?? []
+            }
+            let prompt = PromptBuilder.prompt(pipeline: pipeline, counts: counts, held: PromptBuilder.held(waiting),
                                               style: context.style)
             switch reader.readLine(prompt: prompt) {
             case .endOfInput:

@@ -23,10 +23,14 @@ enum WaitReasonText {
         }
     }
 
+    /// The queued work and why it waits, as the scheduler decides it now for an engine that runs `jobLimit` tasks.
+    static func waiting(store: any StateStore, jobLimit: Int) async throws -> [WaitingWork] {
+        Scheduler.plan(try await store.snapshot(maxRunningTasks: jobLimit)).waiting
+    }
+
     /// Why the queued work of `versionID` waits, as the scheduler would decide now; nil when none of it waits.
     static func firstReason(of versionID: Int64, store: any StateStore, context: SessionContext) async throws -> String? {
-        let decision = Scheduler.plan(try await store.snapshot(maxRunningTasks: jobLimit(context)))
-        let items = decision.waiting.filter { $0.versionID == versionID }
+        let items = try await waiting(store: store, jobLimit: jobLimit(context)).filter { $0.versionID == versionID }
         // A task waiting for an earlier task says what the line already shows: name what holds the rest back.
         let blocking = items.first { if case .task = $0.reason { return false } else { return true } }
         guard let item = blocking ?? items.first else { return nil }

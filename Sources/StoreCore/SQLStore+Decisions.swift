@@ -15,10 +15,7 @@ extension SQLStore {
 
     private func decide(versionID: Int64, approve: Bool, who: String, reason: String, now: Double) async throws -> AttemptRecord {
         try await transaction(.scheduling) { connection in
-            let attempts = try await connection.query("""
-                SELECT \(unescaped: AttemptRecord.columns) FROM attempt WHERE version_id = \(versionID)
-                ORDER BY stage_index DESC, number DESC
-                """).map(AttemptRecord.init)
+            let attempts = try await Self.attemptsNewestFirst(of: versionID, connection)
             guard let waiting = attempts.first(where: { $0.state == .awaitingApproval }) else {
                 throw DecisionRules.notAwaiting(versionID, latest: attempts.first)
             }
@@ -78,10 +75,7 @@ extension SQLStore {
         try await transaction(.scheduling) { connection in
             let version = try await Self.version(versionID, connection)
             if version.cancelledAt != nil { throw StoreError.refused("\(version.name) was already cancelled", hint: nil) }
-            let attempts = try await connection.query("""
-                SELECT \(unescaped: AttemptRecord.columns) FROM attempt WHERE version_id = \(versionID)
-                ORDER BY stage_index DESC, number DESC
-                """).map(AttemptRecord.init)
+            let attempts = try await Self.attemptsNewestFirst(of: versionID, connection)
             let live = attempts.filter { [.queued, .running, .awaitingApproval].contains($0.state) }
             if live.isEmpty, version.settled {
                 let position = attempts.first { $0.stageIndex >= 0 }.map { "is \($0.state.rawValue) at \($0.stage)" }
@@ -113,5 +107,13 @@ extension SQLStore {
                                        detail: ["stopping": String(stopping), "dropped": String(dropped)])
             return CancelSummary(stopping: stopping, dropped: dropped)
         }
+    }
+
+    /// A version's attempts, the latest stage's newest first (rollbacks, stage -1, last).
+    private static func attemptsNewestFirst(of versionID: Int64, _ connection: any SQLConnection) async throws -> [AttemptRecord] {
+        try await connection.query("""
+            SELECT \(unescaped: AttemptRecord.columns) FROM attempt WHERE version_id = \(versionID)
+            ORDER BY stage_index DESC, number DESC
+            """).map(AttemptRecord.init)
     }
 }

@@ -12,7 +12,7 @@ enum QueueCommand {
 
     /// The queue as the scheduler sees it now, for an engine that runs `jobLimit` tasks at once.
     static func render(store: any StateStore, jobLimit: Int) async throws -> CommandResult {
-        let items = Scheduler.plan(try await store.snapshot(maxRunningTasks: jobLimit)).waiting
+        let items = try await WaitReasonText.waiting(store: store, jobLimit: jobLimit)
         let approvals = try await store.awaitingApproval()
         var lines: [String] = []
         var entries: [JSONValue] = []
