@@ -45,20 +45,35 @@ def main():
     def section(title):
         print(f"torture: {title}", file=sys.stderr, flush=True)
 
+    def crash_row(number, title, crash, prefix):
+        """A crash run's row; the embedded store's also counts SQLite's own integrity check."""
+        integrity = "" if prefix else f"integrity failures {must_be_zero('integrity', crash['integrity_failures'])}, "
+        return (number, title,
+                f"versions lost {must_be_zero(prefix + 'versions lost', crash['versions_lost'])}, {integrity}"
+                f"stages out of order {must_be_zero(prefix + 'out of order', crash['stages_out_of_order'])}, "
+                f"jobs run twice {must_be_zero(prefix + 'jobs twice', crash['jobs_run_twice'])}, "
+                f"production deploys twice {must_be_zero(prefix + 'production twice', crash['production_deploys_twice'])}, "
+                f"audit chain broken {must_be_zero(prefix + 'audit', crash['audit_chain_broken'])}",
+                f"{crash['interrupted_versions']} versions interrupted, {crash['rerun_to_production']} taken to production "
+                f"by `rerun`, {must_be_zero(prefix + 'stuck', crash['stuck'])} stuck; named points not reached "
+                f"{must_be_zero(prefix + 'points not reached', crash['points_not_reached'])}")
+
+    def concurrency_row(number, title, busy, prefix, integrity_label):
+        """A concurrency run's row; the error samples go to stderr."""
+        if busy["error_samples"]:
+            print(json.dumps(busy["error_samples"], indent=1), file=sys.stderr)
+        return (number, f"{title} for {busy['seconds']} s ({busy['commands']} commands, {busy['submits']} submits, "
+                f"{busy['approvals']} approvals)",
+                f"errors shown {must_be_zero(prefix + 'errors shown', busy['errors'])}, commands lost "
+                f"{must_be_zero(prefix + 'commands lost', busy['commands_lost'])}, {integrity_label} "
+                f"{must_be_zero(prefix + 'integrity', busy['integrity_failures'])}",
+                f"latency p50 {busy['p50_ms']} ms, p99 {busy['p99_ms']} ms")
+
     section(f"crash ({sizes['pipelines']} pipelines)")
     crash = torture_crash.run(arguments.binary, sizes["pipelines"], 2026)
     recovery = crash["recovery_seconds"]
-    rows.append(("1", f"crash: {crash['pipelines']} pipelines, engine SIGKILLed ({crash['named_crashes']} at named points, "
-                 f"{crash['random_crashes']} at random moments)",
-                 f"versions lost {must_be_zero('versions lost', crash['versions_lost'])}, "
-                 f"integrity failures {must_be_zero('integrity', crash['integrity_failures'])}, "
-                 f"stages out of order {must_be_zero('out of order', crash['stages_out_of_order'])}, "
-                 f"jobs run twice {must_be_zero('jobs twice', crash['jobs_run_twice'])}, "
-                 f"production deploys twice {must_be_zero('production twice', crash['production_deploys_twice'])}, "
-                 f"audit chain broken {must_be_zero('audit', crash['audit_chain_broken'])}",
-                 f"{crash['interrupted_versions']} versions interrupted, {crash['rerun_to_production']} taken to production "
-                 f"by `rerun`, {must_be_zero('stuck', crash['stuck'])} stuck; named points not reached "
-                 f"{must_be_zero('points not reached', crash['points_not_reached'])}"))
+    rows.append(crash_row("1", f"crash: {crash['pipelines']} pipelines, engine SIGKILLed ({crash['named_crashes']} at "
+                          f"named points, {crash['random_crashes']} at random moments)", crash, ""))
     rows.append(("1b", "recovery: first command after the crash → the dead engine's jobs marked interrupted",
                  f"median {ms(statistics.median(recovery) if recovery else 0)}, "
                  f"p95 {ms(torture_crash.percentile(recovery, 0.95))}", f"{len(recovery)} crashes with jobs running"))
@@ -68,40 +83,19 @@ def main():
     section(f"crash on a team's PostgreSQL store ({sizes['team_pipelines']} pipelines)")
     with team_store() as url:
         team_crash = torture_crash.run(arguments.binary, sizes["team_pipelines"], 2026, team_store=url)
-    rows.append(("1c", f"crash on a team's PostgreSQL store: {team_crash['pipelines']} pipelines, the team engine SIGKILLed "
-                 f"({team_crash['named_crashes']} at named points, {team_crash['random_crashes']} at random moments) "
-                 "and started again under its name",
-                 f"versions lost {must_be_zero('team versions lost', team_crash['versions_lost'])}, "
-                 f"stages out of order {must_be_zero('team out of order', team_crash['stages_out_of_order'])}, "
-                 f"jobs run twice {must_be_zero('team jobs twice', team_crash['jobs_run_twice'])}, "
-                 f"production deploys twice {must_be_zero('team production twice', team_crash['production_deploys_twice'])}, "
-                 f"audit chain broken {must_be_zero('team audit', team_crash['audit_chain_broken'])}",
-                 f"{team_crash['interrupted_versions']} versions interrupted, {team_crash['rerun_to_production']} taken to "
-                 f"production by `rerun`, {must_be_zero('team stuck', team_crash['stuck'])} stuck; named points not reached "
-                 f"{must_be_zero('team points not reached', team_crash['points_not_reached'])}"))
+    rows.append(crash_row("1c", f"crash on a team's PostgreSQL store: {team_crash['pipelines']} pipelines, the team "
+                          f"engine SIGKILLed ({team_crash['named_crashes']} at named points, {team_crash['random_crashes']} "
+                          "at random moments) and started again under its name", team_crash, "team "))
 
     section(f"concurrency (8 shells, {sizes['seconds']} s)")
     busy = torture_concurrency.run(arguments.binary, 8, sizes["seconds"], 2026)
-    rows.append(("2", f"concurrency: 8 shells, a mixed stream for {busy['seconds']} s ({busy['commands']} commands, "
-                 f"{busy['submits']} submits, {busy['approvals']} approvals)",
-                 f"errors shown {must_be_zero('errors shown', busy['errors'])}, commands lost "
-                 f"{must_be_zero('commands lost', busy['commands_lost'])}, integrity failures "
-                 f"{must_be_zero('integrity', busy['integrity_failures'])}",
-                 f"latency p50 {busy['p50_ms']} ms, p99 {busy['p99_ms']} ms"))
-    if busy["error_samples"]:
-        print(json.dumps(busy["error_samples"], indent=1), file=sys.stderr)
+    rows.append(concurrency_row("2", "concurrency: 8 shells, a mixed stream", busy, "", "integrity failures"))
 
     section(f"concurrency on a team's PostgreSQL store (8 shells, one team engine, {sizes['seconds']} s)")
     with team_store() as url:
         team = torture_concurrency.run(arguments.binary, 8, sizes["seconds"], 2026, team_store=url)
-    rows.append(("2b", f"concurrency on a team's PostgreSQL store: 8 shells and a team engine for {team['seconds']} s "
-                 f"({team['commands']} commands, {team['submits']} submits, {team['approvals']} approvals)",
-                 f"errors shown {must_be_zero('team errors shown', team['errors'])}, commands lost "
-                 f"{must_be_zero('team commands lost', team['commands_lost'])}, audit chain broken "
-                 f"{must_be_zero('team audit', team['integrity_failures'])}",
-                 f"latency p50 {team['p50_ms']} ms, p99 {team['p99_ms']} ms"))
-    if team["error_samples"]:
-        print(json.dumps(team["error_samples"], indent=1), file=sys.stderr)
+    rows.append(concurrency_row("2b", "concurrency on a team's PostgreSQL store: 8 shells and a team engine", team,
+                                "team ", "audit chain broken"))
 
     for target in ("commands", "pipelines"):
         section(f"fuzzing {target} ({sizes['fuzz']} inputs)")
