@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import pty
+import re
 import select
 import shutil
 import sqlite3
@@ -70,6 +71,20 @@ def production_passed_at(show):
     return parse_time(show["stages"][-1]["finished_at"])
 
 
+CHECKOUT_LINE = re.compile(r"^cdsh: checked out \S+ in ([0-9.]+) ms \((new checkout|copy)\)$", re.MULTILINE)
+
+
+def checkout_costs(project):
+    """Each task's checkout time from the engine's own line in its log: the first per commit, and the copies."""
+    costs = {"new checkout": [], "copy": []}
+    for folder, _, names in os.walk(os.path.join(project.state, "logs")):
+        for name in names:
+            with open(os.path.join(folder, name), errors="replace") as log:
+                for milliseconds, made in CHECKOUT_LINE.findall(log.read()):
+                    costs[made].append(float(milliseconds) / 1000)
+    return costs["new checkout"], costs["copy"]
+
+
 def bench_end_to_end(binary, samples):
     project = Project(binary)
     try:
@@ -99,7 +114,7 @@ def bench_end_to_end(binary, samples):
             project.cdsh("submit")
             project.cdsh(f"wait v{number} --timeout 60s")
             cold.append(production_passed_at(project.show(f"v{number}")) - started)
-        return durations, bash, transitions, engine_only, cold
+        return durations, bash, transitions, engine_only, cold, checkout_costs(project)
     finally:
         project.close()
 
@@ -322,7 +337,7 @@ def main():
     history = 1000 if arguments.quick else 10000
     queued = 10 if arguments.quick else 50
 
-    end_to_end, bash, transitions, engine_only, cold = bench_end_to_end(arguments.binary, samples)
+    end_to_end, bash, transitions, engine_only, cold, (checkouts, copies) = bench_end_to_end(arguments.binary, samples)
     postgres = bench_end_to_end_postgres(arguments.binary, samples)
     alone, alone_worst = bench_fast_track(arguments.binary, 0)
     busy, busy_worst = bench_fast_track(arguments.binary, queued)
@@ -343,6 +358,9 @@ def main():
          f"median {ms(statistics.median(postgres))}, p95 {ms(percentile(postgres, 0.95))}",
          f"SQLite {ms(statistics.median(end_to_end))}; ratio {statistics.median(postgres) / statistics.median(bash):.1f}× bash",
          ""),
+        ("1e", "a task's exact checkout of its commit: the first per commit / each task after",
+         f"median {ms(statistics.median(checkouts))} / {ms(statistics.median(copies))}",
+         f"p95 {ms(percentile(checkouts, 0.95))} / {ms(percentile(copies, 0.95))}; {len(checkouts)} checkouts, {len(copies)} copies", ""),
         ("2", "engine overhead per stage transition",
          f"median {ms(statistics.median(transitions))}, p95 {ms(percentile(transitions, 0.95))}", "", "p95 < 2 ms"),
         ("3", f"patch submit → production, 0 and {queued} normal versions queued (median of 5)",

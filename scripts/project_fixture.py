@@ -23,7 +23,7 @@ class Project:
         self.env = dict(os.environ, CDSH_ENGINE_IDLE="5", NO_COLOR="1", LANG="C.UTF-8", CDSH_USER="torture",
                         GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="t",
                         GIT_COMMITTER_EMAIL="t@example.invalid", OUT=self.out,
-                        CDSH_HISTFILE=os.path.join(self.out, "history"))
+                        CDSH_HISTFILE=os.path.join(self.out, "history"), XDG_CACHE_HOME=os.path.join(self.out, "cache"))
         self.env.update(env or {})
         self.env.pop("CDSH_TEST_CRASH_AT", None)
         for relative, text in files.items():

@@ -4,9 +4,9 @@ import StoreSQLite
 
 /// The embedded store's engine: one per state folder, woken through a socket, gone when idle.
 extension Engine where Store == SQLiteStore {
-    /// An engine whose files, artifacts and store all live in the store's state folder.
+    /// An engine whose files, artifacts and store live in the store's state folder; its workspaces live outside it.
     public convenience init(store: SQLiteStore, environment: EngineEnvironment) {
-        self.init(store: store, layout: StateLayout(folder: store.folder),
+        self.init(store: store, layout: .embedded(stateFolder: store.folder, environment: ProcessInfo.processInfo.environment),
                   blobs: ArtifactStore(stateFolder: store.folder), sources: RecordedSource(stateFolder: store.folder),
                   environment: environment)
     }

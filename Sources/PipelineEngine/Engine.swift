@@ -7,7 +7,7 @@ import Synchronization
 public final class Engine<Store: EngineStore>: Sendable {
     /// The store this engine settles, records and claims work in.
     public let store: Store
-    /// This engine's own folder: logs, task workspaces, exports (and, for a team's engine, its caches).
+    /// This engine's own folder (logs, lock, caches) and its work folder (task workspaces, checkouts).
     public let layout: StateLayout
     let environment: EngineEnvironment
     let executor: TaskExecutor
@@ -21,7 +21,7 @@ public final class Engine<Store: EngineStore>: Sendable {
         self.environment = environment
         self.executor = TaskExecutor(store: store, layout: layout, artifacts: blobs, sources: sources,
                                      environment: environment,
-                                     exports: ExportCache(stateFolder: layout.folder, launcher: environment.launcher))
+                                     checkouts: CheckoutCache(layout: layout, launcher: environment.launcher))
     }
 
     /// Decides and applies until the scheduler has nothing more to say, in one transaction; returns the tasks
@@ -68,14 +68,14 @@ public final class Engine<Store: EngineStore>: Sendable {
     /// How many tasks this engine is running now.
     public var runningCount: Int { inFlight.withLock { $0.count } }
 
-    /// Waits for every task this engine launched, then drops the cached exports.
+    /// Waits for every task this engine launched, then drops the cached checkouts.
     public func drain() async {
         while true {
             let tasks = inFlight.withLock { Array($0.values) }
             if tasks.isEmpty { break }
             for task in tasks { await task.value }
         }
-        executor.exports.clear()
+        executor.checkouts.clear()
     }
 
     func log(_ line: String) {

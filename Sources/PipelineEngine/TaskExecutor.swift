@@ -3,7 +3,7 @@ import PipelineModel
 import StoreCore
 import StageRunner
 
-/// Runs one task the scheduler started: exports the commit, hands over verified artifacts, runs the deploy or
+/// Runs one task the scheduler started: checks out the commit, hands over verified artifacts, runs the deploy or
 /// the job, stores a commit-stage job's artifacts, and records the outcome.
 struct TaskExecutor: Sendable {
     let store: any EngineStore
@@ -11,7 +11,7 @@ struct TaskExecutor: Sendable {
     let artifacts: any BlobStore
     let sources: any SourceLocating
     let environment: EngineEnvironment
-    let exports: ExportCache
+    let checkouts: CheckoutCache
 
     func execute(_ launch: TaskLaunch) async {
         let masker = SecretMasker(secrets: environment.secretValues(launch.plan.secrets))
@@ -58,12 +58,16 @@ struct TaskExecutor: Sendable {
             append(logPath, "cdsh: \(error)")
             return (ProcessOutcome(state: .errored, reason: "\(error)"), [])
         }
-        let exported = await exports.materialize(commit: version.commitID, source: repository, into: source,
-                                                 logPath: logPath)
-        guard exported else {
-            return (ProcessOutcome(state: .errored, reason: "could not export commit \(version.commitID.prefix(12)) from \(repository)"), [])
+        let clock = ContinuousClock(), checkoutStarted = clock.now
+        guard let made = await checkouts.materialize(commit: version.commitID, source: repository, into: source,
+                                                     logPath: logPath) else {
+            return (ProcessOutcome(state: .errored, reason: "could not check out commit \(version.commitID.prefix(12)) from \(repository)"), [])
         }
+        let took = (clock.now - checkoutStarted).components
+        let milliseconds = Double(took.seconds) * 1000 + Double(took.attoseconds) / 1e15
+        append(logPath, "cdsh: checked out \(version.commitID.prefix(12)) in \(String(format: "%.1f", milliseconds)) ms (\(made.rawValue))")
         var variables = [
+            "GIT_CEILING_DIRECTORIES": work,
             "CDSH_VERSION": version.name, "CDSH_COMMIT": version.commitID, "CDSH_STAGE": attempt.stage,
             "CDSH_JOB": task.name, "CDSH_ATTEMPT": String(attempt.number), "CDSH_PRIORITY": version.priority.rawValue,
             "CDSH_PIPELINE": launch.plan.name,
@@ -183,7 +187,8 @@ struct TaskExecutor: Sendable {
         defer { shipping?.cancel() }
         return await environment.launcher.run(
             CommandSpec(commands: commands, workingDirectory: source, environment: variables, logPath: logPath,
-                        timeoutSeconds: timeout, secrets: environment.secretValues(launch.plan.secrets)),
+                        timeoutSeconds: timeout, secrets: environment.secretValues(launch.plan.secrets),
+                        removedVariables: CheckoutCache.repositoryVariables),
             started: { pid in try? await store.recordTaskProcess(taskID: taskID, pid: Int(pid), logPath: logPath) })
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineEngine
 import StageRunner
 import StoreCore
 import StorePostgres

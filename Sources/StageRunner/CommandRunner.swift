@@ -16,12 +16,15 @@ public struct CommandSpec: Sendable {
     public var graceSeconds: Double
     /// Values that must never reach the log: output passes through a pipe that masks them (and their encodings).
     public var secrets: [String]
+    /// Variables of the engine's own environment the commands must not see.
+    public var removedVariables: Set<String>
 
     public init(
         commands: [String], workingDirectory: String, environment: [String: String], logPath: String,
-        timeoutSeconds: Int, graceSeconds: Double = 5, secrets: [String] = []
+        timeoutSeconds: Int, graceSeconds: Double = 5, secrets: [String] = [], removedVariables: Set<String> = []
     ) {
         self.secrets = secrets
+        self.removedVariables = removedVariables
         self.commands = commands
         self.workingDirectory = workingDirectory
         self.environment = environment
@@ -72,7 +75,7 @@ public struct CommandRunner: CommandLaunching {
     }
 
     private static func sequence(_ spec: CommandSpec, log: Int32, started: @escaping @Sendable (Int32) async -> Void) async -> ProcessOutcome {
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment.filter { !spec.removedVariables.contains($0.key) }
         for (key, value) in spec.environment { environment[key] = value }
         let rawEnvironment = environment.map { Array("\($0.key)=\($0.value)".utf8) + [0] }
         var options = PlatformOptions()

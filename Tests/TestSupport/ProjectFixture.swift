@@ -40,6 +40,7 @@ public final class ProjectFixture: @unchecked Sendable {
         folder = try TemporaryFolder("cdsh-e2e")
         deployRoot = folder.path + "-deployed"
         environment = ["CDSH_ENGINE_IDLE": "1", "DEPLOY_ROOT": deployRoot, "CDSH_USER": "tester", "NO_COLOR": "1",
+                       "XDG_CACHE_HOME": folder.path + "-cache",
                        "LANG": "C.UTF-8"]
         try ProcessRunner.git(["init", "-q", "-b", "main"], in: path)
         if !files.isEmpty { try commit(files, executables: executables, message: "initial") }
@@ -89,5 +90,6 @@ public final class ProjectFixture: @unchecked Sendable {
         }
         folder.remove()
         try? FileManager.default.removeItem(atPath: deployRoot)
+        try? FileManager.default.removeItem(atPath: folder.path + "-cache")
     }
 }
