@@ -41,6 +41,12 @@ public struct GitRepository: Sendable {
         return output.status == 0 ? output.text : nil
     }
 
+    /// The object id of `relativePath` in `commit` (equal ids, equal content), or nil when the commit has no such file.
+    public func objectID(_ relativePath: String, at commit: String) async throws -> String? {
+        let output = try await git(["rev-parse", "--verify", "--quiet", "--end-of-options", "\(commit):\(relativePath)"])
+        return output.status == 0 ? output.text.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+    }
+
     /// True when `ancestor` is `commit` or one of its ancestors (`git merge-base --is-ancestor`); false also when
     /// git cannot tell, so callers fail closed.
     public func contains(_ ancestor: String, in commit: String) async throws -> Bool {

@@ -61,4 +61,28 @@ struct ReadCommandTests {
         let diff = await shell.run("diff v1 v2")
         #expect(diff.status == 0 && diff.text.contains("release 2"), "\(diff.text)")
     }
+
+    @Test func diffNamesEveryKeyOfThePlanThatChangedAndConfigContentThatDiffers() async throws {
+        let shell = try CommandHarness(pipeline: CommandHarness.pipeline.replacingOccurrences(
+            of: "  sandbox: {}", with: "  sandbox: {config: sandbox.env, traits: {db: pg-15}}"))
+        try shell.project.commit(["sandbox.env": "A=1\n"], message: "config")
+        _ = await shell.run("submit")
+        let changed = CommandHarness.pipeline
+            .replacingOccurrences(of: "  sandbox: {}", with: "  sandbox: {config: sandbox.env, traits: {db: pg-16}}")
+            .replacingOccurrences(of: "approval: manual", with: "approval: {required: manual, distinct_from_submitter: true}")
+            .replacingOccurrences(of: "build: {run: make dist,", with: "build: {run: make dist, timeout: 5m,")
+            + "\nsecrets: [API_TOKEN]\n"
+        try shell.project.commit(["cdsh.yml": changed, "sandbox.env": "A=2\n"], message: "tighten")
+        _ = await shell.run("submit")
+        let diff = await shell.run("diff v1 v2")
+        for line in ["secrets: (none) → API_TOKEN", "environments.sandbox.traits.db: pg-15 → pg-16",
+                     "stages.production.distinct_from_submitter: false → true",
+                     "stages.commit.jobs.build.timeout: 1800 → 300",
+                     "environments.sandbox.config: sandbox.env content changed"] {
+            #expect(diff.text.contains(line), "\(line) in \(diff.text)")
+        }
+        #expect(!diff.text.contains("(unchanged)"), "\(diff.text)")
+        let same = await shell.run("diff v2 v2")
+        #expect(same.text.contains("pipeline plan\n  (unchanged)"), "\(same.text)")
+    }
 }

@@ -28,8 +28,11 @@ enum DiffCommand {
                 ("old_size", before.map { .int($0.size) } ?? .null), ("new_size", after.map { .int($0.size) } ?? .null),
             ]))
         }
-        let commits = (try? await GitRepository(path: await context.localRepository(for: new)).log(from: old.commitID, to: new.commitID)) ?? []
-        let planChanges = PlanDiff.changes(from: try old.plan(), to: try new.plan())
+        let repository = GitRepository(path: await context.localRepository(for: new))
+        let commits = (try? await repository.log(from: old.commitID, to: new.commitID)) ?? []
+        var planChanges = PlanDiff.changes(from: try old.plan(), to: try new.plan())
+        planChanges += await PlanDiff.configChanges(from: (try old.plan(), old.commitID), to: (try new.plan(), new.commitID),
+                                                    in: repository)
         var lines = ["\(old.name) (\(old.commitID.prefix(12))) → \(new.name) (\(new.commitID.prefix(12)))", "artifacts"]
         lines += artifactLines.isEmpty ? ["  (identical)"] : artifactLines
         lines.append("commits (\(commits.count))")
@@ -40,38 +43,5 @@ enum DiffCommand {
             ("from", .string(old.name)), ("to", .string(new.name)), ("artifacts", .array(artifactJSON)),
             ("commits", .array(commits.map(JSONValue.string))), ("plan_changes", .array(planChanges.map(JSONValue.string))),
         ]))
-    }
-}
-
-/// Human-readable differences between two frozen plans.
-enum PlanDiff {
-    static func changes(from old: PipelinePlan, to new: PipelinePlan) -> [String] {
-        var changes: [String] = []
-        if old.deploy != new.deploy { changes.append("deploy: \(old.deploy ?? "-") → \(new.deploy ?? "-")") }
-        let oldEnvironments = Dictionary(uniqueKeysWithValues: old.environments.map { ($0.name, $0) })
-        let newEnvironments = Dictionary(uniqueKeysWithValues: new.environments.map { ($0.name, $0) })
-        for name in Set(oldEnvironments.keys).union(newEnvironments.keys).sorted()
-        where oldEnvironments[name] != newEnvironments[name] {
-            changes.append(oldEnvironments[name] == nil ? "environment \(name) added"
-                           : newEnvironments[name] == nil ? "environment \(name) removed" : "environment \(name) changed")
-        }
-        let oldStages = old.stages.map(\.name), newStages = new.stages.map(\.name)
-        if oldStages != newStages {
-            changes.append("stages: \(oldStages.joined(separator: " → ")) ⇒ \(newStages.joined(separator: " → "))")
-        }
-        for stage in new.stages {
-            guard let before = old.stages.first(where: { $0.name == stage.name }), before != stage else { continue }
-            if before.environment != stage.environment || before.approval != stage.approval {
-                changes.append("stage \(stage.name): environment/approval changed")
-            }
-            for job in stage.jobs where before.job(named: job.name) != job {
-                changes.append(before.job(named: job.name) == nil ? "stage \(stage.name): job \(job.name) added"
-                               : "stage \(stage.name): job \(job.name) changed")
-            }
-            for job in before.jobs where stage.job(named: job.name) == nil {
-                changes.append("stage \(stage.name): job \(job.name) removed")
-            }
-        }
-        return changes
     }
 }
