@@ -53,16 +53,30 @@ struct VersionReport {
 
     /// The stage the version is at: the first whose latest attempt has not passed.
     var currentStage: String? {
+        currentStageIndex.map { plan.stages[$0].name }
+    }
+
+    private var currentStageIndex: Int? {
         let latest = self.latest
-        return plan.stages.indices.first { latest[$0]?.state != .passed }.map { plan.stages[$0].name }
+        return plan.stages.indices.first { latest[$0]?.state != .passed }
+    }
+
+    /// Each stage's state as `status` and `show` give it: its latest attempt's, `cancelled` at the stage a version
+    /// was cancelled before it started, nil where nothing ran.
+    var stageStates: [RunState?] {
+        let latest = self.latest, current = currentStageIndex
+        return plan.stages.indices.map { index in
+            latest[index]?.state ?? (version.cancelledAt != nil && index == current ? .cancelled : nil)
+        }
     }
 
     var json: JSONValue {
-        let latest = self.latest
+        let latest = self.latest, states = stageStates
         let stages: [JSONValue] = plan.stages.indices.map { index in
             let stage = plan.stages[index]
             guard let attempt = latest[index] else {
-                return .object([("name", .string(stage.name)), ("state", .string("pending")), ("attempt", .null),
+                return .object([("name", .string(stage.name)), ("state", .string(states[index]?.rawValue ?? "pending")),
+                                ("attempt", .null),
                                 ("started_at", .null), ("finished_at", .null), ("reason", .null), ("jobs", .array([])),
                                 ("attempts", .int(0))])
             }

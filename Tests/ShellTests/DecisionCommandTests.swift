@@ -51,4 +51,17 @@ struct DecisionCommandTests {
         let twice = await shell.run("cancel v1")
         #expect(twice.status == 4 && twice.error?.message == "v1 was already cancelled")
     }
+
+    @Test func aVersionCancelledBeforeItStartedShowsCancelledAtItsFirstStage() async throws {
+        let shell = try CommandHarness()
+        shell.backend.paused = true
+        _ = await shell.run("submit")
+        #expect((await shell.run("cancel v1")).status == 0)
+        let row = (await shell.run("status")).text.split(separator: "\n").first { $0.hasPrefix("v1") }.map(String.init) ?? ""
+        #expect(row.contains("cancelled at commit"), "\(row)")
+        #expect(row.dropFirst(15).first.map { !$0.isWhitespace } == true, "the commit cell is not blank: \(row)")
+        #expect((await shell.run("show v1")).text.contains("commit        cancelled"))
+        let json = (await shell.run("show v1 --json")).result?.json.rendered() ?? ""
+        #expect(json.contains(#"{"name":"commit","state":"cancelled""#), "\(json)")
+    }
 }

@@ -32,9 +32,13 @@ enum ShowCommand {
             lines.append("  \(artifact.path)  \(artifact.size) bytes  sha256:\(artifact.sha256.prefix(16))")
         }
         lines.append("stages")
+        let states = report.stageStates
         for (index, stage) in report.plan.stages.enumerated() {
             let attempts = report.attempts.filter { $0.stageIndex == index }
-            if attempts.isEmpty { lines.append("  \(TextStyle.pad(stage.name, 14))pending"); continue }
+            if attempts.isEmpty {
+                lines.append("  \(TextStyle.pad(stage.name, 14))\(states[index]?.rawValue ?? "pending")")
+                continue
+            }
             for attempt in attempts {
                 var line = "  \(TextStyle.pad(stage.name, 14))\(TextStyle.pad(attempt.state.rawValue, 18))attempt \(attempt.number)"
                 if let started = attempt.startedAt {

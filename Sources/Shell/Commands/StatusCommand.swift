@@ -38,12 +38,12 @@ enum StatusCommand {
                      + zip(stages, widths).map { header($0.name, $1) }.joined() + "state"]
         let fixed = 15 + widths.reduce(0, +)
         for report in reports {
-            let latest = report.latest
+            let states = report.stageStates
             let marker = report.version.priority == .security ? (style.unicode ? "⚑" : "!") : ""
             var row = TextStyle.pad(report.version.name + marker, 6) + TextStyle.pad(String(report.version.commitID.prefix(7)), 9)
             let here = running[report.version.id!] ?? []
             for (index, stage) in stages.enumerated() {
-                var cell = latest[index].map { style.symbol($0.state.rawValue) } ?? " "
+                var cell = states[index].map { style.symbol($0.rawValue) } ?? " "
                 let environments = Set([stage.environment].compactMap { $0 } + stage.jobs.compactMap(\.environment))
                 if !environments.isDisjoint(with: here) { cell += style.unicode ? "●" : "*" }
                 row += TextStyle.pad(cell, widths[index])

@@ -14,6 +14,8 @@ final class InProcessBackend: StateBackend {
     let engine: Engine<SQLiteStore>
     let launcher: FakeLauncher
     let clock: FakeClock
+    /// While true, waking the engine does nothing: work stays as the commands left it.
+    nonisolated(unsafe) var paused = false
 
     init(folder: String, launcher: FakeLauncher, clock: FakeClock) throws {
         sqlite = try SQLiteStore(folder: folder)
@@ -29,6 +31,7 @@ final class InProcessBackend: StateBackend {
     var pollInterval: Duration { .milliseconds(1) }
 
     func wakeEngine() async throws {
+        if paused { return }
         for _ in 0..<30 {
             try await engine.step()
             await engine.drain()
