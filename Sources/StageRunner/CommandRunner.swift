@@ -117,7 +117,14 @@ public struct CommandRunner: CommandLaunching {
                 }
                 await pipe?.waitUntilCopied(seconds: 2)
                 if Task.isCancelled {
-                    if let pid = pidBox.value { kill(-pid, SIGKILL) }
+                    // swift-subprocess stops waiting once the group's leader has exited: the rest of the group
+                    // (a server the script started) gets its grace period here, and nothing returns before it is gone.
+                    if let pid = pidBox.value {
+                        let killed = await ProcessGroup(id: pid).stop(grace: spec.graceSeconds)
+                        if killed > 0 {
+                            note(log, "cdsh: \(killed) process(es) of the group were still running \(DurationText.format(seconds: Int(spec.graceSeconds))) after TERM; killed")
+                        }
+                    }
                     return ProcessOutcome(state: .cancelled, reason: "cancelled", command: command)
                 }
                 switch result.terminationStatus {

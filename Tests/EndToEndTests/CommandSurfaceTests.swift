@@ -138,6 +138,38 @@ struct CommandSurfaceTests {
         #expect(try project.run("rerun v1 commit").status == 4)
     }
 
+    @Test func cancelDuringADeployLetsTheServerItStartedCleanUpAndReleasesTheEnvironmentOnlyAfterward() throws {
+        let deploy = """
+            #!/bin/sh
+            set -eu
+            mkdir -p "$DEPLOY_ROOT"
+            touch "$DEPLOY_ROOT/deploy.lock"
+            sh -c 'trap "sleep 0.5; rm -f \\"$DEPLOY_ROOT/deploy.lock\\"; exit 0" TERM; echo $$ > "$DEPLOY_ROOT/server.pid"; while :; do sleep 0.1; done' &
+            sleep 60
+            """
+        let project = try ProjectFixture(files: Self.files.merging(["scripts/deploy.sh": deploy]) { $1 },
+                                         executables: PipelineFlowTests.executables)
+        defer { project.remove() }
+        #expect(try project.run("submit").status == 0)
+        let pidFile = "\(project.deployRoot)/server.pid"
+        for _ in 0..<1200 where !FileManager.default.fileExists(atPath: pidFile) { usleep(50_000) }
+        usleep(100_000)
+        let server = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try project.run("cancel v1").stdout.contains("1 running job stopping"))
+        var deployState = ""
+        for _ in 0..<600 {
+            let sandbox = (try project.json("show v1 --json")["stages"] as? [[String: Any]])?[1]
+            deployState = (sandbox?["jobs"] as? [[String: Any]])?.first { $0["name"] as? String == "deploy" }?["state"] as? String ?? ""
+            if deployState == "cancelled" { break }
+            usleep(50_000)
+        }
+        #expect(deployState == "cancelled")
+        let stat = (try? String(contentsOfFile: "/proc/\(server)/stat", encoding: .utf8)) ?? ""
+        #expect(stat.isEmpty || stat.contains(") Z "), "the server the deploy started is gone once the deploy is recorded cancelled")
+        #expect(!FileManager.default.fileExists(atPath: "\(project.deployRoot)/deploy.lock"),
+                "the server had its grace period to clean up before it was killed")
+    }
+
     @Test func logsFollowStreamsUntilTheJobEnds() throws {
         let project = try ProjectFixture(
             files: Self.files.merging(["scripts/unit-test.sh": "#!/bin/sh\nfor i in 1 2 3; do echo tick $i; sleep 0.3; done\n"]) { $1 },

@@ -1,0 +1,49 @@
+import Foundation
+
+/// A job's process group (each command runs in a session of its own), stopped as a whole: TERM, time for every
+/// member to clean up, KILL for what is left, and no return while a member is still alive — so whatever the
+/// job held (an environment, a port, a lock file) is free when `stop` returns.
+public struct ProcessGroup: Sendable {
+    public let id: Int32
+
+    public init(id: Int32) {
+        self.id = id
+    }
+
+    /// How many members are alive; zombies waiting to be reaped are not (they hold nothing).
+    public var liveMembers: Int {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else {
+            return kill(-id, 0) == 0 ? 1 : 0
+        }
+        var count = 0
+        for entry in entries where entry.first?.isNumber == true {
+            guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let end = stat.lastIndex(of: ")") else { continue }
+            // After "pid (comm) ": state, ppid, pgrp, …
+            let fields = stat[stat.index(after: end)...].split(separator: " ")
+            if fields.count > 2, fields[0] != "Z", Int32(fields[2]) == id { count += 1 }
+        }
+        return count
+    }
+
+    /// Sends TERM to the group, waits up to `grace` seconds for every member to end, then KILLs the rest and
+    /// waits (up to 5 s) until they are gone. Runs to the end even in a cancelled task. Returns how many members
+    /// had to be killed.
+    @discardableResult
+    public func stop(grace: Double) async -> Int {
+        guard id > 1 else { return 0 }
+        let id = self.id
+        return await Task.detached {
+            let group = ProcessGroup(id: id)
+            kill(-id, SIGTERM)
+            let deadline = Date().addingTimeInterval(grace)
+            while group.liveMembers > 0, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+            let left = group.liveMembers
+            guard left > 0 else { return 0 }
+            kill(-id, SIGKILL)
+            let end = Date().addingTimeInterval(5)
+            while group.liveMembers > 0, Date() < end { try? await Task.sleep(for: .milliseconds(10)) }
+            return left
+        }.value
+    }
+}
