@@ -129,6 +129,18 @@ struct NodeReader {
         return scalar.string
     }
 
+    /// `true`/`yes` or `false`/`no` for `key`; nil, with an error, for anything else.
+    mutating func bool(_ node: Node, key: String) -> Bool? {
+        guard let text = string(node, expected: "true or false for `\(key)`") else { return nil }
+        switch text {
+        case "true", "yes": return true
+        case "false", "no": return false
+        default:
+            error("`\(key)` must be true or false, not `\(text)`", at: position(of: node))
+            return nil
+        }
+    }
+
     /// One string or a list of strings, each paired with its position; nil, with an error, for anything else.
     mutating func strings(_ node: Node, expected: String) -> [(String, SourcePosition)]? {
         guard case .sequence(let sequence) = node else {

@@ -103,14 +103,7 @@ extension PlanReader {
             }
             valueNode = required.value
             if let flag = fields["distinct_from_submitter"] {
-                let text = nodes.string(flag.value, expected: "true or false") ?? "false"
-                switch text {
-                case "true", "yes": distinct = true
-                case "false", "no": distinct = false
-                default:
-                    nodes.error("`distinct_from_submitter` must be true or false, not `\(text)`",
-                                at: nodes.position(of: flag.value))
-                }
+                distinct = nodes.bool(flag.value, key: "distinct_from_submitter") ?? false
             }
         }
         guard let text = nodes.string(valueNode, expected: "`manual` for `approval`") else { return (.automatic, false) }

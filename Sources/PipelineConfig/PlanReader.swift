@@ -13,7 +13,7 @@ struct EnvironmentReference {
 /// Reads a composed pipeline document into a plan, collecting every problem on the way.
 struct PlanReader {
     static let topLevelKeys = ["name", "source", "deploy", "environments", "stages", "secrets"]
-    static let environmentKeys = ["config", "traits"]
+    static let environmentKeys = ["config", "traits", "supersede"]
 
     var nodes: NodeReader
     var environments: [EnvironmentSpec] = []
@@ -79,10 +79,11 @@ struct PlanReader {
         var environment = EnvironmentSpec(name: entry.key)
         if NodeReader.isNull(entry.value) { return environment }
         guard let fields = nodes.fields(
-            of: entry.value, expected: "a mapping with `config` and `traits`",
+            of: entry.value, expected: "a mapping with `config`, `traits` and `supersede`",
             place: "in environment `\(entry.key)`", known: Self.environmentKeys
         ) else { return environment }
         environment.config = fields["config"].flatMap { nodes.string($0.value, expected: "a file path for `config`") }
+        environment.supersede = fields["supersede"].flatMap { nodes.bool($0.value, key: "supersede") }
         if let traits = fields["traits"], !NodeReader.isNull(traits.value),
            let entries = nodes.entries(of: traits.value, expected: "a mapping of trait names to values") {
             let unique = nodes.unique(entries) { "duplicate trait `\($0)` in environment `\(entry.key)`" }

@@ -25,6 +25,15 @@ public struct PipelinePlan: Codable, Sendable, Equatable {
         self.secrets = secrets
     }
 
+    /// Environments where deploying a version older than the live one is a rollback, never a promotion: those
+    /// declared `supersede: true`, and production unless it says `supersede: false`.
+    public var supersedingEnvironments: Set<String> {
+        let production = productionEnvironment
+        var names = Set(environments.filter { $0.supersede ?? ($0.name == production) }.map(\.name))
+        if let production, environment(named: production) == nil { names.insert(production) }
+        return names
+    }
+
     /// The environment declared with `name`, if any.
     public func environment(named name: String) -> EnvironmentSpec? {
         environments.first { $0.name == name }
@@ -66,11 +75,15 @@ public struct EnvironmentSpec: Codable, Sendable, Equatable {
     public var config: String?
     /// Declared traits (database, runtime, …) used by parity checks.
     public var traits: [String: String]
+    /// `supersede:` as declared (nil: not declared — on for production only). Frozen plans from before the key
+    /// decode with nil and keep their digest.
+    public var supersede: Bool?
 
-    public init(name: String, config: String? = nil, traits: [String: String] = [:]) {
+    public init(name: String, config: String? = nil, traits: [String: String] = [:], supersede: Bool? = nil) {
         self.name = name
         self.config = config
         self.traits = traits
+        self.supersede = supersede
     }
 }
 

@@ -12,6 +12,10 @@ public enum RunState: String, Codable, Sendable, CaseIterable {
     case interrupted
     case awaitingApproval = "awaiting-approval"
     case rejected
+    /// A newer version went live in the stage's environment first: deploying this one would roll it back.
+    case superseded
+    /// It lacks a security patch live in production, so it can never get there.
+    case blocked
 
     /// No further change will happen without a new attempt.
     public var isFinished: Bool {
@@ -36,6 +40,8 @@ public enum RunState: String, Codable, Sendable, CaseIterable {
         case .interrupted: "↯"
         case .awaitingApproval: "?"
         case .rejected: "⊗"
+        case .superseded: "↷"
+        case .blocked: "⊖"
         }
     }
 
@@ -51,6 +57,8 @@ public enum RunState: String, Codable, Sendable, CaseIterable {
         case .interrupted: "~"
         case .awaitingApproval: "?"
         case .rejected: "r"
+        case .superseded: "s"
+        case .blocked: "b"
         }
     }
 

@@ -39,7 +39,8 @@ public enum Scheduler {
                 actions += stopAll(version)
             } else {
                 actions += stages(version, leases: &leases, running: &running, limit: snapshot.maxRunningTasks,
-                                  held: version.priority == .normal ? heldStages : [], waiting: &waiting)
+                                  held: version.priority == .normal ? heldStages : [], live: snapshot.live,
+                                  waiting: &waiting)
             }
             let busy = (Array(version.latestAttempts.values) + version.deployAttempts)
                 .contains { $0.state == .queued || $0.state == .running }
@@ -48,14 +49,25 @@ public enum Scheduler {
         return SchedulerDecision(actions: actions, waiting: waiting.items)
     }
 
-    /// `held`: stages a security patch has yet to pass; queued attempts there wait for it.
+    /// `held`: stages a security patch has yet to pass; queued attempts there wait for it. A stage whose
+    /// environment runs a newer version already ends `superseded` instead of starting (`Supersession`).
     private static func stages(
         _ version: VersionState, leases: inout [String: EnvironmentLease], running: inout Int, limit: Int,
-        held: Set<String>, waiting: inout WaitingList
+        held: Set<String>, live: [String: Int64], waiting: inout WaitingList
     ) -> [SchedulerAction] {
         guard let stageIndex = currentStage(of: version) else { return [] }
         let stage = version.plan.stages[stageIndex]
         waiting.stage = stage.name
+        if Supersession.newerLive(versionID: version.id, plan: version.plan, stageIndex: stageIndex, live: live) != nil {
+            switch version.latestAttempts[stageIndex] {
+            case nil:
+                return [.createAttempt(versionID: version.id, stageIndex: stageIndex, number: 1, state: .superseded)]
+            case let attempt? where attempt.state == .queued || attempt.state == .awaitingApproval:
+                return [.finishAttempt(attemptID: attempt.id, versionID: version.id, state: .superseded)]
+            default:
+                break
+            }
+        }
         guard let attempt = version.latestAttempts[stageIndex] else {
             let state: RunState = stage.approval == .manual ? .awaitingApproval : .queued
             if state == .queued { waiting.add(nil, .engine) }

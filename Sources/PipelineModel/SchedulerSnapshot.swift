@@ -6,11 +6,16 @@ public struct SchedulerSnapshot: Sendable, Equatable {
     public var leases: [String: EnvironmentLease]
     /// How many tasks may run at once across the engine.
     public var maxRunningTasks: Int
+    /// Environment → the version live there (its latest passed deploy), for the environments whose older
+    /// versions are superseded (`Supersession`).
+    public var live: [String: Int64]
 
-    public init(versions: [VersionState], leases: [String: EnvironmentLease] = [:], maxRunningTasks: Int = 16) {
+    public init(versions: [VersionState], leases: [String: EnvironmentLease] = [:], maxRunningTasks: Int = 16,
+                live: [String: Int64] = [:]) {
         self.versions = versions
         self.leases = leases
         self.maxRunningTasks = maxRunningTasks
+        self.live = live
     }
 }
 

@@ -44,6 +44,8 @@ public final class NoticeTracker {
                 }
                 if attempt.state == .awaitingApproval {
                     line += ": `approve v\(versionID) --reason …` lets it through"
+                } else if attempt.state == .superseded || attempt.state == .blocked, let reason = attempt.reason {
+                    line += ": \(reason)"
                 } else if attempt.state.isStopped {
                     line += ": `logs v\(versionID) \(attempt.stage)` shows why"
                 }

@@ -15,8 +15,21 @@ public enum DecisionRules {
     /// Why a decision found nothing awaiting approval; `latest` is the version's newest attempt, if any.
     public static func notAwaiting(_ versionID: Int64, latest: AttemptRecord?) -> StoreError {
         let position = latest.map { "its `\($0.stage)` stage is \($0.state.rawValue)" } ?? "it has not started yet"
+        if let latest, latest.state == .superseded || latest.state == .blocked, let reason = latest.reason {
+            return StoreError.refused("v\(versionID) is not awaiting approval (\(position))", hint: reason)
+        }
         return StoreError.refused("v\(versionID) is not awaiting approval (\(position))",
                                   hint: "`wait v\(versionID)` blocks until it reaches a manual gate")
+    }
+
+    /// Refuses letting `version` into a stage whose environment already runs a newer version (`Supersession`):
+    /// that is a rollback, asked for by `rollback`. `live` maps the stage's environment to the version live there.
+    public static func checkNotSuperseded(_ version: VersionRecord, stageIndex: Int, live: [String: Int64]) throws {
+        let plan = try version.plan()
+        guard let newer = Supersession.newerLive(versionID: version.id!, plan: plan, stageIndex: stageIndex, live: live),
+              let environment = plan.stages[stageIndex].environment else { return }
+        throw StoreError.refused("\(version.name) is older than v\(newer), which is live in \(environment)",
+                                 hint: Supersession.reason(versionID: version.id!, environment: environment, newer: newer))
     }
 
     /// The attempt a decision leaves: approved ones queue, rejected ones stop with who and why.
@@ -31,9 +44,11 @@ public enum DecisionRules {
     }
 
     /// The new attempt `rerun` adds, or why it may not: the stage exists, the version is not cancelled, every
-    /// earlier stage passed, and the stage's latest attempt stopped. `latest` maps stage index → latest attempt.
+    /// earlier stage passed, the stage's latest attempt stopped, and its environment runs nothing newer.
+    /// `latest` maps stage index → latest attempt; `live` environment → the version live there.
     public static func rerunAttempt(
-        _ version: VersionRecord, stage: String, latest: [Int: AttemptRecord], who: String, now: Double
+        _ version: VersionRecord, stage: String, latest: [Int: AttemptRecord], live: [String: Int64], who: String,
+        now: Double
     ) throws -> AttemptRecord {
         let plan = try version.plan()
         guard let stageIndex = plan.stageIndex(named: stage) else {
@@ -55,6 +70,7 @@ public enum DecisionRules {
                 "\(version.name)'s `\(stage)` is \(current.state.rawValue) (attempt \(current.number)); only a stopped stage can be rerun",
                 hint: nil)
         }
+        try checkNotSuperseded(version, stageIndex: stageIndex, live: live)
         let manual = plan.stages[stageIndex].approval == .manual
         return AttemptRecord(versionID: version.id!, stageIndex: stageIndex, stage: stage, number: current.number + 1,
                              state: manual ? .awaitingApproval : .queued, createdAt: now, requestedBy: who)

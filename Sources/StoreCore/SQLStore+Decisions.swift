@@ -20,7 +20,10 @@ extension SQLStore {
                 throw DecisionRules.notAwaiting(versionID, latest: attempts.first)
             }
             if approve {
-                try DecisionRules.checkApprover(try await Self.version(versionID, connection), attempt: waiting, who: who)
+                let version = try await Self.version(versionID, connection)
+                try DecisionRules.checkApprover(version, attempt: waiting, who: who)
+                try DecisionRules.checkNotSuperseded(version, stageIndex: waiting.stageIndex,
+                                                     live: try await Self.live(for: version, connection))
             }
             let attempt = DecisionRules.decided(waiting, approve: approve, who: who, reason: reason, now: now)
             try await connection.execute("""
@@ -53,7 +56,8 @@ extension SQLStore {
                 """).map(AttemptRecord.init) where attempt.number > latest[attempt.stageIndex]?.number ?? 0 {
                 latest[attempt.stageIndex] = attempt
             }
-            var attempt = try DecisionRules.rerunAttempt(version, stage: stage, latest: latest, who: who, now: now)
+            var attempt = try DecisionRules.rerunAttempt(version, stage: stage, latest: latest,
+                                                         live: try await Self.live(for: version, connection), who: who, now: now)
             attempt.id = try await connection.queryOne("""
                 INSERT INTO attempt (version_id, stage_index, stage, number, state, created_at, requested_by)
                 VALUES (\(versionID), \(attempt.stageIndex), \(attempt.stage), \(attempt.number), \(attempt.state),
@@ -107,6 +111,15 @@ extension SQLStore {
                                        detail: ["stopping": String(stopping), "dropped": String(dropped)])
             return CancelSummary(stopping: stopping, dropped: dropped)
         }
+    }
+
+    /// The versions live in the environments where `version`'s plan supersedes older versions.
+    private static func live(for version: VersionRecord, _ connection: any SQLConnection) async throws -> [String: Int64] {
+        var live: [String: Int64] = [:]
+        for environment in try version.plan().supersedingEnvironments {
+            live[environment] = try await liveVersion(in: environment, connection)
+        }
+        return live
     }
 
     /// A version's attempts, the latest stage's newest first (rollbacks, stage -1, last).

@@ -98,16 +98,39 @@ extension SQLStore {
         }
     }
 
+    /// Records how a deploy ended; a passed one supersedes the older versions waiting to enter its environment
+    /// (`Supersession`), in the same transaction.
     public func finishDeploy(id: Int64, result: RunState, now: Double) async throws {
-        try await transaction(.write) { connection in
+        try await transaction(.scheduling) { connection in
             guard let row = try await connection.queryOne("""
                 UPDATE deploy SET result = \(result), finished_at = \(now) WHERE id = \(id)
                 RETURNING who, version_id, environment
                 """)
             else { throw StoreError.notFound("no deploy \(id)") }
+            let versionID = try row.int64("version_id"), environment = try row.string("environment")
             try await Self.appendAudit(connection, at: now, who: try row.string("who"), action: "deploy-\(result.rawValue)",
-                                       versionID: try row.int64("version_id"),
-                                       detail: ["environment": try row.string("environment")])
+                                       versionID: versionID, detail: ["environment": environment])
+            if result == .passed {
+                try await Self.supersedeWaiting(olderThan: versionID, in: environment, connection, now: now)
+            }
+        }
+    }
+
+    /// Ends as `superseded` every attempt of an older version still waiting (for approval or to start) to enter
+    /// `environment`, now that `versionID` is live there.
+    static func supersedeWaiting(
+        olderThan versionID: Int64, in environment: String, _ connection: any SQLConnection, now: Double
+    ) async throws {
+        let waiting = try await connection.query("""
+            SELECT \(unescaped: qualified(AttemptRecord.columns, "a")) FROM attempt a JOIN version v ON v.id = a.version_id
+            WHERE a.state IN ('awaiting-approval', 'queued') AND a.stage_index >= 0 AND a.version_id < \(versionID)
+              AND v.cancelled_at IS NULL ORDER BY a.id
+            """).map(AttemptRecord.init)
+        for attempt in waiting {
+            let plan = try await version(attempt.versionID, connection).plan()
+            guard Supersession.newerLive(versionID: attempt.versionID, plan: plan, stageIndex: attempt.stageIndex,
+                                         live: [environment: versionID]) != nil else { continue }
+            try await finishAttempt(attempt.id!, versionID: attempt.versionID, state: .superseded, connection, now: now)
         }
     }
 
@@ -136,8 +159,11 @@ extension SQLStore {
         let others = engine.map { engine in
             tasks.filter { $0.state == .running && $0.engine != engine && stageAttempts.contains($0.attemptID) }.count
         } ?? 0
-        let snapshot = try SnapshotAssembly.snapshot(versions: versions, attempts: attempts, tasks: tasks, leases: leases,
+        var snapshot = try SnapshotAssembly.snapshot(versions: versions, attempts: attempts, tasks: tasks, leases: leases,
                                                      maxRunningTasks: maxRunningTasks + others)
+        for environment in Set(snapshot.versions.flatMap(\.plan.supersedingEnvironments)).sorted() {
+            snapshot.live[environment] = try await liveVersion(in: environment, connection)
+        }
         return (snapshot, Dictionary(uniqueKeysWithValues: versions.map { ($0.id!, $0) }))
     }
 
@@ -154,11 +180,15 @@ extension SQLStore {
             switch action {
             case let .createAttempt(versionID, stageIndex, number, state):
                 let stage = try await version(versionID).plan().stages[stageIndex].name
-                try await connection.execute("""
+                let created = try await connection.queryOne("""
                     INSERT INTO attempt (version_id, stage_index, stage, number, state, created_at)
-                    VALUES (\(versionID), \(stageIndex), \(stage), \(number), \(state), \(now))
-                    """)
+                    VALUES (\(versionID), \(stageIndex), \(stage), \(number), \(state.isFinished ? .queued : state), \(now))
+                    RETURNING id
+                    """)?.int64("id")
                 if state == .awaitingApproval { try await settle(versionID, connection) }
+                if state.isFinished, let created {
+                    try await finishAttempt(created, versionID: versionID, state: state, connection, now: now)
+                }
             case let .startAttempt(attemptID, versionID, stageIndex, lease):
                 try await connection.execute(
                     "UPDATE attempt SET state = 'running', started_at = \(now), engine = \(engine) WHERE id = \(attemptID)")
@@ -218,16 +248,28 @@ extension SQLStore {
             FROM task WHERE attempt_id = \(attemptID) AND state != 'passed' ORDER BY id LIMIT 1
             """).map { try $0.string("failure") }
         let attempt = try await attempt(attemptID, connection)
-        let reason = AttemptEnding.reason(state, failedTask: failedTask, preemptedBy: attempt.preemptedBy)
+        let plan = try await version(versionID, connection).plan()
+        var reason = AttemptEnding.reason(state, failedTask: failedTask, preemptedBy: attempt.preemptedBy)
+        if state == .superseded, attempt.stageIndex >= 0, let environment = plan.stages[attempt.stageIndex].environment,
+           let newer = try await liveVersion(in: environment, connection) {
+            reason = Supersession.reason(versionID: versionID, environment: environment, newer: newer)
+        }
         try await connection.execute("""
             UPDATE attempt SET state = \(state), finished_at = \(now), reason = \(reason) WHERE id = \(attemptID)
             """)
         try await connection.execute("DELETE FROM lease WHERE attempt_id = \(attemptID)")
-        if AttemptEnding.endsVersion(state, attempt: attempt, plan: try await version(versionID, connection).plan()) {
+        if AttemptEnding.endsVersion(state, attempt: attempt, plan: plan) {
             try await settle(versionID, connection)
         }
         let (action, detail) = AttemptEnding.audit(attempt, state: state)
         try await appendAudit(connection, at: now, who: "engine", action: action, versionID: versionID, detail: detail)
+    }
+
+    /// The version the latest passed deploy to `environment` put there, if any.
+    static func liveVersion(in environment: String, _ connection: any SQLConnection) async throws -> Int64? {
+        try await connection.queryOne("""
+            SELECT version_id FROM deploy WHERE environment = \(environment) AND result = 'passed' ORDER BY id DESC LIMIT 1
+            """)?.int64("version_id")
     }
 
     /// Marks a version as needing nothing from the engine, unless it has queued or running work.

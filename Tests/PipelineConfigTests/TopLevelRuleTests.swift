@@ -106,6 +106,7 @@ struct EnvironmentRuleTests {
                 traits: [database]
               uat:
                 traits: {database: [postgres-15], cache: }
+              dr: {supersede: maybe}
 
             """)
         #expect(result.plan == nil)
@@ -113,12 +114,33 @@ struct EnvironmentRuleTests {
             "cdsh.yml:8:5: error: unknown key `confg` in environment `perf`; did you mean `config`?",
             "cdsh.yml:10:3: error: invalid environment name `load test`; "
                 + "a name starts with a letter or digit and holds only letters, digits, `.`, `_` and `-`",
-            "cdsh.yml:11:12: error: expected a mapping with `config` and `traits`, found a list",
+            "cdsh.yml:11:12: error: expected a mapping with `config`, `traits` and `supersede`, found a list",
             "cdsh.yml:13:13: error: expected a file path for `config`, found a list",
             "cdsh.yml:14:13: error: expected a mapping of trait names to values, found a list",
             "cdsh.yml:16:24: error: expected a value for trait `database`, found a list",
             "cdsh.yml:16:46: error: expected a value for trait `cache`, found nothing",
+            "cdsh.yml:17:19: error: `supersede` must be true or false, not `maybe`",
         ])
+    }
+
+    @Test("production supersedes older versions unless it says not to; other environments when they say so")
+    func supersede() throws {
+        let declared = load(commitStage + """
+            deploy: ./deploy.sh
+            environments:
+              staging: {supersede: true}
+              sandbox: {}
+              production: {}
+
+            """)
+        #expect(try #require(declared.plan).supersedingEnvironments == ["staging", "production"])
+        let off = load(commitStage + """
+            deploy: ./deploy.sh
+            environments:
+              production: {supersede: false}
+
+            """)
+        #expect(try #require(off.plan).supersedingEnvironments == [])
     }
 
     @Test("duplicate environments point at the second and say where the first is")

@@ -64,4 +64,22 @@ struct DecisionCommandTests {
         let json = (await shell.run("show v1 --json")).result?.json.rendered() ?? ""
         #expect(json.contains(#"{"name":"commit","state":"cancelled""#), "\(json)")
     }
+
+    @Test func approvingAnOlderVersionThanProductionRunsIsRefusedWithTheRollbackToUseInstead() async throws {
+        let shell = try CommandHarness()
+        _ = await shell.run("submit")
+        try shell.project.commit(["VERSION": "2\n"], message: "release 2")
+        _ = await shell.run("submit")
+        #expect((await shell.run("approve v2 --reason 'release 2'")).status == 0)
+        let refused = await shell.run("approve v1 --reason 'release 1'")
+        #expect(refused.status == 4, "\(String(describing: refused.error))")
+        #expect(refused.error?.message == "v1 is not awaiting approval (its `production` stage is superseded)")
+        #expect(refused.error?.hint?.contains("`rollback production v1 --reason …`") == true)
+        let row = (await shell.run("status")).text.split(separator: "\n").first { $0.hasPrefix("v1") } ?? ""
+        #expect(row.contains("superseded at production"), "\(row)")
+        let waited = await shell.run("wait v1 --timeout 5s")
+        #expect(waited.status == 1 && waited.text.contains("v1 stopped at production: superseded (v2, a newer version"),
+                "\(waited.text)")
+        #expect((await shell.run("env production")).text.split(separator: "\n").dropFirst().first?.contains("v2") == true)
+    }
 }

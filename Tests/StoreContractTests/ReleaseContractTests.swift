@@ -12,13 +12,19 @@ struct ReleaseContractTests {
         try await SchedulerContractTests.submit(store, number, priority: priority)
     }
 
-    /// Plays the engine until nothing moves: every task passes, and every deploy is recorded as the engine does.
-    static func drive(_ store: Store, now: Double) async throws {
+    /// Plays the engine until nothing moves: every task passes but those `failing` picks, and every deploy is
+    /// recorded as the engine does.
+    static func drive(_ store: Store, now: Double, failing: (TaskLaunch) -> Bool = { _ in false }) async throws {
         let engine = try #require(store as? any EngineStore)
         for _ in 0..<40 {
             let launches = try await store.advance(maxRunningTasks: 8, now: now).launches
             if launches.isEmpty { return }
             for launch in launches {
+                if failing(launch) {
+                    try await store.recordTaskFinished(taskID: launch.task.id!, state: .failed, exitCode: 1, reason: nil,
+                                                       artifacts: [], logPath: nil, now: now)
+                    continue
+                }
                 if launch.task.kind == .deploy, let environment = launch.task.environment {
                     let deploy = try await engine.beginDeploy(DeployRecord(
                         environment: environment, versionID: launch.version.id!, attemptID: launch.attempt.id!,

@@ -6,7 +6,7 @@ import StoreCore
 enum StatusCommand {
     static let descriptor = CommandDescriptor(
         name: "status", summary: "the value-stream view: recent versions × stages",
-        details: "One row per recent version (newest first), one symbol per stage: ✓ passed, ▶ running, · queued, ? awaiting approval, ✗ failed, ! errored, ↯ interrupted, ⊘ cancelled, ⊗ rejected.",
+        details: "One row per recent version (newest first), one symbol per stage: ✓ passed, ▶ running, · queued, ? awaiting approval, ✗ failed, ! errored, ↯ interrupted, ⊘ cancelled, ⊗ rejected, ↷ superseded (a newer version went live there first), ⊖ blocked (lacks a security patch live in production).",
         options: [OptionSpec("--limit", value: "N", summary: "how many versions (default 20)")]
     ) { invocation, context in
         let store = try await context.stateStore()

@@ -1,0 +1,20 @@
+/// The superseded-version rule, in one place for the scheduler, approvals, reruns and deploys: in an environment
+/// the plan marks (`PipelinePlan.supersedingEnvironments`), a version older than the one live there may only
+/// arrive by an explicit rollback.
+public enum Supersession {
+    /// The newer version live in the environment of stage `stageIndex` that supersedes version `versionID`, or
+    /// nil when the stage has no such environment or nothing newer is live there. `live`: environment → the
+    /// version its latest passed deploy put there.
+    public static func newerLive(versionID: Int64, plan: PipelinePlan, stageIndex: Int, live: [String: Int64]) -> Int64? {
+        guard plan.stages.indices.contains(stageIndex), let environment = plan.stages[stageIndex].environment,
+              plan.supersedingEnvironments.contains(environment), let current = live[environment], current > versionID
+        else { return nil }
+        return current
+    }
+
+    /// What a superseded attempt records, and a refused approval or rerun says.
+    public static func reason(versionID: Int64, environment: String, newer: Int64) -> String {
+        "v\(newer), a newer version, is live in \(environment); deploying v\(versionID) would roll it back. "
+            + "`rollback \(environment) v\(versionID) --reason …` does that on purpose"
+    }
+}
