@@ -142,6 +142,13 @@ struct TaskExecutor: Sendable {
                                            logPath: logPath, timeout: JobSpec.defaultTimeoutSeconds)
         CrashPoint.deployExited.reach()
         try await store.finishDeploy(id: deploy.id!, result: outcome.state, now: environment.now())
+        if outcome.state == .passed, durable, launch.version.priority == .security {
+            let blocked = await PatchBlocker(store: store, sources: sources)
+                .blockVersionsLacking(patchLiveIn: environmentName, now: environment.now())
+            if !blocked.isEmpty {
+                append(logPath, "cdsh: blocked \(blocked.sorted().map { "v\($0)" }.joined(separator: ", ")): they lack this patch")
+            }
+        }
         return outcome
     }
 

@@ -12,7 +12,7 @@ public enum Scheduler {
     /// One pass over `snapshot`: the actions to apply, in order, and why the queued work left waits.
     public static func plan(_ snapshot: SchedulerSnapshot) -> SchedulerDecision {
         var actions: [SchedulerAction] = []
-        var waiting = WaitingList(patches: snapshot.versions.filter { $0.priority == .security && !$0.cancelled }.map(\.id))
+        var waiting = WaitingList(patches: snapshot.versions.filter { $0.priority == .security && !$0.stopping }.map(\.id))
         var leases = snapshot.leases
         var running = snapshot.versions.reduce(0) { total, version in
             total + version.latestAttempts.values.reduce(0) { $0 + $1.tasks.filter { $0.state == .running }.count }
@@ -35,7 +35,7 @@ public enum Scheduler {
             waiting.version = version
             actions += deployOnly(version, leases: &leases, running: &running, limit: snapshot.maxRunningTasks,
                                   waiting: &waiting)
-            if version.cancelled {
+            if version.stopping {
                 actions += stopAll(version)
             } else {
                 actions += stages(version, leases: &leases, running: &running, limit: snapshot.maxRunningTasks,
@@ -119,15 +119,16 @@ public enum Scheduler {
         }
     }
 
-    /// A cancelled version: stop its running tasks and close its attempts once they have ended.
+    /// A cancelled or blocked version: stop its running tasks and close its attempts once they have ended.
     private static func stopAll(_ version: VersionState) -> [SchedulerAction] {
         version.latestAttempts.values.sorted { $0.stageIndex < $1.stageIndex }
             .filter { $0.state == .running }
-            .flatMap { stop($0, versionID: version.id) }
+            .flatMap { stop($0, versionID: version.id, as: version.cancelled ? .cancelled : .blocked) }
     }
 
-    /// Stops an attempt's running tasks, drops its queued ones, and closes it as cancelled once all have ended.
-    private static func stop(_ attempt: AttemptState, versionID: Int64) -> [SchedulerAction] {
+    /// Stops an attempt's running tasks, drops its queued ones, and closes it as `state` (cancelled, or blocked
+    /// for a blocked version) once all have ended.
+    private static func stop(_ attempt: AttemptState, versionID: Int64, as state: RunState = .cancelled) -> [SchedulerAction] {
         var actions: [SchedulerAction] = []
         var states: [RunState] = []
         for task in attempt.tasks {
@@ -136,14 +137,16 @@ public enum Scheduler {
                 actions.append(.stopTask(taskID: task.id))
                 states.append(.running)
             case .queued:
-                actions.append(.skipTask(taskID: task.id, reason: attempt.preempted ? "stopped for a security patch" : "the version was cancelled"))
+                let reason = attempt.preempted ? "stopped for a security patch"
+                    : state == .blocked ? "the version is blocked" : "the version was cancelled"
+                actions.append(.skipTask(taskID: task.id, reason: reason))
                 states.append(.cancelled)
             default:
                 states.append(task.state)
             }
         }
         if states.allSatisfy(\.isFinished) {
-            actions.append(.finishAttempt(attemptID: attempt.id, versionID: versionID, state: .cancelled))
+            actions.append(.finishAttempt(attemptID: attempt.id, versionID: versionID, state: state))
         }
         return actions
     }
@@ -156,7 +159,7 @@ public enum Scheduler {
     public static func reservations(_ versions: [VersionState]) -> (environments: Set<String>, stages: Set<String>) {
         var environments = Set<String>()
         var stages = Set<String>()
-        for version in versions where version.priority == .security && !version.cancelled {
+        for version in versions where version.priority == .security && !version.stopping {
             guard let current = currentStage(of: version) else { continue }
             for index in current..<version.plan.stages.count {
                 let stage = version.plan.stages[index]

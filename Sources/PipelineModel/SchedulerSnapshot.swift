@@ -42,11 +42,17 @@ public struct VersionState: Sendable, Equatable {
     public var deployAttempts: [AttemptState]
     /// `cancel` was given: start nothing, stop what runs.
     public var cancelled: Bool
+    /// It lacks a security patch live in production: start nothing, stop what runs, close it as blocked.
+    public var blocked: Bool
+
+    /// Cancelled or blocked: the version's work only ends.
+    public var stopping: Bool { cancelled || blocked }
 
     public init(
         id: Int64, priority: Priority, plan: PipelinePlan, latestAttempts: [Int: AttemptState] = [:],
-        deployAttempts: [AttemptState] = [], cancelled: Bool = false
+        deployAttempts: [AttemptState] = [], cancelled: Bool = false, blocked: Bool = false
     ) {
+        self.blocked = blocked
         self.id = id
         self.priority = priority
         self.plan = plan

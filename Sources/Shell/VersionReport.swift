@@ -43,6 +43,7 @@ struct VersionReport {
     /// The version's overall state: the state of its current stage, or passed when every stage passed.
     var state: RunState {
         if version.cancelledAt != nil { return .cancelled }
+        if version.blockedBy != nil, !attempts.contains(where: { $0.state == .running }) { return .blocked }
         let latest = self.latest
         for index in plan.stages.indices {
             guard let attempt = latest[index] else { return .queued }
@@ -66,7 +67,8 @@ struct VersionReport {
     var stageStates: [RunState?] {
         let latest = self.latest, current = currentStageIndex
         return plan.stages.indices.map { index in
-            latest[index]?.state ?? (version.cancelledAt != nil && index == current ? .cancelled : nil)
+            latest[index]?.state ?? (index != current ? nil
+                : version.cancelledAt != nil ? .cancelled : version.blockedBy != nil ? .blocked : nil)
         }
     }
 
@@ -99,6 +101,7 @@ struct VersionReport {
             ("note", .optional(version.note)), ("submitted_by", .string(version.submittedBy)),
             ("submitted_at", .time(version.submittedAt)), ("pipeline", .string(plan.name)),
             ("plan_digest", .string(version.planDigest)),
+            ("blocked_by", version.blockedBy.map { .string("v\($0)") } ?? .null), ("blocked_reason", .optional(version.blockedReason)),
             ("stages", .array(stages)),
             ("artifacts", .array(artifacts.map(Self.artifactJSON))),
             ("rollbacks", .array(attempts.filter(\.isDeployOnly).map { attempt in

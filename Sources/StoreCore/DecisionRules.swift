@@ -57,6 +57,9 @@ public enum DecisionRules {
                                      hint: hint ?? "its stages: " + plan.stages.map(\.name).joined(separator: ", "))
         }
         if version.cancelledAt != nil { throw StoreError.refused("\(version.name) was cancelled", hint: nil) }
+        if version.blockedBy != nil {
+            throw StoreError.refused("\(version.name) is blocked: it can never reach production", hint: version.blockedReason)
+        }
         for earlier in 0..<stageIndex where latest[earlier]?.state != .passed {
             throw StoreError.refused(
                 "\(version.name) has not passed `\(plan.stages[earlier].name)`, so `\(stage)` cannot run",

@@ -13,4 +13,9 @@ public protocol DecisionStore: Sendable {
     func decisions(of versionID: Int64) async throws -> [DecisionRecord]
     /// Stops a version's queued and running work; refused when it was cancelled already or has nothing live.
     func cancel(versionID: Int64, who: String, now: Double) async throws -> CancelSummary
+    /// Stops a version that lacks security patch `patch`, live in production, for good: its waiting attempts end
+    /// `blocked` with `reason`, running ones are stopped by the engine, nothing new starts. False when it was
+    /// already blocked or cancelled.
+    @discardableResult
+    func block(versionID: Int64, by patch: Int64, reason: String, who: String, now: Double) async throws -> Bool
 }

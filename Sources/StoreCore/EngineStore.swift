@@ -9,6 +9,9 @@ public protocol EngineStore: SchedulerStore, DecisionStore {
     func passedDeploys(of versionID: Int64) async throws -> [DeployRecord]
     /// Security versions that have been deployed to `environment`, oldest first.
     func livePatches(in environment: String) async throws -> [VersionRecord]
+    /// Versions in flight (work queued, running or awaiting approval, or just superseded at a gate) that have
+    /// never been deployed to `environment`, neither cancelled nor blocked; newest first.
+    func versionsBound(for environment: String, limit: Int) async throws -> [VersionRecord]
     /// Records that a deploy is about to run; `durable` makes it survive a power cut before returning.
     func beginDeploy(_ deploy: DeployRecord, durable: Bool) async throws -> DeployRecord
     /// Records how a deploy ended.

@@ -6,7 +6,7 @@ import PipelineModel
 extension VersionRecord {
     public static let columns = """
         id, commit_id, ref, priority, note, plan_json, plan_digest, source_path, pipeline_path, submitted_by, \
-        submitted_at, cancelled_at, settled
+        submitted_at, cancelled_at, settled, blocked_by, blocked_reason
         """
 
     public init(_ row: SQLRow) throws {
@@ -18,6 +18,8 @@ extension VersionRecord {
         id = try row.int64("id")
         cancelledAt = try row.optionalDouble("cancelled_at")
         settled = try row.bool("settled")
+        blockedBy = try row.optionalInt64("blocked_by")
+        blockedReason = try row.optionalString("blocked_reason")
     }
 }
 

@@ -16,6 +16,10 @@ public struct VersionRecord: Codable, Sendable, Equatable {
     public var submittedBy: String
     public var submittedAt: Double
     public var cancelledAt: Double?
+    /// The security patch live in production that this version lacks, so it can never get there (`block`).
+    public var blockedBy: Int64?
+    /// Why it is blocked and what to do: the patch named, its commit to merge.
+    public var blockedReason: String?
     /// 1 when the engine has nothing to do for it until a person acts (stopped, awaiting approval, done).
     public var settled: Bool
 

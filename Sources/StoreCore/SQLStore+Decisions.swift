@@ -113,6 +113,26 @@ extension SQLStore {
         }
     }
 
+    @discardableResult
+    public func block(versionID: Int64, by patch: Int64, reason: String, who: String, now: Double) async throws -> Bool {
+        try await transaction(.scheduling) { connection in
+            guard try await connection.queryOne("""
+                UPDATE version SET blocked_by = \(patch), blocked_reason = \(reason)
+                WHERE id = \(versionID) AND blocked_by IS NULL AND cancelled_at IS NULL RETURNING id
+                """) != nil else { return false }
+            try await Self.appendAudit(connection, at: now, who: who, action: "block", versionID: versionID,
+                                       detail: ["patch": "v\(patch)", "reason": reason])
+            let waiting = try await connection.query("""
+                SELECT id FROM attempt WHERE version_id = \(versionID) AND state IN ('queued', 'awaiting-approval')
+                """).map { try $0.int64("id") }
+            for attempt in waiting {
+                try await Self.finishAttempt(attempt, versionID: versionID, state: .blocked, connection, now: now)
+            }
+            try await Self.unsettle(versionID, connection)
+            return true
+        }
+    }
+
     /// The versions live in the environments where `version`'s plan supersedes older versions.
     private static func live(for version: VersionRecord, _ connection: any SQLConnection) async throws -> [String: Int64] {
         var live: [String: Int64] = [:]

@@ -250,7 +250,9 @@ extension SQLStore {
         let attempt = try await attempt(attemptID, connection)
         let plan = try await version(versionID, connection).plan()
         var reason = AttemptEnding.reason(state, failedTask: failedTask, preemptedBy: attempt.preemptedBy)
-        if state == .superseded, attempt.stageIndex >= 0, let environment = plan.stages[attempt.stageIndex].environment,
+        if state == .blocked {
+            reason = try await version(versionID, connection).blockedReason ?? reason
+        } else if state == .superseded, attempt.stageIndex >= 0, let environment = plan.stages[attempt.stageIndex].environment,
            let newer = try await liveVersion(in: environment, connection) {
             reason = Supersession.reason(versionID: versionID, environment: environment, newer: newer)
         }

@@ -31,7 +31,7 @@ public enum SnapshotAssembly {
             }
             states.append(VersionState(id: version.id!, priority: version.priority, plan: try version.plan(),
                                        latestAttempts: latest, deployAttempts: deployOnly,
-                                       cancelled: version.cancelledAt != nil))
+                                       cancelled: version.cancelledAt != nil, blocked: version.blockedBy != nil))
         }
         return SchedulerSnapshot(versions: states, leases: leases, maxRunningTasks: maxRunningTasks)
     }

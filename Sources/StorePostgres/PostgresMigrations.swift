@@ -98,6 +98,10 @@ enum PostgresMigrations {
               PRIMARY KEY (task_id, "offset"))
             """,
         ]),
+        ("v9-blocked-versions", [
+            "ALTER TABLE version ADD COLUMN blocked_by BIGINT",
+            "ALTER TABLE version ADD COLUMN blocked_reason TEXT",
+        ]),
     ]
 
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines

@@ -179,6 +179,12 @@ final class StateDatabase: Sendable {
                 ])
             }
         }
+        migrator.registerMigration("v7-blocked-versions") { db in
+            try db.execute(sql: """
+                ALTER TABLE version ADD COLUMN blocked_by INTEGER;
+                ALTER TABLE version ADD COLUMN blocked_reason TEXT;
+                """)
+        }
         return migrator
     }
 }

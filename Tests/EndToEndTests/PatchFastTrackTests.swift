@@ -71,12 +71,26 @@ struct PatchFastTrackTests {
         }
         #expect(audit.components(separatedBy: "stage-passed").count - 1 == 4, "every gate is in the audit")
 
+        // The versions in flight without the fix are blocked the moment it goes live: none waits at the gate.
         let later = try project.run("wait v5 --timeout 120s")
-        #expect(later.stdout.contains("v5 awaits approval for production"), "\(later.stderr)")
+        #expect(later.status == 1, "\(later.stdout)")
+        #expect(later.stderr.contains("v5 is blocked: v5 does not contain security patch v6"), "\(later.stderr)")
         let refused = try project.run("approve v5 --reason 'feature release'")
         #expect(refused.status == 4)
         #expect(refused.stderr.contains("v5 does not contain security patch v6"), "\(refused.stderr)")
         #expect(refused.stderr.contains("Merge"))
+        let status = try project.json("status --json")["versions"] as? [[String: Any]] ?? []
+        for version in ["v2", "v3", "v4", "v5"] {
+            #expect(status.first { $0["id"] as? String == version }?["state"] as? String == "blocked", "\(version)")
+        }
+        #expect(!(try project.run("status").stdout.contains("?")), "nothing waits at the gate")
+        let submitted = try project.run("submit main")
+        #expect(submitted.status == 0 && submitted.stdout == "v7\n")
+        #expect(submitted.stderr.contains("v7 is blocked and will not run: v7 does not contain security patch v6"),
+                "\(submitted.stderr)")
+        let show = try project.json("show v7 --json")
+        #expect(show["state"] as? String == "blocked" && show["blocked_by"] as? String == "v6")
+        #expect(show["stages"].map { "\($0)" }?.contains("running") == false, "a blocked version runs nothing")
         let rollback = try project.run("rollback production v1")
         #expect(rollback.status == 4, "rolling production back to before the patch is refused too")
         #expect(try String(contentsOfFile: "\(project.deployRoot)/production/version", encoding: .utf8) == "v6\n")

@@ -26,6 +26,7 @@ enum ShowCommand {
                      "priority   \(version.priority.rawValue)" + (version.priority == .security ? " (fast track)" : ""),
                      "submitted  \(TimeText.clock(seconds: version.submittedAt)) by \(version.submittedBy)"]
         if let note = version.note { lines.append("\(version.priority == .security ? "reason " : "note   ")    \(note)") }
+        if let blocked = version.blockedReason { lines.append("blocked     \(blocked)") }
         lines.append("artifacts")
         if report.artifacts.isEmpty { lines.append("  (none yet)") }
         for artifact in report.artifacts {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import PipelineConfig
+import PipelineEngine
 import PipelineModel
 import StoreCore
 import StageRunner
@@ -63,6 +64,10 @@ enum SubmitCommand {
                           sourcePath: try await context.backend().source(of: repository),
                           pipelinePath: pipelinePath, submittedBy: context.who, submittedAt: context.now()),
             auditAction: action, detail: audit)
+        if let reason = try await RegressionGuard(store: store, sources: WorkTreeSource(context: context))
+            .blockIfLacking(version, who: context.who, now: context.now()) {
+            context.warn("\(version.name) is blocked and will not run: \(reason)")
+        }
         try await context.kickEngine()
         return version
     }

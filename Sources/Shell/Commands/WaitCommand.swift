@@ -80,6 +80,11 @@ enum WaitCommand {
     private static func verdict(_ report: VersionReport, stage: String?) -> CommandResult? {
         let name = report.version.name
         let latest = report.latest
+        if report.state == .blocked {
+            let message = "\(name) is blocked: \(report.version.blockedReason ?? "it lacks a security patch live in production")"
+            return CommandResult(text: message, json: json(report, "blocked", report.currentStage), exitCode: ExitCode.failure,
+                                 failure: message)
+        }
         if let stage, let index = report.plan.stageIndex(named: stage) {
             if let stopped = (0..<index).compactMap({ latest[$0] }).first(where: { $0.state.isStopped }) {
                 return stoppedResult(report, stopped)
