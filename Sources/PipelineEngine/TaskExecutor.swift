@@ -116,13 +116,15 @@ struct TaskExecutor: Sendable {
             return ProcessOutcome(state: .errored, reason: "the pipeline declares no deploy command")
         }
         let digests = Dictionary(uniqueKeysWithValues: stored.map { ($0.path, $0.sha256) })
+        let decisions = try await store.decisions(of: launch.version.id!).filter { $0.attemptID == launch.attempt.id }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let record = DeployRecord(
             environment: environmentName, versionID: launch.version.id!, attemptID: launch.attempt.id!,
             taskID: launch.task.id!, artifactsJSON: String(decoding: try encoder.encode(digests), as: UTF8.self),
             configDigest: try configPath.map { try ArtifactStore.hash(fileAt: $0, copyingTo: nil).sha256 },
-            scriptDigest: try scriptDigest(command, source: source), who: try await deployer(launch),
+            scriptDigest: try scriptDigest(command, source: source),
+            who: decisions.last { $0.kind == "approve" }?.who ?? launch.attempt.requestedBy ?? launch.version.submittedBy,
             startedAt: environment.now(), result: .running)
         if let earlier = try await store.passedDeploys(of: launch.version.id!).first(where: { $0.scriptDigest != record.scriptDigest }) {
             let reason = "the deploy script differs from the one \(launch.version.name)'s deploy to \(earlier.environment) used "
@@ -131,7 +133,8 @@ struct TaskExecutor: Sendable {
             append(logPath, "cdsh: \(reason)")
             return ProcessOutcome(state: .errored, reason: reason)
         }
-        if let refusal = try await RegressionGuard(store: store, sources: sources).refusal(deploying: launch.version, to: environmentName) {
+        if !decisions.contains(where: \.overridesPatch),
+           let refusal = try await RegressionGuard(store: store, sources: sources).refusal(deploying: launch.version, to: environmentName) {
             append(logPath, "cdsh: \(refusal)")
             return ProcessOutcome(state: .errored, reason: refusal)
         }
@@ -155,8 +158,10 @@ struct TaskExecutor: Sendable {
     private func job(
         _ launch: TaskLaunch, source: String, variables: [String: String], logPath: String
     ) async throws -> (ProcessOutcome, [ArtifactRecord]) {
-        let stage = launch.plan.stages[launch.attempt.stageIndex]
-        guard let spec = stage.job(named: launch.task.name) else {
+        let spec = launch.attempt.isDeployOnly
+            ? launch.plan.jobs(checking: launch.task.environment ?? "").first { $0.name == launch.task.name }
+            : launch.plan.stages[launch.attempt.stageIndex].job(named: launch.task.name)
+        guard let spec else {
             return (ProcessOutcome(state: .errored, reason: "job \(launch.task.name) is not in the plan"), [])
         }
         let started = environment.now()
@@ -231,12 +236,6 @@ struct TaskExecutor: Sendable {
             return try ArtifactStore.hash(fileAt: path, copyingTo: nil).sha256
         }
         return ArtifactStore.hash(Data(command.utf8))
-    }
-
-    private func deployer(_ launch: TaskLaunch) async throws -> String {
-        let decisions = try await store.decisions(of: launch.version.id!)
-        return decisions.last { $0.attemptID == launch.attempt.id && $0.kind == "approve" }?.who
-            ?? launch.attempt.requestedBy ?? launch.version.submittedBy
     }
 
     private func append(_ path: String, _ line: String) {

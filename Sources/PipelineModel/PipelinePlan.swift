@@ -62,6 +62,15 @@ public struct PipelinePlan: Codable, Sendable, Equatable {
         return result
     }
 
+    /// The jobs that check `environment` after a deploy there outside a stage (a rollback): the jobs of the
+    /// stage deploying to it that run in it, else the jobs bound to it.
+    public func jobs(checking environment: String) -> [JobSpec] {
+        if let stage = stages.first(where: { $0.environment == environment }) {
+            return stage.jobs.filter { ($0.environment ?? environment) == environment }
+        }
+        return stages.flatMap(\.jobs).filter { $0.environment == environment }
+    }
+
     /// The index of the stage called `name`, if any.
     public func stageIndex(named name: String) -> Int? {
         stages.firstIndex { $0.name == name }

@@ -9,10 +9,11 @@ struct VersionReport {
     var attempts: [AttemptRecord]
     var tasks: [TaskRecord]
     var artifacts: [ArtifactRecord]
+    var decisions: [DecisionRecord]
 
     init(_ version: VersionRecord, store: any StateStore, artifacts withArtifacts: Bool = true) async throws {
         let details = try await store.details(of: [version.id!], artifacts: withArtifacts)[version.id!]
-        try self.init(version, details: details ?? VersionDetails(attempts: [], tasks: [], artifacts: []))
+        try self.init(version, details: details ?? VersionDetails())
     }
 
     init(_ version: VersionRecord, details: VersionDetails) throws {
@@ -21,13 +22,24 @@ struct VersionReport {
         attempts = details.attempts
         tasks = details.tasks
         artifacts = details.artifacts
+        decisions = details.decisions
+    }
+
+    /// The decision a person took when asking for this rollback attempt: who, why, and whether it overrode a patch.
+    func request(of rollback: AttemptRecord) -> DecisionRecord? {
+        decisions.last { $0.attemptID == rollback.id && $0.kind.hasPrefix("rollback") }
+    }
+
+    /// The latest rollback attempt, if any (what `logs VERSION rollback` and `wait VERSION rollback` mean).
+    var latestRollback: AttemptRecord? {
+        attempts.filter(\.isDeployOnly).max { $0.number < $1.number }
     }
 
     /// Reports of several versions, read in one transaction.
     static func all(_ versions: [VersionRecord], store: any StateStore) async throws -> [VersionReport] {
         let details = try await store.details(of: versions.map { $0.id! }, artifacts: true)
         return try versions.map { version in
-            try VersionReport(version, details: details[version.id!] ?? VersionDetails(attempts: [], tasks: [], artifacts: []))
+            try VersionReport(version, details: details[version.id!] ?? VersionDetails())
         }
     }
 
@@ -105,10 +117,17 @@ struct VersionReport {
             ("stages", .array(stages)),
             ("artifacts", .array(artifacts.map(Self.artifactJSON))),
             ("rollbacks", .array(attempts.filter(\.isDeployOnly).map { attempt in
-                .object([("environment", .optional(attempt.environment)), ("state", .string(attempt.state.rawValue)),
-                         ("number", .int(attempt.number)), ("requested_by", .optional(attempt.requestedBy)),
-                         ("started_at", .time(attempt.startedAt)), ("finished_at", .time(attempt.finishedAt)),
-                         ("reason", .optional(attempt.reason))])
+                let request = request(of: attempt)
+                return .object([
+                    ("environment", .optional(attempt.environment)), ("state", .string(attempt.state.rawValue)),
+                    ("number", .int(attempt.number)), ("requested_by", .optional(attempt.requestedBy)),
+                    ("started_at", .time(attempt.startedAt)), ("finished_at", .time(attempt.finishedAt)),
+                    ("reason", .optional(request?.reason)), ("failure", .optional(attempt.reason)),
+                    ("override_patch", .bool(request?.overridesPatch == true)),
+                    ("jobs", .array(tasks.filter { $0.attemptID == attempt.id }.map { task in
+                        .object([("name", .string(task.name)), ("state", .string(task.state.rawValue))])
+                    })),
+                ])
             })),
         ])
     }

@@ -1,5 +1,15 @@
+extension DecisionRecord {
+    /// A break-glass rollback: it deploys a version that lacks a security patch live there.
+    public var overridesPatch: Bool { kind == RollbackRules.decisionKind(overridePatch: true) }
+}
+
 /// Which version `rollback ENV [VERSION]` deploys, the same in every store.
 public enum RollbackRules {
+    /// The decision a rollback records: `rollback`, or `rollback-override-patch` for the break-glass form.
+    public static func decisionKind(overridePatch: Bool) -> String {
+        overridePatch ? "rollback-override-patch" : "rollback"
+    }
+
     /// From the passed deploys of `environment`, newest first: `versionID` if it ran there, else the version that
     /// ran there before the current one. Refused when there is none or it already runs there.
     public static func target(history: [DeployRecord], environment: String, versionID: Int64?) throws -> Int64 {

@@ -23,7 +23,7 @@ extension SQLStore {
     }
 
     public func requestRollback(
-        environment: String, versionID: Int64?, who: String, reason: String?, now: Double
+        environment: String, versionID: Int64?, who: String, reason: String, overridePatch: Bool, now: Double
     ) async throws -> AttemptRecord {
         try await transaction(.scheduling) { connection in
             let history = try await Self.passedDeploys(in: environment, connection)
@@ -41,11 +41,17 @@ extension SQLStore {
                         'queued', \(now), \(environment), \(who))
                 RETURNING \(unescaped: AttemptRecord.columns)
                 """) else { throw StoreError.unavailable("the store did not return the rollback's attempt") }
+            let attempt = try AttemptRecord(row)
+            let kind = RollbackRules.decisionKind(overridePatch: overridePatch)
+            try await connection.execute("""
+                INSERT INTO decision (attempt_id, version_id, kind, who, reason, at)
+                VALUES (\(attempt.id!), \(target), \(kind), \(who), \(reason), \(now))
+                """)
             try await Self.unsettle(target, connection)
-            var detail = ["environment": environment, "from": "v\(history[0].versionID)", "to": "v\(target)"]
-            if let reason { detail["reason"] = reason }
+            var detail = ["environment": environment, "from": "v\(history[0].versionID)", "to": "v\(target)", "reason": reason]
+            if overridePatch { detail["override"] = "security patch" }
             try await Self.appendAudit(connection, at: now, who: who, action: "rollback", versionID: target, detail: detail)
-            return try AttemptRecord(row)
+            return attempt
         }
     }
 

@@ -196,7 +196,8 @@ extension SQLStore {
                     try await connection.execute("INSERT INTO lease (environment, attempt_id) VALUES (\(lease), \(attemptID))")
                 }
                 let planned = stageIndex == AttemptState.deployOnlyStage
-                    ? SnapshotAssembly.tasks(deployingTo: try await attempt(attemptID, connection).environment)
+                    ? SnapshotAssembly.tasks(rollingBack: try await attempt(attemptID, connection).environment,
+                                             plan: try await version(versionID).plan())
                     : SnapshotAssembly.tasks(for: try await version(versionID).plan().stages[stageIndex])
                 var ids: [Int64] = []
                 for task in planned {

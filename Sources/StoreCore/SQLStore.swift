@@ -97,7 +97,7 @@ extension SQLStore {
     }
 
     public func details(of versionIDs: [Int64], artifacts withArtifacts: Bool) async throws -> [Int64: VersionDetails] {
-        let (attempts, tasks, artifacts) = try await transaction(.read) { connection in
+        let (attempts, tasks, artifacts, decisions) = try await transaction(.read) { connection in
             let attempts = try await connection.query("""
                 SELECT \(unescaped: AttemptRecord.columns) FROM attempt WHERE version_id IN \(in: versionIDs)
                 ORDER BY stage_index, number
@@ -107,16 +107,20 @@ extension SQLStore {
                 WHERE a.version_id IN \(in: versionIDs) ORDER BY t.id
                 """).map(TaskRecord.init)
             let artifacts = withArtifacts ? try await Self.artifacts(ofVersions: versionIDs, connection) : []
-            return (attempts, tasks, artifacts)
+            let decisions = try await connection.query("""
+                SELECT \(unescaped: DecisionRecord.columns) FROM decision WHERE version_id IN \(in: versionIDs) ORDER BY id
+                """).map(DecisionRecord.init)
+            return (attempts, tasks, artifacts, decisions)
         }
         let versionOfAttempt = Dictionary(uniqueKeysWithValues: attempts.map { ($0.id!, $0.versionID) })
         let attemptsByVersion = Dictionary(grouping: attempts, by: \.versionID)
         let tasksByVersion = Dictionary(grouping: tasks) { versionOfAttempt[$0.attemptID] ?? -1 }
         let artifactsByVersion = Dictionary(grouping: artifacts, by: \.versionID)
+        let decisionsByVersion = Dictionary(grouping: decisions, by: \.versionID)
         var result: [Int64: VersionDetails] = [:]
         for id in versionIDs {
             result[id] = VersionDetails(attempts: attemptsByVersion[id] ?? [], tasks: tasksByVersion[id] ?? [],
-                                        artifacts: artifactsByVersion[id] ?? [])
+                                        artifacts: artifactsByVersion[id] ?? [], decisions: decisionsByVersion[id] ?? [])
         }
         return result
     }

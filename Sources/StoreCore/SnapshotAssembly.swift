@@ -68,9 +68,14 @@ public enum SnapshotAssembly {
         }
     }
 
-    /// The one task of a deploy-only attempt (a rollback): the deploy to its environment.
-    public static func tasks(deployingTo environment: String?) -> [PlannedTask] {
-        [PlannedTask(kind: .deploy, name: "deploy", environment: environment, after: nil)]
+    /// The tasks of a deploy-only attempt (a rollback): the deploy to its environment, then the plan's jobs that
+    /// run there (`PipelinePlan.jobs(checking:)`), each after the deploy, so a rollback is checked like a stage.
+    public static func tasks(rollingBack environment: String?, plan: PipelinePlan) -> [PlannedTask] {
+        let deploy = PlannedTask(kind: .deploy, name: "deploy", environment: environment, after: nil)
+        guard let environment else { return [deploy] }
+        return [deploy] + plan.jobs(checking: environment).map {
+            PlannedTask(kind: .job, name: $0.name, environment: environment, after: 0)
+        }
     }
 
     /// The stage's deploy (when it has an environment), each job's own deploy (for a job bound to another

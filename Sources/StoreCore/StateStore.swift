@@ -28,9 +28,11 @@ public protocol StateStore: EngineStore, VersionLedger {
     func counts(recent: Int) async throws -> PipelineCounts
     /// The version `rollback ENV [VERSION]` would deploy (see `RollbackRules`).
     func rollbackTarget(environment: String, versionID: Int64?) async throws -> Int64
-    /// Queues a redeploy of an earlier version's artifacts to `environment` through the same deploy script.
-    func requestRollback(environment: String, versionID: Int64?, who: String, reason: String?, now: Double) async throws
-        -> AttemptRecord
+    /// Queues a redeploy of an earlier version's artifacts to `environment` through the same deploy script, then
+    /// its jobs there; `reason` is recorded as a decision (kind `rollback`, or `rollback-override-patch` when the
+    /// person overrode the regression guard).
+    func requestRollback(environment: String, versionID: Int64?, who: String, reason: String, overridePatch: Bool,
+                         now: Double) async throws -> AttemptRecord
     /// The path on this machine that a recorded path (a version's work tree or pipeline file, a task's log)
     /// names: the embedded store records them relative to its state folder (`StatePaths`).
     func resolvedPath(_ recorded: String) -> String

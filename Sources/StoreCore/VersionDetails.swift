@@ -1,12 +1,16 @@
-/// What happened to one version: its attempts (by stage, then number), their tasks and its artifacts.
+/// What happened to one version: its attempts (by stage, then number), their tasks, its artifacts and the
+/// decisions people took on it (approvals, rejections, rollbacks).
 public struct VersionDetails: Sendable, Equatable {
     public var attempts: [AttemptRecord]
     public var tasks: [TaskRecord]
     public var artifacts: [ArtifactRecord]
+    public var decisions: [DecisionRecord]
 
-    public init(attempts: [AttemptRecord], tasks: [TaskRecord], artifacts: [ArtifactRecord]) {
+    public init(attempts: [AttemptRecord] = [], tasks: [TaskRecord] = [], artifacts: [ArtifactRecord] = [],
+                decisions: [DecisionRecord] = []) {
         self.attempts = attempts
         self.tasks = tasks
         self.artifacts = artifacts
+        self.decisions = decisions
     }
 }

@@ -32,7 +32,7 @@ struct CommandSurfaceTests {
             "logs v3 commit --json", "artifacts v3 --json", "verify v3 --json", "diff v1 v3 --json",
             "reject v3 --json --reason no", "rerun v3 production --json", "approve v3 --json --reason yes",
             "wait v3 --json --timeout 60s", "queue --json", "envs --json", "env production --json",
-            "rollback production --json", "parity sandbox production --json", "audit --json --verify",
+            "rollback production --json --reason 'v3 misbehaves'", "parity sandbox production --json", "audit --json --verify",
             "history --json", "help --json", "help rollback --json", "exit --json",
         ]
         for command in commands {
@@ -66,14 +66,20 @@ struct CommandSurfaceTests {
         let project = try twoReleases()
         defer { project.remove() }
         let v1 = try #require(((try project.json("show v1 --json")["artifacts"] as? [[String: Any]])?.first)?["sha256"] as? String)
-        let rolled = try project.run("rollback production --reason 'v2 misbehaves'")
+        #expect(try project.run("rollback production").status == 2, "a rollback says why")
+        let rolled = try project.run("rollback production --reason 'v2 misbehaves'", "wait v1 rollback --timeout 60s")
         #expect(rolled.status == 0, "\(rolled.stderr)")
         #expect(rolled.stdout.contains("rollback of production to v1 queued"))
-        for _ in 0..<600 {
-            let envs = try project.json("envs --json")["environments"] as? [[String: Any]] ?? []
-            if envs.first(where: { $0["name"] as? String == "production" })?["version"] as? String == "v1" { break }
-            usleep(100_000)
-        }
+        #expect(rolled.stdout.contains("v1 rollback to production passed"), "\(rolled.stdout)")
+        let rollbacks = try project.json("show v1 --json")["rollbacks"] as? [[String: Any]] ?? []
+        #expect(rollbacks.first?["reason"] as? String == "v2 misbehaves" && rollbacks.first?["requested_by"] as? String == "tester")
+        #expect((rollbacks.first?["jobs"] as? [[String: Any]])?.map { "\($0["name"] ?? "") \($0["state"] ?? "")" }
+            == ["deploy passed", "smoke passed"], "production's smoke checked the rollback")
+        #expect(try project.run("show v1").stdout.contains("reason: v2 misbehaves"))
+        #expect(try project.run("env production").stdout.contains("reason: v2 misbehaves"))
+        let logs = try project.run("logs v1 rollback").stdout
+        #expect(logs.contains("==> deploy (passed) <==") && logs.contains("deployed v1 to production"), "\(logs)")
+        #expect(logs.contains("==> smoke (passed) <=="), "\(logs)")
         let current = (try? String(contentsOfFile: "\(project.deployRoot)/production/version", encoding: .utf8)) ?? ""
         #expect(current == "v1\n")
         #expect(try ProjectFixture.sha256(of: "\(project.deployRoot)/production/app.bin") == v1)
@@ -82,10 +88,14 @@ struct CommandSurfaceTests {
         let audit = try project.run("audit v1")
         #expect(audit.stdout.contains("rollback"))
         #expect(audit.stdout.contains("v2 misbehaves"))
-        let again = try project.run("rollback production v9")
+        let again = try project.run("rollback production v9 --reason typo")
         #expect(again.status == 1, "an unknown version is a failure: \(again.stderr)")
-        let never = try project.run("rollback production v1")
+        let never = try project.run("rollback production v1 --reason twice")
         #expect(never.status == 4, "v1 already runs there: \(never.stderr)")
+        #expect(FileManager.default.createFile(atPath: "\(project.deployRoot)/break-smoke", contents: nil))
+        let broken = try project.run("rollback production v2 --reason 'forward again'", "wait v2 rollback --timeout 60s")
+        #expect(broken.status == 1, "a failing check after a rollback fails it: \(broken.stdout)")
+        #expect(broken.stderr.contains("v2 stopped at rollback: failed"), "\(broken.stderr)")
     }
 
     @Test func parityMasksSecretsAndMarksDifferences() throws {

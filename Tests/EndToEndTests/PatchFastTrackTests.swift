@@ -91,9 +91,16 @@ struct PatchFastTrackTests {
         let show = try project.json("show v7 --json")
         #expect(show["state"] as? String == "blocked" && show["blocked_by"] as? String == "v6")
         #expect(show["stages"].map { "\($0)" }?.contains("running") == false, "a blocked version runs nothing")
-        let rollback = try project.run("rollback production v1")
+        let rollback = try project.run("rollback production v1 --reason 'undo the patch'")
         #expect(rollback.status == 4, "rolling production back to before the patch is refused too")
+        #expect(rollback.stderr.contains("--override-patch"), "\(rollback.stderr)")
         #expect(try String(contentsOfFile: "\(project.deployRoot)/production/version", encoding: .utf8) == "v6\n")
+        let glass = try project.run("rollback production v1 --override-patch --reason 'the fix breaks checkout'",
+                                    "wait v1 rollback --timeout 60s")
+        #expect(glass.status == 0, "\(glass.stderr)")
+        #expect(try String(contentsOfFile: "\(project.deployRoot)/production/version", encoding: .utf8) == "v1\n")
+        #expect(try project.run("show v1").stdout.contains("reason: the fix breaks checkout (overrode the security patch)"))
+        #expect(try project.run("audit v1").stdout.contains("security patch"), "the override is in the audit")
     }
 
     @Test func aPatchWhoseTestsFailStopsLikeAnyOtherVersion() throws {

@@ -48,7 +48,7 @@ struct ReadCommandTests {
         let typo = await shell.run("env prod")
         #expect(typo.status != 0)
 
-        let current = await shell.run("rollback production v2")
+        let current = await shell.run("rollback production v2 --reason again")
         #expect(current.status == 4, "v2 already runs there: \(String(describing: current.error))")
         let rollback = await shell.run("rollback production --reason 'bad release'")
         #expect(rollback.status == 0, "\(String(describing: rollback.error))")

@@ -100,18 +100,25 @@ struct ReleaseContractTests {
         await #expect(throws: StoreError.self) { try await store.rollbackTarget(environment: "production", versionID: 9) }
 
         let attempt = try await store.requestRollback(environment: "production", versionID: nil, who: "carol",
-                                                      reason: "bad release", now: 20)
+                                                      reason: "bad release", overridePatch: false, now: 20)
         #expect(attempt.versionID == 1 && attempt.isDeployOnly && attempt.environment == "production")
         #expect(attempt.state == .queued && attempt.requestedBy == "carol")
         await #expect(throws: StoreError.refused("a rollback of production is already queued or running", hint: nil)) {
-            try await store.requestRollback(environment: "production", versionID: nil, who: "dan", reason: nil, now: 21)
+            try await store.requestRollback(environment: "production", versionID: nil, who: "dan", reason: "again",
+                                            overridePatch: false, now: 21)
         }
         let rollback = try await store.auditEntries(versionID: 1).last
         #expect(rollback?.action == "rollback")
         #expect(rollback?.detail == #"{"environment":"production","from":"v2","reason":"bad release","to":"v1"}"#)
+        #expect(try await store.decisions(of: 1).last.map { "\($0.kind) \($0.who) \($0.reason) \($0.attemptID)" }
+            == "rollback carol bad release \(attempt.id!)")
         let launches = try await store.advance(maxRunningTasks: 8, now: 22).launches
         #expect(launches.map { "\($0.task.name) \($0.task.environment ?? "-") v\($0.version.id!)" } == ["deploy production v1"])
         try await SchedulerContractTests.finish(store, launches[0])
+        let smoke = try await store.advance(maxRunningTasks: 8, now: 23).launches
+        #expect(smoke.map { "\($0.task.name) \($0.task.environment ?? "-")" } == ["smoke production"],
+                "the environment's jobs check the rollback")
+        try await SchedulerContractTests.finish(store, smoke[0])
         _ = try await store.advance(maxRunningTasks: 8, now: 24)
         #expect(try await store.attempt(attempt.id!)?.state == .passed)
         #expect(try await store.auditEntries(versionID: 1).last?.action == "rollback-passed")

@@ -17,19 +17,25 @@ enum EnvCommand {
         var entries: [JSONValue] = []
         for deploy in deploys {
             let attempt = try await store.attempt(deploy.attemptID)
-            entries.append(deployJSON(deploy, attempt: attempt))
+            let request = attempt?.isDeployOnly == true
+                ? try await store.decisions(of: deploy.versionID).last { $0.attemptID == deploy.attemptID } : nil
+            entries.append(deployJSON(deploy, attempt: attempt, request: request))
             let kind = attempt?.isDeployOnly == true ? "rollback" : (attempt.map { "\($0.stage) #\($0.number)" } ?? "-")
             lines.append("  \(TextStyle.pad("v\(deploy.versionID)", 6))\(TextStyle.pad(deploy.result.rawValue, 12))"
                          + "\(TimeText.clock(seconds: deploy.startedAt))  by \(deploy.who)  (\(kind))  script sha256:\(deploy.scriptDigest.prefix(12))"
                          + (deploy.configDigest.map { "  config sha256:\($0.prefix(12))" } ?? ""))
+            if let request {
+                lines.append("        reason: \(request.reason)\(request.overridesPatch ? " (overrode the security patch)" : "")")
+            }
         }
         return CommandResult(text: lines.joined(separator: "\n"), json: .object([
             ("environment", .string(name)), ("deploys", .array(entries)),
         ]))
     }
 
-    /// One deploy, with the attempt it belongs to: the stage and its attempt number, or `rollback`.
-    static func deployJSON(_ deploy: DeployRecord, attempt: AttemptRecord?) -> JSONValue {
+    /// One deploy, with the attempt it belongs to: the stage and its attempt number, or `rollback` with the
+    /// reason the person gave (`request`).
+    static func deployJSON(_ deploy: DeployRecord, attempt: AttemptRecord?, request: DecisionRecord? = nil) -> JSONValue {
         let digests = (try? JSONDecoder().decode([String: String].self, from: Data(deploy.artifactsJSON.utf8))) ?? [:]
         return .object([
             ("version", .string("v\(deploy.versionID)")),
@@ -38,6 +44,7 @@ enum EnvCommand {
             ("who", .string(deploy.who)), ("started_at", .time(deploy.startedAt)), ("finished_at", .time(deploy.finishedAt)),
             ("artifacts", .object(digests.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
             ("config_sha256", .optional(deploy.configDigest)), ("script_sha256", .string(deploy.scriptDigest)),
+            ("reason", .optional(request?.reason)),
         ])
     }
 

@@ -6,7 +6,7 @@ import StoreCore
 enum LogsCommand {
     static let descriptor = CommandDescriptor(
         name: "logs", summary: "a job's output (the deploy's too) for a version's stage",
-        details: "Without JOB, prints every task of the attempt (deploy first) under a header each.",
+        details: "Without JOB, prints every task of the attempt (deploy first) under a header each. STAGE `rollback` means the version's rollbacks (the latest unless --attempt).",
         arguments: [ArgumentSpec("VERSION", completion: .versions), ArgumentSpec("STAGE", completion: .stages),
                     ArgumentSpec("JOB", required: false, completion: .jobs)],
         options: [OptionSpec("--attempt", value: "N", summary: "which attempt (default: the latest)"),
@@ -15,12 +15,16 @@ enum LogsCommand {
         let store = try await context.stateStore()
         let report = try await VersionReport(try await context.version(invocation["VERSION"]!), store: store)
         let stage = invocation["STAGE"]!
-        guard let stageIndex = report.plan.stageIndex(named: stage) else {
-            let hint = Suggestion.closest(to: stage, in: report.plan.stages.map(\.name))
+        let attempts: [AttemptRecord]
+        if stage == Self.rollback {
+            attempts = report.attempts.filter(\.isDeployOnly).sorted { $0.number < $1.number }
+        } else if let stageIndex = report.plan.stageIndex(named: stage) {
+            attempts = report.attempts.filter { $0.stageIndex == stageIndex }
+        } else {
+            let hint = Suggestion.closest(to: stage, in: report.plan.stages.map(\.name) + [Self.rollback])
             throw ShellError("\(report.version.name)'s plan has no stage `\(stage)`",
                              hint: hint.map { "did you mean `\($0)`?" })
         }
-        let attempts = report.attempts.filter { $0.stageIndex == stageIndex }
         let wanted = invocation["--attempt"].flatMap(Int.init)
         guard let attempt = wanted.map({ number in attempts.first { $0.number == number } }) ?? attempts.last else {
             throw ShellError("\(report.version.name) has no attempt of `\(stage)`\(wanted.map { " numbered \($0)" } ?? " yet")")
@@ -58,6 +62,9 @@ enum LogsCommand {
             json: .object([("version", .string(report.version.name)), ("stage", .string(stage)),
                            ("attempt", .int(attempt.number)), ("jobs", .array(entries))]))
     }
+
+    /// The word that names a version's rollbacks where a stage is expected (`logs v3 rollback`, `wait v3 rollback`).
+    static let rollback = "rollback"
 
     /// A task's whole log: its file on this machine, else the store's copy. Empty before the task started; an
     /// error when the file is gone and the store keeps no copy (a running task on another engine says so).

@@ -67,6 +67,14 @@ enum ShowCommand {
             var line = "  to \(TextStyle.pad(attempt.environment ?? "?", 12))\(TextStyle.pad(attempt.state.rawValue, 18))"
             line += "requested by \(attempt.requestedBy ?? "?") at \(TimeText.clock(seconds: attempt.createdAt))"
             lines.append(line)
+            if let request = report.request(of: attempt) {
+                let override = request.overridesPatch ? " (overrode the security patch)" : ""
+                lines.append("      reason: \(request.reason)\(override)")
+            }
+            if let failure = attempt.reason { lines.append("      \(failure)") }
+            for task in report.tasks where task.attemptID == attempt.id {
+                lines.append("    \(TextStyle.pad(task.name, 16))\(task.state.rawValue)")
+            }
             if let reason = attempt.reason { lines.append("      \(reason)") }
         }
         return lines.joined(separator: "\n")

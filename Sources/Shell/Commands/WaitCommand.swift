@@ -8,6 +8,7 @@ enum WaitCommand {
         name: "wait", summary: "block until a version (or one of its stages) passed, awaits approval or stopped",
         details: """
             With STAGE: until that stage passed (exit 0) or stopped (exit 1); a manual gate keeps it waiting. \
+            STAGE `rollback`: until the version's latest rollback and the jobs after it passed (0) or stopped (1). \
             Without: until the version passed every stage or awaits approval (exit 0, saying which), or stopped \
             (exit 1). --timeout (90s, 10m, 1h) gives up with exit 124.
             """,
@@ -25,7 +26,11 @@ enum WaitCommand {
             timeout = seconds
         }
         let stage = invocation["STAGE"]
-        if let stage, plan.stageIndex(named: stage) == nil {
+        if stage == LogsCommand.rollback {
+            guard try await store.attempts(of: version.id!).contains(where: \.isDeployOnly) else {
+                throw ShellError("\(version.name) has no rollback", hint: "`rollback ENV \(version.name) --reason …` asks for one")
+            }
+        } else if let stage, plan.stageIndex(named: stage) == nil {
             throw ShellError.usage("\(version.name)'s plan has no stage `\(stage)`",
                                    hint: Suggestion.closest(to: stage, in: plan.stages.map(\.name)).map { "did you mean `\($0)`?" })
         }
@@ -40,7 +45,7 @@ enum WaitCommand {
                let verdict = verdict(try await VersionReport(try await store.version(version.id!), store: store), stage: stage) {
                 return verdict
             }
-            let (line, key) = describeProgress(report, now: context.now())
+            let (line, key) = describeProgress(report, now: context.now(), rollback: stage == LogsCommand.rollback)
             if key != lastKey || polls % 20 == 0 {
                 // Queued work says why it waits, as the scheduler decides it.
                 lastKey = key
@@ -62,10 +67,12 @@ enum WaitCommand {
     }
 
     /// `v3 sandbox: deploy passed, smoke running 2.1s` and the same without clocks (for change detection).
-    static func describeProgress(_ report: VersionReport, now: Double) -> (String, String) {
+    static func describeProgress(_ report: VersionReport, now: Double, rollback: Bool = false) -> (String, String) {
         let name = report.version.name
-        guard let stage = report.currentStage, let index = report.plan.stageIndex(named: stage),
-              let attempt = report.latest[index] else { return ("\(name) waiting for the engine", "\(name) waiting") }
+        let current = report.currentStage.flatMap(report.plan.stageIndex(named:)).flatMap { report.latest[$0] }
+        guard let attempt = rollback ? report.latestRollback : current
+        else { return ("\(name) waiting for the engine", "\(name) waiting") }
+        let stage = attempt.isDeployOnly ? "rollback to \(attempt.environment ?? "?")" : attempt.stage
         let tasks = report.tasks.filter { $0.attemptID == attempt.id }
         if tasks.isEmpty { return ("\(name) \(stage) \(attempt.state.rawValue)", "\(name) \(stage) \(attempt.state.rawValue)") }
         let parts = tasks.map { task -> (String, String) in
@@ -80,6 +87,13 @@ enum WaitCommand {
     private static func verdict(_ report: VersionReport, stage: String?) -> CommandResult? {
         let name = report.version.name
         let latest = report.latest
+        if stage == LogsCommand.rollback, let rollback = report.latestRollback {
+            guard rollback.state.isFinished else { return nil }
+            let environment = rollback.environment ?? "?"
+            return rollback.state == .passed
+                ? CommandResult(text: "\(name) rollback to \(environment) passed", json: json(report, "passed", LogsCommand.rollback))
+                : stoppedResult(report, rollback)
+        }
         if report.state == .blocked {
             let message = "\(name) is blocked: \(report.version.blockedReason ?? "it lacks a security patch live in production")"
             return CommandResult(text: message, json: json(report, "blocked", report.currentStage), exitCode: ExitCode.failure,
