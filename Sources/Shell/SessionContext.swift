@@ -156,7 +156,8 @@ public final class SessionContext: Sendable {
         try await stateStore().resolve(reference)
     }
 
-    private func absolute(_ path: String) -> String {
+    /// `path` (`~` expanded) made absolute against the session's current folder.
+    func absolute(_ path: String) -> String {
         let expanded = (path as NSString).expandingTildeInPath
         let full = expanded.hasPrefix("/") ? expanded : (options.currentDirectory as NSString).appendingPathComponent(expanded)
         return (full as NSString).standardizingPath

@@ -114,6 +114,7 @@ struct VersionReport {
             ("submitted_at", .time(version.submittedAt)), ("pipeline", .string(plan.name)),
             ("plan_digest", .string(version.planDigest)),
             ("blocked_by", version.blockedBy.map { .string("v\($0)") } ?? .null), ("blocked_reason", .optional(version.blockedReason)),
+            ("plan_origin", .optional(version.planOrigin)),
             ("stages", .array(stages)),
             ("artifacts", .array(artifacts.map(Self.artifactJSON))),
             ("rollbacks", .array(attempts.filter(\.isDeployOnly).map { attempt in

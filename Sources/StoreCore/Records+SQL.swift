@@ -6,7 +6,7 @@ import PipelineModel
 extension VersionRecord {
     public static let columns = """
         id, commit_id, ref, priority, note, plan_json, plan_digest, source_path, pipeline_path, submitted_by, \
-        submitted_at, cancelled_at, settled, blocked_by, blocked_reason
+        submitted_at, cancelled_at, settled, blocked_by, blocked_reason, plan_origin
         """
 
     public init(_ row: SQLRow) throws {
@@ -20,6 +20,7 @@ extension VersionRecord {
         settled = try row.bool("settled")
         blockedBy = try row.optionalInt64("blocked_by")
         blockedReason = try row.optionalString("blocked_reason")
+        planOrigin = try row.optionalString("plan_origin")
     }
 }
 

@@ -20,6 +20,9 @@ public struct VersionRecord: Codable, Sendable, Equatable {
     public var blockedBy: Int64?
     /// Why it is blocked and what to do: the patch named, its commit to merge.
     public var blockedReason: String?
+    /// Where its plan came from when not from the commit itself: the pipeline file given to `submit --pipeline`
+    /// (adopting cdsh on a repository whose older commits have none). Nil: the commit's own pipeline file.
+    public var planOrigin: String?
     /// 1 when the engine has nothing to do for it until a person acts (stopped, awaiting approval, done).
     public var settled: Bool
 

@@ -10,10 +10,10 @@ extension SQLStore {
             var inserted = version
             inserted.id = try await connection.queryOne("""
                 INSERT INTO version (commit_id, ref, priority, note, plan_json, plan_digest, source_path, pipeline_path,
-                                     submitted_by, submitted_at, settled)
+                                     submitted_by, submitted_at, settled, plan_origin)
                 VALUES (\(version.commitID), \(version.ref), \(version.priority), \(version.note), \(version.planJSON),
                         \(version.planDigest), \(version.sourcePath), \(version.pipelinePath), \(version.submittedBy),
-                        \(version.submittedAt), FALSE)
+                        \(version.submittedAt), FALSE, \(version.planOrigin))
                 RETURNING id
                 """)?.int64("id")
             try await Self.appendAudit(connection, at: version.submittedAt, who: version.submittedBy, action: auditAction,

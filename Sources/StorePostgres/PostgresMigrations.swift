@@ -102,6 +102,9 @@ enum PostgresMigrations {
             "ALTER TABLE version ADD COLUMN blocked_by BIGINT",
             "ALTER TABLE version ADD COLUMN blocked_reason TEXT",
         ]),
+        ("v10-plan-origin", [
+            "ALTER TABLE version ADD COLUMN plan_origin TEXT",
+        ]),
     ]
 
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines

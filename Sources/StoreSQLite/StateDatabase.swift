@@ -185,6 +185,9 @@ final class StateDatabase: Sendable {
                 ALTER TABLE version ADD COLUMN blocked_reason TEXT;
                 """)
         }
+        migrator.registerMigration("v8-plan-origin") { db in
+            try db.execute(sql: "ALTER TABLE version ADD COLUMN plan_origin TEXT")
+        }
         return migrator
     }
 }

@@ -27,6 +27,7 @@ enum ShowCommand {
                      "submitted  \(TimeText.clock(seconds: version.submittedAt)) by \(version.submittedBy)"]
         if let note = version.note { lines.append("\(version.priority == .security ? "reason " : "note   ")    \(note)") }
         if let blocked = version.blockedReason { lines.append("blocked     \(blocked)") }
+        if let origin = version.planOrigin { lines.append("plan        from \(origin), given at submit (not the commit's own)") }
         lines.append("artifacts")
         if report.artifacts.isEmpty { lines.append("  (none yet)") }
         for artifact in report.artifacts {

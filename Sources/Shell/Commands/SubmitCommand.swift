@@ -13,14 +13,17 @@ enum SubmitCommand {
         details: """
             Resolves REV (a branch, tag or commit) in the pipeline's source work tree, reads cdsh.yml as it is in \
             that commit and freezes it as the version's plan, and queues the version. Prints its id (v12). \
-            The same commit may be submitted again: that makes a new version.
+            The same commit may be submitted again: that makes a new version. --pipeline FILE freezes that file (as \
+            it is now in the work tree) instead of the commit's own: the way to take an older commit, which has no \
+            cdsh.yml yet, through the pipeline; the version and the audit record where its plan came from.
             """,
         arguments: [ArgumentSpec("REV", required: false, completion: .revisions)],
-        options: [OptionSpec("--note", value: "TEXT", summary: "a note kept with the version")]
+        options: [OptionSpec("--note", value: "TEXT", summary: "a note kept with the version"),
+                  OptionSpec("--pipeline", value: "FILE", summary: "freeze this pipeline file instead of the commit's own (adopting cdsh)")]
     ) { invocation, context in
         let version = try await makeVersion(
             revision: invocation["REV"] ?? "HEAD", priority: .normal, note: invocation["--note"], context: context,
-            action: "submit")
+            action: "submit", adoptedPipeline: invocation["--pipeline"])
         return CommandResult(
             text: version.name,
             json: .object([("id", .string(version.name)), ("commit", .string(version.commitID)),
@@ -30,7 +33,7 @@ enum SubmitCommand {
     /// Resolves the revision, freezes the plan from that commit and records the version.
     static func makeVersion(
         revision: String, priority: Priority, note: String?, context: SessionContext, action: String,
-        extraAudit: [String: String] = [:]
+        extraAudit: [String: String] = [:], adoptedPipeline: String? = nil
     ) async throws -> VersionRecord {
         let pipelinePath = try context.pipelinePath()
         let current = try context.currentPlan()
@@ -48,8 +51,11 @@ enum SubmitCommand {
         } catch let error as GitError {
             throw ShellError(error.description, hint: "name a branch, tag or commit of \(top)")
         }
-        let plan = try await frozenPlan(repository: repository, commit: commit, pipelinePath: pipelinePath,
-                                        context: context)
+        let plan = if let adoptedPipeline {
+            try adoptedPlan(adoptedPipeline, context: context)
+        } else {
+            try await frozenPlan(repository: repository, commit: commit, pipelinePath: pipelinePath, context: context)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let planData = try encoder.encode(plan)
@@ -57,19 +63,36 @@ enum SubmitCommand {
         let store = try await context.stateStore()
         var audit = ["commit": commit, "ref": revision, "priority": priority.rawValue]
         if let note { audit["note"] = note }
+        if let adoptedPipeline { audit["pipeline"] = "\(adoptedPipeline) (given at submit, not the commit's own)" }
         audit.merge(extraAudit) { $1 }
-        let version = try await store.submit(
-            VersionRecord(commitID: commit, ref: revision, priority: priority, note: note,
-                          planJSON: String(decoding: planData, as: UTF8.self), planDigest: digest,
-                          sourcePath: try await context.backend().source(of: repository),
-                          pipelinePath: pipelinePath, submittedBy: context.who, submittedAt: context.now()),
-            auditAction: action, detail: audit)
+        var record = VersionRecord(commitID: commit, ref: revision, priority: priority, note: note,
+                                   planJSON: String(decoding: planData, as: UTF8.self), planDigest: digest,
+                                   sourcePath: try await context.backend().source(of: repository),
+                                   pipelinePath: pipelinePath, submittedBy: context.who, submittedAt: context.now())
+        record.planOrigin = adoptedPipeline
+        let version = try await store.submit(record, auditAction: action, detail: audit)
         if let reason = try await RegressionGuard(store: store, sources: WorkTreeSource(context: context))
             .blockIfLacking(version, who: context.who, now: context.now()) {
             context.warn("\(version.name) is blocked and will not run: \(reason)")
         }
         try await context.kickEngine()
         return version
+    }
+
+    /// A pipeline file from the work tree, frozen with a commit that has none (adoption); invalid → exit 2.
+    private static func adoptedPlan(_ file: String, context: SessionContext) throws -> PipelinePlan {
+        let path = context.absolute(file)
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ShellError("cannot read the pipeline file \(file) (\(ErrorPresenter.present(error).message))",
+                             hint: "give --pipeline a readable cdsh.yml")
+        }
+        let result = PipelineLoader.load(text: text, file: file)
+        guard let plan = result.plan else { throw PipelineFileError(diagnostics: result.diagnostics) }
+        for warning in result.warnings { context.warn(warning.description) }
+        return plan
     }
 
     /// The pipeline file as the commit has it; invalid → exit 2 with positions named `COMMIT:PATH`.
@@ -84,7 +107,9 @@ enum SubmitCommand {
         }
         let relative = String(resolvedFile.dropFirst(resolvedTop.count + 1))
         guard let text = try await repository.file(relative, at: commit) else {
-            throw ShellError("commit \(commit.prefix(12)) has no \(relative)", hint: "commit the pipeline file, then submit")
+            throw ShellError("commit \(commit.prefix(12)) has no \(relative)",
+                             hint: "commit the pipeline file, then submit; for an older commit, `submit REV --pipeline "
+                                + "\(relative)` freezes the file as it is in your work tree (docs/pipeline-file.md, Adopting cdsh)")
         }
         let result = PipelineLoader.load(text: text, file: "\(commit.prefix(12)):\(relative)")
         guard let plan = result.plan else { throw PipelineFileError(diagnostics: result.diagnostics) }
