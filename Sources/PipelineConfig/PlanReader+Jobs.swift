@@ -72,7 +72,7 @@ extension PlanReader {
 
         var timeout = JobSpec.defaultTimeoutSeconds
         if let entry = fields["timeout"] {
-            timeout = readTimeout(entry.value, owner: owner) ?? timeout
+            timeout = readDuration(entry.value, key: "timeout", owner: owner) ?? timeout
         }
 
         guard let commands else { return (nil, declaresArtifacts) }
@@ -112,17 +112,18 @@ extension PlanReader {
         return valid ? items.map(\.0) : nil
     }
 
-    private mutating func readTimeout(_ node: Node, owner: String) -> Int? {
+    /// A duration (`90s`, `10m`, `1h30m`) for `key` of `owner`, in seconds; nil, with an error, for anything else.
+    mutating func readDuration(_ node: Node, key: String, owner: String) -> Int? {
         let position = nodes.position(of: node)
         guard case .scalar(let scalar) = node, !NodeReader.isNull(node) else {
             nodes.error(
-                "expected a duration for `timeout` of \(owner), found \(NodeReader.describe(node))",
+                "expected a duration for `\(key)` of \(owner), found \(NodeReader.describe(node))",
                 at: position, hint: Self.durationHint
             )
             return nil
         }
         guard let seconds = PipelineLoader.parseDuration(scalar.string) else {
-            nodes.error("invalid timeout `\(scalar.string)` for \(owner)", at: position, hint: Self.durationHint)
+            nodes.error("invalid \(key) `\(scalar.string)` for \(owner)", at: position, hint: Self.durationHint)
             return nil
         }
         return seconds

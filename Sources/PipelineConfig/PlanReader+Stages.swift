@@ -79,50 +79,86 @@ extension PlanReader {
                 hint: "it runs before any artifact exists; deploy in a later stage"
             )
         }
-        let (approval, distinctApprover) = fields["approval"].map { readApproval($0, context: context) } ?? (.automatic, false)
+        let approval = fields["approval"].map { readApproval($0, context: context) } ?? ApprovalSettings()
         let jobs = readJobs(fields["jobs"], stagePosition: nodes.position(of: node), context: context)
 
         guard let name else { return nil }
-        return StageSpec(name: name, environment: environment, approval: approval, distinctApprover: distinctApprover,
-                         jobs: jobs)
+        return StageSpec(name: name, environment: environment, approval: approval.rule, distinctApprover: approval.separate,
+                         approvers: approval.approvers, approvalExpirySeconds: approval.expires, jobs: jobs)
     }
 
-    /// `approval: manual`, or `approval: {required: manual, distinct_from_submitter: true}` for four eyes.
-    private mutating func readApproval(_ entry: MappingEntry, context: StageContext) -> (ApprovalRule, Bool) {
-        var valueNode = entry.value
-        var distinct = false
+    /// What `approval:` says: the rule, and for a manual gate the four-eyes settings.
+    struct ApprovalSettings {
+        var rule = ApprovalRule.automatic
+        var separate = false
+        var approvers: Int?
+        var expires: Int?
+    }
+
+    static let approvalKeys = ["manual", "approvers", "separate", "expires", "required", "distinct_from_submitter"]
+
+    /// `approval: manual`, or `approval: {manual: true, approvers: 2, separate: true, expires: 24h}` (the earlier
+    /// spelling `{required: manual, distinct_from_submitter: true}` still reads).
+    private mutating func readApproval(_ entry: MappingEntry, context: StageContext) -> ApprovalSettings {
+        var settings = ApprovalSettings()
         if case .mapping = entry.value {
             let place = "in the approval of \(context.label)"
             guard let fields = nodes.fields(of: entry.value, expected: "an approval setting", place: place,
-                                            known: ["required", "distinct_from_submitter"])
-            else { return (.automatic, false) }
-            guard let required = fields["required"] else {
-                nodes.error("the approval of \(context.label) has no `required`", at: entry.keyPosition,
-                            hint: "write `required: manual`")
-                return (.automatic, false)
+                                            known: Self.approvalKeys)
+            else { return settings }
+            if let manual = fields["manual"] {
+                if nodes.bool(manual.value, key: "manual") == true { settings.rule = .manual }
+            } else if let required = fields["required"] {
+                settings.rule = readApprovalRule(required.value, context: context)
+            } else {
+                nodes.error("the approval of \(context.label) has no `manual`", at: entry.keyPosition,
+                            hint: "write `manual: true`")
+                return settings
             }
-            valueNode = required.value
-            if let flag = fields["distinct_from_submitter"] {
-                distinct = nodes.bool(flag.value, key: "distinct_from_submitter") ?? false
+            if let flag = fields["separate"] ?? fields["distinct_from_submitter"] {
+                settings.separate = nodes.bool(flag.value, key: flag.key) ?? false
             }
+            if let count = fields["approvers"] {
+                let text = nodes.string(count.value, expected: "a number of approvers")
+                if let text, let number = Int(text), (1...9).contains(number) {
+                    settings.approvers = number
+                } else if let text {
+                    nodes.error("`approvers` must be a whole number from 1 to 9, not `\(text)`",
+                                at: nodes.position(of: count.value))
+                }
+            }
+            if let expires = fields["expires"] {
+                settings.expires = readDuration(expires.value, key: "expires", owner: "the approval of \(context.label)")
+            }
+            if settings.rule != .manual, let extra = ["approvers", "separate", "expires"].compactMap({ fields[$0] }).first {
+                nodes.error("`\(extra.key)` needs a manual gate in the approval of \(context.label)", at: extra.keyPosition,
+                            hint: "add `manual: true`")
+            }
+        } else {
+            settings.rule = readApprovalRule(entry.value, context: context)
         }
-        guard let text = nodes.string(valueNode, expected: "`manual` for `approval`") else { return (.automatic, false) }
-        guard text == ApprovalRule.manual.rawValue else {
-            let suggestion = Suggestion.closest(to: text, in: [ApprovalRule.manual.rawValue])
-            nodes.error(
-                "invalid approval `\(text)` in \(context.label)", at: nodes.position(of: valueNode),
-                hint: (suggestion.map { "did you mean `\($0)`? " } ?? "")
-                    + "`manual` is the only value; leave `approval` out to promote automatically"
-            )
-            return (.automatic, false)
-        }
-        if context.isCommitStage {
+        if settings.rule == .manual && context.isCommitStage {
             nodes.error(
                 "\(context.commitStageLabel) may not wait for manual approval", at: entry.keyPosition,
                 hint: "it builds every check-in; ask for approval in a later stage"
             )
         }
-        return (.manual, distinct)
+        return settings
+    }
+
+    /// `manual`, the one value an approval rule may name.
+    private mutating func readApprovalRule(_ node: Node, context: StageContext) -> ApprovalRule {
+        guard let text = nodes.string(node, expected: "`manual` for `approval`") else { return .automatic }
+        guard text == ApprovalRule.manual.rawValue else {
+            let suggestion = Suggestion.closest(to: text, in: [ApprovalRule.manual.rawValue])
+            nodes.error(
+                "invalid approval `\(text)` in \(context.label)", at: nodes.position(of: node),
+                hint: (suggestion.map { "did you mean `\($0)`? " } ?? "")
+                    + "`manual` is the only value; leave `approval` out to promote automatically"
+            )
+            return .automatic
+        }
+        return .manual
     }
 
     mutating func readEnvironmentReference(_ entry: MappingEntry, owner: String) -> String? {

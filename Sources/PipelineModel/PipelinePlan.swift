@@ -110,22 +110,32 @@ public struct StageSpec: Codable, Sendable, Equatable {
     public var approval: ApprovalRule
     /// Four eyes: the person who approves may not be the one who submitted the version.
     public var distinctApprover: Bool
+    /// How many different people must approve (`approvers:`); nil means one.
+    public var approvers: Int?
+    /// How long an approval counts (`expires:`), in seconds: an approval older than this no longer opens the
+    /// gate, and an approved stage that has not started by then waits for approval again. Nil: for ever.
+    public var approvalExpirySeconds: Int?
     /// Jobs in file order; they run in parallel.
     public var jobs: [JobSpec]
 
     public init(
         name: String, environment: String? = nil, approval: ApprovalRule = .automatic, distinctApprover: Bool = false,
-        jobs: [JobSpec]
+        approvers: Int? = nil, approvalExpirySeconds: Int? = nil, jobs: [JobSpec]
     ) {
         self.name = name
         self.environment = environment
         self.approval = approval
         self.distinctApprover = distinctApprover
+        self.approvers = approvers
+        self.approvalExpirySeconds = approvalExpirySeconds
         self.jobs = jobs
     }
 
+    /// How many different people must approve the stage.
+    public var requiredApprovers: Int { approvers ?? 1 }
+
     private enum CodingKeys: String, CodingKey {
-        case name, environment, approval, distinctApprover, jobs
+        case name, environment, approval, distinctApprover, approvers, approvalExpirySeconds, jobs
     }
 
     /// Plans frozen before `distinctApprover` existed decode with it off.
@@ -135,6 +145,8 @@ public struct StageSpec: Codable, Sendable, Equatable {
         environment = try container.decodeIfPresent(String.self, forKey: .environment)
         approval = try container.decode(ApprovalRule.self, forKey: .approval)
         distinctApprover = try container.decodeIfPresent(Bool.self, forKey: .distinctApprover) ?? false
+        approvers = try container.decodeIfPresent(Int.self, forKey: .approvers)
+        approvalExpirySeconds = try container.decodeIfPresent(Int.self, forKey: .approvalExpirySeconds)
         jobs = try container.decode([JobSpec].self, forKey: .jobs)
     }
 

@@ -40,7 +40,7 @@ public enum Scheduler {
             } else {
                 actions += stages(version, leases: &leases, running: &running, limit: snapshot.maxRunningTasks,
                                   held: version.priority == .normal ? heldStages : [], live: snapshot.live,
-                                  waiting: &waiting)
+                                  now: snapshot.now, waiting: &waiting)
             }
             let busy = (Array(version.latestAttempts.values) + version.deployAttempts)
                 .contains { $0.state == .queued || $0.state == .running }
@@ -53,7 +53,7 @@ public enum Scheduler {
     /// environment runs a newer version already ends `superseded` instead of starting (`Supersession`).
     private static func stages(
         _ version: VersionState, leases: inout [String: EnvironmentLease], running: inout Int, limit: Int,
-        held: Set<String>, live: [String: Int64], waiting: inout WaitingList
+        held: Set<String>, live: [String: Int64], now: Double?, waiting: inout WaitingList
     ) -> [SchedulerAction] {
         guard let stageIndex = currentStage(of: version) else { return [] }
         let stage = version.plan.stages[stageIndex]
@@ -72,6 +72,10 @@ public enum Scheduler {
             let state: RunState = stage.approval == .manual ? .awaitingApproval : .queued
             if state == .queued { waiting.add(nil, .engine) }
             return [.createAttempt(versionID: version.id, stageIndex: stageIndex, number: 1, state: state)]
+        }
+        if attempt.state == .queued, let now, let expiry = stage.approvalExpirySeconds, let approvedAt = attempt.approvedAt,
+           now - approvedAt > Double(expiry) {
+            return [.reopenApproval(attemptID: attempt.id, versionID: version.id)]
         }
         if attempt.state == .queued && held.contains(stage.name) {
             waiting.add(nil, .patchFirst(stage: stage.name, patches: waiting.patches))

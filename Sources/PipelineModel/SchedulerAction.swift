@@ -14,4 +14,6 @@ public enum SchedulerAction: Sendable, Equatable {
     case settle(versionID: Int64)
     /// Every task of a running attempt has finished.
     case finishAttempt(attemptID: Int64, versionID: Int64, state: RunState)
+    /// An approved stage did not start before its approval expired (`expires:`): it waits for approval again.
+    case reopenApproval(attemptID: Int64, versionID: Int64)
 }

@@ -9,13 +9,16 @@ public struct SchedulerSnapshot: Sendable, Equatable {
     /// Environment → the version live there (its latest passed deploy), for the environments whose older
     /// versions are superseded (`Supersession`).
     public var live: [String: Int64]
+    /// The time of the pass, for approvals that expire; nil: none expires in this pass.
+    public var now: Double?
 
     public init(versions: [VersionState], leases: [String: EnvironmentLease] = [:], maxRunningTasks: Int = 16,
-                live: [String: Int64] = [:]) {
+                live: [String: Int64] = [:], now: Double? = nil) {
         self.versions = versions
         self.leases = leases
         self.maxRunningTasks = maxRunningTasks
         self.live = live
+        self.now = now
     }
 }
 
@@ -73,6 +76,8 @@ public struct AttemptState: Sendable, Equatable {
     public var environment: String?
     /// A security patch asked for this attempt's environment: stop it (it can be rerun).
     public var preempted: Bool
+    /// For a queued attempt of a manual stage whose approvals expire: when the approval that opened it was given.
+    public var approvedAt: Double?
 
     public init(
         id: Int64, stageIndex: Int, number: Int, state: RunState, tasks: [TaskState] = [], environment: String? = nil,
@@ -85,6 +90,13 @@ public struct AttemptState: Sendable, Equatable {
         self.tasks = tasks
         self.environment = environment
         self.preempted = preempted
+    }
+
+    /// The same attempt, approved at `time`.
+    public func approved(at time: Double?) -> AttemptState {
+        var copy = self
+        copy.approvedAt = time
+        return copy
     }
 
     /// The stage index of deploy-only attempts such as rollbacks.

@@ -8,7 +8,7 @@ import StageRunner
 enum PlanDiff {
     /// The plan's property names where the pipeline file spells the key differently.
     private static let fileKeys = ["commands": "run", "timeoutSeconds": "timeout",
-                                   "distinctApprover": "distinct_from_submitter"]
+                                   "distinctApprover": "separate", "approvalExpirySeconds": "expires"]
 
     static func changes(from old: PipelinePlan, to new: PipelinePlan) -> [String] {
         var changes: [String] = []

@@ -104,7 +104,11 @@ struct VersionReport {
             return .object([("name", .string(stage.name)), ("state", .string(attempt.state.rawValue)),
                             ("attempt", .int(attempt.number)), ("started_at", .time(attempt.startedAt)),
                             ("finished_at", .time(attempt.finishedAt)), ("reason", .optional(attempt.reason)),
-                            ("jobs", .array(jobs)), ("attempts", .int(attempts.filter { $0.stageIndex == index }.count))])
+                            ("jobs", .array(jobs)), ("attempts", .int(attempts.filter { $0.stageIndex == index }.count)),
+                            ("decisions", .array(decisions.filter { $0.attemptID == attempt.id }.map { decision in
+                                .object([("kind", .string(decision.kind)), ("who", .string(decision.who)),
+                                         ("reason", .string(decision.reason)), ("at", .time(decision.at))])
+                            }))])
         }
         return .object([
             ("id", .string(version.name)), ("number", .int(version.id!)), ("commit", .string(version.commitID)),

@@ -12,6 +12,25 @@ public enum DecisionRules {
         }
     }
 
+    /// Where an approval leaves the gate: how many different people's approvals count now (this one included)
+    /// and how many the stage needs. Refuses a second approval by the same person while it still counts.
+    /// `earlier`: the approvals already given for this attempt.
+    public static func approvals(
+        _ version: VersionRecord, attempt: AttemptRecord, earlier: [DecisionRecord], who: String, now: Double
+    ) throws -> (given: Int, required: Int) {
+        let stage = try version.plan().stages[attempt.stageIndex]
+        let counting = earlier.filter { approval in
+            approval.kind == "approve" && stage.approvalExpirySeconds.map { now - approval.at <= Double($0) } ?? true
+        }
+        let required = stage.requiredApprovers
+        if counting.contains(where: { $0.who == who }) {
+            throw StoreError.refused(
+                "\(who) already approved \(version.name) for `\(stage.name)`; it needs \(required) different people",
+                hint: "approvals so far: " + counting.map(\.who).joined(separator: ", "))
+        }
+        return (Set(counting.map(\.who)).count + 1, required)
+    }
+
     /// Why a decision found nothing awaiting approval; `latest` is the version's newest attempt, if any.
     public static func notAwaiting(_ versionID: Int64, latest: AttemptRecord?) -> StoreError {
         let position = latest.map { "its `\($0.stage)` stage is \($0.state.rawValue)" } ?? "it has not started yet"
@@ -32,10 +51,13 @@ public enum DecisionRules {
                                  hint: Supersession.reason(versionID: version.id!, environment: environment, newer: newer))
     }
 
-    /// The attempt a decision leaves: approved ones queue, rejected ones stop with who and why.
-    public static func decided(_ attempt: AttemptRecord, approve: Bool, who: String, reason: String, now: Double) -> AttemptRecord {
+    /// The attempt a decision leaves: approved ones queue once enough people approved (`opens`), rejected ones
+    /// stop with who and why.
+    public static func decided(
+        _ attempt: AttemptRecord, approve: Bool, opens: Bool = true, who: String, reason: String, now: Double
+    ) -> AttemptRecord {
         var attempt = attempt
-        attempt.state = approve ? .queued : .rejected
+        attempt.state = approve ? (opens ? .queued : .awaitingApproval) : .rejected
         if !approve {
             attempt.finishedAt = now
             attempt.reason = "rejected by \(who): \(reason)"

@@ -19,13 +19,19 @@ extension SQLStore {
             guard let waiting = attempts.first(where: { $0.state == .awaitingApproval }) else {
                 throw DecisionRules.notAwaiting(versionID, latest: attempts.first)
             }
+            var approvals = (given: 1, required: 1)
             if approve {
                 let version = try await Self.version(versionID, connection)
                 try DecisionRules.checkApprover(version, attempt: waiting, who: who)
                 try DecisionRules.checkNotSuperseded(version, stageIndex: waiting.stageIndex,
                                                      live: try await Self.live(for: version, connection))
+                let earlier = try await connection.query("""
+                    SELECT \(unescaped: DecisionRecord.columns) FROM decision WHERE attempt_id = \(waiting.id!) ORDER BY id
+                    """).map(DecisionRecord.init)
+                approvals = try DecisionRules.approvals(version, attempt: waiting, earlier: earlier, who: who, now: now)
             }
-            let attempt = DecisionRules.decided(waiting, approve: approve, who: who, reason: reason, now: now)
+            let attempt = DecisionRules.decided(waiting, approve: approve, opens: approvals.given >= approvals.required,
+                                                who: who, reason: reason, now: now)
             try await connection.execute("""
                 UPDATE attempt SET state = \(attempt.state), finished_at = \(attempt.finishedAt), reason = \(attempt.reason)
                 WHERE id = \(attempt.id!)
@@ -35,13 +41,14 @@ extension SQLStore {
                 INSERT INTO decision (attempt_id, version_id, kind, who, reason, at)
                 VALUES (\(attempt.id!), \(versionID), \(kind), \(who), \(reason), \(now))
                 """)
-            if approve {
+            if attempt.state == .queued {
                 try await Self.unsettle(versionID, connection)
             } else {
                 try await Self.settle(versionID, connection)
             }
-            try await Self.appendAudit(connection, at: now, who: who, action: kind, versionID: versionID,
-                                       detail: ["stage": attempt.stage, "reason": reason])
+            var detail = ["stage": attempt.stage, "reason": reason]
+            if approvals.required > 1 { detail["approvals"] = "\(approvals.given) of \(approvals.required)" }
+            try await Self.appendAudit(connection, at: now, who: who, action: kind, versionID: versionID, detail: detail)
             return attempt
         }
     }

@@ -9,7 +9,7 @@ extension SQLStore {
         let engine = engineName
         // Most wake-ups change nothing: decide on a read snapshot first and take the scheduling lock only when needed.
         let probe = try await transaction(.read) { connection in
-            try await Self.snapshotAndVersions(connection, maxRunningTasks: maxRunningTasks, capacityOf: engine).snapshot
+            try await Self.snapshotAndVersions(connection, maxRunningTasks: maxRunningTasks, capacityOf: engine, now: now).snapshot
         }
         var probeStops: [Int64] = []
         if SnapshotAssembly.changes(in: Scheduler.decide(probe), collectingStopsInto: &probeStops).isEmpty {
@@ -19,7 +19,7 @@ extension SQLStore {
             var launches: [TaskLaunch] = [], stops: [Int64] = []
             for _ in 0..<SnapshotAssembly.maximumPasses {
                 let (snapshot, versions) = try await Self.snapshotAndVersions(
-                    connection, maxRunningTasks: maxRunningTasks, capacityOf: engine)
+                    connection, maxRunningTasks: maxRunningTasks, capacityOf: engine, now: now)
                 let changes = SnapshotAssembly.changes(in: Scheduler.decide(snapshot), collectingStopsInto: &stops)
                 if changes.isEmpty { break }
                 launches += try await Self.apply(changes, connection, now: now, engine: engine, versions: versions)
@@ -137,7 +137,7 @@ extension SQLStore {
     /// The snapshot, and the unsettled versions it was built from (so applying its actions need not read them
     /// again). With `capacityOf`, the limit is that engine's own: tasks other engines run count toward theirs.
     static func snapshotAndVersions(
-        _ connection: any SQLConnection, maxRunningTasks: Int, capacityOf engine: String?
+        _ connection: any SQLConnection, maxRunningTasks: Int, capacityOf engine: String?, now: Double? = nil
     ) async throws -> (snapshot: SchedulerSnapshot, versions: [Int64: VersionRecord]) {
         let versions = try await connection.query(
             "SELECT \(unescaped: VersionRecord.columns) FROM version WHERE NOT settled ORDER BY id").map(VersionRecord.init)
@@ -163,6 +163,10 @@ extension SQLStore {
                                                      maxRunningTasks: maxRunningTasks + others)
         for environment in Set(snapshot.versions.flatMap(\.plan.supersedingEnvironments)).sorted() {
             snapshot.live[environment] = try await liveVersion(in: environment, connection)
+        }
+        if let now {
+            snapshot.now = now
+            try await Self.noteApprovalTimes(&snapshot, connection)
         }
         return (snapshot, Dictionary(uniqueKeysWithValues: versions.map { ($0.id!, $0) }))
     }
@@ -231,6 +235,14 @@ extension SQLStore {
                 try await finishAttempt(attemptID, versionID: versionID, state: state, connection, now: now)
             case let .settle(versionID):
                 try await settle(versionID, connection)
+            case let .reopenApproval(attemptID, versionID):
+                let stage = try await attempt(attemptID, connection).stage
+                try await connection.execute(
+                    "UPDATE attempt SET state = 'awaiting-approval' WHERE id = \(attemptID) AND state = 'queued'")
+                try await connection.execute("DELETE FROM lease WHERE attempt_id = \(attemptID)")
+                try await settle(versionID, connection)
+                try await appendAudit(connection, at: now, who: "engine", action: "approval-expired", versionID: versionID,
+                                      detail: ["stage": stage])
             case .stopTask:
                 continue
             }
@@ -266,6 +278,30 @@ extension SQLStore {
         }
         let (action, detail) = AttemptEnding.audit(attempt, state: state)
         try await appendAudit(connection, at: now, who: "engine", action: action, versionID: versionID, detail: detail)
+    }
+
+    /// Gives each queued attempt of a manual stage whose approvals expire the time of its latest approval.
+    private static func noteApprovalTimes(_ snapshot: inout SchedulerSnapshot, _ connection: any SQLConnection) async throws {
+        var expiring: [Int64] = []
+        for version in snapshot.versions {
+            for (index, attempt) in version.latestAttempts where attempt.state == .queued
+                && version.plan.stages[index].approval == .manual && version.plan.stages[index].approvalExpirySeconds != nil {
+                expiring.append(attempt.id)
+            }
+        }
+        guard !expiring.isEmpty else { return }
+        var approvedAt: [Int64: Double] = [:]
+        for row in try await connection.query("""
+            SELECT attempt_id, MAX(at) AS at FROM decision WHERE kind = 'approve' AND attempt_id IN \(in: expiring)
+            GROUP BY attempt_id
+            """) {
+            approvedAt[try row.int64("attempt_id")] = try row.double("at")
+        }
+        for index in snapshot.versions.indices {
+            snapshot.versions[index].latestAttempts = snapshot.versions[index].latestAttempts.mapValues { attempt in
+                approvedAt[attempt.id].map { attempt.approved(at: $0) } ?? attempt
+            }
+        }
     }
 
     /// The version the latest passed deploy to `environment` put there, if any.

@@ -82,4 +82,23 @@ struct DecisionCommandTests {
                 "\(waited.text)")
         #expect((await shell.run("env production")).text.split(separator: "\n").dropFirst().first?.contains("v2") == true)
     }
+
+    @Test func aGateForTwoApproversSaysItWaitsForAnotherAndShowsEachApproval() async throws {
+        let shell = try CommandHarness(pipeline: CommandHarness.pipeline.replacingOccurrences(
+            of: "approval: manual", with: "approval: {manual: true, approvers: 2, separate: true, expires: 24h}"))
+        _ = await shell.run("submit")
+        let own = await shell.run("approve v1 --reason mine")
+        #expect(own.status == 4 && own.error?.message.contains("four eyes") == true, "\(String(describing: own.error))")
+        shell.who = "bob"
+        let first = await shell.run("approve v1 --reason 'first look'")
+        #expect(first.text == "v1 production: approval by bob recorded; it needs 2 different people, so it waits for another",
+                "\(first.text)")
+        #expect((await shell.run("status")).text.contains("awaiting-approval at production"))
+        shell.who = "carol"
+        #expect((await shell.run("approve v1 --reason 'second look'")).text == "v1 approved for production by carol")
+        let show = (await shell.run("show v1")).text
+        #expect(show.contains("approve by bob at") && show.contains(": first look") && show.contains(": second look"), "\(show)")
+        let audit = (await shell.run("audit v1")).text
+        #expect(audit.contains("first look") && audit.contains("second look") && audit.contains("2 of 2"), "\(audit)")
+    }
 }

@@ -76,7 +76,7 @@ struct ReadCommandTests {
         _ = await shell.run("submit")
         let diff = await shell.run("diff v1 v2")
         for line in ["secrets: (none) → API_TOKEN", "environments.sandbox.traits.db: pg-15 → pg-16",
-                     "stages.production.distinct_from_submitter: false → true",
+                     "stages.production.separate: false → true",
                      "stages.commit.jobs.build.timeout: 1800 → 300",
                      "environments.sandbox.config: sandbox.env content changed"] {
             #expect(diff.text.contains(line), "\(line) in \(diff.text)")

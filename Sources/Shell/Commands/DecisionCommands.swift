@@ -47,10 +47,16 @@ enum DecisionCommands {
             ? try await store.approve(versionID: version.id!, who: context.who, reason: reason, now: context.now())
             : try await store.reject(versionID: version.id!, who: context.who, reason: reason, now: context.now())
         if approve { try await context.kickEngine() }
+        let stage = try version.plan().stages[attempt.stageIndex]
+        let text = approve && attempt.state == .awaitingApproval
+            ? "\(version.name) \(attempt.stage): approval by \(context.who) recorded; it needs \(stage.requiredApprovers) "
+                + "different people, so it waits for another"
+            : "\(version.name) \(approve ? "approved" : "rejected") for \(attempt.stage) by \(context.who)"
         return CommandResult(
-            text: "\(version.name) \(approve ? "approved" : "rejected") for \(attempt.stage) by \(context.who)",
+            text: text,
             json: .object([("version", .string(version.name)), ("stage", .string(attempt.stage)),
                            ("decision", .string(approve ? "approve" : "reject")), ("who", .string(context.who)),
-                           ("reason", .string(reason))]))
+                           ("reason", .string(reason)), ("state", .string(attempt.state.rawValue)),
+                           ("approvers_required", .int(stage.requiredApprovers))]))
     }
 }

@@ -49,6 +49,9 @@ enum ShowCommand {
                 }
                 lines.append(line)
                 if let reason = attempt.reason { lines.append("      \(reason)") }
+                for decision in report.decisions where decision.attemptID == attempt.id {
+                    lines.append("      \(decision.kind) by \(decision.who) at \(TimeText.clock(seconds: decision.at)): \(decision.reason)")
+                }
                 for task in report.tasks where task.attemptID == attempt.id {
                     var taskLine = "    \(TextStyle.pad(task.name, 16))\(TextStyle.pad(task.state.rawValue, 12))"
                     if let code = task.exitCode { taskLine += "exit \(code)  " }
