@@ -30,7 +30,8 @@ struct AdoptionTests {
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("has no cdsh.yml") && refused.stderr.contains("--pipeline cdsh.yml"), "\(refused.stderr)")
         let missing = try project.run("submit \(old) --pipeline nowhere.yml")
-        #expect(missing.status == 1 && missing.stderr.contains("cannot read the pipeline file nowhere.yml"), "\(missing.stderr)")
+        #expect(missing.status == 2 && missing.stderr.contains("nowhere.yml") && missing.stderr.contains("cannot read the pipeline file"),
+                "\(missing.stderr)")
 
         let adopted = try project.run("submit \(old) --pipeline cdsh.yml", "wait v1 --timeout 60s")
         #expect(adopted.status == 0, "\(adopted.stderr)")

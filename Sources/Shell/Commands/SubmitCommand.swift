@@ -81,15 +81,7 @@ enum SubmitCommand {
 
     /// A pipeline file from the work tree, frozen with a commit that has none (adoption); invalid → exit 2.
     private static func adoptedPlan(_ file: String, context: SessionContext) throws -> PipelinePlan {
-        let path = context.absolute(file)
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ShellError("cannot read the pipeline file \(file) (\(ErrorPresenter.present(error).message))",
-                             hint: "give --pipeline a readable cdsh.yml")
-        }
-        let result = PipelineLoader.load(text: text, file: file)
+        let result = PipelineLoader.load(contentsOf: context.absolute(file))
         guard let plan = result.plan else { throw PipelineFileError(diagnostics: result.diagnostics) }
         for warning in result.warnings { context.warn(warning.description) }
         return plan
