@@ -13,7 +13,9 @@ struct TaskExecutor: Sendable {
     let environment: EngineEnvironment
     let checkouts: CheckoutCache
 
-    func execute(_ launch: TaskLaunch) async {
+    /// Runs the task to its recorded end. Returns the environment where it made a security patch live (its
+    /// production deploy passed), for the engine to block what lacks the patch (`PatchBlocker`), else nil.
+    func execute(_ launch: TaskLaunch) async -> String? {
         let masker = SecretMasker(secrets: environment.secretValues(launch.plan.secrets))
         let task = launch.task
         let logPath = layout.logPath(version: launch.version.id!, stage: launch.attempt.stage,
@@ -38,13 +40,16 @@ struct TaskExecutor: Sendable {
                 try await store.recordTaskFinished(taskID: task.id!, state: outcome.0.state, exitCode: outcome.0.exitCode,
                                                    reason: outcome.0.reason.map(masker.mask), artifacts: outcome.1,
                                                    logPath: logPath, now: environment.now())
-                return
+                let patchWentLive = task.kind == .deploy && outcome.0.state == .passed && launch.version.priority == .security
+                    && task.environment == launch.plan.productionEnvironment
+                return patchWentLive ? task.environment : nil
             } catch {
                 append(layout.engineLogPath, "cdsh engine: could not record the end of task \(task.id!) "
                        + "(trying again in \(delay) s): \(String(reflecting: error))")
                 try? await Task.sleep(for: .seconds(delay))
             }
         }
+        return nil
     }
 
     private func run(_ launch: TaskLaunch, work: String, logPath: String) async throws -> (ProcessOutcome, [ArtifactRecord]) {
@@ -145,13 +150,6 @@ struct TaskExecutor: Sendable {
                                            logPath: logPath, timeout: JobSpec.defaultTimeoutSeconds)
         CrashPoint.deployExited.reach()
         try await store.finishDeploy(id: deploy.id!, result: outcome.state, now: environment.now())
-        if outcome.state == .passed, durable, launch.version.priority == .security {
-            let blocked = await PatchBlocker(store: store, sources: sources)
-                .blockVersionsLacking(patchLiveIn: environmentName, now: environment.now())
-            if !blocked.isEmpty {
-                append(logPath, "cdsh: blocked \(blocked.sorted().map { "v\($0)" }.joined(separator: ", ")): they lack this patch")
-            }
-        }
         return outcome
     }
 
