@@ -102,8 +102,10 @@ enum PostgresMigrations {
             "ALTER TABLE version ADD COLUMN blocked_by BIGINT",
             "ALTER TABLE version ADD COLUMN blocked_reason TEXT",
         ]),
-        ("v10-plan-origin", [
+        ("v10-plan-origin-and-decision-indexes", [
             "ALTER TABLE version ADD COLUMN plan_origin TEXT",
+            "CREATE INDEX decision_version ON decision (version_id)",
+            "CREATE INDEX decision_attempt ON decision (attempt_id)",
         ]),
     ]
 

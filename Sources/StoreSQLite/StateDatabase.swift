@@ -185,8 +185,13 @@ final class StateDatabase: Sendable {
                 ALTER TABLE version ADD COLUMN blocked_reason TEXT;
                 """)
         }
-        migrator.registerMigration("v8-plan-origin") { db in
-            try db.execute(sql: "ALTER TABLE version ADD COLUMN plan_origin TEXT")
+        migrator.registerMigration("v8-plan-origin-and-decision-indexes") { db in
+            // `show` and `status` read a version's decisions, an approval its attempt's.
+            try db.execute(sql: """
+                ALTER TABLE version ADD COLUMN plan_origin TEXT;
+                CREATE INDEX decision_version ON decision(version_id);
+                CREATE INDEX decision_attempt ON decision(attempt_id);
+                """)
         }
         return migrator
     }
