@@ -14,13 +14,7 @@ struct ApprovalContractTests {
         plan.stages[3].distinctApprover = true
         plan.stages[3].approvers = approvers
         plan.stages[3].approvalExpirySeconds = expires
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return try await store.submit(
-            VersionRecord(commitID: String(format: "%040x", number), ref: "main", priority: .normal, note: nil,
-                          planJSON: String(decoding: try encoder.encode(plan), as: UTF8.self), planDigest: "d",
-                          sourcePath: "/src", pipelinePath: "/src/cdsh.yml", submittedBy: "alice", submittedAt: 1),
-            auditAction: "submit", detail: [:])
+        return try await SchedulerContractTests.submit(store, number, plan: plan)
     }
 
     @Test(arguments: StoreKind.allCases)

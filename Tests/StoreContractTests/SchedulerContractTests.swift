@@ -19,8 +19,9 @@ struct SchedulerContractTests {
                       jobs: [JobSpec(name: "smoke", commands: ["./smoke"])]),
         ])
 
-    /// Submits version `number` of the plan; a security one as `patch` does.
-    static func submit(_ store: any VersionLedger, _ number: Int, priority: Priority = .normal) async throws -> VersionRecord {
+    /// Submits version `number` of `plan` (by alice); a security one as `patch` does.
+    static func submit(_ store: any VersionLedger, _ number: Int, priority: Priority = .normal,
+                       plan: PipelinePlan = plan) async throws -> VersionRecord {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return try await store.submit(
