@@ -5,6 +5,13 @@ import StoreCore
 enum DecisionCommands {
     static let approve = CommandDescriptor(
         name: "approve", summary: "let a version through the manual gate it waits at",
+        details: """
+            Recorded with who and why (`show`, the audit). A gate set to `approvers: N` opens at the N-th different \
+            person's approval (until then it keeps waiting and says so); `separate: true` refuses the submitter; \
+            approvals older than `expires` no longer count. Refused (exit 4) for a version older than the one live \
+            in a `supersede` environment such as production — `rollback` deploys it on purpose — and for one that \
+            lacks a security patch live in production.
+            """,
         arguments: [ArgumentSpec("VERSION", completion: .versions)],
         options: [OptionSpec("--reason", value: "TEXT", required: true, summary: "why (kept in the audit log)")]
     ) { invocation, context in
