@@ -77,6 +77,9 @@ struct CommandSurfaceTests {
             == ["deploy passed", "smoke passed"], "production's smoke checked the rollback")
         #expect(try project.run("show v1").stdout.contains("reason: v2 misbehaves"))
         #expect(try project.run("env production").stdout.contains("reason: v2 misbehaves"))
+        let envs = try project.json("envs --json")["environments"] as? [[String: Any]] ?? []
+        #expect(envs.first { $0["name"] as? String == "production" }?["rollback"] as? Bool == true)
+        #expect(envs.first { $0["name"] as? String == "sandbox" }?["rollback"] as? Bool == false)
         let logs = try project.run("logs v1 rollback").stdout
         #expect(logs.contains("==> deploy (passed) <==") && logs.contains("deployed v1 to production"), "\(logs)")
         #expect(logs.contains("==> smoke (passed) <=="), "\(logs)")

@@ -17,13 +17,15 @@ enum EnvsCommand {
                 lines.append("\(TextStyle.pad(name, 14))(nothing deployed yet)")
                 entries.append(.object([("name", .string(name)), ("version", .null), ("commit", .null),
                                         ("artifacts", .object([])), ("deployed_at", .null), ("deployed_by", .null),
-                                        ("busy", .bool(leases[name] != nil))]))
+                                        ("busy", .bool(leases[name] != nil)), ("rollback", .bool(false))]))
                 continue
             }
             let version = try await store.version(deploy.versionID)
+            let rollback = try await store.attempt(deploy.attemptID)?.isDeployOnly == true
             let digests = (try? JSONDecoder().decode([String: String].self, from: Data(deploy.artifactsJSON.utf8))) ?? [:]
             lines.append("\(TextStyle.pad(name, 14))\(TextStyle.pad(version.name, 6))\(version.commitID.prefix(12))  "
                          + "since \(TimeText.clock(seconds: deploy.finishedAt ?? deploy.startedAt)) by \(deploy.who)"
+                         + (rollback ? "  (rollback; `env \(name)` says why)" : "")
                          + (leases[name] != nil ? "  (deploy in progress)" : ""))
             for (path, digest) in digests.sorted(by: { $0.key < $1.key }) {
                 lines.append("  \(path)  sha256:\(digest.prefix(16))")
@@ -32,7 +34,7 @@ enum EnvsCommand {
                 ("name", .string(name)), ("version", .string(version.name)), ("commit", .string(version.commitID)),
                 ("artifacts", .object(digests.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
                 ("deployed_at", .time(deploy.finishedAt ?? deploy.startedAt)), ("deployed_by", .string(deploy.who)),
-                ("busy", .bool(leases[name] != nil)),
+                ("busy", .bool(leases[name] != nil)), ("rollback", .bool(rollback)),
             ]))
         }
         if lines.isEmpty { lines = ["no environments declared"] }
