@@ -62,7 +62,10 @@ extension PlanReader {
         if let name, let nameEntry {
             let position = nodes.position(of: nameEntry.value)
             if nodes.checkName(name, kind: "stage", at: position) {
-                if let earlier = stageNames[name] {
+                if name == AttemptState.rollbackStage {
+                    nodes.error("`\(name)` is not a stage name: it names a version's rollbacks (`logs v3 rollback`)",
+                                at: position, hint: "call the stage something else")
+                } else if let earlier = stageNames[name] {
                     nodes.error("duplicate stage name `\(name)` (first at \(earlier))", at: position)
                 } else {
                     stageNames[name] = position

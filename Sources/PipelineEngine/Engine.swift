@@ -43,12 +43,12 @@ public final class Engine<Store: EngineStore>: Sendable {
             let id = launch.task.id!
             inFlight.withLock { running in
                 running[id] = Task {
-                    let patchLiveIn = await executor.execute(launch)
-                    if let environment = patchLiveIn {
+                    if let patch = await executor.execute(launch) {
                         // The patch's own next task need not wait for the check of every version in flight.
                         finished()
                         await PatchBlocker(store: executor.store, sources: executor.sources, log: { self.log($0) })
-                            .blockVersionsLacking(patchLiveIn: environment, now: executor.environment.now())
+                            .blockVersionsLacking(patchLiveIn: patch.environment, since: patch.since,
+                                                  now: executor.environment.now())
                     }
                     _ = self.inFlight.withLock { $0.removeValue(forKey: id) }
                     finished()

@@ -12,14 +12,15 @@ struct PatchBlocker: Sendable {
     /// How many versions on their way to production are checked (newest first); older ones meet the guard at deploy.
     static let checkedVersions = 500
 
-    /// Blocks the versions bound for `environment` that lack a patch live there; returns their ids. Versions of
-    /// one commit are checked with git once.
+    /// Blocks the versions bound for `environment` that lack a patch live there (including those superseded at its
+    /// gate `since` the patch's deploy began); returns their ids. A commit found to contain the patch is not
+    /// checked again.
     @discardableResult
-    func blockVersionsLacking(patchLiveIn environment: String, now: Double) async -> [Int64] {
+    func blockVersionsLacking(patchLiveIn environment: String, since: Double, now: Double) async -> [Int64] {
         let guardian = RegressionGuard(store: store, sources: sources)
         let candidates: [VersionRecord]
         do {
-            candidates = try await store.versionsBound(for: environment, limit: Self.checkedVersions)
+            candidates = try await store.versionsBound(for: environment, supersededSince: since, limit: Self.checkedVersions)
         } catch {
             log("could not list the versions a security patch live in \(environment) may block: \(error)")
             return []

@@ -14,8 +14,10 @@ struct TaskExecutor: Sendable {
     let checkouts: CheckoutCache
 
     /// Runs the task to its recorded end. Returns the environment where it made a security patch live (its
-    /// production deploy passed), for the engine to block what lacks the patch (`PatchBlocker`), else nil.
-    func execute(_ launch: TaskLaunch) async -> String? {
+    /// production deploy passed) and when the task began, for the engine to block what lacks the patch
+    /// (`PatchBlocker`), else nil.
+    func execute(_ launch: TaskLaunch) async -> (environment: String, since: Double)? {
+        let began = environment.now()
         let masker = SecretMasker(secrets: environment.secretValues(launch.plan.secrets))
         let task = launch.task
         let logPath = layout.logPath(version: launch.version.id!, stage: launch.attempt.stage,
@@ -42,7 +44,7 @@ struct TaskExecutor: Sendable {
                                                    logPath: logPath, now: environment.now())
                 let patchWentLive = task.kind == .deploy && outcome.0.state == .passed && launch.version.priority == .security
                     && task.environment == launch.plan.productionEnvironment
-                return patchWentLive ? task.environment : nil
+                return patchWentLive ? task.environment.map { ($0, began) } : nil
             } catch {
                 append(layout.engineLogPath, "cdsh engine: could not record the end of task \(task.id!) "
                        + "(trying again in \(delay) s): \(String(reflecting: error))")
@@ -136,6 +138,13 @@ struct TaskExecutor: Sendable {
                 + "(sha256 \(record.scriptDigest.prefix(12)) instead of \(earlier.scriptDigest.prefix(12))); every environment "
                 + "must be deployed the same way, so the deploy did not run"
             append(logPath, "cdsh: \(reason)")
+            return ProcessOutcome(state: .errored, reason: reason)
+        }
+        let live = launch.attempt.isDeployOnly ? nil : try await store.liveVersion(in: environmentName)
+        if Supersession.supersedes(liveVersion: live, versionID: launch.version.id!, priority: launch.version.priority,
+                                   environment: environmentName, plan: launch.plan), let newer = live {
+            let reason = Supersession.reason(versionID: launch.version.id!, environment: environmentName, newer: newer)
+            append(logPath, "cdsh: the deploy did not run: \(reason)")
             return ProcessOutcome(state: .errored, reason: reason)
         }
         if !decisions.contains(where: \.overridesPatch),

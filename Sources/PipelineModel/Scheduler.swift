@@ -58,7 +58,8 @@ public enum Scheduler {
         guard let stageIndex = currentStage(of: version) else { return [] }
         let stage = version.plan.stages[stageIndex]
         waiting.stage = stage.name
-        if Supersession.newerLive(versionID: version.id, plan: version.plan, stageIndex: stageIndex, live: live) != nil {
+        if Supersession.newerLive(versionID: version.id, priority: version.priority, plan: version.plan,
+                                  stageIndex: stageIndex, live: live) != nil {
             switch version.latestAttempts[stageIndex] {
             case nil:
                 return [.createAttempt(versionID: version.id, stageIndex: stageIndex, number: 1, state: .superseded)]
@@ -73,8 +74,7 @@ public enum Scheduler {
             if state == .queued { waiting.add(nil, .engine) }
             return [.createAttempt(versionID: version.id, stageIndex: stageIndex, number: 1, state: state)]
         }
-        if attempt.state == .queued, let now, let expiry = stage.approvalExpirySeconds, let approvedAt = attempt.approvedAt,
-           now - approvedAt > Double(expiry) {
+        if attempt.state == .queued, let now, let until = attempt.approvalsValidUntil, now > until {
             return [.reopenApproval(attemptID: attempt.id, versionID: version.id)]
         }
         if attempt.state == .queued && held.contains(stage.name) {

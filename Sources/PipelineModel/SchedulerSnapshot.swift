@@ -76,8 +76,8 @@ public struct AttemptState: Sendable, Equatable {
     public var environment: String?
     /// A security patch asked for this attempt's environment: stop it (it can be rerun).
     public var preempted: Bool
-    /// For a queued attempt of a manual stage whose approvals expire: when the approval that opened it was given.
-    public var approvedAt: Double?
+    /// For a queued attempt of a manual stage whose approvals expire: until when its approvals open the gate.
+    public var approvalsValidUntil: Double?
 
     public init(
         id: Int64, stageIndex: Int, number: Int, state: RunState, tasks: [TaskState] = [], environment: String? = nil,
@@ -92,15 +92,17 @@ public struct AttemptState: Sendable, Equatable {
         self.preempted = preempted
     }
 
-    /// The same attempt, approved at `time`.
-    public func approved(at time: Double?) -> AttemptState {
+    /// The same attempt, its approvals counting until `time`.
+    public func approved(until time: Double?) -> AttemptState {
         var copy = self
-        copy.approvedAt = time
+        copy.approvalsValidUntil = time
         return copy
     }
 
     /// The stage index of deploy-only attempts such as rollbacks.
     public static let deployOnlyStage = -1
+    /// The stage name rollback attempts carry, and the word `logs` and `wait` take for them; no stage may use it.
+    public static let rollbackStage = "rollback"
 }
 
 /// One deploy or job run inside an attempt.

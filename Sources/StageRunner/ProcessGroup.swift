@@ -4,8 +4,10 @@ import Foundation
 /// member to clean up, KILL for what is left, and no return while a member is still alive — so whatever the
 /// job held (an environment, a port, a lock file) is free when `stop` returns.
 public struct ProcessGroup: Sendable {
+    /// The process group id: the pid of the command that leads it.
     public let id: Int32
 
+    /// The group led by process `id`.
     public init(id: Int32) {
         self.id = id
     }

@@ -19,9 +19,7 @@ public enum DecisionRules {
         _ version: VersionRecord, attempt: AttemptRecord, earlier: [DecisionRecord], who: String, now: Double
     ) throws -> (given: Int, required: Int) {
         let stage = try version.plan().stages[attempt.stageIndex]
-        let counting = earlier.filter { approval in
-            approval.kind == "approve" && stage.approvalExpirySeconds.map { now - approval.at <= Double($0) } ?? true
-        }
+        let counting = countingApprovals(earlier, stage: stage, now: now)
         let required = stage.requiredApprovers
         if counting.contains(where: { $0.who == who }) {
             throw StoreError.refused(
@@ -29,6 +27,24 @@ public enum DecisionRules {
                 hint: "approvals so far: " + counting.map(\.who).joined(separator: ", "))
         }
         return (Set(counting.map(\.who)).count + 1, required)
+    }
+
+    /// The approvals that count at `now`: those not older than the stage's `expires`.
+    public static func countingApprovals(_ decisions: [DecisionRecord], stage: StageSpec, now: Double) -> [DecisionRecord] {
+        decisions.filter { approval in
+            approval.kind == "approve" && stage.approvalExpirySeconds.map { now - approval.at <= Double($0) } ?? true
+        }
+    }
+
+    /// Until when an opened gate stays open: the moment fewer than the required number of different people's
+    /// approvals still count (`countingApprovals`). Nil when approvals never expire.
+    public static func approvalsValidUntil(_ decisions: [DecisionRecord], stage: StageSpec) -> Double? {
+        guard let expiry = stage.approvalExpirySeconds else { return nil }
+        var latest: [String: Double] = [:]
+        for approval in decisions where approval.kind == "approve" { latest[approval.who] = max(latest[approval.who] ?? 0, approval.at) }
+        let times = latest.values.sorted(by: >)
+        guard times.count >= stage.requiredApprovers else { return nil }
+        return times[stage.requiredApprovers - 1] + Double(expiry)
     }
 
     /// Why a decision found nothing awaiting approval; `latest` is the version's newest attempt, if any.
@@ -45,7 +61,8 @@ public enum DecisionRules {
     /// that is a rollback, asked for by `rollback`. `live` maps the stage's environment to the version live there.
     public static func checkNotSuperseded(_ version: VersionRecord, stageIndex: Int, live: [String: Int64]) throws {
         let plan = try version.plan()
-        guard let newer = Supersession.newerLive(versionID: version.id!, plan: plan, stageIndex: stageIndex, live: live),
+        guard let newer = Supersession.newerLive(versionID: version.id!, priority: version.priority, plan: plan,
+                                                 stageIndex: stageIndex, live: live),
               let environment = plan.stages[stageIndex].environment else { return }
         throw StoreError.refused("\(version.name) is older than v\(newer), which is live in \(environment)",
                                  hint: Supersession.reason(versionID: version.id!, environment: environment, newer: newer))

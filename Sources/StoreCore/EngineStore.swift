@@ -7,11 +7,13 @@ public protocol EngineStore: SchedulerStore, DecisionStore {
     func artifacts(of versionID: Int64) async throws -> [ArtifactRecord]
     /// Every passed deploy of one version, oldest first.
     func passedDeploys(of versionID: Int64) async throws -> [DeployRecord]
+    /// The version the latest passed deploy to `environment` put there, if any.
+    func liveVersion(in environment: String) async throws -> Int64?
     /// Security versions that have been deployed to `environment`, oldest first.
     func livePatches(in environment: String) async throws -> [VersionRecord]
-    /// Versions in flight (work queued, running or awaiting approval, or just superseded at a gate) that have
-    /// never been deployed to `environment`, neither cancelled nor blocked; newest first.
-    func versionsBound(for environment: String, limit: Int) async throws -> [VersionRecord]
+    /// Versions in flight (work queued, running or awaiting approval, or superseded at a gate `supersededSince`)
+    /// that have never been deployed to `environment`, neither cancelled nor blocked; newest first.
+    func versionsBound(for environment: String, supersededSince: Double, limit: Int) async throws -> [VersionRecord]
     /// Records that a deploy is about to run; `durable` makes it survive a power cut before returning.
     func beginDeploy(_ deploy: DeployRecord, durable: Bool) async throws -> DeployRecord
     /// Records how a deploy ended.

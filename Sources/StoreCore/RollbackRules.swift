@@ -10,15 +10,18 @@ public enum RollbackRules {
         overridePatch ? "rollback-override-patch" : "rollback"
     }
 
-    /// From the passed deploys of `environment`, newest first: `versionID` if it ran there, else the version that
-    /// ran there before the current one. Refused when there is none or it already runs there.
-    public static func target(history: [DeployRecord], environment: String, versionID: Int64?) throws -> Int64 {
+    /// From the passed deploys of `environment`, newest first: `versionID` if it ran there (or was superseded on its
+    /// way there: `supersededThere`, the deploy that supersession refers people to), else the version that ran
+    /// there before the current one. Refused when there is none or it already runs there.
+    public static func target(
+        history: [DeployRecord], environment: String, versionID: Int64?, supersededThere: Bool = false
+    ) throws -> Int64 {
         guard let current = history.first else {
             throw StoreError.refused("nothing was ever deployed to \(environment); there is nothing to roll back to", hint: nil)
         }
         let target: Int64
         if let versionID {
-            guard history.contains(where: { $0.versionID == versionID }) else {
+            guard supersededThere || history.contains(where: { $0.versionID == versionID }) else {
                 throw StoreError.refused("v\(versionID) never ran in \(environment); rollback only returns to a version that did",
                                          hint: "`env \(environment)` lists what ran there")
             }

@@ -130,7 +130,8 @@ extension SQLStore {
             try await Self.appendAudit(connection, at: now, who: who, action: "block", versionID: versionID,
                                        detail: ["patch": "v\(patch)", "reason": reason])
             let waiting = try await connection.query("""
-                SELECT id FROM attempt WHERE version_id = \(versionID) AND state IN ('queued', 'awaiting-approval')
+                SELECT id FROM attempt WHERE version_id = \(versionID) AND stage_index >= 0
+                  AND state IN ('queued', 'awaiting-approval')
                 """).map { try $0.int64("id") }
             for attempt in waiting {
                 try await Self.finishAttempt(attempt, versionID: versionID, state: .blocked, connection, now: now)

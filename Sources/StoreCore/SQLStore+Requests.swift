@@ -27,7 +27,9 @@ extension SQLStore {
     ) async throws -> AttemptRecord {
         try await transaction(.scheduling) { connection in
             let history = try await Self.passedDeploys(in: environment, connection)
-            let target = try RollbackRules.target(history: history, environment: environment, versionID: versionID)
+            let target = try RollbackRules.target(
+                history: history, environment: environment, versionID: versionID,
+                supersededThere: try await Self.superseded(versionID, in: environment, connection))
             if try await connection.queryOne("""
                 SELECT id FROM attempt WHERE stage_index < 0 AND environment = \(environment)
                   AND state IN ('queued', 'running') LIMIT 1
@@ -36,7 +38,7 @@ extension SQLStore {
             }
             guard let row = try await connection.queryOne("""
                 INSERT INTO attempt (version_id, stage_index, stage, number, state, created_at, environment, requested_by)
-                VALUES (\(target), \(AttemptState.deployOnlyStage), 'rollback',
+                VALUES (\(target), \(AttemptState.deployOnlyStage), \(AttemptState.rollbackStage),
                         (SELECT COALESCE(MAX(number), 0) + 1 FROM attempt WHERE version_id = \(target) AND stage_index < 0),
                         'queued', \(now), \(environment), \(who))
                 RETURNING \(unescaped: AttemptRecord.columns)
@@ -53,6 +55,17 @@ extension SQLStore {
             try await Self.appendAudit(connection, at: now, who: who, action: "rollback", versionID: target, detail: detail)
             return attempt
         }
+    }
+
+    /// True when `versionID` stopped as superseded at the stage that deploys to `environment`.
+    static func superseded(_ versionID: Int64?, in environment: String, _ connection: any SQLConnection) async throws -> Bool {
+        guard let versionID else { return false }
+        let stages = try await connection.query("""
+            SELECT stage_index FROM attempt WHERE version_id = \(versionID) AND stage_index >= 0 AND state = 'superseded'
+            """).map { try $0.int("stage_index") }
+        guard !stages.isEmpty else { return false }
+        let plan = try await version(versionID, connection).plan()
+        return stages.contains { plan.stages.indices.contains($0) && plan.stages[$0].environment == environment }
     }
 
     public func preempt(for patchID: Int64, environments: Set<String>, who: String, now: Double) async throws -> [AttemptRecord] {

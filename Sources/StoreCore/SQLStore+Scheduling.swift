@@ -116,24 +116,6 @@ extension SQLStore {
         }
     }
 
-    /// Ends as `superseded` every attempt of an older version still waiting (for approval or to start) to enter
-    /// `environment`, now that `versionID` is live there.
-    static func supersedeWaiting(
-        olderThan versionID: Int64, in environment: String, _ connection: any SQLConnection, now: Double
-    ) async throws {
-        let waiting = try await connection.query("""
-            SELECT \(unescaped: qualified(AttemptRecord.columns, "a")) FROM attempt a JOIN version v ON v.id = a.version_id
-            WHERE a.state IN ('awaiting-approval', 'queued') AND a.stage_index >= 0 AND a.version_id < \(versionID)
-              AND v.cancelled_at IS NULL ORDER BY a.id
-            """).map(AttemptRecord.init)
-        for attempt in waiting {
-            let plan = try await version(attempt.versionID, connection).plan()
-            guard Supersession.newerLive(versionID: attempt.versionID, plan: plan, stageIndex: attempt.stageIndex,
-                                         live: [environment: versionID]) != nil else { continue }
-            try await finishAttempt(attempt.id!, versionID: attempt.versionID, state: .superseded, connection, now: now)
-        }
-    }
-
     /// The snapshot, and the unsettled versions it was built from (so applying its actions need not read them
     /// again). With `capacityOf`, the limit is that engine's own: tasks other engines run count toward theirs.
     static func snapshotAndVersions(
@@ -278,37 +260,6 @@ extension SQLStore {
         }
         let (action, detail) = AttemptEnding.audit(attempt, state: state)
         try await appendAudit(connection, at: now, who: "engine", action: action, versionID: versionID, detail: detail)
-    }
-
-    /// Gives each queued attempt of a manual stage whose approvals expire the time of its latest approval.
-    private static func noteApprovalTimes(_ snapshot: inout SchedulerSnapshot, _ connection: any SQLConnection) async throws {
-        var expiring: [Int64] = []
-        for version in snapshot.versions {
-            for (index, attempt) in version.latestAttempts where attempt.state == .queued
-                && version.plan.stages[index].approval == .manual && version.plan.stages[index].approvalExpirySeconds != nil {
-                expiring.append(attempt.id)
-            }
-        }
-        guard !expiring.isEmpty else { return }
-        var approvedAt: [Int64: Double] = [:]
-        for row in try await connection.query("""
-            SELECT attempt_id, MAX(at) AS at FROM decision WHERE kind = 'approve' AND attempt_id IN \(in: expiring)
-            GROUP BY attempt_id
-            """) {
-            approvedAt[try row.int64("attempt_id")] = try row.double("at")
-        }
-        for index in snapshot.versions.indices {
-            snapshot.versions[index].latestAttempts = snapshot.versions[index].latestAttempts.mapValues { attempt in
-                approvedAt[attempt.id].map { attempt.approved(at: $0) } ?? attempt
-            }
-        }
-    }
-
-    /// The version the latest passed deploy to `environment` put there, if any.
-    static func liveVersion(in environment: String, _ connection: any SQLConnection) async throws -> Int64? {
-        try await connection.queryOne("""
-            SELECT version_id FROM deploy WHERE environment = \(environment) AND result = 'passed' ORDER BY id DESC LIMIT 1
-            """)?.int64("version_id")
     }
 
     /// Marks a version as needing nothing from the engine, unless it has queued or running work.

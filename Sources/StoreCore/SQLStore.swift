@@ -198,13 +198,18 @@ extension SQLStore {
         }
     }
 
-    public func versionsBound(for environment: String, limit: Int) async throws -> [VersionRecord] {
+    public func liveVersion(in environment: String) async throws -> Int64? {
+        try await transaction(.read) { try await Self.liveVersion(in: environment, $0) }
+    }
+
+    public func versionsBound(for environment: String, supersededSince: Double, limit: Int) async throws -> [VersionRecord] {
         try await transaction(.read) { connection in
             try await connection.query("""
                 SELECT \(unescaped: VersionRecord.columns) FROM version v
                 WHERE cancelled_at IS NULL AND blocked_by IS NULL
                   AND (NOT settled OR EXISTS (SELECT 1 FROM attempt a WHERE a.version_id = v.id
-                                              AND a.state IN ('queued', 'running', 'awaiting-approval', 'superseded')))
+                         AND (a.state IN ('queued', 'running', 'awaiting-approval')
+                              OR (a.state = 'superseded' AND a.finished_at >= \(supersededSince)))))
                   AND NOT EXISTS (SELECT 1 FROM deploy d WHERE d.version_id = v.id AND d.environment = \(environment)
                                   AND d.result = 'passed')
                 ORDER BY id DESC LIMIT \(limit)
@@ -213,8 +218,11 @@ extension SQLStore {
     }
 
     public func rollbackTarget(environment: String, versionID: Int64?) async throws -> Int64 {
-        let history = try await transaction(.read) { try await Self.passedDeploys(in: environment, $0) }
-        return try RollbackRules.target(history: history, environment: environment, versionID: versionID)
+        try await transaction(.read) { connection in
+            try RollbackRules.target(
+                history: try await Self.passedDeploys(in: environment, connection), environment: environment,
+                versionID: versionID, supersededThere: try await Self.superseded(versionID, in: environment, connection))
+        }
     }
 
     // Reads inside a caller's transaction.

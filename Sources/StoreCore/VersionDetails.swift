@@ -4,6 +4,7 @@ public struct VersionDetails: Sendable, Equatable {
     public var attempts: [AttemptRecord]
     public var tasks: [TaskRecord]
     public var artifacts: [ArtifactRecord]
+    /// Approvals, rejections and rollback requests, oldest first.
     public var decisions: [DecisionRecord]
 
     public init(attempts: [AttemptRecord] = [], tasks: [TaskRecord] = [], artifacts: [ArtifactRecord] = [],

@@ -41,5 +41,8 @@ struct AdoptionTests {
         #expect(try project.json("show v1 --json")["plan_origin"] as? String == "cdsh.yml")
         #expect(try project.run("audit v1").stdout.contains("given at submit"))
         #expect(try project.json("show v1 --json")["commit"] as? String == old)
+        let own = try project.run("submit HEAD --pipeline cdsh.yml")
+        #expect(own.status == 1 && own.stderr.contains("has its own cdsh.yml; --pipeline is for a commit without one"),
+                "a reviewed plan is never replaced by an uncommitted file: \(own.stderr)")
     }
 }

@@ -79,7 +79,12 @@ struct PatchFastTrackTests {
         #expect(refused.status == 4)
         #expect(refused.stderr.contains("v5 does not contain security patch v6"), "\(refused.stderr)")
         #expect(refused.stderr.contains("Merge"))
-        let status = try project.json("status --json")["versions"] as? [[String: Any]] ?? []
+        var status: [[String: Any]] = []
+        for _ in 0..<300 {  // a blocked version's running jobs are stopped with their grace period
+            status = try project.json("status --json")["versions"] as? [[String: Any]] ?? []
+            if status.filter({ $0["state"] as? String == "blocked" }).count == 4 { break }
+            usleep(100_000)
+        }
         for version in ["v2", "v3", "v4", "v5"] {
             #expect(status.first { $0["id"] as? String == version }?["state"] as? String == "blocked", "\(version)")
         }

@@ -91,7 +91,7 @@ struct DecisionCommandTests {
         #expect(own.status == 4 && own.error?.message.contains("four eyes") == true, "\(String(describing: own.error))")
         shell.who = "bob"
         let first = await shell.run("approve v1 --reason 'first look'")
-        #expect(first.text == "v1 production: approval by bob recorded; it needs 2 different people, so it waits for another",
+        #expect(first.text == "v1 production: approval by bob recorded; it needs 2 different people, so it waits for more",
                 "\(first.text)")
         #expect((await shell.run("status")).text.contains("awaiting-approval at production"))
         shell.who = "carol"

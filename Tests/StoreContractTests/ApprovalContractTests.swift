@@ -66,4 +66,17 @@ struct ApprovalContractTests {
         let again = try await store.approve(versionID: single.id!, who: "bob", reason: "still good", now: 401)
         #expect(again.state == .queued, "the expired approval does not block the same person approving again")
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func anOpenedGateClosesWhenItsOldestNeededApprovalExpires(_ kind: StoreKind) async throws {
+        let (store, remove) = try await kind.make()
+        defer { remove() }
+        let version = try await Self.submit(store, 1, approvers: 2, expires: 60)
+        try await ReleaseContractTests.drive(store, now: 10)
+        _ = try await store.approve(versionID: version.id!, who: "bob", reason: "first", now: 100)
+        #expect(try await store.approve(versionID: version.id!, who: "carol", reason: "second", now: 150).state == .queued)
+        _ = try await store.advance(maxRunningTasks: 8, now: 165)
+        #expect(try await store.attempts(of: version.id!).last?.state == .awaitingApproval,
+                "bob's approval expired at 160: one approval no longer opens a gate that needs two")
+    }
 }

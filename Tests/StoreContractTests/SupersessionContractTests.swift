@@ -34,6 +34,9 @@ struct SupersessionContractTests {
         }
         let state = try #require(store as? any StateStore)
         #expect(try await state.counts(recent: 20).awaitingApproval == 0, "a superseded version is not waiting")
+        let rollback = try await state.requestRollback(environment: "production", versionID: v1.id!, who: "carol",
+                                                       reason: "v2 breaks checkout", overridePatch: false, now: 14)
+        #expect(rollback.versionID == v1.id!, "the rollback the reason advises is accepted for a superseded version")
         let actions = try await store.auditEntries(versionID: v1.id).map(\.action)
         #expect(actions.contains("stage-superseded"), "\(actions)")
     }
@@ -60,6 +63,19 @@ struct SupersessionContractTests {
             #expect(message == "v1 is not awaiting approval (its `production` stage is superseded)")
             #expect(hint?.contains("rollback production v1") == true, "\(hint ?? "")")
         }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aSecurityPatchWaitingAtTheGateIsNeverSuperseded(_ kind: StoreKind) async throws {
+        let (store, remove) = try await kind.make()
+        defer { remove() }
+        let patch = try await ReleaseContractTests.submit(store, 1, priority: .security)
+        let normal = try await ReleaseContractTests.submit(store, 2)
+        try await ReleaseContractTests.drive(store, now: 10)
+        try await store.approve(versionID: normal.id!, who: "bob", reason: "ship v2", now: 11)
+        try await ReleaseContractTests.drive(store, now: 12)
+        #expect(try await store.attempts(of: patch.id!).last?.state == .awaitingApproval, "the patch still waits")
+        #expect(try await store.approve(versionID: patch.id!, who: "bob", reason: "fix", now: 13).state == .queued)
     }
 
     @Test func theSchedulerSupersedesInsteadOfPromotingAnOlderVersion() {

@@ -57,7 +57,7 @@ enum DecisionCommands {
         let stage = try version.plan().stages[attempt.stageIndex]
         let text = approve && attempt.state == .awaitingApproval
             ? "\(version.name) \(attempt.stage): approval by \(context.who) recorded; it needs \(stage.requiredApprovers) "
-                + "different people, so it waits for another"
+                + "different people, so it waits for more"
             : "\(version.name) \(approve ? "approved" : "rejected") for \(attempt.stage) by \(context.who)"
         return CommandResult(
             text: text,

@@ -64,7 +64,7 @@ enum LogsCommand {
     }
 
     /// The word that names a version's rollbacks where a stage is expected (`logs v3 rollback`, `wait v3 rollback`).
-    static let rollback = "rollback"
+    static let rollback = AttemptState.rollbackStage
 
     /// A task's whole log: its file on this machine, else the store's copy. Empty before the task started; an
     /// error when the file is gone and the store keeps no copy (a running task on another engine says so).

@@ -79,7 +79,6 @@ enum ShowCommand {
             for task in report.tasks where task.attemptID == attempt.id {
                 lines.append("    \(TextStyle.pad(task.name, 16))\(task.state.rawValue)")
             }
-            if let reason = attempt.reason { lines.append("      \(reason)") }
         }
         return lines.joined(separator: "\n")
     }

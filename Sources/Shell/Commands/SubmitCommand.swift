@@ -51,8 +51,10 @@ enum SubmitCommand {
         } catch let error as GitError {
             throw ShellError(error.description, hint: "name a branch, tag or commit of \(top)")
         }
+        var planOrigin: String?
         let plan = if let adoptedPipeline {
-            try adoptedPlan(adoptedPipeline, context: context)
+            try await adoptedPlan(adoptedPipeline, repository: repository, commit: commit, pipelinePath: pipelinePath,
+                                  origin: &planOrigin, context: context)
         } else {
             try await frozenPlan(repository: repository, commit: commit, pipelinePath: pipelinePath, context: context)
         }
@@ -63,13 +65,13 @@ enum SubmitCommand {
         let store = try await context.stateStore()
         var audit = ["commit": commit, "ref": revision, "priority": priority.rawValue]
         if let note { audit["note"] = note }
-        if let adoptedPipeline { audit["pipeline"] = "\(adoptedPipeline) (given at submit, not the commit's own)" }
+        if let planOrigin { audit["pipeline"] = "\(planOrigin) (given at submit, not the commit's own)" }
         audit.merge(extraAudit) { $1 }
         var record = VersionRecord(commitID: commit, ref: revision, priority: priority, note: note,
                                    planJSON: String(decoding: planData, as: UTF8.self), planDigest: digest,
                                    sourcePath: try await context.backend().source(of: repository),
                                    pipelinePath: pipelinePath, submittedBy: context.who, submittedAt: context.now())
-        record.planOrigin = adoptedPipeline
+        record.planOrigin = planOrigin
         let version = try await store.submit(record, auditAction: action, detail: audit)
         if let reason = try await RegressionGuard(store: store, sources: WorkTreeSource(context: context))
             .blockIfLacking(version, who: context.who, now: context.now()) {
@@ -79,9 +81,22 @@ enum SubmitCommand {
         return version
     }
 
-    /// A pipeline file from the work tree, frozen with a commit that has none (adoption); invalid → exit 2.
-    private static func adoptedPlan(_ file: String, context: SessionContext) throws -> PipelinePlan {
-        let result = PipelineLoader.load(contentsOf: context.absolute(file))
+    /// A pipeline file from the work tree, frozen with a commit that has none (adoption); invalid → exit 2. A
+    /// commit with its own pipeline file keeps it: nothing replaces a reviewed plan with an uncommitted one.
+    /// `origin` is the file as the version records it: relative to the work tree when inside it.
+    private static func adoptedPlan(
+        _ file: String, repository: GitRepository, commit: String, pipelinePath: String, origin: inout String?,
+        context: SessionContext
+    ) async throws -> PipelinePlan {
+        let top = (repository.path as NSString).resolvingSymlinksInPath
+        let own = (pipelinePath as NSString).resolvingSymlinksInPath
+        if own.hasPrefix(top + "/"), try await repository.file(String(own.dropFirst(top.count + 1)), at: commit) != nil {
+            throw ShellError("commit \(commit.prefix(12)) has its own \(String(own.dropFirst(top.count + 1))); "
+                             + "--pipeline is for a commit without one", hint: "submit it without --pipeline")
+        }
+        let path = (context.absolute(file) as NSString).resolvingSymlinksInPath
+        origin = path.hasPrefix(top + "/") ? String(path.dropFirst(top.count + 1)) : path
+        let result = PipelineLoader.load(contentsOf: path)
         guard let plan = result.plan else { throw PipelineFileError(diagnostics: result.diagnostics) }
         for warning in result.warnings { context.warn(warning.description) }
         return plan

@@ -94,20 +94,23 @@ enum WaitCommand {
                 ? CommandResult(text: "\(name) rollback to \(environment) passed", json: json(report, "passed", LogsCommand.rollback))
                 : stoppedResult(report, rollback)
         }
+        var blocked: CommandResult?
         if report.state == .blocked {
             let message = "\(name) is blocked: \(report.version.blockedReason ?? "it lacks a security patch live in production")"
-            return CommandResult(text: message, json: json(report, "blocked", report.currentStage), exitCode: ExitCode.failure,
-                                 failure: message)
+            blocked = CommandResult(text: message, json: json(report, "blocked", report.currentStage), exitCode: ExitCode.failure,
+                                    failure: message)
         }
         if let stage, let index = report.plan.stageIndex(named: stage) {
             if let stopped = (0..<index).compactMap({ latest[$0] }).first(where: { $0.state.isStopped }) {
                 return stoppedResult(report, stopped)
             }
-            guard let attempt = latest[index], attempt.state.isFinished else { return nil }
+            // A stage that passed before the version was blocked still passed.
+            guard let attempt = latest[index], attempt.state.isFinished else { return blocked }
             return attempt.state == .passed
                 ? CommandResult(text: "\(name) passed \(stage)", json: json(report, "passed", stage))
                 : stoppedResult(report, attempt)
         }
+        if let blocked { return blocked }
         if report.version.cancelledAt != nil {
             return CommandResult(text: "\(name) was cancelled", json: json(report, "cancelled", nil), exitCode: ExitCode.failure,
                                  failure: "\(name) was cancelled")
