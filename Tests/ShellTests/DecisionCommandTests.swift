@@ -101,4 +101,31 @@ struct DecisionCommandTests {
         let audit = (await shell.run("audit v1")).text
         #expect(audit.contains("first look") && audit.contains("second look") && audit.contains("2 of 2"), "\(audit)")
     }
+
+    @Test func aJobBoundToProductionNeverDeploysAnOlderVersionOverANewerOne() async throws {
+        let shell = try CommandHarness(pipeline: """
+            name: shop
+            deploy: ./deploy.sh
+            environments:
+              production: {}
+            stages:
+              - name: commit
+                jobs:
+                  build: {run: make dist, artifacts: [dist/app.tgz]}
+              - name: release
+                approval: manual
+                jobs:
+                  ship: {run: ./smoke.sh, environment: production}
+            """)
+        _ = await shell.run("submit")
+        try shell.project.commit(["VERSION": "2\n"], message: "release 2")
+        _ = await shell.run("submit")
+        shell.who = "bob"
+        #expect((await shell.run("approve v2 --reason 'release 2'")).status == 0)
+        #expect((await shell.run("approve v1 --reason 'release 1'")).status == 0, "the stage has no environment of its own")
+        let waited = await shell.run("wait v1 --timeout 5s")
+        #expect(waited.status == 1 && waited.text.contains("v2, a newer version, is live in production"), "\(waited.text)")
+        let production = (await shell.run("env production")).text
+        #expect(production.split(separator: "\n").dropFirst().first?.contains("v2") == true, "\(production)")
+    }
 }
