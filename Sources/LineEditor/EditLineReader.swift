@@ -68,11 +68,13 @@ public final class EditLineReader: LineReader {
         promptBuffer = strdup(prompt)
         discarded = false
         var count: Int32 = 0
-        guard let raw = el_gets(editLine, &count) else {
-            return count == -1 ? .interrupted : .endOfInput
-        }
+        let raw = el_gets(editLine, &count)
+        // Checked first: on an empty line the discard binding's newline makes el_gets return NULL, as end of input does.
         if discarded {
             return .interrupted
+        }
+        guard let raw else {
+            return count == -1 ? .interrupted : .endOfInput
         }
         var line = String(cString: raw)
         while line.hasSuffix("\n") || line.hasSuffix("\r") { line.removeLast() }

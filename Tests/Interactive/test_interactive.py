@@ -166,6 +166,18 @@ def test_ctrl_c_discards_a_half_typed_line(project):
     assert "approve" not in cdsh(project, "audit").stdout
 
 
+def test_ctrl_c_at_an_empty_prompt_keeps_the_shell(project):
+    child = shell(project)
+    for _ in range(3):
+        child.sendcontrol("c")
+        child.expect_exact(PROMPT)
+    child.send("status\r")
+    child.expect("no versions yet")
+    child.expect_exact(PROMPT)
+    assert child.isalive(), "Ctrl-C at an empty prompt must not end the shell"
+    assert leave(child) == 0
+
+
 def test_ctrl_c_stops_a_long_wait_and_returns_to_the_prompt(project):
     ready_version(project)
     child = shell(project)
