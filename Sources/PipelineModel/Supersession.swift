@@ -9,8 +9,9 @@ public enum Supersession {
     public static func newerLive(
         versionID: Int64, priority: Priority, plan: PipelinePlan, stageIndex: Int, live: [String: Int64]
     ) -> Int64? {
-        guard priority == .normal, plan.stages.indices.contains(stageIndex), let environment = plan.stages[stageIndex].environment,
-              plan.supersedingEnvironments.contains(environment), let current = live[environment], current > versionID
+        guard plan.stages.indices.contains(stageIndex), let environment = plan.stages[stageIndex].environment,
+              let current = live[environment],
+              supersedes(liveVersion: current, versionID: versionID, priority: priority, environment: environment, plan: plan)
         else { return nil }
         return current
     }

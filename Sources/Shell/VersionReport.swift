@@ -27,7 +27,7 @@ struct VersionReport {
 
     /// The decision a person took when asking for this rollback attempt: who, why, and whether it overrode a patch.
     func request(of rollback: AttemptRecord) -> DecisionRecord? {
-        decisions.last { $0.attemptID == rollback.id && $0.kind.hasPrefix("rollback") }
+        decisions.rollbackRequest(of: rollback.id)
     }
 
     /// The latest rollback attempt, if any (what `logs VERSION rollback` and `wait VERSION rollback` mean).

@@ -3,6 +3,13 @@ extension DecisionRecord {
     public var overridesPatch: Bool { kind == RollbackRules.decisionKind(overridePatch: true) }
 }
 
+extension Sequence where Element == DecisionRecord {
+    /// The request that asked for rollback attempt `attemptID`: who, why, and whether it overrode a patch.
+    public func rollbackRequest(of attemptID: Int64?) -> DecisionRecord? {
+        filter { $0.attemptID == attemptID && $0.kind.hasPrefix(RollbackRules.decisionKind(overridePatch: false)) }.last
+    }
+}
+
 /// Which version `rollback ENV [VERSION]` deploys, the same in every store.
 public enum RollbackRules {
     /// The decision a rollback records: `rollback`, or `rollback-override-patch` for the break-glass form.

@@ -37,10 +37,8 @@ extension SQLStore {
                 WHERE id = \(attempt.id!)
                 """)
             let kind = approve ? "approve" : "reject"
-            try await connection.execute("""
-                INSERT INTO decision (attempt_id, version_id, kind, who, reason, at)
-                VALUES (\(attempt.id!), \(versionID), \(kind), \(who), \(reason), \(now))
-                """)
+            try await Self.recordDecision(DecisionRecord(attemptID: attempt.id!, versionID: versionID, kind: kind, who: who,
+                                                         reason: reason, at: now), connection)
             if attempt.state == .queued {
                 try await Self.unsettle(versionID, connection)
             } else {
@@ -139,6 +137,15 @@ extension SQLStore {
             try await Self.unsettle(versionID, connection)
             return true
         }
+    }
+
+    /// Records a person's decision on an attempt (approve, reject, rollback), inside the caller's transaction.
+    static func recordDecision(_ decision: DecisionRecord, _ connection: any SQLConnection) async throws {
+        try await connection.execute("""
+            INSERT INTO decision (attempt_id, version_id, kind, who, reason, at)
+            VALUES (\(decision.attemptID), \(decision.versionID), \(decision.kind), \(decision.who), \(decision.reason),
+                    \(decision.at))
+            """)
     }
 
     /// The versions live in the environments where `version`'s plan supersedes older versions.

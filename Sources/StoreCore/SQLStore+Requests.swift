@@ -44,11 +44,9 @@ extension SQLStore {
                 RETURNING \(unescaped: AttemptRecord.columns)
                 """) else { throw StoreError.unavailable("the store did not return the rollback's attempt") }
             let attempt = try AttemptRecord(row)
-            let kind = RollbackRules.decisionKind(overridePatch: overridePatch)
-            try await connection.execute("""
-                INSERT INTO decision (attempt_id, version_id, kind, who, reason, at)
-                VALUES (\(attempt.id!), \(target), \(kind), \(who), \(reason), \(now))
-                """)
+            try await Self.recordDecision(DecisionRecord(
+                attemptID: attempt.id!, versionID: target, kind: RollbackRules.decisionKind(overridePatch: overridePatch),
+                who: who, reason: reason, at: now), connection)
             try await Self.unsettle(target, connection)
             var detail = ["environment": environment, "from": "v\(history[0].versionID)", "to": "v\(target)", "reason": reason]
             if overridePatch { detail["override"] = "security patch" }

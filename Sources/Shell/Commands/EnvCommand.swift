@@ -18,7 +18,7 @@ enum EnvCommand {
         for deploy in deploys {
             let attempt = try await store.attempt(deploy.attemptID)
             let request = attempt?.isDeployOnly == true
-                ? try await store.decisions(of: deploy.versionID).last { $0.attemptID == deploy.attemptID } : nil
+                ? try await store.decisions(of: deploy.versionID).rollbackRequest(of: deploy.attemptID) : nil
             entries.append(deployJSON(deploy, attempt: attempt, request: request))
             let kind = attempt?.isDeployOnly == true ? "rollback" : (attempt.map { "\($0.stage) #\($0.number)" } ?? "-")
             lines.append("  \(TextStyle.pad("v\(deploy.versionID)", 6))\(TextStyle.pad(deploy.result.rawValue, 12))"
