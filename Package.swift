@@ -24,7 +24,7 @@ let package = Package(
         // What must be C: the saved termios restored by fatal-signal handlers, and a SIGINT self-pipe.
         .target(name: "CTerminal"),
         // Reading lines: libedit at a terminal, plain reads from pipes and files.
-        .target(name: "LineEditor", dependencies: ["CLibedit"]),
+        .target(name: "LineEditor", dependencies: ["CLibedit", "CTerminal"]),
         // cdsh.yml to a PipelinePlan, every problem with FILE:LINE:COLUMN.
         .target(
             name: "PipelineConfig",

@@ -9,7 +9,6 @@
 
 static struct termios saved_settings;
 static int saved_fd = -1;
-static int sigint_write_end = -1;
 
 void cdsh_terminal_restore(void) {
     if (saved_fd >= 0) tcsetattr(saved_fd, TCSANOW, &saved_settings);
@@ -40,29 +39,31 @@ int cdsh_terminal_save(int fd) {
     return 0;
 }
 
-static void on_sigint(int signal_number) {
-    (void)signal_number;
+static int signal_write_ends[65];
+
+static void on_signal(int signal_number) {
     int saved_errno = errno;
-    if (sigint_write_end >= 0) {
-        char byte = 'i';
-        ssize_t ignored = write(sigint_write_end, &byte, 1);
+    if (signal_number > 0 && signal_number < 65 && signal_write_ends[signal_number] > 0) {
+        char byte = (char)signal_number;
+        ssize_t ignored = write(signal_write_ends[signal_number], &byte, 1);
         (void)ignored;
     }
     errno = saved_errno;
 }
 
-int cdsh_sigint_pipe(void) {
+int cdsh_signal_pipe(int signal_number) {
+    if (signal_number <= 0 || signal_number >= 65) return -1;
     int ends[2];
     if (pipe(ends) != 0) return -1;
     fcntl(ends[0], F_SETFD, FD_CLOEXEC);
     fcntl(ends[1], F_SETFD, FD_CLOEXEC);
     fcntl(ends[1], F_SETFL, O_NONBLOCK);
-    sigint_write_end = ends[1];
+    signal_write_ends[signal_number] = ends[1];
     struct sigaction action;
     memset(&action, 0, sizeof action);
-    action.sa_handler = on_sigint;
+    action.sa_handler = on_signal;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &action, NULL);
+    sigaction(signal_number, &action, NULL);
     return ends[0];
 }

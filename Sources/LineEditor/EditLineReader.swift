@@ -1,17 +1,24 @@
 import CLibedit
+import CTerminal
 import Foundation
 
 /// Line editing on a terminal with the system libedit (native histedit API): emacs keys, `~/.editrc`,
-/// history recall with Up and Ctrl-R, Tab completion, and Ctrl-C discarding the line.
+/// history recall with Up and Ctrl-R, Tab completion, Ctrl-C discarding the line, and lines other threads post
+/// (`mailbox`) printed above the prompt while it waits, as a terminal resize redraws it.
 ///
 /// Must be used from one thread (the main thread): libedit keeps terminal state per process.
 public final class EditLineReader: LineReader {
-    private let editLine: OpaquePointer
+    let editLine: OpaquePointer
     private let history: OpaquePointer
     private var event = HistEvent()
-    private var promptBuffer: UnsafeMutablePointer<CChar>?
+    private(set) var promptBuffer: UnsafeMutablePointer<CChar>?
     private var discarded = false
     private let completer: LineCompleting?
+    /// Lines and prompts other threads post while this reader waits for keys.
+    public let mailbox = PromptMailbox()
+    /// Keys read before the editor took the terminal (typed while a command ran), served first.
+    var pending: [UInt8] = []
+    let resizes = cdsh_signal_pipe(SIGWINCH)
 
     /// Sets up libedit on stdin/stdout; `entries` (oldest first) become recallable history.
     public init?(program: String, completer: LineCompleting?, history entries: [String], historySize: Int32 = 2000) {
@@ -41,13 +48,15 @@ public final class EditLineReader: LineReader {
         _ = cdsh_el_addfn(editLine, "rl_complete", "complete the word before the cursor", complete)
         _ = cdsh_el_bind(editLine, "^I", "cdsh-complete")
         _ = cdsh_el_addfn(editLine, "cdsh-discard", "discard the line", { editLine, _ in
-            EditLineReader.reader(of: editLine)?.discarded = true
-            fputs("^C\n", cdsh_stdout())
-            fflush(cdsh_stdout())
+            EditLineReader.reader(of: editLine)?.discard()
             return UInt8(CC_NEWLINE)
         })
         _ = cdsh_el_bind(editLine, "^C", "cdsh-discard")
         _ = cdsh_el_setty(editLine, "-d", "-isig")
+        _ = cdsh_el_set_getcfn(editLine, { editLine, character in
+            guard let reader = EditLineReader.reader(of: editLine), let character else { return -1 }
+            return reader.readCharacter(into: character)
+        })
         _ = el_source(editLine, nil)
     }
 
@@ -57,16 +66,20 @@ public final class EditLineReader: LineReader {
         free(promptBuffer)
     }
 
-    private static func reader(of editLine: OpaquePointer?) -> EditLineReader? {
+    static func reader(of editLine: OpaquePointer?) -> EditLineReader? {
         guard let editLine, let data = cdsh_el_get_clientdata(editLine) else { return nil }
         return Unmanaged<EditLineReader>.fromOpaque(data).takeUnretainedValue()
     }
 
     /// Colour escapes in `prompt` must be wrapped in `\u{1}` so cursor columns stay right.
     public func readLine(prompt: String) -> LineInput {
-        free(promptBuffer)
-        promptBuffer = strdup(prompt)
+        setPrompt(prompt)
         discarded = false
+        _ = mailbox.begin()
+        if collectTypeahead() == .endOfInput {
+            fputs(Self.visible(prompt), cdsh_stdout())
+            return .endOfInput
+        }
         var count: Int32 = 0
         let raw = el_gets(editLine, &count)
         // Checked first: on an empty line the discard binding's newline makes el_gets return NULL, as end of input does.
@@ -79,6 +92,22 @@ public final class EditLineReader: LineReader {
         var line = String(cString: raw)
         while line.hasSuffix("\n") || line.hasSuffix("\r") { line.removeLast() }
         return .line(line)
+    }
+
+    func setPrompt(_ prompt: String) {
+        free(promptBuffer)
+        promptBuffer = strdup(prompt)
+    }
+
+    /// Ctrl-C: the line is dropped, and `^C` is written after its last character, not over the one under the cursor.
+    private func discard() {
+        discarded = true
+        var tail = ""
+        if let info = el_line(editLine)?.pointee, let cursor = info.cursor, let last = info.lastchar, last > cursor {
+            tail = String(decoding: UnsafeRawBufferPointer(start: cursor, count: last - cursor), as: UTF8.self)
+        }
+        fputs(tail + "^C\n", cdsh_stdout())
+        fflush(cdsh_stdout())
     }
 
     public func remember(_ line: String) {

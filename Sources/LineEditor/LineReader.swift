@@ -25,10 +25,13 @@ public struct Completion: Equatable, Sendable {
     /// The partial word before the cursor that the candidates extend.
     public var word: String
     public var candidates: [String]
+    /// The quote the word opened, closed after a unique candidate.
+    public var closing: String
 
-    public init(word: String, candidates: [String]) {
+    public init(word: String, candidates: [String], closing: String = "") {
         self.word = word
         self.candidates = candidates
+        self.closing = closing
     }
 
     /// The longest prefix every candidate shares.
@@ -44,7 +47,7 @@ public struct Completion: Equatable, Sendable {
     /// list should be shown instead (or nothing matches).
     public var insertion: String? {
         if candidates.count == 1, let only = candidates.first {
-            return String(only.dropFirst(word.count)) + " "
+            return String(only.dropFirst(word.count)) + closing + " "
         }
         let common = commonPrefix
         return common.count > word.count ? String(common.dropFirst(word.count)) : nil

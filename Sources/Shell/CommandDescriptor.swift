@@ -3,6 +3,11 @@ import PipelineModel
 /// Where Tab completion finds values for an argument.
 public enum CompletionSource: String, Sendable {
     case none, versions, stages, jobs, environments, revisions, commands
+    /// Versions waiting at a manual gate (`approve`, `reject`).
+    case awaitingVersions = "versions awaiting approval"
+    /// Versions with a stage `rerun` would accept, and then those stages.
+    case rerunnableVersions = "versions with a stage to rerun"
+    case rerunnableStages = "stages to rerun"
 }
 
 /// A positional argument of a command.

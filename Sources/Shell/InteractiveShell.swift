@@ -18,12 +18,12 @@ final class RunningCommand: Sendable {
 public final class InteractiveShell {
     private let context: SessionContext
     private let session: ScriptSession
-    private let completer = ShellCompleter()
-    private let notices = NoticeTracker()
+    private let completer: ShellCompleter
     private let running = RunningCommand()
 
     public init(context: SessionContext) {
         self.context = context
+        completer = ShellCompleter(context: context)
         session = ScriptSession(context: context)
         session.continueOnError = true
         session.interactive = true
@@ -39,24 +39,25 @@ public final class InteractiveShell {
         var previous = HistoryFile.read(historyPath).last?.line
         let completer = self.completer, context = self.context
         Task.detached { completer.updateIfUnset(await CompletionSnapshot.load(context: context)) }
-        let reader: LineReader = EditLineReader(
+        let editor = EditLineReader(
             program: "cdsh", completer: completer, history: HistoryFile.read(historyPath).map(\.line))
-            ?? PlainLineReader(showPrompt: true)
+        let reader: LineReader = editor ?? PlainLineReader(showPrompt: true)
         let pipeline = (try? context.currentPlan())?.name ?? "cdsh"
         FileHandle.standardError.write(Data(
             "cdsh: \(pipeline) pipeline. `help` lists the commands, Tab completes, Ctrl-D leaves.\n".utf8))
+        let source = PromptSource(context: context, pipeline: pipeline)
+        let refresher = editor.map(\.mailbox).map { mailbox in
+            Task.detached { await source.refresh(into: mailbox, every: .seconds(1)) }
+        }
+        defer { refresher?.cancel() }
         var number = 0
         while true {
-            let store = try? await context.stateStore()
-            for notice in await notices.notices(store: store) { print(notice) }
-            let counts = try? await store?.counts(recent: 20)
-            var waiting: [WaitingWork] = []
-            if let store, let counts, counts.running > 0 {
-                waiting = (try? await WaitReasonText.waiting(store: store, jobLimit: WaitReasonText.jobLimit(context))) ?? []
-            }
-            let prompt = PromptBuilder.prompt(pipeline: pipeline, counts: counts, held: PromptBuilder.held(waiting),
-                                              style: context.style)
-            switch reader.readLine(prompt: prompt) {
+            let (notices, prompt) = await source.read()
+            for notice in notices { print(notice) }
+            source.showing(prompt)
+            let input = reader.readLine(prompt: prompt)
+            source.busy()
+            switch input {
             case .endOfInput:
                 print("")
                 return 0
@@ -68,7 +69,7 @@ public final class InteractiveShell {
                 number += 1
                 if HistoryFile.append(text, to: historyPath, previous: previous) { previous = text }
                 if !text.hasPrefix(" ") { reader.remember(text) }
-                await notices.before(store: store)
+                await source.notices.before(store: try? await context.stateStore())
                 let line = SourceLine(source: "<stdin>", number: number, text: text)
                 let session = self.session
                 let task = Task { await session.run(line) }
@@ -76,7 +77,7 @@ public final class InteractiveShell {
                 _ = await task.value
                 running.set(nil)
                 if session.finished { return 0 }
-                await notices.after(store: try? await context.stateStore(), who: context.who)
+                await source.notices.after(store: try? await context.stateStore(), who: context.who)
                 completer.update(await CompletionSnapshot.load(context: context))
             }
         }
@@ -84,7 +85,7 @@ public final class InteractiveShell {
 
     /// SIGINT while a command runs (the terminal sends it then) cancels that command, never the engine's jobs.
     private func watchInterrupts() {
-        let descriptor = cdsh_sigint_pipe()
+        let descriptor = cdsh_signal_pipe(SIGINT)
         guard descriptor >= 0 else { return }
         let running = self.running
         let thread = Thread {

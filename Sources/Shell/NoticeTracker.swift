@@ -1,7 +1,8 @@
 import StoreCore
 
-/// One-line notices, before the next prompt, about stages that ended for versions submitted in this shell.
-public final class NoticeTracker {
+/// One-line notices about stages that ended for versions submitted in this shell: before the next prompt, or above
+/// the prompt while the shell is idle (each notice once, whoever asks).
+public actor NoticeTracker {
     private var tracked: Set<Int64> = []
     /// `attemptID:awaiting` or `attemptID:finished`, once each.
     private var reported: Set<String> = []
@@ -10,13 +11,13 @@ public final class NoticeTracker {
     public init() {}
 
     /// Remembers the newest version id before a command runs.
-    nonisolated(nonsending) public func before(store: (any StateStore)?) async {
+    public func before(store: (any StateStore)?) async {
         guard let store else { return }
         newestSeen = (try? await store.versions(limit: 1).first?.id) ?? newestSeen
     }
 
     /// Starts tracking versions `who` made with the command that just ran.
-    nonisolated(nonsending) public func after(store: (any StateStore)?, who: String) async {
+    public func after(store: (any StateStore)?, who: String) async {
         guard let store, let versions = try? await store.versions(limit: 20) else { return }
         for version in versions where version.id! > newestSeen && version.submittedBy == who {
             tracked.insert(version.id!)
@@ -27,7 +28,7 @@ public final class NoticeTracker {
     }
 
     /// Notices for attempts that finished or began waiting for approval since the last call.
-    nonisolated(nonsending) public func notices(store: (any StateStore)?) async -> [String] {
+    public func notices(store: (any StateStore)?) async -> [String] {
         guard let store else { return [] }
         var lines: [String] = []
         for versionID in tracked.sorted() {

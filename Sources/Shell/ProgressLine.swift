@@ -8,6 +8,8 @@ public final class ProgressLine: @unchecked Sendable {
     private var lastKey = ""
     private var frame = 0
     private var shown = false
+    /// Columns the line on screen takes: after the terminal narrows it wraps onto more rows, all to be cleared.
+    private var shownLength = 0
     private static let spinner = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 
     /// `unicode` chooses the spinner; `terminal` defaults to whether stderr is one.
@@ -24,10 +26,12 @@ public final class ProgressLine: @unchecked Sendable {
             if terminal {
                 frame += 1
                 let spin = unicode ? Self.spinner[frame % Self.spinner.count] : ["|", "/", "-", "\\"][frame % 4]
-                let room = max(10, Self.width() - 3)
+                let width = Self.width()
+                let room = max(10, width - 3)
                 let fitted = line.count > room ? String(line.prefix(room - 1)) + (unicode ? "…" : "~") : line
-                FileHandle.standardError.write(Data("\r\u{1B}[K\(spin) \(fitted)".utf8))
+                FileHandle.standardError.write(Data((erasure(width: width) + "\(spin) \(fitted)").utf8))
                 shown = true
+                shownLength = fitted.count + 2
             } else if key != lastKey {
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
@@ -42,11 +46,17 @@ public final class ProgressLine: @unchecked Sendable {
         return 80
     }
 
+    /// Moves to the first row the shown line takes at `width` columns and clears to the end of the screen.
+    private func erasure(width: Int) -> String {
+        let rows = shown ? max(0, shownLength - 1) / max(1, width) : 0
+        return "\r" + (rows > 0 ? "\u{1B}[\(rows)A" : "") + "\u{1B}[J"
+    }
+
     /// Removes the line from a terminal before other output.
     public func clear() {
         lock.withLock {
             if terminal && shown {
-                FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+                FileHandle.standardError.write(Data(erasure(width: Self.width()).utf8))
                 shown = false
             }
         }

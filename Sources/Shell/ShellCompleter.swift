@@ -1,11 +1,19 @@
+import Dispatch
 import LineEditor
 import Synchronization
 
-/// Tab completion from the command table: command names, options, and live values from a snapshot.
+/// Tab completion from the command table: command names, options, and live values from a snapshot, refreshed
+/// before answering when the store or the git references changed since it was read.
 public final class ShellCompleter: LineCompleting, Sendable {
     private let state = Mutex((snapshot: CompletionSnapshot(), updated: false))
+    private let context: SessionContext?
+    /// How long Tab waits for a stale snapshot to be read again before answering from the stale one.
+    private static let refreshLimit = DispatchTimeInterval.milliseconds(250)
 
-    public init() {}
+    /// With a `context`, Tab reads again what changed since the last snapshot; without, it answers from snapshots.
+    public init(context: SessionContext? = nil) {
+        self.context = context
+    }
 
     /// Replaces what completion knows (called after each command).
     public func update(_ snapshot: CompletionSnapshot) {
@@ -19,12 +27,21 @@ public final class ShellCompleter: LineCompleting, Sendable {
     }
 
     public func complete(_ text: String) -> Completion {
-        let snapshot = state.withLock { $0.snapshot }
-        guard let commands = try? Tokenizer.commands(in: text + (text.hasSuffix(" ") ? "" : "\u{0}")) else {
-            return Completion(word: "", candidates: [])
+        var closing = ""
+        var commands = try? Tokenizer.commands(in: text + (text.hasSuffix(" ") ? "" : "\u{0}"))
+        if commands == nil {
+            // Inside an open quote: complete the quoted word and close the quote after a unique candidate.
+            for quote in ["\"", "'"] {
+                if let quoted = try? Tokenizer.commands(in: text + "\u{0}" + quote) {
+                    commands = quoted
+                    closing = quote
+                    break
+                }
+            }
         }
+        guard let commands else { return Completion(word: "", candidates: []) }
         var trimmed = text
-        while trimmed.last?.isWhitespace == true { trimmed.removeLast() }
+        while trimmed.last?.isWhitespace == true, closing.isEmpty { trimmed.removeLast() }
         let endsCommand = trimmed.isEmpty || trimmed.hasSuffix(";") || commands.isEmpty
         var words = endsCommand ? [] : (commands.last ?? []).map(\.text)
         var current = ""
@@ -32,19 +49,27 @@ public final class ShellCompleter: LineCompleting, Sendable {
             current = String(last.dropLast())
             words.removeLast()
         }
-        return Completion(word: current, candidates: candidates(previous: words, current: current, snapshot: snapshot))
+        guard let target = target(previous: words, current: current) else {
+            return Completion(word: current, candidates: [], closing: closing)
+        }
+        let snapshot = freshSnapshot(for: target.source)
+        return Completion(word: current, candidates: values(target, current: current, snapshot: snapshot), closing: closing)
     }
 
-    private func candidates(previous: [String], current: String, snapshot: CompletionSnapshot) -> [String] {
-        func matching(_ values: [String]) -> [String] {
-            var seen = Set<String>()
-            return values.filter { $0.hasPrefix(current) && seen.insert($0).inserted }
-        }
-        guard let name = previous.first else { return matching(CommandTable.all.map(\.name)) }
-        guard let command = CommandTable.all.first(where: { $0.name == name }) else { return [] }
-        if current.hasPrefix("-") { return matching(command.options.map(\.name)) }
+    /// What the word at the cursor is: a command name, an option, or an argument with its version and stage.
+    private struct Target {
+        var source: CompletionSource
+        var options: [String] = []
+        var version: String?
+        var stage: String?
+    }
+
+    private func target(previous: [String], current: String) -> Target? {
+        guard let name = previous.first else { return Target(source: .commands) }
+        guard let command = CommandTable.all.first(where: { $0.name == name }) else { return nil }
+        if current.hasPrefix("-") { return Target(source: .none, options: command.options.map(\.name)) }
         if let last = previous.last, command.options.contains(where: { $0.name == last && $0.valueName != nil }) {
-            return []
+            return nil
         }
         var positionals: [String] = []
         var index = 1
@@ -57,20 +82,44 @@ public final class ShellCompleter: LineCompleting, Sendable {
             positionals.append(word)
             index += 1
         }
-        guard positionals.count < command.arguments.count else { return [] }
-        let version = command.arguments.firstIndex { $0.completion == .versions }
-            .flatMap { $0 < positionals.count ? positionals[$0] : nil }
-            .flatMap(snapshot.versionName)
-        let stage = command.arguments.firstIndex { $0.completion == .stages }
-            .flatMap { $0 < positionals.count ? positionals[$0] : nil }
-        switch command.arguments[positionals.count].completion {
-        case .versions: return matching(snapshot.versions + ["latest"])
-        case .stages: return matching(version.flatMap { snapshot.stages[$0] } ?? snapshot.currentStages)
-        case .jobs: return matching(version.flatMap { snapshot.jobs[$0]?[stage ?? ""] } ?? [])
-        case .environments: return matching(snapshot.environments)
-        case .revisions: return matching(snapshot.revisions)
-        case .commands: return matching(CommandTable.all.map(\.name))
-        case .none: return []
+        guard positionals.count < command.arguments.count else { return nil }
+        func argument(_ sources: Set<CompletionSource>) -> String? {
+            command.arguments.firstIndex { sources.contains($0.completion) }
+                .flatMap { $0 < positionals.count ? positionals[$0] : nil }
         }
+        return Target(source: command.arguments[positionals.count].completion,
+                      version: argument([.versions, .awaitingVersions, .rerunnableVersions]),
+                      stage: argument([.stages, .rerunnableStages]))
+    }
+
+    private func values(_ target: Target, current: String, snapshot: CompletionSnapshot) -> [String] {
+        var seen = Set<String>()
+        let version = target.version.flatMap(snapshot.versionName)
+        let values: [String] = switch target.source {
+        case .none: target.options
+        case .commands: CommandTable.all.map(\.name)
+        case .versions: snapshot.versions + ["latest"]
+        case .awaitingVersions: snapshot.awaitingApproval
+        case .rerunnableVersions: snapshot.versions.filter { snapshot.rerunnable[$0] != nil }
+        case .stages: version.flatMap { snapshot.stages[$0] } ?? snapshot.currentStages
+        case .rerunnableStages: version.flatMap { snapshot.rerunnable[$0] } ?? []
+        case .jobs: version.flatMap { snapshot.jobs[$0]?[target.stage ?? ""] } ?? []
+        case .environments: snapshot.environments
+        case .revisions: snapshot.revisions
+        }
+        return values.filter { $0.hasPrefix(current) && seen.insert($0).inserted }
+    }
+
+    /// The snapshot, read again first (waiting at most `refreshLimit`) when what `source` needs changed.
+    private func freshSnapshot(for source: CompletionSource) -> CompletionSnapshot {
+        let current = state.withLock { $0.snapshot }
+        guard let context else { return current }
+        let finished = DispatchSemaphore(value: 0)
+        Task.detached { [self] in
+            if let fresh = await CompletionSnapshot.refreshed(current, for: source, context: context) { update(fresh) }
+            finished.signal()
+        }
+        _ = finished.wait(timeout: .now() + Self.refreshLimit)
+        return state.withLock { $0.snapshot }
     }
 }

@@ -117,4 +117,22 @@ public enum DecisionRules {
         return AttemptRecord(versionID: version.id!, stageIndex: stageIndex, stage: stage, number: current.number + 1,
                              state: manual ? .awaitingApproval : .queued, createdAt: now, requestedBy: who)
     }
+
+    /// Stage index → that stage's newest attempt; rollback attempts (stage index -1) are left out.
+    public static func latestByStage(_ attempts: [AttemptRecord]) -> [Int: AttemptRecord] {
+        var latest: [Int: AttemptRecord] = [:]
+        for attempt in attempts where attempt.stageIndex >= 0 && attempt.number > latest[attempt.stageIndex]?.number ?? 0 {
+            latest[attempt.stageIndex] = attempt
+        }
+        return latest
+    }
+
+    /// The stages `rerun` would accept now for `version` (`rerunAttempt` without a refusal).
+    public static func rerunnableStages(_ version: VersionRecord, attempts: [AttemptRecord], live: [String: Int64]) -> [String] {
+        guard let plan = try? version.plan() else { return [] }
+        let latest = latestByStage(attempts)
+        return plan.stages.map(\.name).filter {
+            (try? rerunAttempt(version, stage: $0, latest: latest, live: live, who: "", now: 0)) != nil
+        }
+    }
 }

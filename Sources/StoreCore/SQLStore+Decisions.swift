@@ -55,12 +55,9 @@ extension SQLStore {
     public func rerun(versionID: Int64, stage: String, who: String, now: Double) async throws -> AttemptRecord {
         try await transaction(.scheduling) { connection in
             let version = try await Self.version(versionID, connection)
-            var latest: [Int: AttemptRecord] = [:]
-            for attempt in try await connection.query("""
+            let latest = DecisionRules.latestByStage(try await connection.query("""
                 SELECT \(unescaped: AttemptRecord.columns) FROM attempt WHERE version_id = \(versionID) AND stage_index >= 0
-                """).map(AttemptRecord.init) where attempt.number > latest[attempt.stageIndex]?.number ?? 0 {
-                latest[attempt.stageIndex] = attempt
-            }
+                """).map(AttemptRecord.init))
             var attempt = try DecisionRules.rerunAttempt(version, stage: stage, latest: latest,
                                                          live: try await Self.live(for: version, connection), who: who, now: now)
             attempt.id = try await connection.queryOne("""

@@ -1,12 +1,6 @@
-"""The interactive shell driven through a real pseudo-terminal (pexpect), as a person would use it.
-
-Each test gets a throw-away git repository, HOME and history file; EDITRC=/dev/null keeps the
-user's ~/.editrc out. Assertions look at command output, not at the echoed line, because libedit
-redraws the line with cursor escapes.
-"""
+"""The interactive shell driven through a real pseudo-terminal (pexpect), as a person would use it."""
 import json
 import os
-import shutil
 import signal
 import stat
 import subprocess
@@ -17,83 +11,7 @@ import time
 import pexpect
 import pytest
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BINARY = os.environ.get("CDSH_BIN", os.path.join(ROOT, ".build", "debug", "cdsh"))
-PROMPT = "› "
-
-PIPELINE = """\
-name: demo
-deploy: ./deploy.sh
-environments:
-  sandbox: {}
-  production: {}
-stages:
-  - name: commit
-    jobs:
-      build: {run: "mkdir -p dist && echo built > dist/app.txt", artifacts: [dist/app.txt]}
-  - name: sandbox
-    environment: sandbox
-    jobs:
-      smoke: "true"
-  - name: production
-    environment: production
-    approval: manual
-    jobs:
-      smoke: "true"
-"""
-
-
-@pytest.fixture
-def project():
-    folder = tempfile.mkdtemp(prefix="cdsh-pty-")
-    home = os.path.join(folder, "home")
-    repo = os.path.join(folder, "repo")
-    os.makedirs(home)
-    os.makedirs(repo)
-    with open(os.path.join(repo, "cdsh.yml"), "w") as handle:
-        handle.write(PIPELINE)
-    with open(os.path.join(repo, "deploy.sh"), "w") as handle:
-        handle.write("#!/bin/sh\necho deployed $CDSH_VERSION to $CDSH_ENVIRONMENT\n")
-    os.chmod(os.path.join(repo, "deploy.sh"), 0o755)
-    env = dict(os.environ)
-    env.update({
-        "HOME": home, "CDSH_HISTFILE": os.path.join(home, "history"), "EDITRC": "/dev/null",
-        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "xterm", "NO_COLOR": "1", "CDSH_ENGINE_IDLE": "1",
-        "CDSH_USER": "oncall", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
-    })
-    for command in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-qm", "first"]):
-        subprocess.run(command, cwd=repo, env=env, check=True)
-    yield {"repo": repo, "env": env, "history": env["CDSH_HISTFILE"]}
-    subprocess.run(["pkill", "-f", f"engine {repo}/.cdsh"], check=False)
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def cdsh(project, *commands):
-    """Runs a scripted cdsh beside the interactive one."""
-    args = [BINARY]
-    for command in commands:
-        args += ["-c", command]
-    return subprocess.run(args, cwd=project["repo"], env=project["env"], capture_output=True, text=True, timeout=60)
-
-
-def shell(project):
-    child = pexpect.spawn(BINARY, cwd=project["repo"], env=project["env"], encoding="utf-8", timeout=15,
-                          dimensions=(30, 120))
-    child.expect_exact(PROMPT)
-    return child
-
-
-def ready_version(project):
-    result = cdsh(project, "submit", "wait v1 --timeout 60s")
-    assert result.returncode == 0, result.stderr
-
-
-def leave(child):
-    child.sendcontrol("d")
-    child.expect(pexpect.EOF)
-    child.close()
-    return child.exitstatus
+from conftest import BINARY, PROMPT, cdsh, leave, ready_version, shell
 
 
 def test_tab_completes_a_command_a_flag_and_a_version(project):
@@ -277,23 +195,6 @@ def test_an_ascii_prompt_without_a_utf8_locale(project):
     child.expect(r"v1 +\w+ +\+ +\+\* +\? +awaiting-approval")
     child.expect_exact("> ")
     assert leave(child) == 0
-
-
-@pytest.fixture
-def team(project):
-    """The project on a throw-away PostgreSQL server with one team engine: shells on other machines share it."""
-    cluster = tempfile.mkdtemp(prefix="cdsh-pg-pty-")
-    started = subprocess.run([os.path.join(ROOT, "scripts", "pg-cluster"), "start", cluster], capture_output=True,
-                             text=True)
-    assert started.returncode == 0, started.stderr
-    project["env"]["CDSH_STATE"] = started.stdout.strip()
-    engine = subprocess.Popen([BINARY, "engine", "--name", "pty", "--cache", os.path.join(cluster, "engine")],
-                              cwd=project["repo"], env=project["env"], stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    yield project
-    engine.terminate()
-    engine.wait(timeout=30)
-    subprocess.run([os.path.join(ROOT, "scripts", "pg-cluster"), "stop", cluster], check=False)
 
 
 def test_an_approval_in_another_shell_shows_at_once_in_this_prompt_and_status(team):

@@ -9,6 +9,8 @@ struct ShellCompleterTests {
         snapshot.jobs = ["v12": ["sandbox": ["deploy", "smoke"]]]
         snapshot.environments = ["production", "sandbox"]
         snapshot.revisions = ["main", "hotfix/cve-1"]
+        snapshot.awaitingApproval = ["v11"]
+        snapshot.rerunnable = ["v3": ["sandbox"]]
         let completer = ShellCompleter()
         completer.update(snapshot)
         return completer
@@ -32,12 +34,26 @@ struct ShellCompleterTests {
             ("show v12 ", "", []),
             ("help wa", "wa", ["wait"]),
             ("nosuch ", "", []),
-            ("approve v12 --reason 'open quote", "", []),
+            ("approve v12 --reason 'open quote", "open quote", []),
+            ("approve ", "", ["v11"]),
+            ("reject v", "v", ["v11"]),
+            ("rerun ", "", ["v3"]),
+            ("rerun v3 ", "", ["sandbox"]),
+            ("rerun v12 ", "", []),
+            ("submit \"hot", "hot", ["hotfix/cve-1"]),
+            ("show 'v1", "v1", ["v12", "v11"]),
         ]
         for (text, word, candidates) in table {
             let completion = completer().complete(text)
             #expect(completion.word == word, "\(text)")
             #expect(completion.candidates == candidates, "\(text)")
         }
+    }
+
+    @Test func aWordInsideAnOpenQuoteIsCompletedAndTheQuoteClosed() {
+        #expect(completer().complete("submit \"hot").insertion == "fix/cve-1\" ")
+        #expect(completer().complete("show 'v1").insertion == nil)
+        #expect(completer().complete("show 'v3").insertion == "' ")
+        #expect(completer().complete("submit hot").insertion == "fix/cve-1 ")
     }
 }

@@ -1,5 +1,5 @@
 // Terminal state and signal plumbing that must live in C: handlers that restore the terminal
-// on crash signals, and a SIGINT self-pipe for cancelling the running command.
+// on crash signals, and signal self-pipes: SIGINT cancels the running command, SIGWINCH redraws the line being edited.
 #ifndef CDSH_TERMINAL_H
 #define CDSH_TERMINAL_H
 
@@ -10,7 +10,7 @@ int cdsh_terminal_save(int fd);
 /// Restores the saved terminal settings (no-op when none were saved).
 void cdsh_terminal_restore(void);
 
-/// Installs a SIGINT handler that writes one byte to a pipe; returns the pipe's read end, or -1.
-int cdsh_sigint_pipe(void);
+/// Installs a handler for `signal_number` that writes one byte to a pipe; returns the pipe's read end, or -1.
+int cdsh_signal_pipe(int signal_number);
 
 #endif

@@ -12,7 +12,7 @@ enum DecisionCommands {
             in a `supersede` environment such as production — `rollback` deploys it on purpose — and for one that \
             lacks a security patch live in production.
             """,
-        arguments: [ArgumentSpec("VERSION", completion: .versions)],
+        arguments: [ArgumentSpec("VERSION", completion: .awaitingVersions)],
         options: [OptionSpec("--reason", value: "TEXT", required: true, summary: "why (kept in the audit log)")]
     ) { invocation, context in
         try await decide(invocation, context, approve: true)
@@ -20,7 +20,7 @@ enum DecisionCommands {
 
     static let reject = CommandDescriptor(
         name: "reject", summary: "stop a version at the manual gate it waits at",
-        arguments: [ArgumentSpec("VERSION", completion: .versions)],
+        arguments: [ArgumentSpec("VERSION", completion: .awaitingVersions)],
         options: [OptionSpec("--reason", value: "TEXT", required: true, summary: "why (kept in the audit log)")]
     ) { invocation, context in
         try await decide(invocation, context, approve: false)
@@ -28,7 +28,8 @@ enum DecisionCommands {
 
     static let rerun = CommandDescriptor(
         name: "rerun", summary: "a new attempt of a stage where a version stopped, with its own plan and artifacts",
-        arguments: [ArgumentSpec("VERSION", completion: .versions), ArgumentSpec("STAGE", completion: .stages)]
+        arguments: [ArgumentSpec("VERSION", completion: .rerunnableVersions),
+                    ArgumentSpec("STAGE", completion: .rerunnableStages)]
     ) { invocation, context in
         let store = try await context.stateStore()
         let version = try await context.version(invocation["VERSION"]!)

@@ -1,0 +1,134 @@
+"""The on-call shell at a real terminal: keys typed at awkward moments, a resize, notices at an idle prompt,
+completion that knows what changed elsewhere — checked on the screen (tmux) or the byte stream (pexpect)."""
+import subprocess
+
+import pexpect
+
+from conftest import BINARY, PROMPT, cdsh, leave, shell
+
+ONCALL_PIPELINE = """\
+name: demo
+deploy: ./deploy.sh
+environments:
+  sandbox: {}
+  production: {}
+stages:
+  - name: commit
+    jobs:
+      build: {run: "sleep 2 && mkdir -p dist && echo built > dist/app.txt", artifacts: [dist/app.txt]}
+  - name: sandbox
+    environment: sandbox
+    jobs:
+      smoke: "if [ -f slow ]; then sleep 60; fi"
+  - name: production
+    environment: production
+    approval: manual
+    jobs:
+      smoke: "true"
+"""
+
+
+def git(project, *args):
+    subprocess.run(["git", *args], cwd=project["repo"], env=project["env"], check=True, capture_output=True)
+
+
+def commit(project, message, **files):
+    for name, text in files.items():
+        with open(f"{project['repo']}/{name}", "w") as handle:
+            handle.write(text)
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", message)
+
+
+def test_ctrl_d_typed_while_the_shell_starts_ends_it(project):
+    for _ in range(5):
+        child = pexpect.spawn(BINARY, cwd=project["repo"], env=project["env"], encoding="utf-8", timeout=15)
+        child.expect("Ctrl-D leaves")
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF, timeout=5)
+        child.close()
+        assert child.exitstatus == 0
+
+
+def test_ctrl_c_is_written_after_the_line_not_over_the_cursor(project):
+    child = shell(project)
+    child.send("status")
+    child.send("\x1b[D\x1b[D")
+    child.sendcontrol("c")
+    child.expect_exact("us^C")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
+
+
+def test_a_resize_redraws_the_line_being_edited(project, screen):
+    terminal = screen(width=100)
+    text = "show v1 --json and a line long enough to wrap once the window is narrower"
+    terminal.type(text)
+    terminal.resize(40)
+    terminal.press("C-a")
+    terminal.type("X")
+    screen_text = terminal.text()
+    assert "".join(screen_text.split("\n")).count("enough to wrap") == 1, "no stale rows:\n" + screen_text
+    assert "demo › X" + text in "".join(screen_text.split("\n")), screen_text
+
+
+def test_a_wait_narrowed_while_it_runs_leaves_no_stale_progress_line(project, screen):
+    with open(f"{project['repo']}/cdsh.yml", "w") as handle:
+        handle.write(ONCALL_PIPELINE)
+    commit(project, "slow sandbox", slow="")
+    terminal = screen(width=120)
+    terminal.type("submit; wait v1 --timeout 4s")
+    terminal.press("Enter")
+    terminal.wait_for(r"v1 sandbox")
+    terminal.resize(30)
+    terminal.wait_for(r"timed out")
+    progress = [line for line in terminal.lines() if "v1 sandbox" in line or "v1 commit" in line]
+    assert progress == [], "the progress line is cleared, whatever its width was:\n" + terminal.text()
+
+
+def test_the_on_call_path(project, screen):
+    with open(f"{project['repo']}/cdsh.yml", "w") as handle:
+        handle.write(ONCALL_PIPELINE)
+    commit(project, "slow sandbox", slow="")
+    commit(project, "more", more="1")
+    assert cdsh(project, "submit HEAD~1", "submit").returncode == 0
+    terminal = screen(width=120)
+
+    # The hotfix branch is made in another terminal while this shell waits at its prompt.
+    git(project, "checkout", "-q", "-b", "hotfix-cve")
+    git(project, "rm", "-q", "slow")
+    git(project, "commit", "-qm", "fix CVE-2026-1")
+    git(project, "checkout", "-q", "main")
+
+    terminal.type("patch hot")
+    terminal.press("Tab")
+    terminal.wait_for(r"› patch hotfix-cve$")
+    terminal.type("--reason 'CVE-2026-1' --preempt")
+    terminal.press("Enter")
+    terminal.wait_for(r"\nv3")
+
+    # Half a command typed; the patch's stages end meanwhile and are noticed above it.
+    terminal.type("approve ")
+    screen_text = terminal.wait_for(r"v3 production awaiting-approval.*\n.*› approve$")
+    assert screen_text.count("› approve") == 1, screen_text
+    terminal.press("Tab")
+    terminal.wait_for(r"› approve v3$")
+    terminal.type("--reason 'ship the fix'")
+    terminal.press("Enter")
+    terminal.type("wait v3 --timeout 60s")
+    terminal.press("Enter")
+    terminal.wait_for(r"v3 passed every stage")
+    terminal.press("C-d")
+    shown = cdsh(project, "show v2").stdout
+    assert "sandbox" in shown
+
+
+def test_a_version_submitted_in_another_shell_completes_at_once(project):
+    child = shell(project)
+    child.send("show v\t")
+    assert cdsh(project, "submit").returncode == 0
+    child.sendcontrol("u")
+    child.send("show v\t\r")
+    child.expect(r"v1  demo")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
