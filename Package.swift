@@ -38,7 +38,7 @@ let package = Package(
         // The embedded store: a SQLite file and content-addressed artifact files in the state folder (GRDB).
         .target(
             name: "StoreSQLite",
-            dependencies: ["StoreCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["StoreCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         // A team's store: one PostgreSQL database shared by shells and engines on several machines (postgres-nio).
         .target(
@@ -79,8 +79,11 @@ let package = Package(
             dependencies: [
                 "Shell", "LineEditor", "PipelineEngine", "StoreSQLite", "StorePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["BuildCommit"]
         ),
+        // Records the git commit a build comes from, for `cdsh --version`.
+        .plugin(name: "BuildCommit", capability: .buildTool()),
         // Test doubles and fixtures shared by the test targets: git projects, a fake launcher, a PostgreSQL cluster.
         .target(name: "TestSupport", dependencies: ["PipelineModel", "StageRunner"], path: "Tests/TestSupport"),
         .testTarget(name: "PipelineModelTests", dependencies: ["PipelineModel"]),

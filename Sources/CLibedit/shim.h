@@ -37,6 +37,8 @@ static inline int cdsh_el_setty(EditLine *el, const char *first, const char *sec
 static inline int cdsh_el_set_getcfn(EditLine *el, el_rfunc_t function) { return el_set(el, EL_GETCFN, function); }
 /// Redraws the prompt and the line from the cursor's row, as after the screen was cleared.
 static inline int cdsh_el_refresh(EditLine *el) { return el_set(el, EL_REFRESH); }
+static inline int cdsh_libedit_major(void) { return LIBEDIT_MAJOR; }
+static inline int cdsh_libedit_minor(void) { return LIBEDIT_MINOR; }
 static inline int cdsh_history_setsize(History *h, HistEvent *event, int size) { return history(h, event, H_SETSIZE, size); }
 static inline int cdsh_history_setunique(History *h, HistEvent *event, int on) { return history(h, event, H_SETUNIQUE, on); }
 static inline int cdsh_history_enter(History *h, HistEvent *event, const char *line) { return history(h, event, H_ENTER, line); }

@@ -20,6 +20,9 @@ public final class EditLineReader: LineReader {
     var pending: [UInt8] = []
     let resizes = cdsh_signal_pipe(SIGWINCH)
 
+    /// The libedit interface version this build compiled against (`LIBEDIT_MAJOR.LIBEDIT_MINOR`).
+    public static var libraryVersion: String { "\(cdsh_libedit_major()).\(cdsh_libedit_minor())" }
+
     /// Sets up libedit on stdin/stdout; `entries` (oldest first) become recallable history.
     public init?(program: String, completer: LineCompleting?, history entries: [String], historySize: Int32 = 2000) {
         setlocale(LC_CTYPE, "")

@@ -1,7 +1,10 @@
 /// "Did you mean" suggestions by edit distance.
 public enum Suggestion {
-    /// The candidate closest to `word`, if it is close enough to be a likely typo.
+    /// The candidate closest to `word`, if it is close enough to be a likely typo — or the only one `word`
+    /// abbreviates (`prod` → `production`).
     public static func closest(to word: String, in candidates: [String]) -> String? {
+        let extending = Set(candidates.filter { $0.lowercased().hasPrefix(word.lowercased()) && $0 != word })
+        if !word.isEmpty, extending.count == 1, let only = extending.first { return only }
         let scored = candidates.map { ($0, distance(word.lowercased(), $0.lowercased())) }
         guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
         let limit = max(1, min(3, best.0.count / 3 + 1))

@@ -36,8 +36,7 @@ public struct TextStyle: Sendable {
 
     /// Pads to `width` columns, not counting colour escapes.
     public static func pad(_ text: String, _ width: Int) -> String {
-        let visible = text.contains("\u{1B}")
-            ? text.replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression).count : text.count
+        let visible = TextTable.visibleWidth(text)
         return visible >= width ? text : text + String(repeating: " ", count: width - visible)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LineEditor
 import Shell
+import StoreSQLite
 
 @main
 struct CDSH: AsyncParsableCommand {
@@ -9,13 +10,19 @@ struct CDSH: AsyncParsableCommand {
         commandName: "cdsh",
         abstract: "The continuous delivery shell: an interactive shell over a stateful deployment pipeline.",
         discussion: "Without -c or -f, reads commands from standard input (one per line) when it is not a terminal.",
+        version: "cdsh \(cdshVersion) (commit \(buildCommit)); SQLite \(SQLiteLibrary.version), libedit \(EditLineReader.libraryVersion)",
         subcommands: [EngineCommand.self])
 
-    @Option(name: .customShort("c"), help: "Run these commands (`;` separates them); repeatable.",
+    /// The release this source tree is; CHANGELOG.md says what it holds.
+    static let cdshVersion = "0.9.0-dev"
+
+    @Option(name: .customShort("c"), help: ArgumentHelp("Run these commands (`;` separates them); repeatable.",
+                                                        valueName: "commands"),
             completion: .list(CommandTable.all.map(\.name)))
     var commands: [String] = []
 
-    @Option(name: .customShort("f"), help: "Run the commands in FILE.", completion: .file())
+    @Option(name: .customShort("f"), help: ArgumentHelp("Run the commands in FILE.", valueName: "file"),
+            completion: .file())
     var file: String?
 
     @Option(help: "The pipeline file (default: $CDSH_PIPELINE, else cdsh.yml here or in a parent folder).",

@@ -47,6 +47,17 @@ struct CommandSurfaceTests {
         #expect(cancelled.stdout.contains("\"cancelled\":true"))
     }
 
+    @Test func versionNamesTheBuildAndItsLibrariesAndHelpNamesEachValue() throws {
+        let project = try ProjectFixture(files: Self.files, executables: PipelineFlowTests.executables)
+        defer { project.remove() }
+        let version = try project.cdsh(["--version"])
+        #expect(version.status == 0, "\(version.stderr)")
+        #expect(version.stdout.range(of: #"^cdsh \S+ \(commit ([0-9a-f]{12}(\+changes)?|unknown)\); SQLite 3\.\d+\.\d+, libedit \d+\.\d+\n$"#,
+                                     options: .regularExpression) != nil, "\(version.stdout)")
+        let help = try project.cdsh(["--help"])
+        #expect(help.stdout.contains("-c <commands>") && help.stdout.contains("-f <file>"), "\(help.stdout)")
+    }
+
     @Test func helpExplainsEveryCommand() throws {
         let project = try ProjectFixture(files: Self.files, executables: PipelineFlowTests.executables)
         defer { project.remove() }

@@ -19,9 +19,11 @@ enum AuditCommand {
             entries = entries.filter { $0.versionID == version.id }
         }
         entries = Array(entries.suffix(try invocation.count("--limit", default: 50)))
-        var lines = entries.map { entry in
-            "\(TextStyle.pad("#\(entry.id!)", 6))\(TimeText.clock(seconds: entry.at))  \(TextStyle.pad(entry.who, 10))"
-                + "\(TextStyle.pad(entry.action, 18))\(entry.versionID.map { "v\($0)" } ?? "-")  \(entry.detail)"
+        func table(_ entries: [AuditEntry]) -> [String] {
+            TextTable.render(entries.map { entry in
+                ["#\(entry.id!)", TimeText.clock(seconds: entry.at), entry.who, entry.action,
+                 entry.versionID.map { "v\($0)" } ?? "-", entry.detail]
+            })
         }
         var json: [(String, JSONValue)] = [("entries", .array(entries.map { entry in
             .object([("id", .int(entry.id!)), ("at", .time(entry.at)), ("who", .string(entry.who)),
@@ -29,17 +31,18 @@ enum AuditCommand {
                      ("detail", .string(entry.detail)), ("hash", .string(entry.hash))])
         }))]
         guard invocation.flags.contains("--verify") else {
-            return CommandResult(text: lines.joined(separator: "\n"), json: .object(json))
+            return CommandResult(text: table(entries).joined(separator: "\n"), json: .object(json))
         }
+        // The verdict alone: the on-call engineer asks one question. A break shows the entries around it.
         let broken = AuditLog.firstBrokenEntry(in: all)
-        json.append(("verified", .bool(broken == nil)))
-        json.append(("broken_at", broken.map { .int($0) } ?? .null))
+        json = [("verified", .bool(broken == nil)), ("entries", .int(all.count)),
+                ("broken_at", broken.map { .int($0) } ?? .null)]
         if let broken {
-            lines.append("audit chain BROKEN at entry #\(broken)")
-            return CommandResult(text: lines.joined(separator: "\n"), json: .object(json), exitCode: ExitCode.refused,
+            let around = all.filter { $0.id! >= broken - 1 && $0.id! <= broken + 1 }
+            let text = (["audit chain BROKEN at entry #\(broken) of \(all.count):"] + table(around).map { "  " + $0 })
+            return CommandResult(text: text.joined(separator: "\n"), json: .object(json), exitCode: ExitCode.refused,
                                  failure: "the audit log was altered: its hash chain breaks at entry #\(broken)")
         }
-        lines.append("audit chain verified: \(all.count) entries")
-        return CommandResult(text: lines.joined(separator: "\n"), json: .object(json))
+        return CommandResult(text: "audit chain verified: \(all.count) entries", json: .object(json))
     }
 }

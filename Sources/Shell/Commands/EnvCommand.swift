@@ -28,6 +28,13 @@ enum EnvCommand {
                 lines.append("        reason: \(request.reason)\(request.overridesPatch ? " (overrode the security patch)" : "")")
             }
         }
+        if let newest = deploys.first {
+            let digests = (try? JSONDecoder().decode([String: String].self, from: Data(newest.artifactsJSON.utf8))) ?? [:]
+            if !digests.isEmpty { lines.append("artifacts of v\(newest.versionID), the newest deploy:") }
+            for (path, digest) in digests.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(path)  sha256:\(digest.prefix(16))")
+            }
+        }
         return CommandResult(text: lines.joined(separator: "\n"), json: .object([
             ("environment", .string(name)), ("deploys", .array(entries)),
         ]))
@@ -54,7 +61,7 @@ enum EnvCommand {
         if declared.contains(name) { return }
         let used = Set(try await store.currentDeploys().map(\.environment))
         if used.contains(name) { return }
-        let known = declared + used.sorted()
+        let known = declared + used.subtracting(declared).sorted()
         throw ShellError("no environment `\(name)`",
                          hint: Suggestion.closest(to: name, in: known).map { "did you mean `\($0)`?" }
                             ?? (known.isEmpty ? nil : "environments: \(known.joined(separator: ", "))"))

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `envs`: what runs in each environment.
+/// `envs`: what runs in each environment, one line each (`env NAME` lists the artifacts).
 enum EnvsCommand {
     static let descriptor = CommandDescriptor(
         name: "envs", summary: "what runs in each environment: version, commit, artifacts, since when, by whom"
@@ -10,11 +10,11 @@ enum EnvsCommand {
         var names = (try? context.currentPlan())?.environments.map(\.name) ?? []
         for name in deploys.keys.sorted() where !names.contains(name) { names.append(name) }
         let leases = try await store.leases()
-        var lines: [String] = []
+        var rows: [[String]] = []
         var entries: [JSONValue] = []
         for name in names {
             guard let deploy = deploys[name] else {
-                lines.append("\(TextStyle.pad(name, 14))(nothing deployed yet)")
+                rows.append([name, "(nothing deployed yet)"])
                 entries.append(.object([("name", .string(name)), ("version", .null), ("commit", .null),
                                         ("artifacts", .object([])), ("deployed_at", .null), ("deployed_by", .null),
                                         ("busy", .bool(leases[name] != nil)), ("rollback", .bool(false))]))
@@ -23,13 +23,11 @@ enum EnvsCommand {
             let version = try await store.version(deploy.versionID)
             let rollback = try await store.attempt(deploy.attemptID)?.isDeployOnly == true
             let digests = (try? JSONDecoder().decode([String: String].self, from: Data(deploy.artifactsJSON.utf8))) ?? [:]
-            lines.append("\(TextStyle.pad(name, 14))\(TextStyle.pad(version.name, 6))\(version.commitID.prefix(12))  "
-                         + "since \(TimeText.clock(seconds: deploy.finishedAt ?? deploy.startedAt)) by \(deploy.who)"
-                         + (rollback ? "  (rollback; `env \(name)` says why)" : "")
-                         + (leases[name] != nil ? "  (deploy in progress)" : ""))
-            for (path, digest) in digests.sorted(by: { $0.key < $1.key }) {
-                lines.append("  \(path)  sha256:\(digest.prefix(16))")
-            }
+            rows.append([name, version.name, String(version.commitID.prefix(12)),
+                         digests.count == 1 ? "1 artifact" : "\(digests.count) artifacts",
+                         "since \(TimeText.clock(seconds: deploy.finishedAt ?? deploy.startedAt)) by \(deploy.who)"
+                            + (rollback ? "  (rollback; `env \(name)` says why)" : "")
+                            + (leases[name] != nil ? "  (deploy in progress)" : "")])
             entries.append(.object([
                 ("name", .string(name)), ("version", .string(version.name)), ("commit", .string(version.commitID)),
                 ("artifacts", .object(digests.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
@@ -37,7 +35,7 @@ enum EnvsCommand {
                 ("busy", .bool(leases[name] != nil)), ("rollback", .bool(rollback)),
             ]))
         }
-        if lines.isEmpty { lines = ["no environments declared"] }
+        let lines = rows.isEmpty ? ["no environments declared"] : TextTable.render(rows)
         return CommandResult(text: lines.joined(separator: "\n"), json: .object([("environments", .array(entries))]))
     }
 }
