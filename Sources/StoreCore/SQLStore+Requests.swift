@@ -104,8 +104,12 @@ extension SQLStore {
             let patches = try await connection.query("""
                 SELECT id, (SELECT stage FROM attempt a WHERE a.version_id = v.id AND a.state = 'awaiting-approval' LIMIT 1)
                   AS waiting
-                FROM version v WHERE priority = 'security' AND cancelled_at IS NULL AND (NOT settled OR EXISTS
-                  (SELECT 1 FROM attempt a WHERE a.version_id = v.id AND a.state = 'awaiting-approval'))
+                FROM version v WHERE priority = 'security' AND cancelled_at IS NULL AND (
+                  EXISTS (SELECT 1 FROM attempt a WHERE a.version_id = v.id AND a.stage_index >= 0
+                          AND a.state IN ('awaiting-approval', 'queued', 'running'))
+                  -- unsettled between two stages, but not for a rollback to it: that is no patch in flight
+                  OR (NOT settled AND NOT EXISTS (SELECT 1 FROM attempt a WHERE a.version_id = v.id
+                                                  AND a.stage_index < 0 AND a.state IN ('queued', 'running'))))
                 ORDER BY id
                 """).map { PatchInFlight(versionID: try $0.int64("id"), awaitingApprovalAt: try $0.optionalString("waiting")) }
             return PipelineCounts(running: running, stopped: stopped, awaitingApproval: awaiting, patches: patches)

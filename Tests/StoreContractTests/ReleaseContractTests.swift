@@ -82,6 +82,26 @@ struct ReleaseContractTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func aRollbackToAnOldPatchIsNotAPatchInFlight(_ kind: StoreKind) async throws {
+        let (made, remove) = try await kind.make()
+        defer { remove() }
+        let store = try #require(made as? any StateStore)
+        for (number, priority) in [(1, Priority.security), (2, .normal)] {
+            let version = try await Self.submit(store, number, priority: priority)
+            try await Self.drive(store, now: Double(number))
+            try await store.approve(versionID: version.id!, who: "bob", reason: "ok", now: Double(number))
+            try await Self.drive(store, now: Double(number))
+        }
+        #expect(try await store.counts(recent: 20).patches.isEmpty)
+        let rollback = try await store.requestRollback(environment: "production", versionID: 1, who: "carol",
+                                                       reason: "v2 breaks logins", overridePatch: false, now: 10)
+        #expect(rollback.versionID == 1)
+        #expect(try await store.counts(recent: 20).patches.isEmpty, "a queued rollback to the patch is no patch in flight")
+        try await Self.drive(store, now: 11)
+        #expect(try await store.counts(recent: 20).patches.isEmpty, "nor is the patch once it is live again")
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func aRollbackRedeploysAnEarlierVersionOnceAndIsRefusedWhereItCannot(_ kind: StoreKind) async throws {
         let (made, remove) = try await kind.make()
         defer { remove() }
