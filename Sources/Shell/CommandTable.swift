@@ -7,7 +7,8 @@ public enum CommandTable {
         ArtifactsCommand.descriptor, VerifyCommand.descriptor, DiffCommand.descriptor, DecisionCommands.rerun,
         DecisionCommands.approve, DecisionCommands.reject, CancelCommand.descriptor, WaitCommand.descriptor,
         QueueCommand.descriptor, EnvsCommand.descriptor, EnvCommand.descriptor, RollbackCommand.descriptor,
-        ParityCommand.descriptor, AuditCommand.descriptor, HistoryCommand.descriptor, HelpCommand.descriptor,
+        ParityCommand.descriptor, AuditCommand.descriptor, HistoryCommand.descriptor, CheckCommand.descriptor,
+        HelpCommand.descriptor,
         HelpCommand.exit, HelpCommand.quit,
     ]
 

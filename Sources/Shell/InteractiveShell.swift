@@ -42,9 +42,13 @@ public final class InteractiveShell {
         let editor = EditLineReader(
             program: "cdsh", completer: completer, history: HistoryFile.read(historyPath).map(\.line))
         let reader: LineReader = editor ?? PlainLineReader(showPrompt: true)
-        let pipeline = (try? context.currentPlan())?.name ?? "cdsh"
+        let plan = try? context.currentPlan()
+        let pipeline = plan?.name ?? "cdsh"
         FileHandle.standardError.write(Data(
-            "cdsh: \(pipeline) pipeline. `help` lists the commands, Tab completes, Ctrl-D leaves.\n".utf8))
+            "cdsh: \(plan.map { "\($0.name) pipeline. " } ?? "")`help` lists the commands, Tab completes, Ctrl-D leaves.\n".utf8))
+        if let warning = CheckCommand.startupWarning(context) {
+            FileHandle.standardError.write(Data("cdsh: warning: \(warning)\n".utf8))
+        }
         let source = PromptSource(context: context, pipeline: pipeline)
         let refresher = editor.map(\.mailbox).map { mailbox in
             Task.detached { await source.refresh(into: mailbox, every: .seconds(1)) }

@@ -132,3 +132,15 @@ def test_a_version_submitted_in_another_shell_completes_at_once(project):
     child.expect(r"v1  demo")
     child.expect_exact(PROMPT)
     assert leave(child) == 0
+
+
+def test_a_broken_pipeline_file_is_named_at_start(project):
+    with open(f"{project['repo']}/cdsh.yml", "a") as handle:
+        handle.write("  - nam: extra\n")
+    child = pexpect.spawn(BINARY, cwd=project["repo"], env=project["env"], encoding="utf-8", timeout=15)
+    child.expect(r"warning: cdsh.yml has 3 errors \(`check` lists them\)")
+    child.expect_exact(PROMPT)
+    child.send("check\r")
+    child.expect(r"cdsh.yml:\d+:\d+: error: unknown key `nam`")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
