@@ -13,12 +13,14 @@ public enum DurationText {
         return parts.joined()
     }
 
-    /// Parses `90s`, `10m`, `1h`, `1h30m`, `250ms` into seconds; nil when malformed.
+    /// Parses `90s`, `10m`, `1h`, `1h30m`, `250ms` into seconds, and a bare number as seconds (`timeout 5` reads
+    /// so); nil when malformed.
     public static func parse(_ text: String) -> Double? {
         var total = 0.0
         var digits = ""
         var rest = Substring(text.trimmingCharacters(in: .whitespaces))
         guard !rest.isEmpty else { return nil }
+        if rest.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let seconds = Double(rest) { return seconds }
         while let character = rest.first {
             if character.isNumber || character == "." {
                 digits.append(character)

@@ -61,7 +61,8 @@ public final class ScriptSession: @unchecked Sendable {
                 let result = try await descriptor.handler(invocation, context)
                 try Task.checkCancellation()
                 let text = invocation.json ? result.json.rendered() : result.text
-                if !text.isEmpty { output(text) }
+                // A result that is its own failure (`wait` on a stopped version) is said once, as the error line.
+                if !text.isEmpty && (invocation.json || result.exitCode == 0 || text != result.failure) { output(text) }
                 if result.exitCode != 0 {
                     report(result.failure ?? "\(descriptor.name) failed", hint: nil, status: result.exitCode, at: line)
                     if !continueOnError { finished = true; return false }

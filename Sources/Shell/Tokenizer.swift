@@ -9,7 +9,8 @@ public struct Token: Sendable, Equatable {
     }
 }
 
-/// Splits a line into commands (`;`) of words, with shell-like quoting ('…', "…", backslash) and `#` comments.
+/// Splits a line into commands (`;` or a newline, as in `-c $'status\nqueue'`) of words, with shell-like quoting
+/// ('…', "…", backslash) and `#` comments to the end of the line.
 public enum Tokenizer {
     /// The commands of one line; empty commands are dropped.
     public static func commands(in line: String) throws -> [[Token]] {
@@ -26,8 +27,16 @@ public enum Tokenizer {
             word = ""
             wordStart = nil
         }
+        var comment = false
         for character in line {
             column += 1
+            if comment {
+                guard character == "\n" else { continue }
+                comment = false
+                if !words.isEmpty { commands.append(words) }
+                words = []
+                continue
+            }
             if escaped {
                 word.append(character)
                 escaped = false
@@ -51,15 +60,13 @@ public enum Tokenizer {
                 quote = character
                 quoteColumn = column
                 if wordStart == nil { wordStart = column }
-            case ";":
+            case ";", "\n":
                 endWord()
                 if !words.isEmpty { commands.append(words) }
                 words = []
             case "#" where wordStart == nil:
-                endWord()
-                if !words.isEmpty { commands.append(words) }
-                return commands
-            case " ", "\t", "\r", "\n":
+                comment = true
+            case " ", "\t", "\r":
                 endWord()
             default:
                 if wordStart == nil { wordStart = column }

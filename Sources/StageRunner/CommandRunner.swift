@@ -131,8 +131,9 @@ public struct CommandRunner: CommandLaunching {
                 case .exited(0):
                     continue
                 case .exited(let code):
-                    return ProcessOutcome(state: .failed, exitCode: Int(code), reason: "`\(command)` exited with \(code)",
-                                          command: command)
+                    let reason = Self.exitReason(command, code: code, in: spec.workingDirectory)
+                    if code == 126 || code == 127 { note(log, "cdsh: \(reason)") }
+                    return ProcessOutcome(state: .failed, exitCode: Int(code), reason: reason, command: command)
                 case .signaled(let signal):
                     return ProcessOutcome(state: .failed, exitCode: 128 + Int(signal),
                                           reason: "`\(command)` was killed by signal \(signal)", command: command)
@@ -143,6 +144,25 @@ public struct CommandRunner: CommandLaunching {
             }
         }
         return ProcessOutcome(state: .passed, exitCode: 0, command: spec.commands.last)
+    }
+
+    /// Why `command` failed with `code`, in words for the two statuses the shell itself gives: 126 (found but not
+    /// runnable — most often a script committed without its run bit) and 127 (not found).
+    static func exitReason(_ command: String, code: Int32, in folder: String) -> String {
+        let program = command.split(separator: " ").first.map(String.init) ?? command
+        switch code {
+        case 126:
+            let path = program.hasPrefix("/") ? program : "\(folder)/\(program)"
+            if FileManager.default.fileExists(atPath: path) && access(path, X_OK) != 0 {
+                return "`\(command)` exited with 126: \(program) is not executable; "
+                    + "`git update-index --chmod=+x \(program)` and commit gives it its run bit"
+            }
+            return "`\(command)` exited with 126: the shell found \(program) but could not run it"
+        case 127:
+            return "`\(command)` exited with 127: \(program) was not found (not in the commit, or not on PATH)"
+        default:
+            return "`\(command)` exited with \(code)"
+        }
     }
 
     static func note(_ log: Int32, _ text: String) {

@@ -53,8 +53,12 @@ public enum DecisionRules {
         if let latest, latest.state == .superseded || latest.state == .blocked, let reason = latest.reason {
             return StoreError.refused("v\(versionID) is not awaiting approval (\(position))", hint: reason)
         }
-        return StoreError.refused("v\(versionID) is not awaiting approval (\(position))",
-                                  hint: "`wait v\(versionID)` blocks until it reaches a manual gate")
+        let hint: String = switch latest?.state {
+        case let state? where state.isStopped: "`rerun v\(versionID) \(latest!.stage)` tries that stage again"
+        case .passed?: "nothing of it waits for a person; `show v\(versionID)` says where it is"
+        default: "`wait v\(versionID)` blocks until it reaches a manual gate"
+        }
+        return StoreError.refused("v\(versionID) is not awaiting approval (\(position))", hint: hint)
     }
 
     /// Refuses letting `version` into a stage whose environment already runs a newer version (`Supersession`):
@@ -91,9 +95,7 @@ public enum DecisionRules {
     ) throws -> AttemptRecord {
         let plan = try version.plan()
         guard let stageIndex = plan.stageIndex(named: stage) else {
-            let hint = Suggestion.closest(to: stage, in: plan.stages.map(\.name)).map { "did you mean `\($0)`?" }
-            throw StoreError.refused("\(version.name)'s plan has no stage `\(stage)`",
-                                     hint: hint ?? "its stages: " + plan.stages.map(\.name).joined(separator: ", "))
+            throw UnknownStageError(version: version.name, stage: stage, choices: plan.stages.map(\.name))
         }
         if version.cancelledAt != nil { throw StoreError.refused("\(version.name) was cancelled", hint: nil) }
         if version.blockedBy != nil {

@@ -116,6 +116,7 @@ struct PatchFastTrackTests {
         let result = try project.run("patch hotfix/broken --reason 'CVE-2026-9999'", "wait v1 --timeout 60s")
         #expect(result.status == 1)
         #expect(result.stderr.contains("v1 stopped at commit: failed"))
+        #expect(!result.stdout.contains("stopped at"), "said once, as the error line: \(result.stdout)")
         let show = try project.json("show v1 --json")
         #expect(show["priority"] as? String == "security")
         #expect((show["stages"] as? [[String: Any]])?.dropFirst().allSatisfy { $0["state"] as? String == "pending" } == true)

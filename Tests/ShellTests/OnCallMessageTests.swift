@@ -47,4 +47,32 @@ struct OnCallMessageTests {
         let production = await shell.run("env production")
         #expect(production.text.contains("dist/app.tgz  sha256:"), "\(production.text)")
     }
+
+    @Test func aStageNotInThePlanIsAUsageErrorForEveryCommandThatTakesOne() async throws {
+        let shell = try await ReadCommandTests.history()
+        for command in ["rerun v3 nosuch", "logs v3 nosuch", "wait v3 nosuch", "logs v3 prod", "rerun v3 sandbx"] {
+            let refused = await shell.run(command)
+            #expect(refused.status == 2, "\(command): \(String(describing: refused.error))")
+            #expect(refused.error?.message.hasPrefix("v3's plan has no stage") == true, "\(command)")
+        }
+        #expect((await shell.run("rerun v3 sandbx")).error?.hint == "did you mean `sandbox`?")
+        #expect((await shell.run("logs v3 nosuch")).error?.hint == "its stages: commit, sandbox, production, rollback")
+    }
+
+    @Test func eachRefusalSaysWhatToDoNext() async throws {
+        let shell = try await ReadCommandTests.history()
+        let notRun = await shell.run("logs v3 production")
+        #expect(notRun.status == 1, "a stage that ran nothing has no log to print")
+        #expect(notRun.error?.message == "v3 `production` has not run anything yet: it is awaiting-approval")
+        #expect(notRun.error?.hint == "`approve v3 --reason …` lets it run")
+        let passed = await shell.run("approve v1 --reason again")
+        #expect(passed.status == 4)
+        #expect(passed.error?.hint == "nothing of it waits for a person; `show v1` says where it is",
+                "\(String(describing: passed.error))")
+        #expect((await shell.run("wait v3 --timeout 1")).status == 0, "a bare number is seconds")
+        _ = await shell.run("submit")
+        let cancelled = await shell.run("cancel v4")
+        #expect(cancelled.text.hasPrefix("v4 cancelled"), "\(cancelled.text) \(String(describing: cancelled.error))")
+        #expect(!cancelled.text.contains(" 0 "), "no zero counts: \(cancelled.text)")
+    }
 }

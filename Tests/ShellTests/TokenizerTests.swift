@@ -15,6 +15,9 @@ struct TokenizerTests {
         #expect(try words("status; show v1 ;; envs") == [["status"], ["show", "v1"], ["envs"]])
         #expect(try words("show v1 # the first one") == [["show", "v1"]])
         #expect(try words("   # only a comment") == [])
+        #expect(try words("status\nshow v1 # the first\nenvs") == [["status"], ["show", "v1"], ["envs"]],
+                "a newline in a -c string separates commands as `;` does")
+        #expect(try words("submit --note 'two\nlines'") == [["submit", "--note", "two\nlines"]])
         #expect(try words("show a#b") == [["show", "a#b"]])
         #expect(try words("") == [])
     }

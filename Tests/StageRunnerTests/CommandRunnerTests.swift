@@ -34,6 +34,17 @@ struct CommandRunnerTests {
         #expect(log == "before\n")
     }
 
+    @Test func aScriptWithoutItsRunBitOrAMissingOneIsNamedSo() async throws {
+        try "#!/bin/sh\necho deployed\n".write(toFile: "\(folder)/deploy.sh", atomically: true, encoding: .utf8)
+        let notExecutable = await CommandRunner().run(spec(["./deploy.sh production"]), started: { _ in })
+        #expect(notExecutable.exitCode == 126)
+        #expect(notExecutable.reason?.contains("./deploy.sh is not executable; `git update-index --chmod=+x ./deploy.sh`") == true,
+                "\(String(describing: notExecutable.reason))")
+        #expect(log.contains("cdsh: `./deploy.sh production` exited with 126: ./deploy.sh is not executable"), "\(log)")
+        let missing = await CommandRunner().run(spec(["./smoke.sh"]), started: { _ in })
+        #expect(missing.reason == "`./smoke.sh` exited with 127: ./smoke.sh was not found (not in the commit, or not on PATH)")
+    }
+
     @Test func jobsSeeTheirVariablesAndRunInTheirFolder() async {
         let outcome = await CommandRunner().run(
             spec([#"echo "$CDSH_VERSION $(pwd)""#], environment: ["CDSH_VERSION": "v7"]), started: { _ in })

@@ -9,8 +9,11 @@ enum CancelCommand {
         let version = try await context.version(invocation["VERSION"]!)
         let summary = try await store.cancel(versionID: version.id!, who: context.who, now: context.now())
         try await context.kickEngine()
+        var parts: [String] = []
+        if summary.stopping > 0 { parts.append("\(summary.stopping) running job\(summary.stopping == 1 ? "" : "s") stopping") }
+        if summary.dropped > 0 { parts.append("\(summary.dropped) queued item\(summary.dropped == 1 ? "" : "s") dropped") }
         return CommandResult(
-            text: "\(version.name) cancelled: \(summary.stopping) running job\(summary.stopping == 1 ? "" : "s") stopping, \(summary.dropped) queued item\(summary.dropped == 1 ? "" : "s") dropped",
+            text: "\(version.name) cancelled" + (parts.isEmpty ? " before any of its jobs started" : ": " + parts.joined(separator: ", ")),
             json: .object([("version", .string(version.name)), ("cancelled", .bool(true)),
                            ("stopping", .int(summary.stopping)), ("dropped", .int(summary.dropped))]))
     }

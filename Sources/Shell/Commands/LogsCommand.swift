@@ -21,9 +21,8 @@ enum LogsCommand {
         } else if let stageIndex = report.plan.stageIndex(named: stage) {
             attempts = report.attempts.filter { $0.stageIndex == stageIndex }
         } else {
-            let hint = Suggestion.closest(to: stage, in: report.plan.stages.map(\.name) + [Self.rollback])
-            throw ShellError("\(report.version.name)'s plan has no stage `\(stage)`",
-                             hint: hint.map { "did you mean `\($0)`?" })
+            throw UnknownStageError(version: report.version.name, stage: stage,
+                                    choices: report.plan.stages.map(\.name) + [Self.rollback])
         }
         let wanted = invocation["--attempt"].flatMap(Int.init)
         guard let attempt = wanted.map({ number in attempts.first { $0.number == number } }) ?? attempts.last else {
@@ -47,6 +46,12 @@ enum LogsCommand {
                                  hint: Suggestion.closest(to: job, in: names).map { "did you mean `\($0)`?" }
                                     ?? "its jobs: \(names.joined(separator: ", "))")
             }
+        }
+        if tasks.isEmpty && !invocation.json {
+            throw ShellError("\(report.version.name) `\(stage)` has not run anything yet: it is \(attempt.state.rawValue)",
+                             hint: attempt.state == .awaitingApproval
+                                ? "`approve \(report.version.name) --reason …` lets it run"
+                                : "`wait \(report.version.name) \(stage)` waits for it")
         }
         var text: [String] = []
         var entries: [JSONValue] = []

@@ -10,7 +10,7 @@ enum WaitCommand {
             With STAGE: until that stage passed (exit 0) or stopped (exit 1); a manual gate keeps it waiting. \
             STAGE `rollback`: until the version's latest rollback and the jobs after it passed (0) or stopped (1). \
             Without: until the version passed every stage or awaits approval (exit 0, saying which), or stopped \
-            (exit 1). --timeout (90s, 10m, 1h) gives up with exit 124.
+            (exit 1). --timeout (90s, 10m, 1h; a bare number is seconds) gives up with exit 124.
             """,
         arguments: [ArgumentSpec("VERSION", completion: .versions), ArgumentSpec("STAGE", required: false, completion: .stages)],
         options: [OptionSpec("--timeout", value: "DURATION", summary: "give up after this long (exit 124)")]
@@ -31,8 +31,7 @@ enum WaitCommand {
                 throw ShellError("\(version.name) has no rollback", hint: "`rollback ENV \(version.name) --reason …` asks for one")
             }
         } else if let stage, plan.stageIndex(named: stage) == nil {
-            throw ShellError.usage("\(version.name)'s plan has no stage `\(stage)`",
-                                   hint: Suggestion.closest(to: stage, in: plan.stages.map(\.name)).map { "did you mean `\($0)`?" })
+            throw UnknownStageError(version: version.name, stage: stage, choices: plan.stages.map(\.name) + [LogsCommand.rollback])
         }
         let started = context.now()
         let progress = ProgressLine(unicode: context.style.unicode)
