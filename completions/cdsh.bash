@@ -163,7 +163,7 @@ _cdsh() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--continue-on-error --echo -h --help)
+    local -a non_repeating_flags=(--continue-on-error --echo --no-pager --version -h --help)
     local -a repeating_options=(-c)
     local -a non_repeating_options=(-f --pipeline --state)
     __cdsh_offer_flags_options 0
@@ -171,7 +171,7 @@ _cdsh() {
     # Offer option value completions
     case "${prev}" in
     '-c')
-        __cdsh_add_completions -W 'status'$'\n''submit'$'\n''patch'$'\n''show'$'\n''logs'$'\n''artifacts'$'\n''verify'$'\n''diff'$'\n''rerun'$'\n''approve'$'\n''reject'$'\n''cancel'$'\n''wait'$'\n''queue'$'\n''envs'$'\n''env'$'\n''rollback'$'\n''parity'$'\n''audit'$'\n''history'$'\n''help'$'\n''exit'$'\n''quit'
+        __cdsh_add_completions -W 'status'$'\n''submit'$'\n''patch'$'\n''show'$'\n''logs'$'\n''artifacts'$'\n''verify'$'\n''diff'$'\n''rerun'$'\n''approve'$'\n''reject'$'\n''cancel'$'\n''wait'$'\n''queue'$'\n''envs'$'\n''env'$'\n''rollback'$'\n''parity'$'\n''audit'$'\n''history'$'\n''check'$'\n''help'$'\n''exit'$'\n''quit'
         return
         ;;
     '-f')
@@ -206,7 +206,7 @@ _cdsh() {
 
 _cdsh_engine() {
     repeating_flags=()
-    non_repeating_flags=(-h --help)
+    non_repeating_flags=(--version -h --help)
     repeating_options=()
     non_repeating_options=(--name --cache --grace --idle)
     __cdsh_offer_flags_options 1
@@ -229,7 +229,11 @@ _cdsh_engine() {
 }
 
 _cdsh_help() {
-    :
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __cdsh_offer_flags_options -1
 }
 
 complete -o filenames -F _cdsh cdsh

@@ -21,10 +21,11 @@ public final class InteractiveShell {
     private let completer: ShellCompleter
     private let running = RunningCommand()
 
-    public init(context: SessionContext) {
+    public init(context: SessionContext, pager: Pager?) {
         self.context = context
         completer = ShellCompleter(context: context)
         session = ScriptSession(context: context)
+        session.pager = pager
         session.continueOnError = true
         session.interactive = true
     }

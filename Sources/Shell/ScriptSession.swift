@@ -25,6 +25,8 @@ public final class ScriptSession: @unchecked Sendable {
     public var echo = false
     /// At a terminal: errors read `error: …` (red when colour is allowed), an interrupt returns to the prompt.
     public var interactive = false
+    /// Pages results taller than the screen (never JSON); nil prints them straight.
+    public var pager: Pager?
     public private(set) var exitStatus: Int32 = 0
     public private(set) var finished = false
     let output: @Sendable (String) -> Void
@@ -62,7 +64,9 @@ public final class ScriptSession: @unchecked Sendable {
                 try Task.checkCancellation()
                 let text = invocation.json ? result.json.rendered() : result.text
                 // A result that is its own failure (`wait` on a stopped version) is said once, as the error line.
-                if !text.isEmpty && (invocation.json || result.exitCode == 0 || text != result.failure) { output(text) }
+                if !text.isEmpty && (invocation.json || result.exitCode == 0 || text != result.failure) {
+                    if invocation.json || pager?.show(text) != true { output(text) }
+                }
                 if result.exitCode != 0 {
                     report(result.failure ?? "\(descriptor.name) failed", hint: nil, status: result.exitCode, at: line)
                     if !continueOnError { finished = true; return false }

@@ -6,10 +6,13 @@ public struct TextStyle: Sendable {
     public var unicode: Bool
     /// ANSI colour: only when stdout is a terminal, `NO_COLOR` is unset and `TERM` is not `dumb`.
     public var color: Bool
+    /// Columns to lay tables and help out in: the terminal's width, else `$COLUMNS`, else 80.
+    public var columns: Int
 
-    public init(unicode: Bool, color: Bool = false) {
+    public init(unicode: Bool, color: Bool = false, columns: Int = 80) {
         self.unicode = unicode
         self.color = color
+        self.columns = columns
     }
 
     /// UTF-8 when `LC_ALL`, `LC_CTYPE` or `LANG` (first set wins) names it; colour as `color` says.
@@ -17,7 +20,29 @@ public struct TextStyle: Sendable {
         let locale = ["LC_ALL", "LC_CTYPE", "LANG"].compactMap { environment[$0] }.first { !$0.isEmpty } ?? ""
         let lower = locale.lowercased()
         let color = terminal && environment["NO_COLOR"].map(\.isEmpty) != false && environment["TERM"] != "dumb"
-        return TextStyle(unicode: lower.contains("utf-8") || lower.contains("utf8"), color: color)
+        var columns = environment["COLUMNS"].flatMap(Int.init).map { max(40, $0) } ?? 80
+        var size = winsize()
+        if terminal, ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { columns = max(40, Int(size.ws_col)) }
+        return TextStyle(unicode: lower.contains("utf-8") || lower.contains("utf8"), color: color, columns: columns)
+    }
+
+    /// `text` broken at spaces into lines of at most `columns`, every line after the first indented by `indent`.
+    public func wrapped(_ text: String, indent: Int = 0, first: Int = 0) -> String {
+        var lines: [String] = []
+        var line = ""
+        var room = columns - first
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if !line.isEmpty && line.count + 1 + word.count > room {
+                lines.append(line)
+                line = String(repeating: " ", count: indent)
+                room = columns
+                line += word
+            } else {
+                line += (line.isEmpty || line.allSatisfy { $0 == " " } ? "" : " ") + word
+            }
+        }
+        lines.append(line)
+        return lines.joined(separator: "\n")
     }
 
     public func symbol(_ state: String) -> String {

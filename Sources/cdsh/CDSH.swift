@@ -39,17 +39,22 @@ struct CDSH: AsyncParsableCommand {
     @Flag(help: "Print each command to stderr before running it.")
     var echo = false
 
+    @Flag(help: "Print long output straight to the terminal instead of through $CDSH_PAGER, $PAGER or less.")
+    var noPager = false
+
     mutating func run() async throws {
         FileCreationMask.withholdWriteFromOthers()
         let context = SessionContext(options: SessionOptions(pipeline: pipeline, state: state))
+        let pager = Pager.chosen(environment: context.options.environment, disabled: noPager)
         if commands.isEmpty && file == nil && isatty(0) == 1 && isatty(1) == 1 {
-            let status = await InteractiveShell(context: context).run()
+            let status = await InteractiveShell(context: context, pager: pager).run()
             if status != 0 { throw ExitCode(status) }
             return
         }
         let session = ScriptSession(context: context)
         session.continueOnError = continueOnError
         session.echo = echo
+        session.pager = pager
         let interrupts = InterruptWatcher()
         let run: @Sendable (SourceLine) async -> Bool = { line in await interrupts.run { await session.run(line) } }
         if !commands.isEmpty {

@@ -144,3 +144,47 @@ def test_a_broken_pipeline_file_is_named_at_start(project):
     child.expect(r"cdsh.yml:\d+:\d+: error: unknown key `nam`")
     child.expect_exact(PROMPT)
     assert leave(child) == 0
+
+
+def test_output_taller_than_the_screen_goes_through_the_pager(project):
+    paged = f"{project['repo']}/../paged.txt"
+    project["env"]["CDSH_PAGER"] = f"cat > {paged}; echo paged-by-the-test"
+    child = pexpect.spawn(BINARY, cwd=project["repo"], env=project["env"], encoding="utf-8", timeout=15,
+                          dimensions=(10, 80))
+    child.expect_exact(PROMPT)
+    child.send("help\r")
+    child.expect("paged-by-the-test")
+    child.expect_exact(PROMPT)
+    child.send("help exit\r")  # fits the screen: printed straight
+    child.expect("usage: exit")
+    child.expect_exact(PROMPT)
+    child.send("help --json\r")  # JSON is never paged
+    child.expect(r'\{"commands":')
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
+    with open(paged) as handle:
+        text = handle.read()
+    assert text.startswith("commands:\n") and "`help COMMAND` explains one" in text
+    assert all(len(line) <= 80 for line in text.splitlines()), "help is wrapped to the terminal's width"
+
+    child = pexpect.spawn(BINARY, ["--no-pager", "-c", "help"], cwd=project["repo"], env=project["env"],
+                          encoding="utf-8", timeout=15, dimensions=(10, 80))
+    child.expect("`help COMMAND` explains one")
+    child.expect(pexpect.EOF)
+    assert "paged-by-the-test" not in child.before
+
+
+def test_less_pages_by_default_and_q_returns_to_the_prompt(project):
+    project["env"].pop("PAGER", None)
+    child = pexpect.spawn(BINARY, cwd=project["repo"], env=project["env"], encoding="utf-8", timeout=15,
+                          dimensions=(10, 80))
+    child.expect_exact(PROMPT)
+    child.send("help\r")
+    child.expect("commands:")
+    child.expect(":")  # less waits at its prompt with a screenful shown
+    child.send("q")
+    child.expect_exact(PROMPT)
+    child.send("status\r")
+    child.expect("no versions yet")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0

@@ -19,7 +19,7 @@ struct DecisionCommandTests {
         let again = await shell.run("approve v1 --reason again")
         #expect(again.status == 4)
         #expect(again.error?.message == "v1 is not awaiting approval (its `production` stage is passed)")
-        #expect(again.error?.hint == "`wait v1` blocks until it reaches a manual gate")
+        #expect(again.error?.hint == "nothing of it waits for a person; `show v1` says where it is")
         let unknown = await shell.run("approve v9 --reason x")
         #expect(unknown.status == 1 && unknown.error?.message == "no version v9")
     }
@@ -36,7 +36,7 @@ struct DecisionCommandTests {
         #expect(notStopped.error?.message.contains("only a stopped stage can be rerun") == true,
                 "\(String(describing: notStopped.error))")
         let typo = await shell.run("rerun v1 prodution")
-        #expect(typo.status == 4 && typo.error?.hint == "did you mean `production`?")
+        #expect(typo.status == 2 && typo.error?.hint == "did you mean `production`?", "a stage the plan lacks is a usage error")
         let rerun = await shell.run("rerun v1 production")
         #expect(rerun.status == 0, "\(String(describing: rerun.error))")
         #expect((await shell.run("status")).text.contains("awaiting-approval at production"))

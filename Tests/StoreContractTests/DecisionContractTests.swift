@@ -47,7 +47,7 @@ struct DecisionContractTests {
         #expect(rejected.state == .rejected && rejected.reason == "rejected by carol: not today")
         #expect(try await store.advance(maxRunningTasks: 8, now: 6).launches.isEmpty)
         await #expect(throws: StoreError.self) { try await store.rerun(versionID: 1, stage: "commit", who: "dan", now: 7) }
-        await #expect(throws: StoreError.self) { try await store.rerun(versionID: 1, stage: "prod", who: "dan", now: 7) }
+        await #expect(throws: UnknownStageError.self) { try await store.rerun(versionID: 1, stage: "prod", who: "dan", now: 7) }
         let again = try await store.rerun(versionID: 1, stage: "production", who: "dan", now: 8)
         #expect(again.number == 2 && again.state == .awaitingApproval && again.requestedBy == "dan")
         _ = try await store.approve(versionID: 1, who: "erin", reason: "now", now: 9)

@@ -75,7 +75,7 @@ struct StoreTests {
         try await drive(store, outcome: .failed)
         #expect(try await store.attempts(of: version.id!).map(\.state) == [.failed])
         await #expect(throws: StoreError.self) { try await store.rerun(versionID: version.id!, stage: "production", who: "a", now: 1) }
-        await #expect(throws: StoreError.self) { try await store.rerun(versionID: version.id!, stage: "nope", who: "a", now: 1) }
+        await #expect(throws: UnknownStageError.self) { try await store.rerun(versionID: version.id!, stage: "nope", who: "a", now: 1) }
         let attempt = try await store.rerun(versionID: version.id!, stage: "commit", who: "a", now: 1)
         #expect(attempt.number == 2)
         try await drive(store)

@@ -3,14 +3,16 @@ enum HelpCommand {
     static let descriptor = CommandDescriptor(
         name: "help", summary: "list the commands, or explain one",
         arguments: [ArgumentSpec("COMMAND", required: false, completion: .commands)]
-    ) { invocation, _ in
+    ) { invocation, context in
+        let style = context.style
         if let name = invocation["COMMAND"] {
             let command = try CommandTable.lookup(name, column: nil)
-            var text = "usage: \(command.synopsis)\n\n\(command.summary)"
-            if !command.details.isEmpty { text += "\n\n\(command.details)" }
+            var text = "usage: " + style.wrapped(command.synopsis, indent: 7, first: 7) + "\n\n\(style.wrapped(command.summary))"
+            if !command.details.isEmpty { text += "\n\n\(style.wrapped(command.details))" }
             if !command.options.isEmpty {
                 text += "\n\noptions:\n" + command.options.map { option in
-                    "  " + TextStyle.pad(option.name + (option.valueName.map { " \($0)" } ?? ""), 22) + option.summary
+                    "  " + TextStyle.pad(option.name + (option.valueName.map { " \($0)" } ?? ""), 22)
+                        + style.wrapped(option.summary, indent: 24, first: 24)
                 }.joined(separator: "\n")
             }
             return CommandResult(text: text, json: .object([
@@ -20,8 +22,10 @@ enum HelpCommand {
             ]))
         }
         let width = (CommandTable.all.map(\.name.count).max() ?? 8) + 3
-        let text = "commands:\n" + CommandTable.all.map { "  \(TextStyle.pad($0.name, width))\($0.summary)" }
-            .joined(separator: "\n") + "\n\n`help COMMAND` explains one; every command takes --json."
+        let text = "commands:\n" + CommandTable.all.map {
+            "  \(TextStyle.pad($0.name, width))" + style.wrapped($0.summary, indent: width + 2, first: width + 2)
+        }
+            .joined(separator: "\n") + "\n\n" + style.wrapped("`help COMMAND` explains one; every command takes --json.")
         return CommandResult(text: text, json: .object([("commands", .array(CommandTable.all.map { command in
             .object([("name", .string(command.name)), ("synopsis", .string(command.synopsis)),
                      ("summary", .string(command.summary))])

@@ -26,10 +26,12 @@ enum StatusCommand {
     }
 
     /// The value-stream map: a row per version, a column per stage, `●` where an environment of that stage runs
-    /// the version now; fits 80 columns.
+    /// the version now; fits the terminal's width (`style.columns`).
     static func render(_ reports: [VersionReport], plan: PipelinePlan?, current: [DeployRecord], style: TextStyle) -> [String] {
         let stages = plan?.stages ?? []
-        let widths = stages.map { min(max($0.name.count, 3), 8) + 1 }
+        // Whole stage names when they leave the state column room; else names cut to 8 columns.
+        var widths = stages.map { max($0.name.count, 3) + 1 }
+        if 15 + widths.reduce(0, +) + 24 > style.columns { widths = stages.map { min(max($0.name.count, 3), 8) + 1 } }
         func header(_ name: String, _ width: Int) -> String {
             name.count < width ? TextStyle.pad(name, width) : String(name.prefix(width - 2)) + (style.unicode ? "…" : "~") + " "
         }
@@ -49,7 +51,8 @@ enum StatusCommand {
                 row += TextStyle.pad(cell, widths[index])
             }
             let state = describe(report)
-            row += state.count > max(10, 79 - fixed) ? String(state.prefix(max(10, 79 - fixed) - 1)) + "~" : state
+            let room = max(10, style.columns - 1 - fixed)
+            row += state.count > room ? String(state.prefix(room - 1)) + (style.unicode ? "…" : "~") : state
             lines.append(row)
         }
         let deployed = current.sorted { $0.environment < $1.environment }.map { "\($0.environment) v\($0.versionID)" }
