@@ -75,6 +75,7 @@ public final class InteractiveShell {
                 if HistoryFile.append(text, to: historyPath, previous: previous) { previous = text }
                 if !text.hasPrefix(" ") { reader.remember(text) }
                 await source.notices.before(store: try? await context.stateStore())
+                let started = context.now()
                 let line = SourceLine(source: "<stdin>", number: number, text: text)
                 let session = self.session
                 let task = Task { await session.run(line) }
@@ -83,9 +84,30 @@ public final class InteractiveShell {
                 running.set(nil)
                 if session.finished { return 0 }
                 await source.notices.after(store: try? await context.stateStore(), who: context.who)
+                // What a wait already showed is not noticed again; what an approval or a rerun set going is.
+                for (versionID, waited) in await Self.versionsNamed(in: text, context: context) {
+                    await source.notices.watch(versionID, store: try? await context.stateStore(),
+                                               since: waited ? context.now() : started)
+                }
                 completer.update(await CompletionSnapshot.load(context: context))
             }
         }
+    }
+
+    /// Versions a person acted on or waited for in `line` (the VERSION of approve, reject, rerun, wait,
+    /// rollback): this shell then notices what happens to them.
+    static func versionsNamed(in line: String, context: SessionContext) async -> [(id: Int64, waited: Bool)] {
+        let acting: Set<String> = ["approve", "reject", "rerun", "wait", "rollback"]
+        var versions: [(id: Int64, waited: Bool)] = []
+        for tokens in (try? Tokenizer.commands(in: line)) ?? [] {
+            guard let name = tokens.first?.text, acting.contains(name),
+                  let descriptor = try? CommandTable.lookup(name, column: nil),
+                  let invocation = try? Invocation.parse(tokens, as: descriptor),
+                  let reference = invocation["VERSION"],
+                  let id = (try? await context.version(reference))?.id else { continue }
+            versions.append((id, name == "wait"))
+        }
+        return versions
     }
 
     /// SIGINT while a command runs (the terminal sends it then) cancels that command, never the engine's jobs.

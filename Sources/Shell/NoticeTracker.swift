@@ -16,6 +16,20 @@ public actor NoticeTracker {
         newestSeen = (try? await store.versions(limit: 1).first?.id) ?? newestSeen
     }
 
+    /// Starts tracking a version a person acted on or waited for here (approve, reject, rerun, wait, rollback):
+    /// what ended after `since` (when the command started) is noticed, as for a version submitted here.
+    public func watch(_ versionID: Int64, store: (any StateStore)?, since: Double) async {
+        guard let store else { return }
+        tracked.insert(versionID)
+        for attempt in (try? await store.attempts(of: versionID)) ?? [] {
+            if attempt.state.isFinished, attempt.finishedAt ?? 0 < since {
+                reported.insert("\(attempt.id!):finished")
+            } else if attempt.state == .awaitingApproval, attempt.createdAt < since {
+                reported.insert("\(attempt.id!):awaiting")
+            }
+        }
+    }
+
     /// Starts tracking versions `who` made with the command that just ran.
     public func after(store: (any StateStore)?, who: String) async {
         guard let store, let versions = try? await store.versions(limit: 20) else { return }

@@ -1,6 +1,7 @@
 """The on-call shell at a real terminal: keys typed at awkward moments, a resize, notices at an idle prompt,
 completion that knows what changed elsewhere — checked on the screen (tmux) or the byte stream (pexpect)."""
 import subprocess
+import time
 
 import pexpect
 
@@ -187,4 +188,37 @@ def test_less_pages_by_default_and_q_returns_to_the_prompt(project):
     child.send("status\r")
     child.expect("no versions yet")
     child.expect_exact(PROMPT)
+    assert leave(child) == 0
+
+
+def test_wait_says_why_a_version_is_queued(project, screen):
+    with open(f"{project['repo']}/cdsh.yml", "w") as handle:
+        handle.write(ONCALL_PIPELINE)
+    commit(project, "slow sandbox", slow="")
+    assert cdsh(project, "submit", "wait v1 commit --timeout 30s", "submit").returncode == 0  # v1 takes sandbox
+    terminal = screen(width=120)
+    terminal.type("wait v2 sandbox --timeout 20s")
+    terminal.press("Enter")
+    seen = []
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        line = terminal.lines()[-1]
+        if not seen or seen[-1] != line[2:]:
+            seen.append(line[2:])
+        if "v2 sandbox queued — waits for environment sandbox (held by v1 sandbox)" in line:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the reason never showed:\n" + "\n".join(seen))
+    terminal.press("C-c")
+    terminal.wait_for(r"interrupted")
+
+
+def test_a_version_approved_here_is_noticed_when_it_goes_live(project):
+    assert cdsh(project, "submit", "wait v1 --timeout 60s").returncode == 0  # submitted elsewhere
+    child = shell(project)
+    child.send("approve v1 --reason 'ship it'\r")
+    child.expect("v1 approved for production")
+    child.expect_exact(PROMPT)
+    child.expect(r"v1 production passed after", timeout=30)  # at the idle prompt, nothing typed
     assert leave(child) == 0
