@@ -8,7 +8,7 @@ import StoreCore
 public struct CompletionSnapshot: Sendable {
     /// `v12` names, newest first.
     public var versions: [String] = []
-    /// Version name → its plan's stages (and `rollback` once it has one), and stage → its jobs and deploy tasks.
+    /// Version name → its plan's stages, and stage → its jobs and deploy tasks (plans never change: read once).
     public var stages: [String: [String]] = [:]
     public var jobs: [String: [String: [String]]] = [:]
     public var environments: [String] = []
@@ -17,52 +17,37 @@ public struct CompletionSnapshot: Sendable {
     public var currentStages: [String] = []
     /// Versions waiting at a manual gate, newest first.
     public var awaitingApproval: [String] = []
-    /// Version name → the stages `rerun` would accept now (newest versions only).
+    /// Version name → the stages `rerun` would accept now (the newest `stateLimit` versions).
     public var rerunnable: [String: [String]] = [:]
-    /// What the store looked like when this was read; another stamp now means it is stale.
-    var storeStamp: String?
+    /// Versions with a rollback to them (their logs and waits take `rollback` as a stage).
+    public var rollbacks: Set<String> = []
+    /// The newest version when the names were read, and the store's counts when the states were: another
+    /// stamp now means that part is stale.
+    var namesStamp: Int64?
+    var statesStamp: String?
+
+    /// How many of the newest versions' states (awaiting, rerunnable, rolled back to) are read.
+    static let stateLimit = 50
 
     public init() {}
 
-    /// Reads every version's name, the plans and states of the newest `limit` versions, environments and git
-    /// references.
+    /// Reads every version's name, the plans of the newest `limit` versions, the states of the newest
+    /// `stateLimit`, environments and git references.
     public static func load(context: SessionContext, limit: Int = 200) async -> CompletionSnapshot {
         var snapshot = CompletionSnapshot()
         let plan = try? context.currentPlan()
         snapshot.currentStages = plan?.stages.map(\.name) ?? []
-        var environments = Set(plan?.environments.map(\.name) ?? [])
+        snapshot.environments = (plan?.environments.map(\.name) ?? []).sorted()
         if let store = try? await context.stateStore() {
-            snapshot.storeStamp = await stamp(store)
-            if let versions = try? await store.versions(limit: limit) {
-                snapshot.versions = ((try? await store.versionIDs()) ?? []).reversed().map { "v\($0)" }
-                let details = (try? await store.details(of: versions.compactMap(\.id), artifacts: false)) ?? [:]
-                var live: [String: Int64] = [:]
-                for version in versions {
-                    guard let versionPlan = try? version.plan() else { continue }
-                    let attempts = details[version.id!]?.attempts ?? []
-                    snapshot.stages[version.name] = versionPlan.stages.map(\.name)
-                        + (attempts.contains(where: \.isDeployOnly) ? [LogsCommand.rollback] : [])
-                    snapshot.jobs[version.name] = jobNames(versionPlan)
-                    environments.formUnion(versionPlan.environments.map(\.name))
-                    for environment in versionPlan.supersedingEnvironments where live[environment] == nil {
-                        live[environment] = (try? await store.liveVersion(in: environment)) ?? nil
-                    }
-                    let rerunnable = DecisionRules.rerunnableStages(version, attempts: attempts, live: live)
-                    if !rerunnable.isEmpty { snapshot.rerunnable[version.name] = rerunnable }
-                }
-            }
-            var awaiting: [String] = []
-            for attempt in ((try? await store.awaitingApproval()) ?? []).reversed() where !awaiting.contains("v\(attempt.versionID)") {
-                awaiting.append("v\(attempt.versionID)")
-            }
-            snapshot.awaitingApproval = awaiting
+            await snapshot.readNames(store, limit: limit)
+            await snapshot.readStates(store)
         }
-        snapshot.environments = environments.sorted()
         snapshot.revisions = await revisions(context: context, plan: plan) ?? []
         return snapshot
     }
 
     /// A newer snapshot when what `source` completes from changed since `current` was read; nil when it is fresh.
+    /// Only what can change is read again: names, plans of new versions, recent states.
     static func refreshed(_ current: CompletionSnapshot, for source: CompletionSource, context: SessionContext) async
         -> CompletionSnapshot? {
         switch source {
@@ -72,20 +57,87 @@ public struct CompletionSnapshot: Sendable {
             var fresh = current
             fresh.revisions = revisions
             return fresh
-        case .versions, .stages, .jobs, .awaitingVersions, .rerunnableVersions, .rerunnableStages:
-            guard let store = try? await context.stateStore(), await stamp(store) != current.storeStamp else { return nil }
-            return await load(context: context)
+        case .versions, .stages, .jobs:
+            guard let store = try? await context.stateStore(), await namesStamp(store) != current.namesStamp else {
+                return nil
+            }
+            var fresh = current
+            await fresh.readNames(store, limit: 200)
+            return fresh
+        case .awaitingVersions, .rerunnableVersions, .rerunnableStages:
+            guard let store = try? await context.stateStore(), await statesStamp(store) != current.statesStamp else {
+                return nil
+            }
+            var fresh = current
+            await fresh.readNames(store, limit: 200)
+            await fresh.readStates(store)
+            return fresh
         case .environments, .commands, .none:
             return nil
         }
     }
 
-    /// Changes whenever a version is added or a version's progress changes what the prompt counts.
-    private static func stamp(_ store: any StateStore) async -> String? {
-        guard let newest = try? await store.versions(limit: 1), let counts = try? await store.counts(recent: 20) else {
-            return nil
+    /// The stages `logs` and `wait` take for `version`: its plan's, and `rollback` when it has one.
+    func stageNames(of version: String) -> [String]? {
+        stages[version].map { $0 + (rollbacks.contains(version) ? [LogsCommand.rollback] : []) }
+    }
+
+    /// Reads every version's name and the plans of the newest `limit` versions not yet known.
+    private mutating func readNames(_ store: any StateStore, limit: Int) async {
+        guard let stamp = await Self.namesStamp(store), stamp != namesStamp else { return }
+        namesStamp = stamp
+        let ids = (try? await store.versionIDs()) ?? []
+        versions = ids.reversed().map { "v\($0)" }
+        let unknown = ids.suffix(limit).filter { stages["v\($0)"] == nil }
+        var records: [VersionRecord] = []
+        if unknown.count > 8 {
+            records = (try? await store.versions(limit: limit)) ?? []
+        } else {
+            for id in unknown { if let record = try? await store.version(id) { records.append(record) } }
         }
-        return "\(newest.first?.id ?? 0) \(counts)"
+        var names = Set(environments)
+        for version in records where stages[version.name] == nil {
+            guard let plan = try? version.plan() else { continue }
+            stages[version.name] = plan.stages.map(\.name)
+            jobs[version.name] = Self.jobNames(plan)
+            names.formUnion(plan.environments.map(\.name))
+        }
+        environments = names.sorted()
+    }
+
+    /// Reads what the newest `stateLimit` versions wait for or would accept: approvals, reruns, rollbacks.
+    private mutating func readStates(_ store: any StateStore) async {
+        statesStamp = await Self.statesStamp(store)
+        let recent = (try? await store.versions(limit: Self.stateLimit)) ?? []
+        let details = (try? await store.details(of: recent.compactMap(\.id), artifacts: false)) ?? [:]
+        var live: [String: Int64] = [:]
+        rerunnable = [:]
+        rollbacks = []
+        for version in recent {
+            let attempts = details[version.id!]?.attempts ?? []
+            if attempts.contains(where: \.isDeployOnly) { rollbacks.insert(version.name) }
+            for environment in (try? version.plan().supersedingEnvironments) ?? [] where live[environment] == nil {
+                live[environment] = (try? await store.liveVersion(in: environment)) ?? nil
+            }
+            let stages = DecisionRules.rerunnableStages(version, attempts: attempts, live: live)
+            if !stages.isEmpty { rerunnable[version.name] = stages }
+        }
+        var awaiting: [String] = []
+        for attempt in ((try? await store.awaitingApproval()) ?? []).reversed() where !awaiting.contains("v\(attempt.versionID)") {
+            awaiting.append("v\(attempt.versionID)")
+        }
+        awaitingApproval = awaiting
+    }
+
+    /// Changes whenever a version is added.
+    private static func namesStamp(_ store: any StateStore) async -> Int64? {
+        (try? await store.versions(limit: 1))?.first?.id ?? 0
+    }
+
+    /// Changes whenever a version is added or its progress changes what the prompt counts.
+    private static func statesStamp(_ store: any StateStore) async -> String? {
+        guard let newest = await namesStamp(store), let counts = try? await store.counts(recent: 20) else { return nil }
+        return "\(newest) \(counts)"
     }
 
     /// Branches and tags of the repository the pipeline builds, read now.

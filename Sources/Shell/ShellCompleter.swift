@@ -101,7 +101,7 @@ public final class ShellCompleter: LineCompleting, Sendable {
         case .versions: snapshot.versions + ["latest"]
         case .awaitingVersions: snapshot.awaitingApproval
         case .rerunnableVersions: snapshot.versions.filter { snapshot.rerunnable[$0] != nil }
-        case .stages: version.flatMap { snapshot.stages[$0] } ?? snapshot.currentStages
+        case .stages: version.flatMap(snapshot.stageNames(of:)) ?? snapshot.currentStages
         case .rerunnableStages: version.flatMap { snapshot.rerunnable[$0] } ?? []
         case .jobs: version.flatMap { snapshot.jobs[$0]?[target.stage ?? ""] } ?? []
         case .environments: snapshot.environments

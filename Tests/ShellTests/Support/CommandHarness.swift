@@ -48,11 +48,16 @@ final class CommandHarness: @unchecked Sendable {
         var status: Int32 { error?.exitCode ?? result?.exitCode ?? 0 }
     }
 
-    func run(_ line: String) async -> Outcome {
-        let context = SessionContext(
+    /// A session on the project as `who`, in process.
+    func context() -> SessionContext {
+        SessionContext(
             options: SessionOptions(environment: environment.merging(["CDSH_USER": who, "NO_COLOR": "1"]) { $1 },
                                     currentDirectory: project.path),
             backend: backend, clock: { [clock] in clock.now }, stream: { _ in })
+    }
+
+    func run(_ line: String) async -> Outcome {
+        let context = context()
         do {
             let tokens = try Tokenizer.commands(in: line)[0]
             let descriptor = try CommandTable.lookup(tokens[0].text, column: tokens[0].column)
