@@ -270,29 +270,22 @@ def bench_large_history(binary, versions, samples):
         child = pexpect.spawn(binary, cwd=project.folder, env=project.env, encoding="utf-8", timeout=30,
                               dimensions=(40, 200))
         child.expect_exact("› ")
-        tabs = []
         prefix = str(versions // 10)  # `show v1000` + Tab lists the versions starting so, then redraws the line
-        for _ in range(samples):
-            child.delaybeforesend = None
+        child.delaybeforesend = None
+
+        def tab():
             child.send(f"show v{prefix}")
             child.expect_exact(f"show v{prefix}")
             started = time.perf_counter()
             child.send("\t")
             child.expect_exact(f"› show v{prefix}")
-            tabs.append(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
             child.sendcontrol("u")
             time.sleep(0.05)
-        stale_tabs = []  # another shell submitted meanwhile: Tab reads the store again before it answers
-        for _ in range(samples):
-            project.cdsh("submit")
-            child.send(f"show v{prefix}")
-            child.expect_exact(f"show v{prefix}")
-            started = time.perf_counter()
-            child.send("\t")
-            child.expect_exact(f"› show v{prefix}")
-            stale_tabs.append(time.perf_counter() - started)
-            child.sendcontrol("u")
-            time.sleep(0.05)
+            return elapsed
+        tabs = [tab() for _ in range(samples)]
+        # Another shell submitted meanwhile: Tab reads the store again before it answers.
+        stale_tabs = [(project.cdsh("submit"), tab())[1] for _ in range(samples)]
         child.sendcontrol("d")
         child.expect(pexpect.EOF)
         project.cdsh("submit", "wait latest --timeout 60s")

@@ -5,28 +5,13 @@ import time
 
 import pexpect
 
-from conftest import BINARY, PROMPT, cdsh, leave, shell
+from conftest import BINARY, PIPELINE, PROMPT, cdsh, leave, shell
 
-ONCALL_PIPELINE = """\
-name: demo
-deploy: ./deploy.sh
-environments:
-  sandbox: {}
-  production: {}
-stages:
-  - name: commit
-    jobs:
-      build: {run: "sleep 2 && mkdir -p dist && echo built > dist/app.txt", artifacts: [dist/app.txt]}
-  - name: sandbox
-    environment: sandbox
-    jobs:
-      smoke: "if [ -f slow ]; then sleep 60; fi"
-  - name: production
-    environment: production
-    approval: manual
-    jobs:
-      smoke: "true"
-"""
+# The demo pipeline with a commit stage that takes two seconds and a sandbox smoke test that takes a minute where
+# the commit holds a file `slow`: versions stay in flight while a patch goes ahead.
+ONCALL_PIPELINE = PIPELINE.replace('{run: "mkdir -p', '{run: "sleep 2 && mkdir -p').replace(
+    'environment: sandbox\n    jobs:\n      smoke: "true"',
+    'environment: sandbox\n    jobs:\n      smoke: "if [ -f slow ]; then sleep 60; fi"')
 
 
 def git(project, *args):
