@@ -10,7 +10,7 @@ struct BuildCommit: BuildToolPlugin {
         let package = context.package.directoryURL.path
         let script = """
             commit=$(git -C '\(package)' rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-            git -C '\(package)' diff --quiet HEAD 2>/dev/null || commit="$commit+changes"
+            [ "$commit" = unknown ] || git -C '\(package)' diff --quiet HEAD 2>/dev/null || commit="$commit+changes"
             text="/// The commit this binary was built from (\\`+changes\\` when the work tree differed).
             let buildCommit = \\"$commit\\""
             [ "$(cat '\(output.path)' 2>/dev/null)" = "$text" ] || printf '%s\\n' "$text" > '\(output.path)'

@@ -24,14 +24,16 @@ extension EditLineReader {
         }
     }
 
-    /// libedit's character reader: one UTF-8 character from the terminal as a wide character; 0 at end of input.
+    /// libedit's character reader: one character from the terminal as a wide character (UTF-8 decoded under a
+    /// UTF-8 locale, one byte each otherwise); 0 at end of input. A byte that does not continue a UTF-8 sequence
+    /// is kept for the next call, never swallowed.
     func readCharacter(into character: UnsafeMutablePointer<wchar_t>) -> Int32 {
         guard let first = nextByte() else { return 0 }
         let following: Int
         switch first {
-        case 0xC0..<0xE0: following = 1
-        case 0xE0..<0xF0: following = 2
-        case 0xF0..<0xF8: following = 3
+        case 0xC2..<0xE0 where utf8: following = 1
+        case 0xE0..<0xF0 where utf8: following = 2
+        case 0xF0..<0xF5 where utf8: following = 3
         default:
             character.pointee = wchar_t(first)
             return 1
@@ -39,9 +41,13 @@ extension EditLineReader {
         var bytes = [first]
         for _ in 0..<following {
             guard let next = nextByte() else { return 0 }
+            guard next & 0xC0 == 0x80 else {
+                pending.insert(next, at: 0)
+                break
+            }
             bytes.append(next)
         }
-        let scalar = String(validating: bytes, as: UTF8.self)?.unicodeScalars.first
+        let scalar = bytes.count == following + 1 ? String(validating: bytes, as: UTF8.self)?.unicodeScalars.first : nil
         character.pointee = wchar_t(scalar?.value ?? UInt32(first))
         return 1
     }
@@ -68,8 +74,7 @@ extension EditLineReader {
             }
             if descriptors[1].revents & Int16(POLLIN) != 0 {
                 let post = mailbox.take()
-                if let prompt = post.prompt { setPrompt(prompt) }
-                if !post.lines.isEmpty || post.prompt != nil { redraw(above: post.lines) }
+                if !post.lines.isEmpty || post.prompt != nil { redraw(above: post.lines, prompt: post.prompt) }
             }
             if descriptors[0].revents != 0 {
                 var byte: UInt8 = 0
@@ -81,10 +86,11 @@ extension EditLineReader {
         }
     }
 
-    /// Clears from the prompt's first row down, prints `lines`, and has libedit draw the prompt and the line again
-    /// with the cursor where it was. The prompt's first row is found from the current width, as a terminal that
-    /// reflows on resize has laid it out.
-    private func redraw(above lines: [String]) {
+    /// Clears from the prompt's first row down, prints `lines`, and has libedit draw `prompt` (nil: the same) and
+    /// the line again with the cursor where it was. The prompt's first row is found from the prompt on screen and
+    /// the current width, as a terminal that reflows on resize has laid it out (one that does not, such as xterm,
+    /// may keep a stale row after a resize).
+    private func redraw(above lines: [String], prompt: String? = nil) {
         let columns = Self.terminalWidth()
         var used = Self.visible(promptBuffer.map { String(cString: $0) } ?? "").count
         if let info = el_line(editLine)?.pointee, let start = info.buffer, let cursor = info.cursor, cursor > start {
@@ -96,6 +102,7 @@ extension EditLineReader {
         for line in lines { text += line + "\r\n" }
         fputs(text, cdsh_stdout())
         fflush(cdsh_stdout())
+        if let prompt { setPrompt(prompt) }
         _ = cdsh_el_refresh(editLine)
     }
 

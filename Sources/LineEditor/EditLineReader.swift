@@ -19,6 +19,8 @@ public final class EditLineReader: LineReader {
     /// Keys read before the editor took the terminal (typed while a command ran), served first.
     var pending: [UInt8] = []
     let resizes = cdsh_signal_pipe(SIGWINCH)
+    /// Whether keys arrive as UTF-8 (the locale's codeset), decided once `setlocale` ran.
+    private(set) var utf8 = false
 
     /// The libedit interface version this build compiled against (`LIBEDIT_MAJOR.LIBEDIT_MINOR`).
     public static var libraryVersion: String { "\(cdsh_libedit_major()).\(cdsh_libedit_minor())" }
@@ -34,6 +36,7 @@ public final class EditLineReader: LineReader {
         self.editLine = editLine
         self.history = history
         self.completer = completer
+        utf8 = nl_langinfo(nl_item(CODESET)).map { String(cString: $0) } == "UTF-8"
         _ = cdsh_history_setsize(history, &event, historySize)
         _ = cdsh_history_setunique(history, &event, 1)
         for entry in entries { _ = cdsh_history_enter(history, &event, entry) }
@@ -78,7 +81,7 @@ public final class EditLineReader: LineReader {
     public func readLine(prompt: String) -> LineInput {
         setPrompt(prompt)
         discarded = false
-        _ = mailbox.begin()
+        for line in mailbox.begin() { fputs(line + "\n", cdsh_stdout()) }
         if collectTypeahead() == .endOfInput {
             fputs(Self.visible(prompt), cdsh_stdout())
             return .endOfInput

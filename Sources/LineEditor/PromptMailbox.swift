@@ -32,27 +32,29 @@ public final class PromptMailbox: Sendable {
     /// The prompt being read now; a post made for an earlier prompt is dropped.
     public var generation: Int { post.withLock { $0.generation } }
 
-    /// Asks the editor to print `lines` above the prompt and to show `prompt` (nil keeps it) — unless the prompt
-    /// `generation` was made for has been answered meanwhile.
-    public func send(lines: [String], prompt: String?, generation: Int) {
+    /// Asks the editor to print `lines` above the prompt and to show `prompt` (nil keeps it). The lines are never
+    /// dropped: posted while no prompt waits, they are printed before the next one. The prompt is, when the prompt
+    /// `generation` was made for has been answered meanwhile; returns whether it was taken.
+    @discardableResult
+    public func send(lines: [String], prompt: String?, generation: Int) -> Bool {
         let accepted = post.withLock { post -> Bool in
-            guard post.generation == generation else { return false }
             post.lines += lines
+            guard post.generation == generation else { return false }
             if let prompt { post.prompt = prompt }
             return true
         }
-        if accepted {
-            var byte: UInt8 = 1
-            _ = write(ends.write, &byte, 1)
-        }
+        var byte: UInt8 = 1
+        _ = write(ends.write, &byte, 1)
+        return accepted
     }
 
-    /// Starts a new prompt: what was posted for the previous one is dropped.
-    func begin() -> Int {
+    /// Starts a new prompt: a prompt posted for the previous one is dropped; lines not yet printed are returned.
+    func begin() -> [String] {
         drain()
         return post.withLock { post in
+            let lines = post.lines
             post = Post(generation: post.generation + 1)
-            return post.generation
+            return lines
         }
     }
 

@@ -50,6 +50,8 @@ public struct CompletionSnapshot: Sendable {
     /// Only what can change is read again: names, plans of new versions, recent states.
     static func refreshed(_ current: CompletionSnapshot, for source: CompletionSource, context: SessionContext) async
         -> CompletionSnapshot? {
+        // Never read (Tab before the first load finished): read it all.
+        if current.namesStamp == nil, source != .none, source != .commands { return await load(context: context) }
         switch source {
         case .revisions:
             guard let revisions = await revisions(context: context, plan: try? context.currentPlan()),
@@ -58,16 +60,14 @@ public struct CompletionSnapshot: Sendable {
             fresh.revisions = revisions
             return fresh
         case .versions, .stages, .jobs:
-            guard let store = try? await context.stateStore(), await namesStamp(store) != current.namesStamp else {
-                return nil
-            }
+            guard let store = try? await context.stateStore(), let stamp = await namesStamp(store),
+                  stamp != current.namesStamp else { return nil }
             var fresh = current
             await fresh.readNames(store, limit: 200)
             return fresh
         case .awaitingVersions, .rerunnableVersions, .rerunnableStages:
-            guard let store = try? await context.stateStore(), await statesStamp(store) != current.statesStamp else {
-                return nil
-            }
+            guard let store = try? await context.stateStore(), let stamp = await statesStamp(store),
+                  stamp != current.statesStamp else { return nil }
             var fresh = current
             await fresh.readNames(store, limit: 200)
             await fresh.readStates(store)
@@ -85,8 +85,8 @@ public struct CompletionSnapshot: Sendable {
     /// Reads every version's name and the plans of the newest `limit` versions not yet known.
     private mutating func readNames(_ store: any StateStore, limit: Int) async {
         guard let stamp = await Self.namesStamp(store), stamp != namesStamp else { return }
+        guard let ids = try? await store.versionIDs() else { return }  // a store that failed keeps what was read
         namesStamp = stamp
-        let ids = (try? await store.versionIDs()) ?? []
         versions = ids.reversed().map { "v\($0)" }
         let unknown = ids.suffix(limit).filter { stages["v\($0)"] == nil }
         var records: [VersionRecord] = []
@@ -107,7 +107,8 @@ public struct CompletionSnapshot: Sendable {
 
     /// Reads what the newest `stateLimit` versions wait for or would accept: approvals, reruns, rollbacks.
     private mutating func readStates(_ store: any StateStore) async {
-        statesStamp = await Self.statesStamp(store)
+        guard let stamp = await Self.statesStamp(store) else { return }
+        statesStamp = stamp
         let recent = (try? await store.versions(limit: Self.stateLimit)) ?? []
         let details = (try? await store.details(of: recent.compactMap(\.id), artifacts: false)) ?? [:]
         var live: [String: Int64] = [:]
@@ -131,7 +132,8 @@ public struct CompletionSnapshot: Sendable {
 
     /// Changes whenever a version is added.
     private static func namesStamp(_ store: any StateStore) async -> Int64? {
-        (try? await store.versions(limit: 1))?.first?.id ?? 0
+        guard let newest = try? await store.versions(limit: 1) else { return nil }
+        return newest.first?.id ?? 0
     }
 
     /// Changes whenever a version is added or its progress changes what the prompt counts.

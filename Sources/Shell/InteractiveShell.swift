@@ -84,10 +84,11 @@ public final class InteractiveShell {
                 running.set(nil)
                 if session.finished { return 0 }
                 await source.notices.after(store: try? await context.stateStore(), who: context.who)
-                // What a wait already showed is not noticed again; what an approval or a rerun set going is.
-                for (versionID, waited) in await Self.versionsNamed(in: text, context: context) {
+                // What a wait or a rejection already showed is not noticed again; what an approval or a rerun set
+                // going is.
+                for (versionID, shown) in await Self.versionsNamed(in: text, context: context) {
                     await source.notices.watch(versionID, store: try? await context.stateStore(),
-                                               since: waited ? context.now() : started)
+                                               since: shown ? context.now() : started)
                 }
                 completer.update(await CompletionSnapshot.load(context: context))
             }
@@ -96,16 +97,16 @@ public final class InteractiveShell {
 
     /// Versions a person acted on or waited for in `line` (the VERSION of approve, reject, rerun, wait,
     /// rollback): this shell then notices what happens to them.
-    static func versionsNamed(in line: String, context: SessionContext) async -> [(id: Int64, waited: Bool)] {
+    static func versionsNamed(in line: String, context: SessionContext) async -> [(id: Int64, shown: Bool)] {
         let acting: Set<String> = ["approve", "reject", "rerun", "wait", "rollback"]
-        var versions: [(id: Int64, waited: Bool)] = []
+        var versions: [(id: Int64, shown: Bool)] = []
         for tokens in (try? Tokenizer.commands(in: line)) ?? [] {
             guard let name = tokens.first?.text, acting.contains(name),
                   let descriptor = try? CommandTable.lookup(name, column: nil),
                   let invocation = try? Invocation.parse(tokens, as: descriptor),
                   let reference = invocation["VERSION"],
                   let id = (try? await context.version(reference))?.id else { continue }
-            versions.append((id, name == "wait"))
+            versions.append((id, name == "wait" || name == "reject"))
         }
         return versions
     }

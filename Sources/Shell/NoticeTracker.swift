@@ -20,8 +20,10 @@ public actor NoticeTracker {
     /// what ended after `since` (when the command started) is noticed, as for a version submitted here.
     public func watch(_ versionID: Int64, store: (any StateStore)?, since: Double) async {
         guard let store else { return }
+        let attempts = (try? await store.attempts(of: versionID)) ?? []
+        // No suspension from here on: a concurrent `notices` sees the version with its past already reported.
         tracked.insert(versionID)
-        for attempt in (try? await store.attempts(of: versionID)) ?? [] {
+        for attempt in attempts {
             if attempt.state.isFinished, attempt.finishedAt ?? 0 < since {
                 reported.insert("\(attempt.id!):finished")
             } else if attempt.state == .awaitingApproval, attempt.createdAt < since {
@@ -59,7 +61,7 @@ public actor NoticeTracker {
                 }
                 if attempt.state == .awaitingApproval {
                     line += ": `approve v\(versionID) --reason …` lets it through"
-                } else if attempt.state == .superseded || attempt.state == .blocked, let reason = attempt.reason {
+                } else if [.superseded, .blocked, .rejected, .cancelled].contains(attempt.state), let reason = attempt.reason {
                     line += ": \(reason)"
                 } else if attempt.state.isStopped {
                     line += ": `logs v\(versionID) \(attempt.stage)` shows why"

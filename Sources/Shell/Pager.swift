@@ -1,4 +1,5 @@
 import Foundation
+import StageRunner
 
 /// Output taller than the screen through a pager, as git and psql do it: `$CDSH_PAGER`, else `$PAGER`, else
 /// `less -FRX`; only when stdout is a terminal. An empty value, `cat` or `--no-pager` turns it off.
@@ -11,7 +12,12 @@ public struct Pager: Sendable {
         guard terminal, !disabled else { return nil }
         let command = (environment["CDSH_PAGER"] ?? environment["PAGER"] ?? "less -FRX")
             .trimmingCharacters(in: .whitespaces)
-        return command.isEmpty || command == "cat" ? nil : Pager(command: command)
+        guard !command.isEmpty, command != "cat",
+              let program = command.split(separator: " ").first.map(String.init) else { return nil }
+        // A pager that is not installed (a minimal image without less) means none, as git does, not a shell error.
+        let runnable = program.contains("/") ? access(program, X_OK) == 0
+            : ExecutableSearch.find(program, path: environment["PATH"]) != nil
+        return runnable ? Pager(command: command) : nil
     }
 
     /// Rows `text` takes on a screen `columns` wide, long lines wrapped.
@@ -31,7 +37,7 @@ public struct Pager: Sendable {
         // needs free to see its child end.
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { return false }
-        _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }  // dup2 onto 0 clears it in the pager
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -64,6 +70,9 @@ public struct Pager: Sendable {
         close(ends[1])
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // 126/127 from the shell: the pager would not run (not installed, not executable); print the text instead.
+        let exited = status & 0x7F == 0, code = (status >> 8) & 0xFF
+        if exited && (code == 126 || code == 127) { return false }
         return true
     }
 }

@@ -41,21 +41,19 @@ final class PromptSource: Sendable {
         shown.withLock { $0.idle = false }
     }
 
-    /// Every `interval` while idle, posts new notices and a changed prompt to `mailbox` (which drops them if the
-    /// prompt was answered meanwhile). Runs until cancelled.
+    /// Every `interval` while idle, posts new notices and a changed prompt to `mailbox` (which keeps the notices
+    /// for the next prompt if this one was answered meanwhile). Runs until cancelled.
     func refresh(into mailbox: PromptMailbox, every interval: Duration) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             guard shown.withLock({ $0.idle }) else { continue }
             let generation = mailbox.generation
             let (notices, prompt) = await read()
-            let changed = shown.withLock { state -> Bool in
-                guard state.idle, state.prompt != prompt else { return false }
-                state.prompt = prompt
-                return true
-            }
-            if !notices.isEmpty || changed {
-                mailbox.send(lines: notices, prompt: changed ? prompt : nil, generation: generation)
+            let changed = shown.withLock { $0.idle && $0.prompt != prompt }
+            guard !notices.isEmpty || changed else { continue }
+            // Notices are printed in any case; the prompt only if it is still the one on screen.
+            if mailbox.send(lines: notices, prompt: changed ? prompt : nil, generation: generation), changed {
+                shown.withLock { $0.prompt = prompt }
             }
         }
     }

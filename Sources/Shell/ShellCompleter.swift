@@ -5,7 +5,9 @@ import Synchronization
 /// Tab completion from the command table: command names, options, and live values from a snapshot, refreshed
 /// before answering when the store or the git references changed since it was read.
 public final class ShellCompleter: LineCompleting, Sendable {
-    private let state = Mutex((snapshot: CompletionSnapshot(), updated: false))
+    /// The snapshot, whether one was set, and how many times it was replaced (a refresh that finished late must not
+    /// replace a newer snapshot).
+    private let state = Mutex((snapshot: CompletionSnapshot(), updated: false, generation: 0))
     private let context: SessionContext?
     /// How long Tab waits for a stale snapshot to be read again before answering from the stale one.
     private static let refreshLimit = DispatchTimeInterval.milliseconds(250)
@@ -17,13 +19,13 @@ public final class ShellCompleter: LineCompleting, Sendable {
 
     /// Replaces what completion knows (called after each command).
     public func update(_ snapshot: CompletionSnapshot) {
-        state.withLock { $0 = (snapshot, true) }
+        state.withLock { $0 = (snapshot, true, $0.generation + 1) }
     }
 
     /// Sets what completion knows unless `update` already did: for the snapshot loaded in the background at start,
     /// which must not overwrite a newer one taken after the first command.
     public func updateIfUnset(_ snapshot: CompletionSnapshot) {
-        state.withLock { if !$0.updated { $0 = (snapshot, true) } }
+        state.withLock { if !$0.updated { $0 = (snapshot, true, $0.generation + 1) } }
     }
 
     public func complete(_ text: String) -> Completion {
@@ -112,11 +114,13 @@ public final class ShellCompleter: LineCompleting, Sendable {
 
     /// The snapshot, read again first (waiting at most `refreshLimit`) when what `source` needs changed.
     private func freshSnapshot(for source: CompletionSource) -> CompletionSnapshot {
-        let current = state.withLock { $0.snapshot }
+        let (current, generation) = state.withLock { ($0.snapshot, $0.generation) }
         guard let context else { return current }
         let finished = DispatchSemaphore(value: 0)
         Task.detached { [self] in
-            if let fresh = await CompletionSnapshot.refreshed(current, for: source, context: context) { update(fresh) }
+            if let fresh = await CompletionSnapshot.refreshed(current, for: source, context: context) {
+                state.withLock { if $0.generation == generation { $0 = (fresh, true, generation + 1) } }
+            }
             finished.signal()
         }
         _ = finished.wait(timeout: .now() + Self.refreshLimit)

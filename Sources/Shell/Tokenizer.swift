@@ -31,7 +31,7 @@ public enum Tokenizer {
         for character in line {
             column += 1
             if comment {
-                guard character == "\n" else { continue }
+                guard character.isNewline else { continue }
                 comment = false
                 if !words.isEmpty { commands.append(words) }
                 words = []
@@ -60,13 +60,13 @@ public enum Tokenizer {
                 quote = character
                 quoteColumn = column
                 if wordStart == nil { wordStart = column }
-            case ";", "\n":
+            case _ where character == ";" || character.isNewline:
                 endWord()
                 if !words.isEmpty { commands.append(words) }
                 words = []
             case "#" where wordStart == nil:
                 comment = true
-            case " ", "\t", "\r":
+            case " ", "\t":
                 endWord()
             default:
                 if wordStart == nil { wordStart = column }

@@ -131,7 +131,8 @@ public struct CommandRunner: CommandLaunching {
                 case .exited(0):
                     continue
                 case .exited(let code):
-                    let reason = Self.exitReason(command, code: code, in: spec.workingDirectory)
+                    let reason = Self.exitReason(command, code: code, in: spec.workingDirectory,
+                                                 path: spec.environment["PATH"] ?? ProcessInfo.processInfo.environment["PATH"])
                     if code == 126 || code == 127 { note(log, "cdsh: \(reason)") }
                     return ProcessOutcome(state: .failed, exitCode: Int(code), reason: reason, command: command)
                 case .signaled(let signal):
@@ -147,22 +148,28 @@ public struct CommandRunner: CommandLaunching {
     }
 
     /// Why `command` failed with `code`, in words for the two statuses the shell itself gives: 126 (found but not
-    /// runnable — most often a script committed without its run bit) and 127 (not found).
-    static func exitReason(_ command: String, code: Int32, in folder: String) -> String {
-        let program = command.split(separator: " ").first.map(String.init) ?? command
-        switch code {
-        case 126:
-            let path = program.hasPrefix("/") ? program : "\(folder)/\(program)"
-            if FileManager.default.fileExists(atPath: path) && access(path, X_OK) != 0 {
-                return "`\(command)` exited with 126: \(program) is not executable; "
-                    + "`git update-index --chmod=+x \(program)` and commit gives it its run bit"
-            }
-            return "`\(command)` exited with 126: the shell found \(program) but could not run it"
-        case 127:
-            return "`\(command)` exited with 127: \(program) was not found (not in the commit, or not on PATH)"
-        default:
-            return "`\(command)` exited with \(code)"
+    /// runnable — most often a script committed without its run bit) and 127 (not found). The program is named
+    /// only when it is the one at fault; else a command it ran was, and the log says which.
+    static func exitReason(_ command: String, code: Int32, in folder: String, path: String?) -> String {
+        let plain = "`\(command)` exited with \(code)"
+        guard code == 126 || code == 127 else { return plain }
+        let simple = !command.contains { "&|;<>(`$".contains($0) }
+        let words = command.split(separator: " ").map(String.init).drop { $0.contains("=") && !$0.hasPrefix("=") }
+        guard simple, let program = words.first else {
+            return plain + (code == 127 ? ": a command it ran was not found (the log shows which)" : "")
         }
+        let file = program.hasPrefix("/") ? program : "\(folder)/\(program)"
+        if program.contains("/") {
+            if !FileManager.default.fileExists(atPath: file) {
+                return plain + ": \(program) is not in the commit"
+            }
+            if code == 126 && access(file, X_OK) != 0 {
+                return plain + ": \(program) is not executable; `git update-index --chmod=+x \(program)` and commit gives it its run bit"
+            }
+        } else if code == 127 && ExecutableSearch.find(program, path: path) == nil {
+            return plain + ": \(program) was not found on PATH"
+        }
+        return plain + (code == 127 ? ": a command it ran was not found (the log shows which)" : ": the shell could not run it")
     }
 
     static func note(_ log: Int32, _ text: String) {

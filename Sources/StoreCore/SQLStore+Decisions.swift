@@ -120,7 +120,8 @@ extension SQLStore {
         try await transaction(.scheduling) { connection in
             guard try await connection.queryOne("""
                 UPDATE version SET blocked_by = \(patch), blocked_reason = \(reason)
-                WHERE id = \(versionID) AND blocked_by IS NULL AND cancelled_at IS NULL RETURNING id
+                WHERE id = \(versionID) AND cancelled_at IS NULL
+                  AND (blocked_by IS NULL OR (blocked_by = \(patch) AND blocked_reason IS NULL)) RETURNING id
                 """) != nil else { return false }
             try await Self.appendAudit(connection, at: now, who: who, action: "block", versionID: versionID,
                                        detail: ["patch": "v\(patch)", "reason": reason])

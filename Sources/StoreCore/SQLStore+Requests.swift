@@ -2,6 +2,8 @@ import PipelineModel
 
 /// New versions, rollbacks, preemption for patches, and the prompt's counts.
 extension SQLStore {
+    /// A version already `blockedBy` a patch is stored blocked, so no engine starts it; `block` then gives the
+    /// reason.
     public func submit(_ version: VersionRecord, auditAction: String, detail: [String: String]) async throws -> VersionRecord {
         var version = version
         version.sourcePath = recordedPath(version.sourcePath)
@@ -10,10 +12,10 @@ extension SQLStore {
             var inserted = version
             inserted.id = try await connection.queryOne("""
                 INSERT INTO version (commit_id, ref, priority, note, plan_json, plan_digest, source_path, pipeline_path,
-                                     submitted_by, submitted_at, settled, plan_origin)
+                                     submitted_by, submitted_at, settled, plan_origin, blocked_by)
                 VALUES (\(version.commitID), \(version.ref), \(version.priority), \(version.note), \(version.planJSON),
                         \(version.planDigest), \(version.sourcePath), \(version.pipelinePath), \(version.submittedBy),
-                        \(version.submittedAt), FALSE, \(version.planOrigin))
+                        \(version.submittedAt), FALSE, \(version.planOrigin), \(version.blockedBy))
                 RETURNING id
                 """)?.int64("id")
             try await Self.appendAudit(connection, at: version.submittedAt, who: version.submittedBy, action: auditAction,

@@ -1,5 +1,6 @@
 """The on-call shell at a real terminal: keys typed at awkward moments, a resize, notices at an idle prompt,
 completion that knows what changed elsewhere — checked on the screen (tmux) or the byte stream (pexpect)."""
+import os
 import subprocess
 import time
 
@@ -167,7 +168,10 @@ def test_less_pages_by_default_and_q_returns_to_the_prompt(project):
     child.expect_exact(PROMPT)
     child.send("help\r")
     child.expect("commands:")
-    child.expect(":")  # less waits at its prompt with a screenful shown
+    held = child.expect([r"explains one", pexpect.TIMEOUT], timeout=2)
+    assert held == 1, "less shows one screenful and waits: the end of the help is not printed yet"
+    child.send("G")  # to the end
+    child.expect("explains one")
     child.send("q")
     child.expect_exact(PROMPT)
     child.send("status\r")
@@ -207,3 +211,39 @@ def test_a_version_approved_here_is_noticed_when_it_goes_live(project):
     child.expect_exact(PROMPT)
     child.expect(r"v1 production passed after", timeout=30)  # at the idle prompt, nothing typed
     assert leave(child) == 0
+
+
+def test_a_byte_that_is_not_utf8_never_swallows_the_enter_after_it(project):
+    child = shell(project)
+    child.send("st")
+    os.write(child.child_fd, b"\xe9\r")
+    child.expect("unknown command", timeout=5)
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
+
+
+def test_a_pager_that_is_not_installed_means_none(project):
+    project["env"]["PAGER"] = "no-such-pager -R"
+    project["env"].pop("CDSH_PAGER", None)
+    child = pexpect.spawn(BINARY, cwd=project["repo"], env=project["env"], encoding="utf-8", timeout=15,
+                          dimensions=(10, 80))
+    child.expect_exact(PROMPT)
+    child.send("help\r")
+    child.expect("explains one")
+    child.expect_exact(PROMPT)
+    assert "not found" not in child.before
+    assert leave(child) == 0
+
+
+def test_a_longer_prompt_redrawn_at_the_idle_prompt_erases_nothing_above_it(project, screen):
+    terminal = screen(width=40)
+    terminal.type("help exit")
+    terminal.press("Enter")
+    terminal.wait_for(r"document on\n.*stdout\ndemo ›$")
+    above = [line for line in terminal.lines() if line.strip()][-2]
+    terminal.type("x" * 30)  # `demo › ` and 30 more: one row; with `demo ?1 › ` two
+    assert cdsh(project, "submit", "wait v1 --timeout 60s").returncode == 0  # another shell
+    terminal.wait_for(r"demo \?1 › x+$")
+    lines = [line for line in terminal.lines() if line.strip()]
+    assert above in lines, f"the output above the prompt is intact:\n{terminal.text()}"
+    assert "".join(lines[-2:]).endswith("demo ?1 › " + "x" * 30), terminal.text()

@@ -70,6 +70,13 @@ struct OnCallMessageTests {
         #expect(passed.error?.hint == "nothing of it waits for a person; `show v1` says where it is",
                 "\(String(describing: passed.error))")
         #expect((await shell.run("wait v3 --timeout 1")).status == 0, "a bare number is seconds")
+        shell.who = "bob"
+        _ = await shell.run("reject v3 --reason 'not today'")
+        let rejected = await shell.run("logs v3 production")
+        #expect(rejected.error?.message == "v3 `production` ran nothing: it is rejected (rejected by bob: not today)",
+                "\(String(describing: rejected.error))")
+        #expect(rejected.error?.hint == nil, "nothing to wait for")
+        shell.who = "alice"
         _ = await shell.run("submit")
         let cancelled = await shell.run("cancel v4")
         #expect(cancelled.text.hasPrefix("v4 cancelled"), "\(cancelled.text) \(String(describing: cancelled.error))")

@@ -18,6 +18,7 @@ struct TokenizerTests {
         #expect(try words("status\nshow v1 # the first\nenvs") == [["status"], ["show", "v1"], ["envs"]],
                 "a newline in a -c string separates commands as `;` does")
         #expect(try words("submit --note 'two\nlines'") == [["submit", "--note", "two\nlines"]])
+        #expect(try words("status # x\r\nqueue\r\nenvs") == [["status"], ["queue"], ["envs"]], "CRLF ends a line too")
         #expect(try words("show a#b") == [["show", "a#b"]])
         #expect(try words("") == [])
     }

@@ -42,7 +42,14 @@ struct CommandRunnerTests {
                 "\(String(describing: notExecutable.reason))")
         #expect(log.contains("cdsh: `./deploy.sh production` exited with 126: ./deploy.sh is not executable"), "\(log)")
         let missing = await CommandRunner().run(spec(["./smoke.sh"]), started: { _ in })
-        #expect(missing.reason == "`./smoke.sh` exited with 127: ./smoke.sh was not found (not in the commit, or not on PATH)")
+        #expect(missing.reason == "`./smoke.sh` exited with 127: ./smoke.sh is not in the commit")
+        let notOnPath = await CommandRunner().run(spec(["kubectl-nowhere apply"]), started: { _ in })
+        #expect(notOnPath.reason == "`kubectl-nowhere apply` exited with 127: kubectl-nowhere was not found on PATH")
+        try "#!/bin/sh\nkubectl-nowhere apply\n".write(toFile: "\(folder)/ship.sh", atomically: true, encoding: .utf8)
+        chmod("\(folder)/ship.sh", 0o755)
+        let inside = await CommandRunner().run(spec(["./ship.sh"]), started: { _ in })
+        #expect(inside.reason == "`./ship.sh` exited with 127: a command it ran was not found (the log shows which)",
+                "the script is there: what it ran is missing")
     }
 
     @Test func jobsSeeTheirVariablesAndRunInTheirFolder() async {

@@ -52,4 +52,17 @@ struct BlockContractTests {
         #expect(attempts.map(\.state) == [.blocked] && attempts[0].reason == Self.reason)
         #expect(try await !(try #require(store as? any EngineStore)).hasPendingWork())
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func aVersionSubmittedBlockedNeverStartsAndGetsItsReasonOnce(_ kind: StoreKind) async throws {
+        let (store, remove) = try await kind.make()
+        defer { remove() }
+        let v1 = try await SchedulerContractTests.submit(store, 1, blockedBy: 9)
+        #expect(try await store.advance(maxRunningTasks: 8, now: 2).launches.isEmpty, "no engine starts it")
+        #expect(try await store.block(versionID: v1.id!, by: 9, reason: Self.reason, who: "alice", now: 3))
+        #expect(try await store.block(versionID: v1.id!, by: 9, reason: "again", who: "alice", now: 4) == false)
+        let stored = try await store.version(v1.id!)
+        #expect(stored.blockedBy == 9 && stored.blockedReason == Self.reason)
+        #expect(try await store.advance(maxRunningTasks: 8, now: 5).launches.isEmpty)
+    }
 }

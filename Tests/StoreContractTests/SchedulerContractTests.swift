@@ -21,14 +21,14 @@ struct SchedulerContractTests {
 
     /// Submits version `number` of `plan` (by alice); a security one as `patch` does.
     static func submit(_ store: any VersionLedger, _ number: Int, priority: Priority = .normal,
-                       plan: PipelinePlan = plan) async throws -> VersionRecord {
+                       plan: PipelinePlan = plan, blockedBy: Int64? = nil) async throws -> VersionRecord {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return try await store.submit(
-            VersionRecord(commitID: String(format: "%040x", number), ref: "main", priority: priority, note: nil,
-                          planJSON: String(decoding: try encoder.encode(plan), as: UTF8.self), planDigest: "d",
-                          sourcePath: "/src", pipelinePath: "/src/cdsh.yml", submittedBy: "alice", submittedAt: 1),
-            auditAction: priority == .security ? "patch" : "submit", detail: [:])
+        var record = VersionRecord(commitID: String(format: "%040x", number), ref: "main", priority: priority, note: nil,
+                                   planJSON: String(decoding: try encoder.encode(plan), as: UTF8.self), planDigest: "d",
+                                   sourcePath: "/src", pipelinePath: "/src/cdsh.yml", submittedBy: "alice", submittedAt: 1)
+        record.blockedBy = blockedBy
+        return try await store.submit(record, auditAction: priority == .security ? "patch" : "submit", detail: [:])
     }
 
     static func finish(_ store: any SchedulerStore, _ launch: TaskLaunch) async throws {

@@ -48,10 +48,14 @@ enum LogsCommand {
             }
         }
         if tasks.isEmpty && !invocation.json {
-            throw ShellError("\(report.version.name) `\(stage)` has not run anything yet: it is \(attempt.state.rawValue)",
-                             hint: attempt.state == .awaitingApproval
-                                ? "`approve \(report.version.name) --reason …` lets it run"
-                                : "`wait \(report.version.name) \(stage)` waits for it")
+            let name = report.version.name
+            if attempt.state.isFinished {
+                throw ShellError("\(name) `\(stage)` ran nothing: it is \(attempt.state.rawValue)"
+                                 + (attempt.reason.map { " (\($0))" } ?? ""))
+            }
+            throw ShellError("\(name) `\(stage)` has not run anything yet: it is \(attempt.state.rawValue)",
+                             hint: attempt.state == .awaitingApproval ? "`approve \(name) --reason …` lets it run"
+                                : "`wait \(name) \(stage)` waits for it")
         }
         var text: [String] = []
         var entries: [JSONValue] = []

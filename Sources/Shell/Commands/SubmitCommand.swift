@@ -72,9 +72,14 @@ enum SubmitCommand {
                                    sourcePath: try await context.backend().source(of: repository),
                                    pipelinePath: pipelinePath, submittedBy: context.who, submittedAt: context.now())
         record.planOrigin = planOrigin
+        // Stored already blocked when it lacks a live patch: an engine busy with other work never starts it.
+        let regression = RegressionGuard(store: store, sources: WorkTreeSource(context: context))
+        if let production = plan.productionEnvironment,
+           case .lacks(let patch, _)? = try await regression.finding(for: record, in: production) {
+            record.blockedBy = patch.id
+        }
         let version = try await store.submit(record, auditAction: action, detail: audit)
-        if let reason = try await RegressionGuard(store: store, sources: WorkTreeSource(context: context))
-            .blockIfLacking(version, who: context.who, now: context.now()) {
+        if let reason = try await regression.blockIfLacking(version, who: context.who, now: context.now()) {
             context.warn("\(version.name) is blocked and will not run: \(reason)")
         }
         try await context.kickEngine()
