@@ -47,7 +47,7 @@ public final class InteractiveShell {
         let pipeline = plan?.name ?? "cdsh"
         FileHandle.standardError.write(Data(
             "cdsh: \(plan.map { "\($0.name) pipeline. " } ?? "")`help` lists the commands, Tab completes, Ctrl-D leaves.\n".utf8))
-        if let warning = CheckCommand.startupWarning(context) {
+        if plan == nil, let warning = CheckCommand.startupWarning(context) {
             FileHandle.standardError.write(Data("cdsh: warning: \(warning)\n".utf8))
         }
         let source = PromptSource(context: context, pipeline: pipeline)

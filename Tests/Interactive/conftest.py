@@ -123,7 +123,11 @@ class Screen:
                              if key.isidentifier())
         command = f"cd {shlex.quote(project['repo'])} && exec env -i {variables} {shlex.quote(BINARY)}"
         self.tmux("new-session", "-d", "-s", self.target, "-x", str(width), "-y", str(height), command)
-        self.wait_for(re.escape(PROMPT.strip()))
+        try:
+            self.wait_for(re.escape(PROMPT.strip()))
+        except BaseException:
+            self.close()
+            raise
 
     def tmux(self, *args):
         return subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True, text=True, check=True).stdout
