@@ -67,3 +67,12 @@ int cdsh_signal_pipe(int signal_number) {
     sigaction(signal_number, &action, NULL);
     return ends[0];
 }
+
+int cdsh_terminal_keys_unbuffered(int fd) {
+    struct termios settings;
+    if (tcgetattr(fd, &settings) != 0) return -1;
+    settings.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG | IEXTEN);
+    settings.c_cc[VMIN] = 1;
+    settings.c_cc[VTIME] = 0;
+    return tcsetattr(fd, TCSANOW, &settings);
+}

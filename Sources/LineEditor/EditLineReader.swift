@@ -86,6 +86,7 @@ public final class EditLineReader: LineReader {
             fputs(Self.visible(prompt), cdsh_stdout())
             return .endOfInput
         }
+        _ = cdsh_terminal_keys_unbuffered(0)
         var count: Int32 = 0
         let raw = el_gets(editLine, &count)
         // Checked first: on an empty line the discard binding's newline makes el_gets return NULL, as end of input does.

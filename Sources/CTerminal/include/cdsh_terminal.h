@@ -13,4 +13,9 @@ void cdsh_terminal_restore(void);
 /// Installs a handler for `signal_number` that writes one byte to a pipe; returns the pipe's read end, or -1.
 int cdsh_signal_pipe(int signal_number);
 
+/// Turns off line mode, echo and signal keys on `fd` at once, as libedit's editing mode does. libedit itself
+/// switches only when it first reads a key, after it has drawn the prompt: a Ctrl-D typed as the prompt appears
+/// would otherwise be taken by the line discipline as end-of-file and reach libedit as a NUL byte.
+int cdsh_terminal_keys_unbuffered(int fd);
+
 #endif
