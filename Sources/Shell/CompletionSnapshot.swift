@@ -26,21 +26,25 @@ public struct CompletionSnapshot: Sendable {
     var namesStamp: Int64?
     var statesStamp: String?
 
-    /// How many of the newest versions' states (awaiting, rerunnable, rolled back to) are read.
+    /// How many of the newest versions' plans, and states (awaiting, rerunnable, rolled back to), are read.
+    static let planLimit = 200
     static let stateLimit = 50
 
     public init() {}
 
-    /// Reads every version's name, the plans of the newest `limit` versions, the states of the newest
-    /// `stateLimit`, environments and git references.
-    public static func load(context: SessionContext, limit: Int = 200) async -> CompletionSnapshot {
-        var snapshot = CompletionSnapshot()
+    /// Reads every version's name, the plans of the newest `planLimit` versions, the states of the newest
+    /// `stateLimit`, environments and git references. Plans never change: those `base` holds are kept, not read.
+    public static func load(context: SessionContext, reusing base: CompletionSnapshot = CompletionSnapshot()) async
+        -> CompletionSnapshot {
+        var snapshot = base
         let plan = try? context.currentPlan()
         snapshot.currentStages = plan?.stages.map(\.name) ?? []
-        snapshot.environments = (plan?.environments.map(\.name) ?? []).sorted()
-        if let store = try? await context.stateStore() {
-            await snapshot.readNames(store, limit: limit)
-            await snapshot.readStates(store)
+        snapshot.environments = Set(base.environments + (plan?.environments.map(\.name) ?? [])).sorted()
+        if let store = try? await context.stateStore(), let newest = await namesStamp(store) {
+            await snapshot.readNames(store, stamp: newest)
+            if let stamp = await statesStamp(store, newest: newest), stamp != snapshot.statesStamp {
+                await snapshot.readStates(store, stamp: stamp)
+            }
         }
         snapshot.revisions = await revisions(context: context, plan: plan) ?? []
         return snapshot
@@ -60,17 +64,17 @@ public struct CompletionSnapshot: Sendable {
             fresh.revisions = revisions
             return fresh
         case .versions, .stages, .jobs:
-            guard let store = try? await context.stateStore(), let stamp = await namesStamp(store),
-                  stamp != current.namesStamp else { return nil }
+            guard let store = try? await context.stateStore(), let newest = await namesStamp(store),
+                  newest != current.namesStamp else { return nil }
             var fresh = current
-            await fresh.readNames(store, limit: 200)
+            await fresh.readNames(store, stamp: newest)
             return fresh
         case .awaitingVersions, .rerunnableVersions, .rerunnableStages:
-            guard let store = try? await context.stateStore(), let stamp = await statesStamp(store),
-                  stamp != current.statesStamp else { return nil }
+            guard let store = try? await context.stateStore(), let newest = await namesStamp(store),
+                  let stamp = await statesStamp(store, newest: newest), stamp != current.statesStamp else { return nil }
             var fresh = current
-            await fresh.readNames(store, limit: 200)
-            await fresh.readStates(store)
+            await fresh.readNames(store, stamp: newest)
+            await fresh.readStates(store, stamp: stamp)
             return fresh
         case .environments, .commands, .none:
             return nil
@@ -82,16 +86,17 @@ public struct CompletionSnapshot: Sendable {
         stages[version].map { $0 + (rollbacks.contains(version) ? [LogsCommand.rollback] : []) }
     }
 
-    /// Reads every version's name and the plans of the newest `limit` versions not yet known.
-    private mutating func readNames(_ store: any StateStore, limit: Int) async {
-        guard let stamp = await Self.namesStamp(store), stamp != namesStamp else { return }
+    /// Reads every version's name and the plans of the newest `planLimit` versions not yet known, unless the
+    /// newest version is still `stamp`.
+    private mutating func readNames(_ store: any StateStore, stamp: Int64) async {
+        guard stamp != namesStamp else { return }
         guard let ids = try? await store.versionIDs() else { return }  // a store that failed keeps what was read
         namesStamp = stamp
         versions = ids.reversed().map { "v\($0)" }
-        let unknown = ids.suffix(limit).filter { stages["v\($0)"] == nil }
+        let unknown = ids.suffix(Self.planLimit).filter { stages["v\($0)"] == nil }
         var records: [VersionRecord] = []
         if unknown.count > 8 {
-            records = (try? await store.versions(limit: limit)) ?? []
+            records = (try? await store.versions(limit: Self.planLimit)) ?? []
         } else {
             for id in unknown { if let record = try? await store.version(id) { records.append(record) } }
         }
@@ -106,8 +111,7 @@ public struct CompletionSnapshot: Sendable {
     }
 
     /// Reads what the newest `stateLimit` versions wait for or would accept: approvals, reruns, rollbacks.
-    private mutating func readStates(_ store: any StateStore) async {
-        guard let stamp = await Self.statesStamp(store) else { return }
+    private mutating func readStates(_ store: any StateStore, stamp: String) async {
         statesStamp = stamp
         let recent = (try? await store.versions(limit: Self.stateLimit)) ?? []
         let details = (try? await store.details(of: recent.compactMap(\.id), artifacts: false)) ?? [:]
@@ -136,9 +140,10 @@ public struct CompletionSnapshot: Sendable {
         return newest.first?.id ?? 0
     }
 
-    /// Changes whenever a version is added or its progress changes what the prompt counts.
-    private static func statesStamp(_ store: any StateStore) async -> String? {
-        guard let newest = await namesStamp(store), let counts = try? await store.counts(recent: 20) else { return nil }
+    /// Changes whenever a version is added (`newest`, its `namesStamp`) or a version's progress changes what the
+    /// prompt counts.
+    private static func statesStamp(_ store: any StateStore, newest: Int64) async -> String? {
+        guard let counts = try? await store.counts(recent: 20) else { return nil }
         return "\(newest) \(counts)"
     }
 

@@ -90,7 +90,7 @@ public final class InteractiveShell {
                     await source.notices.watch(versionID, store: try? await context.stateStore(),
                                                since: shown ? context.now() : started)
                 }
-                completer.update(await CompletionSnapshot.load(context: context))
+                completer.update(await CompletionSnapshot.load(context: context, reusing: completer.snapshot))
             }
         }
     }

@@ -17,6 +17,9 @@ public final class ShellCompleter: LineCompleting, Sendable {
         self.context = context
     }
 
+    /// What completion knows now.
+    public var snapshot: CompletionSnapshot { state.withLock { $0.snapshot } }
+
     /// Replaces what completion knows (called after each command).
     public func update(_ snapshot: CompletionSnapshot) {
         state.withLock { $0 = (snapshot, true, $0.generation + 1) }
@@ -115,7 +118,7 @@ public final class ShellCompleter: LineCompleting, Sendable {
     /// The snapshot, read again first (waiting at most `refreshLimit`) when what `source` needs changed.
     private func freshSnapshot(for source: CompletionSource) -> CompletionSnapshot {
         let (current, generation) = state.withLock { ($0.snapshot, $0.generation) }
-        guard let context else { return current }
+        guard let context, source != .none, source != .commands else { return current }  // nothing there to go stale
         let finished = DispatchSemaphore(value: 0)
         Task.detached { [self] in
             if let fresh = await CompletionSnapshot.refreshed(current, for: source, context: context) {
