@@ -154,8 +154,6 @@ public final class EditLineReader: LineReader {
     }
 
     static func terminalWidth() -> Int {
-        var size = winsize()
-        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
-        return 80
+        TerminalSize.of(1)?.columns ?? 80
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LineEditor
 import StageRunner
 
 /// Output taller than the screen through a pager, as git and psql do it: `$CDSH_PAGER`, else `$PAGER`, else
@@ -30,9 +31,9 @@ public struct Pager: Sendable {
     /// Shows `text` through the pager when it is taller than the screen and returns true; false when it printed
     /// nothing (the text fits, or the pager would not start) and the caller prints it.
     public func show(_ text: String) -> Bool {
-        var size = winsize()
-        guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0, size.ws_col > 0,
-              Self.rows(text, columns: Int(size.ws_col)) >= Int(size.ws_row) else { return false }
+        guard let size = TerminalSize.of(1), size.rows > 0, Self.rows(text, columns: size.columns) >= size.rows else {
+            return false
+        }
         // posix_spawn and waitpid, not Foundation's Process: this runs on the main actor, whose queue Process
         // needs free to see its child end.
         var ends: [Int32] = [-1, -1]

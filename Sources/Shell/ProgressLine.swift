@@ -1,4 +1,5 @@
 import Foundation
+import LineEditor
 
 /// Live progress on stderr: one redrawn line with a spinner on a terminal, plain lines when something changes
 /// otherwise.
@@ -41,9 +42,7 @@ public final class ProgressLine: @unchecked Sendable {
 
     /// Columns of the terminal on stderr (80 when unknown): a wrapped line could not be redrawn in place.
     static func width() -> Int {
-        var size = winsize()
-        if ioctl(2, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
-        return 80
+        TerminalSize.of(2)?.columns ?? 80
     }
 
     /// Moves to the first row the shown line takes at `width` columns and clears to the end of the screen.

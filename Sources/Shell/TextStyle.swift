@@ -1,4 +1,5 @@
 import Foundation
+import LineEditor
 import PipelineModel
 
 /// How text output may look: Unicode symbols only under a UTF-8 locale.
@@ -20,9 +21,8 @@ public struct TextStyle: Sendable {
         let locale = ["LC_ALL", "LC_CTYPE", "LANG"].compactMap { environment[$0] }.first { !$0.isEmpty } ?? ""
         let lower = locale.lowercased()
         let color = terminal && environment["NO_COLOR"].map(\.isEmpty) != false && environment["TERM"] != "dumb"
-        var columns = environment["COLUMNS"].flatMap(Int.init).map { max(40, $0) } ?? 80
-        var size = winsize()
-        if terminal, ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { columns = max(40, Int(size.ws_col)) }
+        let known = terminal ? TerminalSize.of(1)?.columns : nil
+        let columns = max(40, known ?? environment["COLUMNS"].flatMap(Int.init) ?? 80)
         return TextStyle(unicode: lower.contains("utf-8") || lower.contains("utf8"), color: color, columns: columns)
     }
 

@@ -76,9 +76,10 @@ def cdsh(project, *commands):
     return subprocess.run(args, cwd=project["repo"], env=project["env"], capture_output=True, text=True, timeout=60)
 
 
-def shell(project):
+def shell(project, dimensions=(30, 120)):
+    """The interactive shell on the project in a pseudo-terminal of `dimensions` (rows, columns), at its prompt."""
     child = pexpect.spawn(BINARY, cwd=project["repo"], env=project["env"], encoding="utf-8", timeout=15,
-                          dimensions=(30, 120))
+                          dimensions=dimensions)
     child.expect_exact(PROMPT)
     return child
 

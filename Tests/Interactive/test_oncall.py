@@ -136,9 +136,7 @@ def test_a_broken_pipeline_file_is_named_at_start(project):
 def test_output_taller_than_the_screen_goes_through_the_pager(project):
     paged = f"{project['repo']}/../paged.txt"
     project["env"]["CDSH_PAGER"] = f"cat > {paged}; echo paged-by-the-test"
-    child = pexpect.spawn(BINARY, cwd=project["repo"], env=project["env"], encoding="utf-8", timeout=15,
-                          dimensions=(10, 80))
-    child.expect_exact(PROMPT)
+    child = shell(project, dimensions=(10, 80))
     child.send("help\r")
     child.expect("paged-by-the-test")
     child.expect_exact(PROMPT)
@@ -163,9 +161,7 @@ def test_output_taller_than_the_screen_goes_through_the_pager(project):
 
 def test_less_pages_by_default_and_q_returns_to_the_prompt(project):
     project["env"].pop("PAGER", None)
-    child = pexpect.spawn(BINARY, cwd=project["repo"], env=project["env"], encoding="utf-8", timeout=15,
-                          dimensions=(10, 80))
-    child.expect_exact(PROMPT)
+    child = shell(project, dimensions=(10, 80))
     child.send("help\r")
     child.expect("commands:")
     held = child.expect([r"explains one", pexpect.TIMEOUT], timeout=2)
@@ -225,9 +221,7 @@ def test_a_byte_that_is_not_utf8_never_swallows_the_enter_after_it(project):
 def test_a_pager_that_is_not_installed_means_none(project):
     project["env"]["PAGER"] = "no-such-pager -R"
     project["env"].pop("CDSH_PAGER", None)
-    child = pexpect.spawn(BINARY, cwd=project["repo"], env=project["env"], encoding="utf-8", timeout=15,
-                          dimensions=(10, 80))
-    child.expect_exact(PROMPT)
+    child = shell(project, dimensions=(10, 80))
     child.send("help\r")
     child.expect("explains one")
     child.expect_exact(PROMPT)

@@ -16,7 +16,7 @@ enum CheckCommand {
         options: [OptionSpec("--staged", summary: "check the file as staged in git's index, not the work tree's")]
     ) { invocation, context in
         let path = try invocation["FILE"].map(context.absolute) ?? context.pipelinePath()
-        let shown = invocation["FILE"] ?? relative(path, to: context.options.currentDirectory)
+        let shown = invocation["FILE"] ?? RelativePath.inside(context.options.currentDirectory, path) ?? path
         let staged = invocation.flags.contains("--staged")
         let label = staged ? "\(shown) (staged)" : shown
         let result: PipelineLoadResult
@@ -57,15 +57,12 @@ enum CheckCommand {
         }
         let errors = PipelineLoader.load(contentsOf: path).errors
         guard !errors.isEmpty else { return nil }
-        return "\(relative(path, to: context.options.currentDirectory)) has \(count(errors.count, "error")) "
+        let shown = RelativePath.inside(context.options.currentDirectory, path) ?? path
+        return "\(shown) has \(count(errors.count, "error")) "
             + "(`check` lists them): commands that need the pipeline file refuse until it is fixed"
     }
 
     private static func count(_ number: Int, _ noun: String) -> String {
         "\(number) \(noun)\(number == 1 ? "" : "s")"
-    }
-
-    private static func relative(_ path: String, to folder: String) -> String {
-        path.hasPrefix(folder + "/") ? String(path.dropFirst(folder.count + 1)) : path
     }
 }

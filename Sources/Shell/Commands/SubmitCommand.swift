@@ -95,12 +95,12 @@ enum SubmitCommand {
     ) async throws -> PipelinePlan {
         let top = (repository.path as NSString).resolvingSymlinksInPath
         let own = (pipelinePath as NSString).resolvingSymlinksInPath
-        if own.hasPrefix(top + "/"), try await repository.file(String(own.dropFirst(top.count + 1)), at: commit) != nil {
-            throw ShellError("commit \(commit.prefix(12)) has its own \(String(own.dropFirst(top.count + 1))); "
+        if let committed = RelativePath.inside(top, own), try await repository.file(committed, at: commit) != nil {
+            throw ShellError("commit \(commit.prefix(12)) has its own \(committed); "
                              + "--pipeline is for a commit without one", hint: "submit it without --pipeline")
         }
         let path = (context.absolute(file) as NSString).resolvingSymlinksInPath
-        origin = path.hasPrefix(top + "/") ? String(path.dropFirst(top.count + 1)) : path
+        origin = RelativePath.inside(top, path) ?? path
         let result = PipelineLoader.load(contentsOf: path)
         guard let plan = result.plan else { throw PipelineFileError(diagnostics: result.diagnostics) }
         for warning in result.warnings { context.warn(warning.description) }
@@ -113,11 +113,10 @@ enum SubmitCommand {
     ) async throws -> PipelinePlan {
         let resolvedTop = (repository.path as NSString).resolvingSymlinksInPath
         let resolvedFile = (pipelinePath as NSString).resolvingSymlinksInPath
-        guard resolvedFile.hasPrefix(resolvedTop + "/") else {
+        guard let relative = RelativePath.inside(resolvedTop, resolvedFile) else {
             throw ShellError("the pipeline file \(pipelinePath) is not inside the source work tree \(repository.path)",
                              hint: "keep cdsh.yml in the repository so each version freezes its own plan")
         }
-        let relative = String(resolvedFile.dropFirst(resolvedTop.count + 1))
         guard let text = try await repository.file(relative, at: commit) else {
             throw ShellError("commit \(commit.prefix(12)) has no \(relative)",
                              hint: "commit the pipeline file, then submit; for an older commit, `submit REV --pipeline "
