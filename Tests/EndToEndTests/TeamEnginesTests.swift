@@ -8,6 +8,9 @@ import TestSupport
 struct TeamEnginesTests {
     static let grace = 4.0
 
+    /// Production has no gate and lets an older version follow a newer one (`supersede: false`): three engines
+    /// finish versions out of order, and every one of the twenty is to reach production here — superseding has
+    /// its own tests.
     static let files = [
         "cdsh.yml": """
             name: team
@@ -16,7 +19,7 @@ struct TeamEnginesTests {
               sandbox: {}
               load: {}
               pentest: {}
-              production: {}
+              production: {supersede: false}
             stages:
               - name: commit
                 jobs:
