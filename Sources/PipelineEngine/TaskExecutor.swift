@@ -57,6 +57,12 @@ struct TaskExecutor: Sendable {
     private func run(_ launch: TaskLaunch, work: String, logPath: String) async throws -> (ProcessOutcome, [ArtifactRecord]) {
         let version = launch.version, attempt = launch.attempt, task = launch.task
         let source = "\(work)/src"
+        let stored = try await store.artifacts(of: version.id!)
+        if let problem = try await store.trustProblem(of: version, artifacts: attempt.stageIndex == 0 ? nil : stored) {
+            append(logPath, "cdsh: \(task.name) did not run: \(problem)")
+            try? await store.refuseUntrusted(versionID: version.id!, taskID: task.id!, reason: problem, now: environment.now())
+            return (ProcessOutcome(state: .errored, reason: "\(problem); nothing ran (`audit --verify` checks the log)"), [])
+        }
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let repository: String
         do {
@@ -79,7 +85,6 @@ struct TaskExecutor: Sendable {
             "CDSH_JOB": task.name, "CDSH_ATTEMPT": String(attempt.number), "CDSH_PRIORITY": version.priority.rawValue,
             "CDSH_PIPELINE": launch.plan.name,
         ]
-        let stored = try await store.artifacts(of: version.id!)
         if attempt.stageIndex != 0 {
             let folder = "\(work)/artifacts"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -248,7 +253,7 @@ struct TaskExecutor: Sendable {
     private func append(_ path: String, _ line: String) {
         guard let handle = FileHandle(forWritingAtPath: path) else { return }
         handle.seekToEndOfFile()
-        handle.write(Data((line + "\n").utf8))
+        handle.write(Data((TerminalText.field(line) + "\n").utf8))
         try? handle.close()
     }
 }

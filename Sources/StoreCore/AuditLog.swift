@@ -54,13 +54,26 @@ public enum AuditLog {
         return Hex.string(SHA256.hash(data: Data(text.utf8)))
     }
 
-    /// The id of the first entry whose hash or link is wrong, or nil when the chain holds.
-    public static func firstBrokenEntry(in entries: [AuditEntry]) -> Int64? {
-        var previous = genesis
+    /// The id of the first entry whose hash or link is wrong, or nil when the chain holds. `entries` is the whole
+    /// chain, or (with `fromGenesis` false) a contiguous part of it whose first entry's link is not checked.
+    public static func firstBrokenEntry(in entries: [AuditEntry], fromGenesis: Bool = true) -> Int64? {
+        var previous = fromGenesis ? genesis : entries.first?.previousHash ?? genesis
         for entry in entries {
             if entry.previousHash != previous || digest(of: entry) != entry.hash { return entry.id }
             previous = entry.hash
         }
         return nil
+    }
+
+    /// What is wrong with the chain (`entries`, as for `firstBrokenEntry`) given the head this machine
+    /// witnessed: an entry changed, removed or inserted; its newest entries deleted; the chain recomputed. Nil
+    /// when it holds.
+    public static func problem(in entries: [AuditEntry], fromGenesis: Bool, witnessed: AuditHead?) -> String? {
+        if let broken = firstBrokenEntry(in: entries, fromGenesis: fromGenesis) {
+            return "its hash chain breaks at entry #\(broken)"
+        }
+        guard let witnessed else { return nil }
+        return AuditWitness.problem(witnessed: witnessed, last: entries.last.map(\.head),
+                                    atWitnessedID: entries.first { $0.id == witnessed.id }?.head)
     }
 }

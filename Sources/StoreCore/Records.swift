@@ -26,8 +26,10 @@ public struct VersionRecord: Codable, Sendable, Equatable {
     /// 1 when the engine has nothing to do for it until a person acts (stopped, awaiting approval, done).
     public var settled: Bool
 
+    /// A version of `planJSON`, whose digest is computed unless given (a row read back keeps the stored one, so
+    /// an edited plan shows: `VersionTrust`).
     public init(
-        commitID: String, ref: String, priority: Priority, note: String?, planJSON: String, planDigest: String,
+        commitID: String, ref: String, priority: Priority, note: String?, planJSON: String, planDigest: String? = nil,
         sourcePath: String, pipelinePath: String, submittedBy: String, submittedAt: Double
     ) {
         self.commitID = commitID
@@ -35,7 +37,7 @@ public struct VersionRecord: Codable, Sendable, Equatable {
         self.priority = priority
         self.note = note
         self.planJSON = planJSON
-        self.planDigest = planDigest
+        self.planDigest = planDigest ?? VersionTrust.digest(ofPlan: planJSON)
         self.sourcePath = sourcePath
         self.pipelinePath = pipelinePath
         self.submittedBy = submittedBy

@@ -19,7 +19,7 @@ extension SQLStore {
                 RETURNING id
                 """)?.int64("id")
             try await Self.appendAudit(connection, at: version.submittedAt, who: version.submittedBy, action: auditAction,
-                                       versionID: inserted.id, detail: detail)
+                                       versionID: inserted.id, detail: VersionTrust.submitDetail(detail, of: version))
             return inserted
         }
     }

@@ -258,7 +258,12 @@ extension SQLStore {
         if AttemptEnding.endsVersion(state, attempt: attempt, plan: plan) {
             try await settle(versionID, connection)
         }
-        let (action, detail) = AttemptEnding.audit(attempt, state: state)
+        var (action, detail) = AttemptEnding.audit(attempt, state: state)
+        if state == .passed, attempt.stageIndex == 0 {
+            let artifacts = try await connection.query(
+                "SELECT \(unescaped: ArtifactRecord.columns) FROM artifact WHERE attempt_id = \(attemptID)").map(ArtifactRecord.init)
+            detail[VersionTrust.artifactsKey] = VersionTrust.digest(ofArtifacts: artifacts)
+        }
         try await appendAudit(connection, at: now, who: "engine", action: action, versionID: versionID, detail: detail)
     }
 
@@ -285,10 +290,19 @@ extension SQLStore {
             .map { try $0.string("hash") } ?? AuditLog.genesis
         let entry = try AuditLog.entry(at: at, who: who, action: action, versionID: versionID, detail: detail,
                                        previous: previous)
-        try await connection.execute("""
+        guard let id = try await connection.queryOne("""
             INSERT INTO audit (at, who, action, version_id, detail, previous_hash, hash)
             VALUES (\(entry.at), \(entry.who), \(entry.action), \(entry.versionID), \(entry.detail),
                     \(entry.previousHash), \(entry.hash))
-            """)
+            RETURNING id
+            """)?.int64("id") else { throw StoreError.unavailable("the store did not return the audit entry's id") }
+        if let appended = AuditWitness.appended {
+            var continuing = true
+            if let witnessed = appended.witnessed {
+                continuing = try await connection.queryOne("SELECT hash FROM audit WHERE id = \(witnessed.id)")?
+                    .string("hash") == witnessed.hash
+            }
+            appended.note(AuditHead(id: id, hash: entry.hash), continuing: continuing)
+        }
     }
 }

@@ -11,4 +11,7 @@ public protocol VersionLedger: Sendable {
     func resolve(_ reference: String) async throws -> VersionRecord
     /// Audit entries oldest first, of one version when `versionID` is given.
     func auditEntries(versionID: Int64?) async throws -> [AuditEntry]
+    /// Where this machine witnesses the chain's head outside the database (`AuditWitness`); nil for a store
+    /// that keeps no witness.
+    var auditWitness: AuditWitness? { get }
 }

@@ -66,6 +66,13 @@ extension PostgresStore: SQLDatabase {
     public func transaction<Result: Sendable>(
         _ kind: TransactionKind, _ body: @Sendable (any SQLConnection) async throws -> Result
     ) async throws -> Result {
+        // A transaction that may have appended to the audit chain leaves its head witnessed on this machine.
+        try await AuditWitness.witnessing(kind == .read ? nil : auditWitness) { try await run(kind, body) }
+    }
+
+    private func run<Result: Sendable>(
+        _ kind: TransactionKind, _ body: @Sendable (any SQLConnection) async throws -> Result
+    ) async throws -> Result {
         let logger = self.logger
         switch kind {
         case .read:

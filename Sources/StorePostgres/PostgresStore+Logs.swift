@@ -11,6 +11,17 @@ extension PostgresStore: SQLStore, LogArchive {
     /// A team's paths name files and repositories on the machines that wrote them: recorded as they are.
     public var relativePathBase: String? { nil }
 
+    /// Each machine witnesses the team's chain in its own `$XDG_STATE_HOME/cdsh/witness` (default
+    /// `~/.local/state`), one file per database: what this machine appended is checked here.
+    public var auditWitness: AuditWitness? {
+        let environment = ProcessInfo.processInfo.environment
+        let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/state")
+        let name = "\(location.user)@\(location.host)-\(location.port)-\(location.database)"
+            .map { $0.isLetter || $0.isNumber || "@.-_".contains($0) ? $0 : "_" }
+        return AuditWitness(path: "\(state)/cdsh/witness/\(String(name))")
+    }
+
     public func keepLog(ofTask taskID: Int64, at path: String) async throws {
         guard let content = Self.logContent(at: path) else { return }
         let logger = self.logger

@@ -32,6 +32,9 @@ extension SQLiteStore: SQLStore {
     /// Paths on this machine are recorded relative to the state folder, so it can be moved.
     public var relativePathBase: String? { folder }
 
+    /// The chain's head is witnessed in the state folder, beside the database file: it moves with the folder.
+    public var auditWitness: AuditWitness? { AuditWitness(path: "\(folder)/audit.witness") }
+
     /// Logs are files in the state folder, read where they are.
     public func keepLog(ofTask taskID: Int64, at path: String) async throws {}
 
@@ -45,7 +48,8 @@ extension SQLiteStore: SQLStore {
         _ kind: TransactionKind, _ body: @Sendable (any SQLConnection) async throws -> Result
     ) async throws -> Result {
         do {
-            return try await run(kind, body)
+            // A transaction that may have appended to the audit chain leaves its head witnessed beside the file.
+            return try await AuditWitness.witnessing(kind == .read ? nil : auditWitness) { try await run(kind, body) }
         } catch let error as DatabaseError {
             // SQLite's own failures (a full disk, a damaged file, a lock held too long) say so in words.
             throw StoreError.unavailable("the state store in \(folder) failed: \(error.message ?? "\(error)")")

@@ -33,8 +33,7 @@ struct EngineTests {
     func submit(_ store: SQLiteStore) async throws -> VersionRecord {
         try await store.submit(
             VersionRecord(commitID: "abc123", ref: "HEAD", priority: .normal, note: nil,
-                          planJSON: String(decoding: try JSONEncoder().encode(Self.plan), as: UTF8.self), planDigest: "d",
-                          sourcePath: "/nowhere", pipelinePath: "/nowhere/cdsh.yml", submittedBy: "alice",
+                          planJSON: String(decoding: try JSONEncoder().encode(Self.plan), as: UTF8.self), sourcePath: "/nowhere", pipelinePath: "/nowhere/cdsh.yml", submittedBy: "alice",
                           submittedAt: clock.now),
             auditAction: "submit", detail: [:])
     }

@@ -19,7 +19,7 @@ struct QueueCommandTests {
         let plan = String(decoding: try JSONEncoder().encode(Self.plan), as: UTF8.self)
         _ = try await store.submit(
             VersionRecord(commitID: String(format: "%040x", number), ref: "main", priority: priority, note: nil,
-                          planJSON: plan, planDigest: "d", sourcePath: "/src", pipelinePath: "/src/cdsh.yml",
+                          planJSON: plan, sourcePath: "/src", pipelinePath: "/src/cdsh.yml",
                           submittedBy: "alice", submittedAt: 1),
             auditAction: "submit", detail: [:])
     }

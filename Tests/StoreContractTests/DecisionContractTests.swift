@@ -66,8 +66,7 @@ struct DecisionContractTests {
         encoder.outputFormatting = [.sortedKeys]
         let version = try await store.submit(
             VersionRecord(commitID: "abcdef", ref: "main", priority: .normal, note: nil,
-                          planJSON: String(decoding: try encoder.encode(plan), as: UTF8.self), planDigest: "d",
-                          sourcePath: "/src", pipelinePath: "/src/cdsh.yml", submittedBy: "alice", submittedAt: 1),
+                          planJSON: String(decoding: try encoder.encode(plan), as: UTF8.self), sourcePath: "/src", pipelinePath: "/src/cdsh.yml", submittedBy: "alice", submittedAt: 1),
             auditAction: "submit", detail: [:])
         try await Self.settle(store)
         await #expect(throws: StoreError.self) {

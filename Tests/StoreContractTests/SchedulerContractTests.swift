@@ -25,8 +25,7 @@ struct SchedulerContractTests {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var record = VersionRecord(commitID: String(format: "%040x", number), ref: "main", priority: priority, note: nil,
-                                   planJSON: String(decoding: try encoder.encode(plan), as: UTF8.self), planDigest: "d",
-                                   sourcePath: "/src", pipelinePath: "/src/cdsh.yml", submittedBy: "alice", submittedAt: 1)
+                                   planJSON: String(decoding: try encoder.encode(plan), as: UTF8.self), sourcePath: "/src", pipelinePath: "/src/cdsh.yml", submittedBy: "alice", submittedAt: 1)
         record.blockedBy = blockedBy
         return try await store.submit(record, auditAction: priority == .security ? "patch" : "submit", detail: [:])
     }

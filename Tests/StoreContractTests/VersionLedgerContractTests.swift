@@ -35,8 +35,7 @@ struct VersionLedgerContractTests {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return VersionRecord(commitID: commit, ref: "main", priority: .normal, note: "a note with ünïcode ✓",
-                             planJSON: String(decoding: try encoder.encode(plan), as: UTF8.self), planDigest: "digest",
-                             sourcePath: "/src", pipelinePath: "/src/cdsh.yml", submittedBy: who, submittedAt: time)
+                             planJSON: String(decoding: try encoder.encode(plan), as: UTF8.self), sourcePath: "/src", pipelinePath: "/src/cdsh.yml", submittedBy: who, submittedAt: time)
     }
 
     @Test(arguments: StoreKind.allCases)

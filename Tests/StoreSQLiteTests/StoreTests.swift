@@ -19,8 +19,7 @@ struct StoreTests {
     func submit(_ store: SQLiteStore, commit: String = "abcdef1234567890") async throws -> VersionRecord {
         let json = String(decoding: try JSONEncoder().encode(Self.plan), as: UTF8.self)
         return try await store.submit(
-            VersionRecord(commitID: commit, ref: "HEAD", priority: .normal, note: nil, planJSON: json, planDigest: "d",
-                          sourcePath: "/src", pipelinePath: "/src/cdsh.yml", submittedBy: "alice", submittedAt: 100),
+            VersionRecord(commitID: commit, ref: "HEAD", priority: .normal, note: nil, planJSON: json, sourcePath: "/src", pipelinePath: "/src/cdsh.yml", submittedBy: "alice", submittedAt: 100),
             auditAction: "submit", detail: ["commit": commit])
     }
 
@@ -119,7 +118,7 @@ struct StoreTests {
         let json = String(decoding: try JSONEncoder().encode(plan), as: UTF8.self)
         let version = try await store.submit(
             VersionRecord(commitID: "abcdef1234567890", ref: "HEAD", priority: .normal, note: nil, planJSON: json,
-                          planDigest: "d", sourcePath: "/src", pipelinePath: "/src/cdsh.yml", submittedBy: "alice",
+                          sourcePath: "/src", pipelinePath: "/src/cdsh.yml", submittedBy: "alice",
                           submittedAt: 100),
             auditAction: "submit", detail: [:])
         try await drive(store)

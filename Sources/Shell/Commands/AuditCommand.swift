@@ -6,7 +6,7 @@ import StoreCore
 enum AuditCommand {
     static let descriptor = CommandDescriptor(
         name: "audit", summary: "the decision log (submit, approve, reject, rerun, cancel, rollback, deploys); --verify checks its hash chain",
-        details: "Each entry holds the hash of the one before it. --verify recomputes the chain and fails with exit 4 at the first entry that was changed, removed or inserted.",
+        details: "Each entry holds the hash of the one before it, and each machine keeps the newest entry it appended outside the database (the witness: audit.witness in the state folder). --verify recomputes the chain and fails with exit 4 when an entry was changed, removed or inserted, when the newest entries were deleted, when the chain was recomputed after an edit, or when a version's frozen plan, commit or artifact list no longer matches what the log recorded.",
         arguments: [ArgumentSpec("VERSION", required: false, completion: .versions)],
         options: [OptionSpec("--verify", summary: "recompute the hash chain (exit 4 when broken)"),
                   OptionSpec("--limit", value: "N", summary: "show the last N entries (default 50)")]
@@ -21,7 +21,7 @@ enum AuditCommand {
         entries = Array(entries.suffix(try invocation.count("--limit", default: 50)))
         func table(_ entries: [AuditEntry]) -> [String] {
             TextTable.render(entries.map { entry in
-                ["#\(entry.id!)", TimeText.clock(seconds: entry.at), entry.who, entry.action,
+                ["#\(entry.id!)", TimeText.clock(seconds: entry.at), TerminalText.field(entry.who), entry.action,
                  entry.versionID.map { "v\($0)" } ?? "-", entry.detail]
             })
         }
@@ -34,15 +34,31 @@ enum AuditCommand {
             return CommandResult(text: table(entries).joined(separator: "\n"), json: .object(json))
         }
         // The verdict alone: the on-call engineer asks one question. A break shows the entries around it.
+        let witness = store.auditWitness
+        let witnessed = witness?.read()
         let broken = AuditLog.firstBrokenEntry(in: all)
-        json = [("verified", .bool(broken == nil)), ("entries", .int(all.count)),
-                ("broken_at", broken.map { .int($0) } ?? .null)]
-        if let broken {
-            let around = all.filter { $0.id! >= broken - 1 && $0.id! <= broken + 1 }
-            let text = (["audit chain BROKEN at entry #\(broken) of \(all.count):"] + table(around).map { "  " + $0 })
+        let untrusted = try await store.untrustedVersions(chain: all)
+        let chainProblem = AuditLog.problem(in: all, fromGenesis: true, witnessed: witnessed)
+        let problem = chainProblem.map { "the audit log was altered: \($0)" }
+            ?? untrusted.first.map { $0.problem + (untrusted.count > 1 ? " (and \(untrusted.count - 1) more)" : "") }
+        json = [("verified", .bool(problem == nil)), ("entries", .int(all.count)),
+                ("broken_at", broken.map { .int($0) } ?? .null), ("problem", problem.map { .string($0) } ?? .null),
+                ("witnessed", witnessed.map { .int($0.id) } ?? .null),
+                ("altered_versions", .array(untrusted.map { .object([("version", .string("v\($0.versionID)")),
+                                                                     ("problem", .string($0.problem))]) }))]
+        if let problem {
+            var text = ["audit check FAILED: \(problem)"]
+            if let broken { text += table(all.filter { $0.id! >= broken - 1 && $0.id! <= broken + 1 }).map { "  " + $0 } }
+            text += untrusted.dropFirst().prefix(20).map { "  v\($0.versionID): \($0.problem)" }
+            text.append("The engine runs nothing of a version whose records no longer match the log; restore the state "
+                        + "from a backup."
+                        + (chainProblem != nil && broken == nil
+                           ? " If the database was replaced on purpose, remove \(witness?.path ?? "this machine's witness")." : ""))
             return CommandResult(text: text.joined(separator: "\n"), json: .object(json), exitCode: ExitCode.refused,
-                                 failure: "the audit log was altered: its hash chain breaks at entry #\(broken)")
+                                 failure: problem)
         }
-        return CommandResult(text: "audit chain verified: \(all.count) entries", json: .object(json))
+        let coverage = witnessed.map { "; its head matches entry #\($0.id), witnessed on this machine" }
+            ?? "; no head witnessed on this machine yet, so deleted newest entries could not be told"
+        return CommandResult(text: "audit chain verified: \(all.count) entries" + coverage, json: .object(json))
     }
 }

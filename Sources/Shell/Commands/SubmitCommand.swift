@@ -61,14 +61,13 @@ enum SubmitCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let planData = try encoder.encode(plan)
-        let digest = Hex.string(SHA256.hash(data: planData))
         let store = try await context.stateStore()
-        var audit = ["commit": commit, "ref": revision, "priority": priority.rawValue]
+        var audit = ["ref": revision]
         if let note { audit["note"] = note }
         if let planOrigin { audit["pipeline"] = "\(planOrigin) (given at submit, not the commit's own)" }
         audit.merge(extraAudit) { $1 }
         var record = VersionRecord(commitID: commit, ref: revision, priority: priority, note: note,
-                                   planJSON: String(decoding: planData, as: UTF8.self), planDigest: digest,
+                                   planJSON: String(decoding: planData, as: UTF8.self),
                                    sourcePath: try await context.backend().source(of: repository),
                                    pipelinePath: pipelinePath, submittedBy: context.who, submittedAt: context.now())
         record.planOrigin = planOrigin

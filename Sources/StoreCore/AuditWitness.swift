@@ -1,0 +1,109 @@
+import Foundation
+import Synchronization
+
+/// The newest entry of the audit chain a machine saw: its id and hash.
+public struct AuditHead: Sendable, Equatable {
+    public var id: Int64
+    public var hash: String
+
+    public init(id: Int64, hash: String) {
+        self.id = id
+        self.hash = hash
+    }
+}
+
+/// The audit chain's head as this machine last appended it, kept in a file outside the database (mode 0600), so
+/// that deleting the newest entries or recomputing the chain is detected: the witnessed entry must still exist
+/// with the witnessed hash. Written after every commit that appended (`witnessing`), never moved backwards.
+/// docs/reliability.md ("Tamper evidence") says what it protects against and what it does not.
+public struct AuditWitness: Sendable {
+    /// The witness file.
+    public let path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    /// The head this machine witnessed, or nil when it witnessed none (a new machine, a state folder from before
+    /// witnesses) or the file cannot be read.
+    public func read() -> AuditHead? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let fields = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        guard fields.count == 3, fields[0] == "cdsh-audit-head", let id = Int64(fields[1]), fields[2].count == 64
+        else { return nil }
+        return AuditHead(id: id, hash: String(fields[2]))
+    }
+
+    /// Records `head` unless the file already holds a newer one; under an exclusive lock, so processes appending
+    /// at once leave the newest. A failure (a read-only folder, a full disk) leaves the older witness: weaker,
+    /// never wrong.
+    public func advance(to head: AuditHead) {
+        let folder = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                 attributes: [.posixPermissions: 0o700])
+        let lock = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { return }
+        defer { close(lock) }
+        guard flock(lock, LOCK_EX) == 0 else { return }
+        if let current = read(), current.id >= head.id { return }
+        let temporary = path + ".\(getpid()).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return }
+        let text = Array("cdsh-audit-head \(head.id) \(head.hash)\n".utf8)
+        let written = text.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+        if written == text.count, rename(temporary, path) == 0 { return }
+        unlink(temporary)
+    }
+
+    /// What a chain whose newest entry is `last` (nil: empty) and whose entry with the witnessed id is
+    /// `atWitnessedID` (nil: absent) says about `witnessed`: nil when it still holds, else what was done to it.
+    public static func problem(witnessed: AuditHead, last: AuditHead?, atWitnessedID: AuditHead?) -> String? {
+        guard let last, last.id >= witnessed.id else {
+            return "its newest entries were deleted: this machine witnessed entry #\(witnessed.id), "
+                + "the log ends at #\(last.map { String($0.id) } ?? "0 (empty)")"
+        }
+        guard let found = atWitnessedID else {
+            return "entry #\(witnessed.id), which this machine witnessed, was deleted"
+        }
+        guard found.hash == witnessed.hash else {
+            return "the chain was rewritten: entry #\(witnessed.id) no longer has the hash this machine witnessed "
+                + "(\(witnessed.hash.prefix(12)), now \(found.hash.prefix(12)))"
+        }
+        return nil
+    }
+
+    /// The head a transaction appended, noted by the store core's audit append and read once it committed.
+    public final class Appended: Sendable {
+        /// The head witnessed before the transaction began.
+        let witnessed: AuditHead?
+        private let state = Mutex<(head: AuditHead?, continues: Bool)>((nil, true))
+
+        init(witnessed: AuditHead?) {
+            self.witnessed = witnessed
+        }
+
+        /// Notes an appended entry; `continuing` says whether the chain it extends still holds the witnessed head.
+        func note(_ appended: AuditHead, continuing: Bool) {
+            state.withLock { $0 = ($0.continues ? appended : $0.head, $0.continues && continuing) }
+        }
+
+        var head: AuditHead? { state.withLock { $0.continues ? $0.head : nil } }
+    }
+
+    @TaskLocal static var appended: Appended?
+
+    /// Runs one transaction of a store (`body` commits or throws) and then witnesses the head it appended, if
+    /// any: every store's `transaction` runs through this, so no append goes unwitnessed. An append to a chain
+    /// that no longer holds the witnessed head (entries deleted, the chain recomputed) leaves the witness where
+    /// it was, so the damage stays detectable.
+    public static func witnessing<Result>(
+        _ witness: AuditWitness?, _ body: () async throws -> Result
+    ) async rethrows -> Result {
+        guard let witness else { return try await body() }
+        let box = Appended(witnessed: witness.read())
+        let result = try await $appended.withValue(box) { try await body() }
+        if let head = box.head { witness.advance(to: head) }
+        return result
+    }
+}

@@ -1,0 +1,81 @@
+import Crypto
+import Foundation
+
+/// What a version's rows must match before anything of it runs: the audit chain records, when a version is
+/// submitted, its commit, priority and plan digest, and, when its commit stage passes, the digest of that
+/// attempt's artifact list. A row edited in the database afterwards no longer matches its entry, and an entry
+/// edited with the chain recomputed no longer matches the head this machine witnessed (`AuditWitness`).
+public enum VersionTrust {
+    static let artifactsKey = "artifacts"
+
+    /// The submit entry's detail: what the caller gave, with the facts later checks compare.
+    static func submitDetail(_ detail: [String: String], of version: VersionRecord) -> [String: String] {
+        detail.merging(["commit": version.commitID, "priority": version.priority.rawValue, "plan": version.planDigest]) { $1 }
+    }
+
+    /// The digest a frozen plan is recorded with: SHA-256 of its JSON text.
+    public static func digest(ofPlan planJSON: String) -> String {
+        Hex.string(SHA256.hash(data: Data(planJSON.utf8)))
+    }
+
+    /// One digest of an artifact list: each artifact's path, size and sha256, in path order.
+    public static func digest(ofArtifacts artifacts: [ArtifactRecord]) -> String {
+        let lines = artifacts.sorted { $0.path < $1.path }.map { "\($0.path)\u{1F}\($0.size)\u{1F}\($0.sha256)\n" }
+        return Hex.string(SHA256.hash(data: Data(lines.joined().utf8)))
+    }
+
+    /// Why `version` (and, when given, the artifact list its later stages receive) cannot be trusted, or nil.
+    /// `entries` is the chain from the version's first entry (or the witnessed one, when older) to the newest,
+    /// oldest first; `commitStage` names the plan's first stage.
+    public static func problem(
+        version: VersionRecord, artifacts: [ArtifactRecord]?, commitStage: String, entries: [AuditEntry],
+        witnessed: AuditHead?
+    ) -> String? {
+        if let problem = AuditLog.problem(in: entries, fromGenesis: false, witnessed: witnessed) {
+            return "the audit log was altered: \(problem)"
+        }
+        return recordProblem(version: version, artifacts: artifacts, commitStage: commitStage,
+                             versionEntries: entries.filter { $0.versionID == version.id })
+    }
+
+    /// Why `version`'s rows differ from its own audit entries (`versionEntries`, oldest first), or nil; the chain
+    /// itself is checked by the caller.
+    public static func recordProblem(
+        version: VersionRecord, artifacts: [ArtifactRecord]?, commitStage: String, versionEntries: [AuditEntry]
+    ) -> String? {
+        let name = "v\(version.id ?? 0)"
+        guard let submitted = versionEntries.first else {
+            return "\(name) has no entry in the audit log: it was not made by submit or patch"
+        }
+        let recorded = submitted.details
+        if digest(ofPlan: version.planJSON) != version.planDigest
+            || recorded["plan"].map({ $0 != version.planDigest }) == true {
+            return "\(name)'s frozen plan differs from the one recorded when it was submitted (audit entry #\(submitted.id ?? 0))"
+        }
+        if recorded["commit"].map({ $0 != version.commitID }) == true
+            || recorded["priority"].map({ $0 != version.priority.rawValue }) == true {
+            return "\(name)'s commit or priority differs from what was recorded when it was submitted "
+                + "(audit entry #\(submitted.id ?? 0))"
+        }
+        guard let artifacts else { return nil }
+        guard let passed = versionEntries.last(where: {
+            $0.action == "stage-passed" && $0.details["stage"] == commitStage
+        }) else {
+            return "\(name)'s \(commitStage) stage has no pass in the audit log, so its artifacts are not the ones it made"
+        }
+        if let expected = passed.details[artifactsKey], expected != digest(ofArtifacts: artifacts) {
+            return "\(name)'s artifact list differs from the one its \(commitStage) stage recorded in the audit log "
+                + "(entry #\(passed.id ?? 0)): an artifact row was added, removed or changed"
+        }
+        return nil
+    }
+}
+
+extension AuditEntry {
+    var head: AuditHead { AuditHead(id: id ?? 0, hash: hash) }
+
+    /// The detail object's values; empty when it is not a JSON object of strings.
+    public var details: [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: Data(detail.utf8))) ?? [:]
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Someone with write access to the state database (the sqlite3 CLI, ten lines of Python) edits what a deploy
+/// trusts: the engine runs nothing of the edited version, and `verify` and `audit --verify` say what was done.
+struct TamperEvidenceTests {
+    /// A project with v1 built and waiting for approval at production.
+    func projectAwaitingApproval(versions: Int = 1) throws -> ProjectFixture {
+        let project = try ProjectFixture(files: ReleaseTests.files(specialistSleep: "0"), executables: PipelineFlowTests.executables)
+        for number in 1...versions {
+            if number > 1 { try project.commit(["NOTES.md": "change \(number)\n"], message: "change \(number)") }
+            let submitted = try project.run("submit", "wait v\(number) --timeout 60s")
+            #expect(submitted.status == 0, "\(submitted.stderr)")
+        }
+        return project
+    }
+
+    /// Runs Python with `db`, a connection to the project's state database, committed afterwards.
+    func edit(_ project: ProjectFixture, _ python: String) throws -> String {
+        let script = """
+            import hashlib, json, sqlite3
+            db = sqlite3.connect("\(project.path)/.cdsh/state.sqlite")
+            def recompute_chain():
+                previous = "0" * 64
+                for (id, at, who, action, version, detail) in db.execute(
+                        "SELECT id, at, who, action, version_id, detail FROM audit ORDER BY id").fetchall():
+                    text = "\\x1f".join([previous, "%.6f" % at, who, action, "-" if version is None else str(version), detail])
+                    digest = hashlib.sha256(text.encode()).hexdigest()
+                    db.execute("UPDATE audit SET previous_hash = ?, hash = ? WHERE id = ?", (previous, digest, id))
+                    previous = digest
+
+            """ + python + "\ndb.commit()\n"
+        let result = try ProcessRunner.run("/usr/bin/python3", ["-c", script])
+        #expect(result.status == 0, "\(result.stderr)")
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func aRewrittenFrozenPlanRunsNothingAndIsReported() throws {
+        let project = try projectAwaitingApproval()
+        defer { project.remove() }
+        let marker = "\(project.path)-pwned"
+        // The stronger attacker: the plan's digest column recomputed too, so only the audit chain tells.
+        _ = try edit(project, """
+            plan = json.loads(db.execute("SELECT plan_json FROM version WHERE id = 1").fetchone()[0])
+            plan["deploy"] = "touch \(marker)"
+            text = json.dumps(plan, sort_keys=True, separators=(",", ":"))
+            db.execute("UPDATE version SET plan_json = ?, plan_digest = ? WHERE id = 1",
+                       (text, hashlib.sha256(text.encode()).hexdigest()))
+            """)
+        let approved = try project.run("approve v1 --reason ok", "wait v1 --timeout 60s")
+        #expect(approved.status == 1, "\(approved.stdout)\(approved.stderr)")
+        #expect(approved.stderr.contains("frozen plan differs from the one recorded when it was submitted"), "\(approved.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: marker), "the attacker's deploy command ran")
+        let audit = try project.run("audit --verify")
+        #expect(audit.status == 4, "\(audit.stdout)")
+        #expect(audit.stderr.contains("v1's frozen plan differs"), "\(audit.stderr)")
+        #expect(try project.run("audit v1").stdout.contains("refused-tampered"))
+        #expect(try project.run("verify v1").status == 4)
+    }
+
+    @Test func anArtifactRowRepointedAtAnotherBlobFailsVerifyAndIsNotDeployed() throws {
+        let project = try projectAwaitingApproval(versions: 2)
+        defer { project.remove() }
+        #expect(try project.run("verify v2").status == 0)
+        _ = try edit(project, """
+            sha, size = db.execute("SELECT sha256, size FROM artifact WHERE version_id = 1").fetchone()
+            db.execute("UPDATE artifact SET sha256 = ?, size = ? WHERE version_id = 2", (sha, size))
+            """)
+        let verify = try project.run("verify v2")
+        #expect(verify.status == 4, "\(verify.stdout)")
+        #expect(verify.stdout.contains("artifact list differs from the one its commit stage recorded"), "\(verify.stdout)")
+        let approved = try project.run("approve v2 --reason ok", "wait v2 --timeout 60s")
+        #expect(approved.status == 1)
+        #expect(approved.stderr.contains("artifact list differs"), "\(approved.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(project.deployRoot)/production/version"))
+        #expect(try project.run("audit --verify").status == 4)
+    }
+
+    @Test func deletingTheNewestEntriesIsDetectedByAuditAndTheEngine() throws {
+        let project = try projectAwaitingApproval()
+        defer { project.remove() }
+        let clean = try project.run("audit --verify")
+        #expect(clean.status == 0 && clean.stdout.contains("witnessed on this machine"), "\(clean.stdout)\(clean.stderr)")
+        let remaining = try edit(project, """
+            db.execute("DELETE FROM audit WHERE id > (SELECT MAX(id) - 3 FROM audit)")
+            print(db.execute("SELECT COUNT(*) FROM audit").fetchone()[0])
+            """)
+        let audit = try project.run("audit --verify")
+        #expect(audit.status == 4)
+        #expect(audit.stderr.contains("newest entries were deleted"), "\(audit.stderr)")
+        #expect(audit.stderr.contains("the log ends at #\(remaining)"), "\(audit.stderr)")
+        let approved = try project.run("approve v1 --reason ok", "wait v1 --timeout 60s")
+        #expect(approved.status == 1)
+        #expect(approved.stderr.contains("the audit log was altered"), "\(approved.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(project.deployRoot)/production/version"))
+    }
+
+    @Test func anEditedReasonWithTheChainRecomputedIsDetected() throws {
+        let project = try projectAwaitingApproval()
+        defer { project.remove() }
+        #expect(try project.run("approve v1 --reason 'ship it'", "wait v1 --timeout 60s").status == 0)
+        _ = try edit(project, """
+            db.execute("UPDATE audit SET detail = replace(detail, 'ship it', 'rubber stamp') WHERE action = 'approve'")
+            recompute_chain()
+            """)
+        let audit = try project.run("audit --verify")
+        #expect(audit.status == 4, "\(audit.stdout)")
+        #expect(audit.stderr.contains("the chain was rewritten"), "\(audit.stderr)")
+    }
+}
