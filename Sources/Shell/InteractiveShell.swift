@@ -58,7 +58,7 @@ public final class InteractiveShell {
         var number = 0
         while true {
             let (notices, prompt) = await source.read()
-            for notice in notices { print(notice) }
+            for notice in notices { print(TerminalText.output(notice)) }
             source.showing(prompt)
             let input = reader.readLine(prompt: prompt)
             source.busy()

@@ -1,3 +1,4 @@
+import PipelineModel
 import StoreCore
 
 /// One-line notices about stages that ended for versions submitted in this shell: before the next prompt, or above
@@ -62,7 +63,7 @@ public actor NoticeTracker {
                 if attempt.state == .awaitingApproval {
                     line += ": `approve v\(versionID) --reason …` lets it through"
                 } else if [.superseded, .blocked, .rejected, .cancelled].contains(attempt.state), let reason = attempt.reason {
-                    line += ": \(reason)"
+                    line += ": \(TerminalText.field(reason))"
                 } else if attempt.state.isStopped {
                     line += ": `logs v\(versionID) \(attempt.stage)` shows why"
                 }

@@ -1,3 +1,4 @@
+import PipelineModel
 import Foundation
 import LineEditor
 
@@ -23,6 +24,7 @@ public final class ProgressLine: @unchecked Sendable {
 
     /// Shows `line`; in plain mode only when `key` (the line without its clock) changed.
     public func update(_ line: String, key: String) {
+        let line = TerminalText.field(line)
         lock.withLock {
             if terminal {
                 frame += 1

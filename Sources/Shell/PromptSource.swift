@@ -52,7 +52,7 @@ final class PromptSource: Sendable {
             let changed = shown.withLock { $0.idle && $0.prompt != prompt }
             guard !notices.isEmpty || changed else { continue }
             // Notices are printed in any case; the prompt only if it is still the one on screen.
-            if mailbox.send(lines: notices, prompt: changed ? prompt : nil, generation: generation), changed {
+            if mailbox.send(lines: notices.map(TerminalText.output), prompt: changed ? prompt : nil, generation: generation), changed {
                 shown.withLock { $0.prompt = prompt }
             }
         }

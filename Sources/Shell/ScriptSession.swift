@@ -51,7 +51,7 @@ public final class ScriptSession: @unchecked Sendable {
             return fail(error, at: line)
         }
         for tokens in commands {
-            if echo { errors("+ " + tokens.map { Self.quotedForEcho($0.text) }.joined(separator: " ")) }
+            if echo { errors(TerminalText.field("+ " + tokens.map { Self.quotedForEcho($0.text) }.joined(separator: " "))) }
             do {
                 let descriptor = try CommandTable.lookup(tokens[0].text, column: tokens[0].column)
                 let invocation = try Invocation.parse(tokens, as: descriptor)
@@ -62,9 +62,9 @@ public final class ScriptSession: @unchecked Sendable {
                 }
                 let result = try await descriptor.handler(invocation, context)
                 try Task.checkCancellation()
-                let text = invocation.json ? result.json.rendered() : result.text
+                let text = invocation.json ? result.json.rendered() : TerminalText.output(result.text)
                 // A result that is its own failure (`wait` on a stopped version) is said once, as the error line.
-                if !text.isEmpty && (invocation.json || result.exitCode == 0 || text != result.failure) {
+                if !text.isEmpty && (invocation.json || result.exitCode == 0 || result.text != result.failure) {
                     if invocation.json || pager?.show(text) != true { output(text) }
                 }
                 if result.exitCode != 0 {
@@ -90,7 +90,7 @@ public final class ScriptSession: @unchecked Sendable {
             return true
         }
         let presented = ErrorPresenter.present(error)
-        for detail in presented.details { errors(detail) }
+        for detail in presented.details { errors(TerminalText.output(detail)) }
         report(presented.message, hint: presented.hint, status: presented.exitCode, at: line)
         if error is CancellationError {
             finished = true
@@ -104,7 +104,7 @@ public final class ScriptSession: @unchecked Sendable {
         if exitStatus == 0 { exitStatus = status }
         var text = interactive ? "error: \(message)" : "cdsh:\(line.source):\(line.number): error: \(message)"
         if let hint { text += "; \(hint)" }
-        text = text.replacingOccurrences(of: "\n", with: " ")
+        text = TerminalText.field(text.replacingOccurrences(of: "\n", with: " "))
         if interactive && context.style.color && isatty(2) == 1 { text = "\u{1B}[31m\(text)\u{1B}[0m" }
         errors(text)
     }

@@ -39,14 +39,14 @@ public final class SessionContext: Sendable {
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
                 stream: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }) {
         self.options = options
-        self.stream = stream
+        self.stream = { stream(TerminalText.output($0)) }
         self.clock = clock
         chosen.withLock { $0 = backend }
     }
 
     /// Writes a diagnostic line (a warning) to stderr; results never go there.
     public func warn(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        FileHandle.standardError.write(Data((TerminalText.output(line) + "\n").utf8))
     }
 
     /// How text output may look for this session.

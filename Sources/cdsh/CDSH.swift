@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LineEditor
+import PipelineModel
 import Shell
 import StoreSQLite
 
@@ -63,7 +64,7 @@ struct CDSH: AsyncParsableCommand {
             }
         } else if let file {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                FileHandle.standardError.write(Data("cdsh: error: cannot read \(file)\n".utf8))
+                FileHandle.standardError.write(Data("cdsh: error: cannot read \(TerminalText.field(file))\n".utf8))
                 throw ExitCode(2)
             }
             for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

@@ -1,3 +1,4 @@
+import PipelineModel
 import StoreCore
 
 /// `artifacts VERSION`: path, size, sha256 and provenance of each artifact.
@@ -10,7 +11,7 @@ enum ArtifactsCommand {
         let version = try await context.version(invocation["VERSION"]!)
         let artifacts = try await store.artifacts(of: version.id!)
         var lines = artifacts.map { artifact in
-            "\(artifact.path)  \(artifact.size) bytes  sha256:\(artifact.sha256)\n"
+            "\(TerminalText.field(artifact.path))  \(artifact.size) bytes  sha256:\(artifact.sha256)\n"
                 + "  built by job \(artifact.job) on \(artifact.host) from \(artifact.commitID.prefix(12)) at \(TimeText.clock(seconds: artifact.finishedAt)), exit \(artifact.exitCode)"
         }
         if lines.isEmpty { lines = ["\(version.name) has no artifacts yet (its commit stage has not passed)"] }

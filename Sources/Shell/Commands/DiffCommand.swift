@@ -19,7 +19,7 @@ enum DiffCommand {
             let before = oldArtifacts[path], after = newArtifacts[path]
             guard before?.sha256 != after?.sha256 else { continue }
             let change = before == nil ? "added" : after == nil ? "removed" : "changed"
-            artifactLines.append("  \(TextStyle.pad(change, 9))\(path)  "
+            artifactLines.append("  \(TextStyle.pad(change, 9))\(TerminalText.field(path))  "
                                  + "\(before.map { "\($0.size) bytes sha256:\($0.sha256.prefix(12))" } ?? "-") → "
                                  + "\(after.map { "\($0.size) bytes sha256:\($0.sha256.prefix(12))" } ?? "-")")
             artifactJSON.append(.object([

@@ -22,17 +22,17 @@ enum EnvCommand {
             entries.append(deployJSON(deploy, attempt: attempt, request: request))
             let kind = attempt?.isDeployOnly == true ? "rollback" : (attempt.map { "\($0.stage) #\($0.number)" } ?? "-")
             lines.append("  \(TextStyle.pad("v\(deploy.versionID)", 6))\(TextStyle.pad(deploy.result.rawValue, 12))"
-                         + "\(TimeText.clock(seconds: deploy.startedAt))  by \(deploy.who)  (\(kind))  script sha256:\(deploy.scriptDigest.prefix(12))"
+                         + "\(TimeText.clock(seconds: deploy.startedAt))  by \(TerminalText.field(deploy.who))  (\(kind))  script sha256:\(deploy.scriptDigest.prefix(12))"
                          + (deploy.configDigest.map { "  config sha256:\($0.prefix(12))" } ?? ""))
             if let request {
-                lines.append("        reason: \(request.reason)\(request.overridesPatch ? " (overrode the security patch)" : "")")
+                lines.append("        reason: \(TerminalText.field(request.reason))\(request.overridesPatch ? " (overrode the security patch)" : "")")
             }
         }
         if let newest = deploys.first {
             let digests = (try? JSONDecoder().decode([String: String].self, from: Data(newest.artifactsJSON.utf8))) ?? [:]
             if !digests.isEmpty { lines.append("artifacts of v\(newest.versionID), the newest deploy:") }
             for (path, digest) in digests.sorted(by: { $0.key < $1.key }) {
-                lines.append("  \(path)  sha256:\(digest.prefix(16))")
+                lines.append("  \(TerminalText.field(path))  sha256:\(digest.prefix(16))")
             }
         }
         return CommandResult(text: lines.joined(separator: "\n"), json: .object([

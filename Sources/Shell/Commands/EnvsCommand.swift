@@ -1,3 +1,4 @@
+import PipelineModel
 import Foundation
 
 /// `envs`: what runs in each environment, one line each (`env NAME` lists the artifacts).
@@ -25,7 +26,7 @@ enum EnvsCommand {
             let digests = (try? JSONDecoder().decode([String: String].self, from: Data(deploy.artifactsJSON.utf8))) ?? [:]
             rows.append([name, version.name, String(version.commitID.prefix(12)),
                          digests.count == 1 ? "1 artifact" : "\(digests.count) artifacts",
-                         "since \(TimeText.clock(seconds: deploy.finishedAt ?? deploy.startedAt)) by \(deploy.who)"
+                         "since \(TimeText.clock(seconds: deploy.finishedAt ?? deploy.startedAt)) by \(TerminalText.field(deploy.who))"
                             + (rollback ? "  (rollback; `env \(name)` says why)" : "")
                             + (leases[name] != nil ? "  (deploy in progress)" : "")])
             entries.append(.object([

@@ -51,7 +51,7 @@ enum LogsCommand {
             let name = report.version.name
             if attempt.state.isFinished {
                 throw ShellError("\(name) `\(stage)` ran nothing: it is \(attempt.state.rawValue)"
-                                 + (attempt.reason.map { " (\($0))" } ?? ""))
+                                 + (attempt.reason.map { " (\(TerminalText.field($0)))" } ?? ""))
             }
             throw ShellError("\(name) `\(stage)` has not run anything yet: it is \(attempt.state.rawValue)",
                              hint: attempt.state == .awaitingApproval ? "`approve \(name) --reason …` lets it run"

@@ -27,10 +27,12 @@ enum ParityCommand {
             rows.append(("artifact", path, left.artifacts[path].map { String($0.prefix(16)) } ?? "-",
                          right.artifacts[path].map { String($0.prefix(16)) } ?? "-"))
         }
-        let width = max(24, (rows.map { $0.section.count + $0.key.count + 2 }.max() ?? 0) + 2)
-        let column = max(18, (rows.map(\.left.count).max() ?? 0) + 2)
+        let shown = rows.map { (section: $0.section, key: TerminalText.field($0.key), left: TerminalText.field($0.left),
+                                right: TerminalText.field($0.right)) }
+        let width = max(24, (shown.map { $0.section.count + $0.key.count + 2 }.max() ?? 0) + 2)
+        let column = max(18, (shown.map(\.left.count).max() ?? 0) + 2)
         var lines = ["  " + TextStyle.pad("", width) + TextStyle.pad(left.name, column) + right.name]
-        for row in rows {
+        for row in shown {
             let mark = row.left == row.right ? "  " : "* "
             lines.append(mark + TextStyle.pad("\(row.section) \(row.key)", width) + TextStyle.pad(row.left, column) + row.right)
         }

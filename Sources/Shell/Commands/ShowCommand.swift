@@ -1,3 +1,4 @@
+import PipelineModel
 import Foundation
 
 /// `show VERSION`: commit, priority, artifacts, every stage attempt with jobs, times and exit codes.
@@ -22,16 +23,16 @@ enum ShowCommand {
     static func render(_ report: VersionReport) -> String {
         let version = report.version
         var lines = ["\(version.name)  \(report.plan.name)  \(StatusCommand.describe(report))",
-                     "commit     \(version.commitID) (\(version.ref))",
+                     "commit     \(version.commitID) (\(TerminalText.field(version.ref)))",
                      "priority   \(version.priority.rawValue)" + (version.priority == .security ? " (fast track)" : ""),
-                     "submitted  \(TimeText.clock(seconds: version.submittedAt)) by \(version.submittedBy)"]
-        if let note = version.note { lines.append("\(version.priority == .security ? "reason " : "note   ")    \(note)") }
-        if let blocked = version.blockedReason { lines.append("blocked     \(blocked)") }
-        if let origin = version.planOrigin { lines.append("plan        from \(origin), given at submit (not the commit's own)") }
+                     "submitted  \(TimeText.clock(seconds: version.submittedAt)) by \(TerminalText.field(version.submittedBy))"]
+        if let note = version.note { lines.append("\(version.priority == .security ? "reason " : "note   ")    \(TerminalText.field(note))") }
+        if let blocked = version.blockedReason { lines.append("blocked     \(TerminalText.field(blocked))") }
+        if let origin = version.planOrigin { lines.append("plan        from \(TerminalText.field(origin)), given at submit (not the commit's own)") }
         lines.append("artifacts")
         if report.artifacts.isEmpty { lines.append("  (none yet)") }
         for artifact in report.artifacts {
-            lines.append("  \(artifact.path)  \(artifact.size) bytes  sha256:\(artifact.sha256.prefix(16))")
+            lines.append("  \(TerminalText.field(artifact.path))  \(artifact.size) bytes  sha256:\(artifact.sha256.prefix(16))")
         }
         lines.append("stages")
         let states = report.stageStates
@@ -48,9 +49,9 @@ enum ShowCommand {
                     if let finished = attempt.finishedAt { line += "  \(TimeText.elapsed(finished - started))" }
                 }
                 lines.append(line)
-                if let reason = attempt.reason { lines.append("      \(reason)") }
+                if let reason = attempt.reason { lines.append("      \(TerminalText.field(reason))") }
                 for decision in report.decisions where decision.attemptID == attempt.id {
-                    lines.append("      \(decision.kind) by \(decision.who) at \(TimeText.clock(seconds: decision.at)): \(decision.reason)")
+                    lines.append("      \(decision.kind) by \(TerminalText.field(decision.who)) at \(TimeText.clock(seconds: decision.at)): \(TerminalText.field(decision.reason))")
                 }
                 for task in report.tasks where task.attemptID == attempt.id {
                     var taskLine = "    \(TextStyle.pad(task.name, 16))\(TextStyle.pad(task.state.rawValue, 12))"
@@ -59,7 +60,7 @@ enum ShowCommand {
                         taskLine += TimeText.elapsed(finished - started)
                     }
                     if let engine = task.engine { taskLine += "  on \(engine)" }
-                    if let reason = task.reason, task.state != .passed { taskLine += "  \(reason)" }
+                    if let reason = task.reason, task.state != .passed { taskLine += "  \(TerminalText.field(reason))" }
                     while taskLine.hasSuffix(" ") { taskLine.removeLast() }
                     lines.append(taskLine)
                 }
@@ -69,13 +70,13 @@ enum ShowCommand {
         if !rollbacks.isEmpty { lines.append("rollbacks") }
         for attempt in rollbacks {
             var line = "  to \(TextStyle.pad(attempt.environment ?? "?", 12))\(TextStyle.pad(attempt.state.rawValue, 18))"
-            line += "requested by \(attempt.requestedBy ?? "?") at \(TimeText.clock(seconds: attempt.createdAt))"
+            line += "requested by \(TerminalText.field(attempt.requestedBy ?? "?")) at \(TimeText.clock(seconds: attempt.createdAt))"
             lines.append(line)
             if let request = report.request(of: attempt) {
                 let override = request.overridesPatch ? " (overrode the security patch)" : ""
-                lines.append("      reason: \(request.reason)\(override)")
+                lines.append("      reason: \(TerminalText.field(request.reason))\(override)")
             }
-            if let failure = attempt.reason { lines.append("      \(failure)") }
+            if let failure = attempt.reason { lines.append("      \(TerminalText.field(failure))") }
             for task in report.tasks where task.attemptID == attempt.id {
                 lines.append("    \(TextStyle.pad(task.name, 16))\(task.state.rawValue)")
             }

@@ -95,7 +95,7 @@ enum WaitCommand {
         }
         var blocked: CommandResult?
         if report.state == .blocked {
-            let message = "\(name) is blocked: \(report.version.blockedReason ?? "it lacks a security patch live in production")"
+            let message = "\(name) is blocked: \(TerminalText.field(report.version.blockedReason ?? "it lacks a security patch live in production"))"
             blocked = CommandResult(text: message, json: json(report, "blocked", report.currentStage), exitCode: ExitCode.failure,
                                     failure: message)
         }
@@ -130,7 +130,7 @@ enum WaitCommand {
 
     private static func stoppedResult(_ report: VersionReport, _ attempt: AttemptRecord) -> CommandResult {
         let message = "\(report.version.name) stopped at \(attempt.stage): \(attempt.state.rawValue)"
-            + (attempt.reason.map { " (\($0))" } ?? "")
+            + (attempt.reason.map { " (\(TerminalText.field($0)))" } ?? "")
         return CommandResult(text: message, json: json(report, attempt.state.rawValue, attempt.stage),
                              exitCode: ExitCode.failure, failure: message)
     }
