@@ -129,6 +129,14 @@ struct NodeReader {
         return scalar.string
     }
 
+    /// `path` when it names a file inside the repository (`RepositoryPath`); nil, with an error at `node`, when not.
+    mutating func insideRepository(_ path: String, at node: Node, what: String) -> String? {
+        guard let problem = RepositoryPath.problem(path) else { return path }
+        error("\(what) \(problem)", at: position(of: node),
+              hint: "name a file of the repository, relative to its top, so every environment reads what was committed")
+        return nil
+    }
+
     /// `true`/`yes` or `false`/`no` for `key`; nil, with an error, for anything else.
     mutating func bool(_ node: Node, key: String) -> Bool? {
         guard let text = string(node, expected: "true or false for `\(key)`") else { return nil }

@@ -43,7 +43,13 @@ struct PlanReader {
             nodes.error("missing required key `name` at top level", at: start, hint: "add `name: PIPELINE`")
         }
         let source = fields["source"].flatMap { nodes.string($0.value, expected: "a path for `source`") } ?? "."
-        let deploy = fields["deploy"].flatMap { nodes.string($0.value, expected: "a command for `deploy`") }
+        let deploy = fields["deploy"].flatMap { field in
+            nodes.string(field.value, expected: "a command for `deploy`").flatMap { command in
+                let script = command.split(separator: " ").first.map(String.init) ?? command
+                guard script.contains("/") else { return command }
+                return nodes.insideRepository(script, at: field.value, what: "deploy script `\(script)`").map { _ in command }
+            }
+        }
         if let entry = fields["environments"] {
             readEnvironments(entry.value)
         }
@@ -82,7 +88,11 @@ struct PlanReader {
             of: entry.value, expected: "a mapping with `config`, `traits` and `supersede`",
             place: "in environment `\(entry.key)`", known: Self.environmentKeys
         ) else { return environment }
-        environment.config = fields["config"].flatMap { nodes.string($0.value, expected: "a file path for `config`") }
+        environment.config = fields["config"].flatMap { field in
+            nodes.string(field.value, expected: "a file path for `config`").flatMap { path in
+                nodes.insideRepository(path, at: field.value, what: "config file `\(path)` of environment `\(entry.key)`")
+            }
+        }
         environment.supersede = fields["supersede"].flatMap { nodes.bool($0.value, key: "supersede") }
         if let traits = fields["traits"], !NodeReader.isNull(traits.value),
            let entries = nodes.entries(of: traits.value, expected: "a mapping of trait names to values") {

@@ -1,3 +1,4 @@
+import PipelineModel
 import Foundation
 
 /// Why a job's declared artifacts could not be collected.
@@ -36,7 +37,7 @@ public struct ArtifactCollector: Sendable {
         let status = glob("\(workspace)/\(pattern)", 0, nil, &result)
         guard status == 0 else { return [] }
         var paths: [String] = []
-        let root = Self.realPath(workspace) ?? workspace
+        let root = RepositoryPath.realPath(workspace) ?? workspace
         for index in 0..<Int(result.gl_pathc) {
             guard let pointer = result.gl_pathv[index] else { continue }
             let path = String(cString: pointer)
@@ -47,7 +48,7 @@ public struct ArtifactCollector: Sendable {
                 throw ArtifactCollectionError(description: "artifact \(path.dropFirst(workspace.count + 1)) is a symbolic link; artifacts must be regular files")
             }
             guard type == S_IFREG else { continue }
-            let resolved = Self.realPath(path) ?? path
+            let resolved = RepositoryPath.realPath(path) ?? path
             guard resolved.hasPrefix(root + "/") else {
                 throw ArtifactCollectionError(description: "artifact \(path.dropFirst(workspace.count + 1)) is reached through a symbolic link to \(resolved), outside the workspace; artifacts must be files of the workspace")
             }
@@ -56,10 +57,4 @@ public struct ArtifactCollector: Sendable {
         return paths
     }
 
-    /// The path with every symbolic link resolved, at every level (`realpath(3)`).
-    static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
-    }
 }

@@ -102,10 +102,12 @@ struct TaskExecutor: Sendable {
         if let name = task.environment {
             variables["CDSH_ENVIRONMENT"] = name
             if let config = launch.plan.environment(named: name)?.config {
-                let path = "\(source)/\(config)"
-                guard FileManager.default.fileExists(atPath: path) else {
-                    return (ProcessOutcome(state: .errored,
-                                           reason: "config file \(config) of environment `\(name)` is not in commit \(version.commitID.prefix(12))"), [])
+                let path: String
+                do {
+                    path = try RepositoryPath.resolve(config, in: source)
+                } catch let error as RepositoryPathError {
+                    return (ProcessOutcome(state: .errored, reason: "config file \(error) of environment `\(name)` "
+                                           + "in commit \(version.commitID.prefix(12)); the task did not run"), [])
                 }
                 variables["CDSH_CONFIG"] = path
                 configPath = path
@@ -128,6 +130,14 @@ struct TaskExecutor: Sendable {
             return ProcessOutcome(state: .errored, reason: "the pipeline declares no deploy command")
         }
         let digests = Dictionary(uniqueKeysWithValues: stored.map { ($0.path, $0.sha256) })
+        let script: String
+        do {
+            script = try scriptDigest(command, source: source)
+        } catch let error as RepositoryPathError {
+            let reason = "deploy script \(error) in commit \(launch.version.commitID.prefix(12)); the deploy did not run"
+            append(logPath, "cdsh: \(reason)")
+            return ProcessOutcome(state: .errored, reason: reason)
+        }
         let decisions = try await store.decisions(of: launch.version.id!).filter { $0.attemptID == launch.attempt.id }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -135,7 +145,7 @@ struct TaskExecutor: Sendable {
             environment: environmentName, versionID: launch.version.id!, attemptID: launch.attempt.id!,
             taskID: launch.task.id!, artifactsJSON: String(decoding: try encoder.encode(digests), as: UTF8.self),
             configDigest: try configPath.map { try ArtifactStore.hash(fileAt: $0, copyingTo: nil).sha256 },
-            scriptDigest: try scriptDigest(command, source: source),
+            scriptDigest: script,
             who: decisions.last { $0.kind == "approve" }?.who ?? launch.attempt.requestedBy ?? launch.version.submittedBy,
             startedAt: environment.now(), result: .running)
         if let earlier = try await store.passedDeploys(of: launch.version.id!).first(where: { $0.scriptDigest != record.scriptDigest }) {
@@ -239,15 +249,14 @@ struct TaskExecutor: Sendable {
         }
     }
 
-    /// The digest of the deploy script the command names when it is a file of the version, else of the command.
+    /// The digest of the deploy script the command names when it is a file of the version (checked as
+    /// `RepositoryPath` says), else of the command itself (a program found on PATH, or a missing script, which
+    /// then fails as the shell reports it).
     private func scriptDigest(_ command: String, source: String) throws -> String {
         let first = command.split(separator: " ").first.map(String.init) ?? command
-        let path = first.hasPrefix("/") ? first : "\(source)/\(first)"
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
-            return try ArtifactStore.hash(fileAt: path, copyingTo: nil).sha256
-        }
-        return ArtifactStore.hash(Data(command.utf8))
+        guard first.contains("/"), RepositoryPath.realPath("\(source)/\(first)") != nil || RepositoryPath.problem(first) != nil
+        else { return ArtifactStore.hash(Data(command.utf8)) }
+        return try ArtifactStore.hash(fileAt: try RepositoryPath.resolve(first, in: source), copyingTo: nil).sha256
     }
 
     private func append(_ path: String, _ line: String) {

@@ -34,4 +34,23 @@ struct HardeningTests {
             #expect(!FileManager.default.fileExists(atPath: target), "\(command)")
         }
     }
+
+    @Test func aConfigFileLinkedOutsideTheRepositoryIsNeverReadByParityOrADeploy() throws {
+        let project = try ProjectFixture(files: ReleaseTests.files(specialistSleep: "0"), executables: PipelineFlowTests.executables)
+        defer { project.remove() }
+        let outside = "\(project.path)-outside.env"
+        try "DB_HOST=leaked-value\n".write(toFile: outside, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        try FileManager.default.removeItem(atPath: "\(project.path)/config/production.env")
+        try FileManager.default.createSymbolicLink(atPath: "\(project.path)/config/production.env", withDestinationPath: outside)
+        try ProcessRunner.git(["add", "-A"], in: project.path)
+        try ProcessRunner.git(["commit", "-q", "-m", "link production's config"], in: project.path)
+        let parity = try project.run("parity sandbox production")
+        #expect(!parity.stdout.contains("leaked-value"), "\(parity.stdout)")
+        #expect(parity.stderr.contains("is a symbolic link leading outside the repository"), "\(parity.stderr)")
+        let shipped = try project.run("submit", "wait v1 --timeout 60s", "approve v1 --reason ok", "wait v1 --timeout 60s")
+        #expect(shipped.status == 1)
+        #expect(shipped.stderr.contains("config/production.env is a symbolic link leading outside the repository"), "\(shipped.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(project.deployRoot)/production/version"))
+    }
 }

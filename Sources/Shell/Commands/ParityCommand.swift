@@ -75,9 +75,12 @@ enum ParityCommand {
                 plan = try context.currentPlan()
                 if let config = plan.environment(named: name)?.config {
                     let folder = ((try context.pipelinePath()) as NSString).deletingLastPathComponent
-                    if let text = try? String(contentsOfFile: "\(folder)/\(config)", encoding: .utf8) {
+                    do {
+                        let text = try String(contentsOfFile: try RepositoryPath.resolve(config, in: folder), encoding: .utf8)
                         side.config = ConfigFile.parse(text, secrets: plan.secrets)
-                    }
+                    } catch let error as RepositoryPathError {
+                        context.warn("config file \(error) (environment `\(name)`): not read")
+                    } catch {}
                 }
             }
             side.traits = plan.environment(named: name)?.traits ?? [:]
