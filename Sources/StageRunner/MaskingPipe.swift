@@ -46,16 +46,17 @@ final class MaskingPipe: @unchecked Sendable {
         let size = 64 * 1024
         var chunk = [UInt8](repeating: 0, count: size)
         var pending: [UInt8] = []
+        var progress = SecretMasker.Progress()
         while true {
             let count = chunk.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, size) }
             if count < 0, errno == EINTR { continue }
             if count <= 0 { break }
             pending.append(contentsOf: chunk[0..<count])
-            let (output, consumed) = masker.mask(pending, final: false)
+            let (output, consumed) = masker.mask(pending, final: false, progress: &progress)
             write(output)
             pending.removeFirst(consumed)
         }
-        write(masker.mask(pending, final: true).output)
+        write(masker.mask(pending, final: true, progress: &progress).output)
         close(readEnd)
         close(log)
         finished.withLock { $0 = true }

@@ -1,74 +1,185 @@
 import Foundation
 
 /// Replaces the values of declared secrets in job output with `****`: the value itself and the forms a job is
-/// likely to print it in — base64 (standard and URL alphabets, at each of the three byte alignments it can have
-/// inside a longer encoded text), percent-encoding, and hex in either case.
+/// likely to print it in — base64 (standard and URL alphabets, at each byte alignment, wrapped at any width), hex
+/// in either case (also spaced or colon-separated, as xxd and od print it), percent-encoding of any mix of
+/// characters, and each line of a multi-line value (a PEM key) at any indentation.
+///
+/// Output and forms are compared *normalized*: separators (space, tab, CR, LF, `:`, `+`) are skipped and `%HH`
+/// escapes decoded, so wrapping, spacing and percent-encoding do not hide a form. A form at least `window` long
+/// is masked wherever any `window` consecutive characters of it appear (a line of a wrapped or dumped value
+/// carries only part of it); a shorter form where all of it appears. A run of more than `separatorRun`
+/// separators ends a match, which bounds how far back a match reaches.
 public struct SecretMasker: Sendable {
     /// What replaces a match.
     public static let mask = Array("****".utf8)
     /// Encoded forms are masked for values at least this long; shorter ones would mask ordinary text.
     static let minimumEncodedLength = 4
+    /// Characters of a form that, seen in a row, are masked.
+    static let window = 8
+    /// Separators in a row beyond which no match continues.
+    static let separatorRun = 8
 
-    /// Byte patterns to replace, longest first so a longer form is replaced before a shorter one inside it.
-    let patterns: [[UInt8]]
-    /// The bytes a pattern can start with: most output bytes are decided by one set lookup.
-    let firstBytes: Set<UInt8>
+    /// The hashes of the normalized pieces to mask, by piece length, longest first.
+    let pieces: [(length: Int, hashes: Set<UInt64>)]
 
     public init(secrets: [String]) {
-        var forms = Set<[UInt8]>()
-        for secret in secrets where !secret.isEmpty {
-            let bytes = Array(secret.utf8)
-            forms.insert(bytes)
-            guard bytes.count >= Self.minimumEncodedLength else { continue }
-            for form in Self.base64Forms(bytes) + Self.otherForms(secret, bytes) where form.count >= Self.minimumEncodedLength {
-                forms.insert(Array(form.utf8))
+        var pieces: [Int: Set<UInt64>] = [:]
+        func add(_ form: [UInt8]) {
+            let normalized = Self.normalize(form).bytes
+            guard !normalized.isEmpty else { return }
+            let length = min(normalized.count, Self.window)
+            for start in 0...(normalized.count - length) {
+                pieces[length, default: []].insert(Self.hash(normalized[start..<(start + length)]))
             }
         }
-        patterns = forms.sorted { $0.count > $1.count }
-        firstBytes = Set(patterns.map { $0[0] })
+        for secret in secrets where !secret.isEmpty {
+            let bytes = Array(secret.utf8)
+            add(bytes)
+            for line in secret.split(whereSeparator: \.isNewline) where line.utf8.count >= Self.minimumEncodedLength {
+                add(Array(line.utf8))
+            }
+            guard bytes.count >= Self.minimumEncodedLength else { continue }
+            for form in Self.base64Forms(bytes) + Self.hexForms(bytes) where form.count >= Self.minimumEncodedLength {
+                add(Array(form.utf8))
+            }
+        }
+        self.pieces = pieces.sorted { $0.key > $1.key }.map { ($0.key, $0.value) }
     }
 
     /// True when there is nothing to mask.
-    public var isEmpty: Bool { patterns.isEmpty }
-
-    /// The longest pattern: a text cut anywhere can hide at most this many bytes minus one of a match.
-    public var longestPattern: Int { patterns.first?.count ?? 0 }
+    public var isEmpty: Bool { pieces.isEmpty }
 
     public func mask(_ text: String) -> String {
         isEmpty ? text : String(decoding: mask(Array(text.utf8)), as: UTF8.self)
     }
 
     public func mask(_ bytes: [UInt8]) -> [UInt8] {
-        mask(bytes, final: true).output
+        var progress = Progress()
+        return mask(bytes, final: true, progress: &progress).output
     }
 
-    /// Masks every byte some pattern covers (overlapping matches of different secrets become one `****`).
-    /// Unless `final`, decides only bytes no later read can change: `consumed` says how many bytes were decided.
-    public func mask(_ bytes: [UInt8], final: Bool) -> (output: [UInt8], consumed: Int) {
+    /// Where masking of a stream stands between calls: how many bytes of the next input a match already covers,
+    /// and whether the last byte written was masked (so a match cut by a read still shows as one `****`).
+    public struct Progress: Sendable {
+        var coveredAhead = 0
+        var masking = false
+
+        public init() {}
+    }
+
+    /// Masks every byte some piece covers (overlapping matches become one `****`). Unless `final`, decides only
+    /// bytes no later read can change: `consumed` says how many bytes were decided; give the rest again, with
+    /// more, and the same `progress`.
+    public func mask(_ bytes: [UInt8], final: Bool, progress: inout Progress) -> (output: [UInt8], consumed: Int) {
         guard !isEmpty else { return (bytes, bytes.count) }
-        let decidable = final ? bytes.count : max(0, bytes.count - longestPattern + 1)
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count)
-        var index = 0, coveredUntil = 0, masking = false
-        while index < decidable || index < coveredUntil {
-            if firstBytes.contains(bytes[index]) {
-                for pattern in patterns where index + pattern.count <= bytes.count
-                    && bytes[index..<(index + pattern.count)].elementsEqual(pattern) {
-                    coveredUntil = max(coveredUntil, index + pattern.count)
-                    break
-                }
+        let text = Self.normalize(bytes)
+        let count = text.bytes.count
+        var depth = [Int](repeating: 0, count: bytes.count + 1)
+        var coveredEnd = min(progress.coveredAhead, bytes.count)
+        if coveredEnd > 0 {
+            depth[0] += 1
+            depth[coveredEnd] -= 1
+        }
+        for start in 0..<count {
+            for (length, hashes) in pieces where start + length <= count && text.run[start] == text.run[start + length - 1] {
+                guard hashes.contains(Self.hash(text.bytes[start..<(start + length)])) else { continue }
+                depth[text.starts[start]] += 1
+                depth[text.ends[start + length - 1]] -= 1
+                coveredEnd = max(coveredEnd, text.ends[start + length - 1])
+                break
             }
-            if index < coveredUntil {
-                if !masking { output.append(contentsOf: Self.mask) }
-                masking = true
+        }
+        var decidable = bytes.count
+        if !final {
+            // A piece starting at one of the last `longest - 1` kept bytes may still grow; one before a long run
+            // of separators cannot.
+            let firstOpen = count - pieces[0].length + 1
+            let open = firstOpen <= 0 ? 0 : firstOpen < count ? text.starts[firstOpen] : bytes.count
+            decidable = max(open, text.lastBreak)
+        }
+        var output: [UInt8] = []
+        output.reserveCapacity(decidable)
+        var covered = 0
+        for index in 0..<decidable {
+            covered += depth[index]
+            if covered > 0 {
+                if !progress.masking { output.append(contentsOf: Self.mask) }
+                progress.masking = true
             } else {
-                masking = false
+                progress.masking = false
                 output.append(bytes[index])
             }
-            index += 1
         }
-        return (output, index)
+        progress.coveredAhead = max(0, coveredEnd - decidable)
+        return (output, decidable)
     }
+
+    // MARK: - Normalized text
+
+    /// Text with separators skipped and `%HH` decoded; for each byte kept, the range of input bytes it came from
+    /// and the run (between long separator runs) it belongs to; `lastBreak`, the input offset after which a
+    /// long separator run began last (nothing before it can join a later match).
+    struct Normalized {
+        var bytes: [UInt8] = []
+        var starts: [Int] = []
+        var ends: [Int] = []
+        var run: [Int32] = []
+        var lastBreak = 0
+    }
+
+    static func isSeparator(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x3A || byte == 0x2B
+    }
+
+    static func normalize(_ input: [UInt8]) -> Normalized {
+        var result = Normalized()
+        result.bytes.reserveCapacity(input.count)
+        var index = 0, separators = 0, run: Int32 = 0
+        while index < input.count {
+            var byte = input[index], next = index + 1
+            if byte == 0x25, index + 2 < input.count, let high = hexValue(input[index + 1]), let low = hexValue(input[index + 2]) {
+                byte = high << 4 | low
+                next = index + 3
+            }
+            if isSeparator(byte) {
+                separators += 1
+                if separators == separatorRun + 1 {
+                    run += 1
+                    result.lastBreak = index
+                }
+            } else {
+                separators = 0
+                result.bytes.append(byte)
+                result.starts.append(index)
+                result.ends.append(next)
+                result.run.append(run)
+            }
+            index = next
+        }
+        return result
+    }
+
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x41...0x46: byte - 0x41 + 10
+        case 0x61...0x66: byte - 0x61 + 10
+        default: nil
+        }
+    }
+
+    /// FNV-1a, 64 bits: pieces are compared by hash (a collision only masks a few more bytes).
+    static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
+    // MARK: - Forms
 
     /// The characters of base64 fully determined by the secret's bytes, for each alignment inside a longer text.
     static func base64Forms(_ bytes: [UInt8]) -> [String] {
@@ -86,32 +197,8 @@ public struct SecretMasker: Sendable {
         return forms
     }
 
-    static func otherForms(_ secret: String, _ bytes: [UInt8]) -> [String] {
-        var unreserved = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128)))
-        unreserved.insert(charactersIn: "-._~")
-        var forms: [String] = []
-        if let percent = secret.addingPercentEncoding(withAllowedCharacters: unreserved), percent != secret {
-            forms.append(percent)
-            forms.append(percent.lowercasedPercentEscapes())
-            forms.append(secret.addingPercentEncoding(withAllowedCharacters: unreserved.union(CharacterSet(charactersIn: " ")))?
-                .replacingOccurrences(of: " ", with: "+") ?? percent)
-        }
+    static func hexForms(_ bytes: [UInt8]) -> [String] {
         let hex = bytes.map { String(format: "%02x", $0) }.joined()
-        forms.append(hex)
-        forms.append(hex.uppercased())
-        return forms
-    }
-}
-
-private extension String {
-    /// `%2F` → `%2f`, leaving the other characters alone.
-    func lowercasedPercentEscapes() -> String {
-        var result = ""
-        var remaining = 0
-        for character in self {
-            if character == "%" { remaining = 2; result.append(character); continue }
-            if remaining > 0 { result.append(contentsOf: character.lowercased()); remaining -= 1 } else { result.append(character) }
-        }
-        return result
+        return [hex, hex.uppercased()]
     }
 }
