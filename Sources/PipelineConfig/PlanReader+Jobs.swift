@@ -76,9 +76,10 @@ extension PlanReader {
         }
 
         guard let commands else { return (nil, declaresArtifacts) }
-        let job = JobSpec(
+        var job = JobSpec(
             name: entry.key, commands: commands, artifacts: artifacts, environment: environment, timeoutSeconds: timeout
         )
+        job.secrets = fields["secrets"].map { readSecrets($0.value) }
         return (job, declaresArtifacts)
     }
 

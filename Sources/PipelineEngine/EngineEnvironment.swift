@@ -12,11 +12,6 @@ public struct EngineEnvironment: Sendable {
     /// Where declared secrets are read from (the engine's own environment).
     public var variables: [String: String] = ProcessInfo.processInfo.environment
 
-    /// The values of the plan's declared secrets that are set.
-    func secretValues(_ names: [String]) -> [String] {
-        names.compactMap { variables[$0] }.filter { !$0.isEmpty }
-    }
-
     public init(now: @escaping @Sendable () -> Double, launcher: any CommandLaunching, host: String, maxRunningTasks: Int) {
         self.now = now
         self.launcher = launcher

@@ -4,8 +4,10 @@ import Foundation
 public final class EngineLock: Sendable {
     private let descriptor: Int32
 
-    /// Takes the lock, or returns nil when another live engine holds it.
-    public init?(path: String) {
+    /// Takes the lock, or returns nil when another live engine holds it. The file then holds the engine's pid, and
+    /// `PATH.variables` the names (never the values) of what its environment sets, so a shell can say which
+    /// declared secret the running engine lacks.
+    public init?(path: String, variables: [String] = []) {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return nil }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
@@ -14,6 +16,9 @@ public final class EngineLock: Sendable {
         }
         self.descriptor = descriptor
         let pid = "\(getpid())\n"
+        try? Data((variables.sorted().joined(separator: "\n") + "\n").utf8)
+            .write(to: URL(fileURLWithPath: path + ".variables"), options: .atomic)
+        chmod(path + ".variables", 0o600)
         _ = ftruncate(descriptor, 0)
         _ = pid.withCString { write(descriptor, $0, strlen($0)) }
     }
@@ -21,6 +26,12 @@ public final class EngineLock: Sendable {
     deinit {
         flock(descriptor, LOCK_UN)
         close(descriptor)
+    }
+
+    /// The variable names the live engine holding the lock of `path` recorded; nil when none holds it.
+    public static func variables(path: String) -> Set<String>? {
+        guard isHeld(path: path), let data = FileManager.default.contents(atPath: path + ".variables") else { return nil }
+        return Set(String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init))
     }
 
     /// True when a live engine holds the lock of `path`.

@@ -18,7 +18,7 @@ struct TaskExecutor: Sendable {
     /// (`PatchBlocker`), else nil.
     func execute(_ launch: TaskLaunch) async -> (environment: String, since: Double)? {
         let began = environment.now()
-        let masker = SecretMasker(secrets: environment.secretValues(launch.plan.secrets))
+        let masker = SecretMasker(secrets: TaskSecrets(launch, variables: environment.variables).maskedValues)
         let task = launch.task
         let logPath = layout.logPath(version: launch.version.id!, stage: launch.attempt.stage,
                                      attempt: launch.attempt.number, task: task.name)
@@ -62,6 +62,10 @@ struct TaskExecutor: Sendable {
             append(logPath, "cdsh: \(task.name) did not run: \(problem)")
             try? await store.refuseUntrusted(versionID: version.id!, taskID: task.id!, reason: problem, now: environment.now())
             return (ProcessOutcome(state: .errored, reason: "\(problem); nothing ran (`audit --verify` checks the log)"), [])
+        }
+        if let missing = TaskSecrets(launch, variables: environment.variables).missingReason(launch) {
+            append(logPath, "cdsh: \(task.name) did not run: \(missing)")
+            return (ProcessOutcome(state: .errored, reason: missing), [])
         }
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let repository: String
@@ -180,10 +184,7 @@ struct TaskExecutor: Sendable {
     private func job(
         _ launch: TaskLaunch, source: String, variables: [String: String], logPath: String
     ) async throws -> (ProcessOutcome, [ArtifactRecord]) {
-        let spec = launch.attempt.isDeployOnly
-            ? launch.plan.jobs(checking: launch.task.environment ?? "").first { $0.name == launch.task.name }
-            : launch.plan.stages[launch.attempt.stageIndex].job(named: launch.task.name)
-        guard let spec else {
+        guard let spec = launch.jobSpec else {
             return (ProcessOutcome(state: .errored, reason: "job \(launch.task.name) is not in the plan"), [])
         }
         let started = environment.now()
@@ -217,12 +218,13 @@ struct TaskExecutor: Sendable {
     ) async -> ProcessOutcome {
         let store = self.store
         let taskID = launch.task.id!
+        let secrets = TaskSecrets(launch, variables: environment.variables)
         let shipping = (store as? any LogArchive).map { Self.shipLog(to: $0, taskID: taskID, logPath: logPath) }
         defer { shipping?.cancel() }
         return await environment.launcher.run(
             CommandSpec(commands: commands, workingDirectory: source, environment: variables, logPath: logPath,
-                        timeoutSeconds: timeout, secrets: environment.secretValues(launch.plan.secrets),
-                        removedVariables: CheckoutCache.repositoryVariables),
+                        timeoutSeconds: timeout, secrets: secrets.maskedValues,
+                        removedVariables: CheckoutCache.repositoryVariables.union(secrets.withheld)),
             started: { pid in try? await store.recordTaskProcess(taskID: taskID, pid: Int(pid), logPath: logPath) })
     }
 

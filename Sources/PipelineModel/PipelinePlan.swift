@@ -10,7 +10,8 @@ public struct PipelinePlan: Codable, Sendable, Equatable {
     public var environments: [EnvironmentSpec]
     /// Stages in order; the first is the commit stage.
     public var stages: [StageSpec]
-    /// Names of environment variables whose values are secret (masked in logs and output).
+    /// Names of environment variables whose values are secret, given to every task but the commit stage's jobs
+    /// (`secrets(for:)`); environments and jobs declare more of their own.
     public var secrets: [String]
 
     public init(
@@ -71,6 +72,25 @@ public struct PipelinePlan: Codable, Sendable, Equatable {
         return stages.flatMap(\.jobs).filter { $0.environment == environment }
     }
 
+    /// Every secret the plan declares, at any level: each is masked in every log, whichever task it reaches.
+    public var declaredSecrets: [String] {
+        var names = secrets
+        for name in environments.flatMap({ $0.secrets ?? [] }) + stages.flatMap({ $0.jobs.flatMap { $0.secrets ?? [] } })
+        where !names.contains(name) {
+            names.append(name)
+        }
+        return names
+    }
+
+    /// The secrets one task receives: the pipeline's own, except in the commit stage (which runs whatever code was
+    /// submitted); its environment's; and its job's. `stageIndex` is negative for a rollback's deploy.
+    public func secrets(stageIndex: Int, job: JobSpec?, environment: String?) -> [String] {
+        var names = stageIndex == 0 ? [] : secrets
+        names += environment.flatMap { self.environment(named: $0)?.secrets } ?? []
+        names += job?.secrets ?? []
+        return names.reduce(into: []) { unique, name in if !unique.contains(name) { unique.append(name) } }
+    }
+
     /// The index of the stage called `name`, if any.
     public func stageIndex(named name: String) -> Int? {
         stages.firstIndex { $0.name == name }
@@ -87,6 +107,8 @@ public struct EnvironmentSpec: Codable, Sendable, Equatable {
     /// `supersede:` as declared (nil: not declared — on for production only). Frozen plans from before the key
     /// decode with nil and keep their digest.
     public var supersede: Bool?
+    /// Secrets the deploy to it and the jobs bound to it receive (nil: none declared).
+    public var secrets: [String]?
 
     public init(name: String, config: String? = nil, traits: [String: String] = [:], supersede: Bool? = nil) {
         self.name = name
@@ -169,6 +191,8 @@ public struct JobSpec: Codable, Sendable, Equatable {
     /// An environment this job deploys to and holds while it runs.
     public var environment: String?
     public var timeoutSeconds: Int
+    /// Secrets this job receives besides its environment's and (after the commit stage) the pipeline's.
+    public var secrets: [String]?
 
     public init(
         name: String, commands: [String], artifacts: [String] = [], environment: String? = nil,

@@ -46,5 +46,10 @@ public final class EmbeddedBackend: StateBackend {
         repository.path
     }
 
+    public func engineVariables() async -> (names: Set<String>, running: Bool)? {
+        if let running = EngineLock.variables(path: StateLayout(folder: folder).lockPath) { return (running, true) }
+        return (Set(ProcessInfo.processInfo.environment.filter { !$0.value.isEmpty }.keys), false)
+    }
+
     public var pollInterval: Duration { .milliseconds(10) }
 }

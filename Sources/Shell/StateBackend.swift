@@ -16,6 +16,10 @@ public protocol StateBackend: Sendable {
     func keepEngineAlive() async throws
     /// The source engines fetch a version's commit from, for a version submitted from `repository`.
     func source(of repository: GitRepository) async throws -> String
+    /// The names of the variables set where the engine runs — the running engine's, else this process's (an
+    /// engine it starts inherits them) — to tell a declared secret it lacks; nil when it cannot be told (a team's
+    /// engines run on other machines).
+    func engineVariables() async -> (names: Set<String>, running: Bool)?
     /// How often a waiting command looks at the store.
     var pollInterval: Duration { get }
 }

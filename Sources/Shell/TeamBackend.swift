@@ -55,5 +55,8 @@ public final class TeamBackend: StateBackend {
         return try await repository.remoteURL("origin") ?? repository.path
     }
 
+    /// A team's engines run on other machines: what their environments set cannot be told from here.
+    public func engineVariables() async -> (names: Set<String>, running: Bool)? { nil }
+
     public var pollInterval: Duration { .milliseconds(100) }
 }

@@ -51,7 +51,8 @@ struct EngineCommand: AsyncParsableCommand {
             throw ValidationError("--name and --cache are for a team's engine on a PostgreSQL store; \(target) is a state folder")
         }
         let layout = StateLayout(folder: target)
-        guard let lock = EngineLock(path: layout.lockPath) else { return }
+        guard let lock = EngineLock(path: layout.lockPath,
+                                   variables: Array(ProcessInfo.processInfo.environment.filter { !$0.value.isEmpty }.keys)) else { return }
         let engine = Engine(store: try SQLiteStore(folder: target), environment: .live())
         try await engine.recover()
         await engine.run(idleSeconds: idle)

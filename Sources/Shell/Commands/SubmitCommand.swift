@@ -82,7 +82,21 @@ enum SubmitCommand {
             context.warn("\(version.name) is blocked and will not run: \(reason)")
         }
         try await context.kickEngine()
+        if let lacking = await lackingSecrets(plan, context: context) { context.warn(lacking) }
         return version
+    }
+
+    /// A warning when the engine lacks a secret the plan declares: its tasks that need it would stop as errored.
+    static func lackingSecrets(_ plan: PipelinePlan, context: SessionContext) async -> String? {
+        guard !plan.declaredSecrets.isEmpty, let engine = await (try? context.backend())?.engineVariables() else { return nil }
+        let lacking = plan.declaredSecrets.filter { !engine.names.contains($0) }
+        guard !lacking.isEmpty else { return nil }
+        let names = lacking.joined(separator: ", ")
+        return engine.running
+            ? "warning: the running engine lacks secret \(names) (it reads secrets when it starts); tasks that need it "
+                + "will stop as errored. Export it here; the engine stops once idle and the next command starts one with it"
+            : "warning: secret \(names) is not set in this shell's environment, and the engine it starts inherits it; "
+                + "tasks that need it will stop as errored. Export it before submitting"
     }
 
     /// A pipeline file from the work tree, frozen with a commit that has none (adoption); invalid → exit 2. A

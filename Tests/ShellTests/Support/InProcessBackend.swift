@@ -28,6 +28,7 @@ final class InProcessBackend: StateBackend {
     func store() async throws -> any StateStore { sqlite }
     func blobs() async throws -> any BlobStore { ArtifactStore(stateFolder: sqlite.folder) }
     func source(of repository: GitRepository) async throws -> String { repository.path }
+    func engineVariables() async -> (names: Set<String>, running: Bool)? { nil }
     var pollInterval: Duration { .milliseconds(1) }
 
     func wakeEngine() async throws {

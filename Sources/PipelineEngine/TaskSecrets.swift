@@ -1,0 +1,42 @@
+import PipelineModel
+import StoreCore
+
+/// The secrets of one task, read from the engine's environment: the ones its scope gives it
+/// (`PipelinePlan.secrets(stageIndex:job:environment:)`), the declared ones it must not see, and the values to
+/// mask in its log (every declared secret that is set, whichever task it belongs to).
+struct TaskSecrets {
+    /// Values of every declared secret that is set.
+    let maskedValues: [String]
+    /// Declared secrets outside the task's scope: removed from its environment.
+    let withheld: Set<String>
+    /// Secrets in the task's scope that the engine's environment does not set.
+    let missing: [String]
+
+    init(_ launch: TaskLaunch, variables: [String: String]) {
+        let declared = launch.plan.declaredSecrets
+        let given = launch.plan.secrets(stageIndex: launch.attempt.stageIndex, job: launch.jobSpec,
+                                        environment: launch.task.environment)
+        maskedValues = declared.compactMap { variables[$0] }.filter { !$0.isEmpty }
+        withheld = Set(declared).subtracting(given)
+        missing = given.filter { variables[$0]?.isEmpty ?? true }
+    }
+
+    /// Why the task cannot run, when a secret it needs is not set; nil when every one is.
+    func missingReason(_ launch: TaskLaunch) -> String? {
+        guard let name = missing.first else { return nil }
+        let others = missing.count > 1 ? " (and \(missing.dropFirst().joined(separator: ", ")))" : ""
+        let stage = launch.attempt.isDeployOnly ? "" : " \(launch.attempt.stage)"
+        return "secret \(name)\(others) is not set in the engine's environment; export it where the engine starts "
+            + "(the engine reads secrets once, when it starts), then `rerun \(launch.version.name)\(stage)`"
+    }
+}
+
+extension TaskLaunch {
+    /// The job this task runs, as the plan declares it; nil for a deploy.
+    var jobSpec: JobSpec? {
+        guard task.kind == .job else { return nil }
+        return attempt.isDeployOnly
+            ? plan.jobs(checking: task.environment ?? "").first { $0.name == task.name }
+            : plan.stages[attempt.stageIndex].job(named: task.name)
+    }
+}
