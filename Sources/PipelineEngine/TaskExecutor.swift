@@ -58,7 +58,8 @@ struct TaskExecutor: Sendable {
         let version = launch.version, attempt = launch.attempt, task = launch.task
         let source = "\(work)/src"
         let stored = try await store.artifacts(of: version.id!)
-        if let problem = try await store.trustProblem(of: version, artifacts: attempt.stageIndex == 0 ? nil : stored) {
+        if let problem = try await store.trustProblem(of: version, artifacts: attempt.stageIndex == 0 ? nil : stored,
+                                                       running: attempt) {
             append(logPath, "cdsh: \(task.name) did not run: \(problem)")
             try? await store.refuseUntrusted(versionID: version.id!, taskID: task.id!, reason: problem, now: environment.now())
             return (ProcessOutcome(state: .errored, reason: "\(problem); nothing ran (`audit --verify` checks the log)"), [])

@@ -2,19 +2,25 @@ import PipelineModel
 
 /// The checks before a version's task runs, and before `verify` vouches for its artifacts (`VersionTrust`).
 extension SQLStore {
-    public func trustProblem(of version: VersionRecord, artifacts: [ArtifactRecord]?) async throws -> String? {
+    public func trustProblem(of version: VersionRecord, artifacts: [ArtifactRecord]?, running attempt: AttemptRecord?)
+        async throws -> String? {
         let witnessed = auditWitness?.read()
-        let entries = try await transaction(.read) { connection in
+        let (entries, decisions) = try await transaction(.read) { connection in
             let first = try await connection.queryOne("SELECT MIN(id) AS first FROM audit WHERE version_id = \(version.id)")?
                 .optionalInt64("first")
             let from = [first, witnessed?.id].compactMap { $0 }.min() ?? Int64.max
-            return try await connection.query("""
+            let entries = try await connection.query("""
                 SELECT \(unescaped: AuditEntry.columns) FROM audit WHERE id >= \(from) OR id = (SELECT MAX(id) FROM audit)
                 ORDER BY id
                 """).map(AuditEntry.init)
+            let decisions = try await connection.query("""
+                SELECT \(unescaped: DecisionRecord.columns) FROM decision WHERE version_id = \(version.id) ORDER BY id
+                """).map(DecisionRecord.init)
+            return (entries, decisions)
         }
-        return VersionTrust.problem(version: version, artifacts: artifacts, commitStage: try version.plan().stages[0].name,
-                                    entries: entries, witnessed: witnessed)
+        return VersionTrust.problem(version: version, artifacts: artifacts, decisions: decisions,
+                                    commitStage: try version.plan().stages[0].name, entries: entries, witnessed: witnessed,
+                                    running: attempt)
     }
 
     public func refuseUntrusted(versionID: Int64, taskID: Int64, reason: String, now: Double) async throws {
@@ -25,15 +31,18 @@ extension SQLStore {
     }
 
     public func untrustedVersions(chain entries: [AuditEntry]) async throws -> [(versionID: Int64, problem: String)] {
-        let (versions, built, artifacts) = try await transaction(.read) { connection in
+        let (versions, built, artifacts, decisions) = try await transaction(.read) { connection in
             let versions = try await connection.query("SELECT \(unescaped: VersionRecord.columns) FROM version ORDER BY id")
                 .map(VersionRecord.init)
             let built = Set(try await connection.query(
                 "SELECT DISTINCT version_id FROM attempt WHERE stage_index = 0 AND state = 'passed'").map { try $0.int64("version_id") })
-            return (versions, built, try await Self.artifacts(ofVersions: Array(built), connection))
+            let decisions = try await connection.query("SELECT \(unescaped: DecisionRecord.columns) FROM decision ORDER BY id")
+                .map(DecisionRecord.init)
+            return (versions, built, try await Self.artifacts(ofVersions: Array(built), connection), decisions)
         }
         let entriesByVersion = Dictionary(grouping: entries.filter { $0.versionID != nil }) { $0.versionID! }
         let artifactsByVersion = Dictionary(grouping: artifacts, by: \.versionID)
+        let decisionsByVersion = Dictionary(grouping: decisions, by: \.versionID)
         var found: [(versionID: Int64, problem: String)] = []
         for version in versions {
             let id = version.id!
@@ -44,7 +53,7 @@ extension SQLStore {
             }
             if let problem = VersionTrust.recordProblem(
                 version: version, artifacts: built.contains(id) ? artifactsByVersion[id] ?? [] : nil,
-                commitStage: commitStage, versionEntries: entriesByVersion[id] ?? []) {
+                decisions: decisionsByVersion[id] ?? [], commitStage: commitStage, versionEntries: entriesByVersion[id] ?? []) {
                 found.append((id, problem))
             }
         }

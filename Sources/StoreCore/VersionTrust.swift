@@ -24,24 +24,32 @@ public enum VersionTrust {
         return Hex.string(SHA256.hash(data: Data(lines.joined().utf8)))
     }
 
-    /// Why `version` (and, when given, the artifact list its later stages receive) cannot be trusted, or nil.
-    /// `entries` is the chain from the version's first entry (or the witnessed one, when older) to the newest,
-    /// oldest first; `commitStage` names the plan's first stage.
+    /// Why `version` (its row, its decisions and, when given, the artifact list its later stages receive) cannot
+    /// be trusted, or nil. `entries` is the chain from the version's first entry (or the witnessed one, when
+    /// older) to the newest, oldest first; `commitStage` names the plan's first stage.
     public static func problem(
-        version: VersionRecord, artifacts: [ArtifactRecord]?, commitStage: String, entries: [AuditEntry],
-        witnessed: AuditHead?
+        version: VersionRecord, artifacts: [ArtifactRecord]?, decisions: [DecisionRecord], commitStage: String,
+        entries: [AuditEntry], witnessed: AuditHead?, running attempt: AttemptRecord? = nil
     ) -> String? {
         if let problem = AuditLog.problem(in: entries, fromGenesis: false, witnessed: witnessed) {
             return "the audit log was altered: \(problem)"
         }
-        return recordProblem(version: version, artifacts: artifacts, commitStage: commitStage,
+        if let attempt, let gate = try? version.plan().stages[safe: attempt.stageIndex], gate.approval == .manual {
+            let given = decisions.filter { $0.attemptID == attempt.id && $0.kind == "approve" }.count
+            if given < gate.approvers ?? 1 {
+                return "v\(version.id ?? 0)'s \(gate.name) stage is running without the approval it needs "
+                    + "(\(given) of \(gate.approvers ?? 1)): its attempt was changed in the database"
+            }
+        }
+        return recordProblem(version: version, artifacts: artifacts, decisions: decisions, commitStage: commitStage,
                              versionEntries: entries.filter { $0.versionID == version.id })
     }
 
     /// Why `version`'s rows differ from its own audit entries (`versionEntries`, oldest first), or nil; the chain
     /// itself is checked by the caller.
     public static func recordProblem(
-        version: VersionRecord, artifacts: [ArtifactRecord]?, commitStage: String, versionEntries: [AuditEntry]
+        version: VersionRecord, artifacts: [ArtifactRecord]?, decisions: [DecisionRecord], commitStage: String,
+        versionEntries: [AuditEntry]
     ) -> String? {
         let name = "v\(version.id ?? 0)"
         guard let submitted = versionEntries.first else {
@@ -57,6 +65,10 @@ public enum VersionTrust {
             return "\(name)'s commit or priority differs from what was recorded when it was submitted "
                 + "(audit entry #\(submitted.id ?? 0))"
         }
+        if let forged = forgedDecision(decisions, entries: versionEntries) {
+            return "\(name)'s \(forged.kind) by \(forged.who) has no entry in the audit log: the decision was added or "
+                + "changed in the database"
+        }
         guard let artifacts else { return nil }
         guard let passed = versionEntries.last(where: {
             $0.action == "stage-passed" && $0.details["stage"] == commitStage
@@ -69,6 +81,28 @@ public enum VersionTrust {
         }
         return nil
     }
+}
+
+extension VersionTrust {
+    /// The first decision no audit entry records (same person, time, reason and kind; each entry counted once).
+    static func forgedDecision(_ decisions: [DecisionRecord], entries: [AuditEntry]) -> DecisionRecord? {
+        var unused = entries.filter { ["approve", "reject", "rollback"].contains($0.action) }
+        for decision in decisions {
+            let action = decision.kind.hasPrefix("rollback") ? "rollback" : decision.kind
+            let overrides = decision.kind != action
+            guard let index = unused.firstIndex(where: { entry in
+                let detail = entry.details
+                return entry.action == action && entry.who == decision.who && abs(entry.at - decision.at) < 0.001
+                    && detail["reason"] == decision.reason && (detail["override"] != nil) == overrides
+            }) else { return decision }
+            unused.remove(at: index)
+        }
+        return nil
+    }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }
 
 extension AuditEntry {

@@ -108,4 +108,26 @@ struct TamperEvidenceTests {
         #expect(audit.status == 4, "\(audit.stdout)")
         #expect(audit.stderr.contains("the chain was rewritten"), "\(audit.stderr)")
     }
+
+    @Test(arguments: [true, false])
+    func aGateOpenedInTheDatabaseRunsNothing(withForgedDecision: Bool) throws {
+        let project = try projectAwaitingApproval()
+        defer { project.remove() }
+        let forge = withForgedDecision ? """
+            db.execute("INSERT INTO decision (attempt_id, version_id, kind, who, reason, at) "
+                       "SELECT id, version_id, 'approve', 'mallory', 'lgtm', strftime('%s', 'now') FROM attempt "
+                       "WHERE state = 'awaiting-approval'")
+            """ : ""
+        _ = try edit(project, forge + "\n" + """
+            db.execute("UPDATE attempt SET state = 'queued' WHERE state = 'awaiting-approval'")
+            db.execute("UPDATE version SET settled = FALSE")
+            """)
+        let waited = try project.run("wait v1 --timeout 60s")
+        #expect(waited.status == 1, "\(waited.stderr)")
+        let expected = withForgedDecision ? "v1's approve by mallory has no entry in the audit log"
+            : "v1's production stage is running without the approval it needs (0 of 1)"
+        #expect(waited.stderr.contains(expected), "\(waited.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(project.deployRoot)/production/version"))
+        if withForgedDecision { #expect(try project.run("audit --verify").stderr.contains(expected)) }
+    }
 }
