@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torture_concurrency  # noqa: E402
 import torture_crash  # noqa: E402
 import torture_inputs  # noqa: E402
+import torture_records  # noqa: E402
 import torture_secrets  # noqa: E402
 import torture_tamper  # noqa: E402
 from doc_table import write_table  # noqa: E402
@@ -117,11 +118,22 @@ def main():
     for case in tamper["not_blocked"]:
         print(json.dumps(case), file=sys.stderr)
 
+    section("tampering with the state database")
+    records = torture_records.run(arguments.binary)
+    rows.append(("4b", f"tampering: {records['ways']} edits of the state database (plan, version row, artifact rows, "
+                 "decisions, audit entries deleted or rewritten with the chain recomputed)",
+                 f"not blocked {must_be_zero('record edits not blocked', records['ways'] - records['blocked'])}",
+                 "the edited version's deploy did not run and `audit --verify` failed; an edit of history alone "
+                 "failed `audit --verify`"))
+    for case in records["not_blocked"]:
+        print(json.dumps(case), file=sys.stderr)
+
     section(f"secrets ({sizes['lines']} lines)")
     secrets = torture_secrets.run(arguments.binary, sizes["lines"])
     leaks = sum(secrets["leaks"].values())
-    rows.append(("5", f"secrets: {secrets['generated_lines']:,} generated lines with a secret in raw, base64, URL-safe "
-                 "base64, hex and percent-encoded forms",
+    rows.append(("5", f"secrets: {secrets['generated_lines']:,} generated records with a secret in raw, base64 "
+                 "(any alignment, wrapped at any width), hex (plain, spaced, colon, xxd and od layouts) and percent-encoded "
+                 "forms, and a multi-line key indented or line by line",
                  f"leaks {must_be_zero('secret leaks', leaks)}, generated lines missing from the log "
                  f"{must_be_zero('secret lines missing', secrets['lines_missing'])}",
                  "; ".join(f"{name} {count}" for name, count in secrets["leaks"].items())))

@@ -12,6 +12,14 @@ public struct AuditHead: Sendable, Equatable {
     }
 }
 
+/// What `audit --verify` checks, read at one moment: the chain, the head this machine witnessed before reading it,
+/// and the versions whose rows differ from the chain, with why.
+public struct AuditCheck: Sendable {
+    public var entries: [AuditEntry]
+    public var witnessed: AuditHead?
+    public var untrusted: [(versionID: Int64, problem: String)]
+}
+
 /// The audit chain's head as this machine last appended it, kept in a file outside the database (mode 0600), so
 /// that deleting the newest entries or recomputing the chain is detected: the witnessed entry must still exist
 /// with the witnessed hash. Written after every commit that appended (`witnessing`), never moved backwards.

@@ -30,19 +30,27 @@ extension SQLStore {
         }
     }
 
-    public func untrustedVersions(chain entries: [AuditEntry]) async throws -> [(versionID: Int64, problem: String)] {
-        let (versions, built, artifacts, decisions) = try await transaction(.read) { connection in
+    public func auditCheck() async throws -> AuditCheck {
+        // The witness first: whatever it names was committed before the snapshot below begins.
+        let witnessed = auditWitness?.read()
+        let (entries, versions, built, artifacts, decisions, attempts) = try await transaction(.read) { connection in
+            let entries = try await connection.query("SELECT \(unescaped: AuditEntry.columns) FROM audit ORDER BY id")
+                .map(AuditEntry.init)
             let versions = try await connection.query("SELECT \(unescaped: VersionRecord.columns) FROM version ORDER BY id")
                 .map(VersionRecord.init)
             let built = Set(try await connection.query(
                 "SELECT DISTINCT version_id FROM attempt WHERE stage_index = 0 AND state = 'passed'").map { try $0.int64("version_id") })
             let decisions = try await connection.query("SELECT \(unescaped: DecisionRecord.columns) FROM decision ORDER BY id")
                 .map(DecisionRecord.init)
-            return (versions, built, try await Self.artifacts(ofVersions: Array(built), connection), decisions)
+            let attempts = try await connection.query("SELECT \(unescaped: AttemptRecord.columns) FROM attempt ORDER BY id")
+                .map(AttemptRecord.init)
+            return (entries, versions, built, try await Self.artifacts(ofVersions: Array(built), connection), decisions,
+                    attempts)
         }
         let entriesByVersion = Dictionary(grouping: entries.filter { $0.versionID != nil }) { $0.versionID! }
         let artifactsByVersion = Dictionary(grouping: artifacts, by: \.versionID)
         let decisionsByVersion = Dictionary(grouping: decisions, by: \.versionID)
+        let attemptsByVersion = Dictionary(grouping: attempts, by: \.versionID)
         var found: [(versionID: Int64, problem: String)] = []
         for version in versions {
             let id = version.id!
@@ -53,10 +61,11 @@ extension SQLStore {
             }
             if let problem = VersionTrust.recordProblem(
                 version: version, artifacts: built.contains(id) ? artifactsByVersion[id] ?? [] : nil,
-                decisions: decisionsByVersion[id] ?? [], commitStage: commitStage, versionEntries: entriesByVersion[id] ?? []) {
+                decisions: decisionsByVersion[id] ?? [], commitStage: commitStage, versionEntries: entriesByVersion[id] ?? [],
+                attempts: attemptsByVersion[id] ?? []) {
                 found.append((id, problem))
             }
         }
-        return found
+        return AuditCheck(entries: entries, witnessed: witnessed, untrusted: found)
     }
 }

@@ -38,7 +38,8 @@ public protocol StateStore: EngineStore, VersionLedger {
     func resolvedPath(_ recorded: String) -> String
     /// `patch --preempt`: marks normal versions' running attempts that hold `environments` to be stopped.
     func preempt(for patchID: Int64, environments: Set<String>, who: String, now: Double) async throws -> [AttemptRecord]
-    /// Every version whose rows (frozen plan, commit, priority, artifact list) differ from what the audit chain
-    /// (`chain`, the whole log) recorded, with why: for `audit --verify`.
-    func untrustedVersions(chain: [AuditEntry]) async throws -> [(versionID: Int64, problem: String)]
+    /// The whole chain, the head this machine witnessed, and every version whose rows (frozen plan, commit,
+    /// priority, artifact list, decisions) differ from what the chain recorded, all read in one snapshot: for
+    /// `audit --verify`.
+    func auditCheck() async throws -> AuditCheck
 }

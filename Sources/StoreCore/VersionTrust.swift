@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PipelineModel
 
 /// What a version's rows must match before anything of it runs: the audit chain records, when a version is
 /// submitted, its commit, priority and plan digest, and, when its commit stage passes, the digest of that
@@ -34,22 +35,16 @@ public enum VersionTrust {
         if let problem = AuditLog.problem(in: entries, fromGenesis: false, witnessed: witnessed) {
             return "the audit log was altered: \(problem)"
         }
-        if let attempt, let gate = try? version.plan().stages[safe: attempt.stageIndex], gate.approval == .manual {
-            let given = decisions.filter { $0.attemptID == attempt.id && $0.kind == "approve" }.count
-            if given < gate.approvers ?? 1 {
-                return "v\(version.id ?? 0)'s \(gate.name) stage is running without the approval it needs "
-                    + "(\(given) of \(gate.approvers ?? 1)): its attempt was changed in the database"
-            }
-        }
         return recordProblem(version: version, artifacts: artifacts, decisions: decisions, commitStage: commitStage,
-                             versionEntries: entries.filter { $0.versionID == version.id })
+                             versionEntries: entries.filter { $0.versionID == version.id },
+                             attempts: attempt.map { [$0] } ?? [])
     }
 
     /// Why `version`'s rows differ from its own audit entries (`versionEntries`, oldest first), or nil; the chain
     /// itself is checked by the caller.
     public static func recordProblem(
         version: VersionRecord, artifacts: [ArtifactRecord]?, decisions: [DecisionRecord], commitStage: String,
-        versionEntries: [AuditEntry]
+        versionEntries: [AuditEntry], attempts: [AttemptRecord]
     ) -> String? {
         let name = "v\(version.id ?? 0)"
         guard let submitted = versionEntries.first else {
@@ -64,6 +59,10 @@ public enum VersionTrust {
             || recorded["priority"].map({ $0 != version.priority.rawValue }) == true {
             return "\(name)'s commit or priority differs from what was recorded when it was submitted "
                 + "(audit entry #\(submitted.id ?? 0))"
+        }
+        if let ungated = ungatedAttempt(attempts, decisions: decisions, plan: try? version.plan()) {
+            return "\(name)'s \(ungated.stage) stage went past its gate without the approval it needs "
+                + "(\(ungated.given) of \(ungated.required)): its attempt was changed in the database"
         }
         if let forged = forgedDecision(decisions, entries: versionEntries) {
             return "\(name)'s \(forged.kind) by \(forged.who) has no entry in the audit log: the decision was added or "
@@ -84,6 +83,20 @@ public enum VersionTrust {
 }
 
 extension VersionTrust {
+    /// The first attempt of a manual gate that left it — queued, ran or ended as only a running attempt does —
+    /// with fewer approvals than the gate needs; each approval takes an attempt there, so none can.
+    static func ungatedAttempt(
+        _ attempts: [AttemptRecord], decisions: [DecisionRecord], plan: PipelinePlan?
+    ) -> (stage: String, given: Int, required: Int)? {
+        let opened: Set<RunState> = [.queued, .running, .passed, .failed, .errored, .interrupted]
+        for attempt in attempts where opened.contains(attempt.state) {
+            guard let gate = plan?.stages[safe: attempt.stageIndex], gate.approval == .manual else { continue }
+            let given = decisions.filter { $0.attemptID == attempt.id && $0.kind == "approve" }.count
+            if given < gate.approvers ?? 1 { return (gate.name, given, gate.approvers ?? 1) }
+        }
+        return nil
+    }
+
     /// The first decision no audit entry records (same person, time, reason and kind; each entry counted once).
     static func forgedDecision(_ decisions: [DecisionRecord], entries: [AuditEntry]) -> DecisionRecord? {
         var unused = entries.filter { ["approve", "reject", "rollback"].contains($0.action) }

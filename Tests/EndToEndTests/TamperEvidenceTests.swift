@@ -125,9 +125,9 @@ struct TamperEvidenceTests {
         let waited = try project.run("wait v1 --timeout 60s")
         #expect(waited.status == 1, "\(waited.stderr)")
         let expected = withForgedDecision ? "v1's approve by mallory has no entry in the audit log"
-            : "v1's production stage is running without the approval it needs (0 of 1)"
+            : "v1's production stage went past its gate without the approval it needs (0 of 1)"
         #expect(waited.stderr.contains(expected), "\(waited.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(project.deployRoot)/production/version"))
-        if withForgedDecision { #expect(try project.run("audit --verify").stderr.contains(expected)) }
+        #expect(try project.run("audit --verify").stderr.contains(expected))
     }
 }

@@ -12,7 +12,10 @@ enum AuditCommand {
                   OptionSpec("--limit", value: "N", summary: "show the last N entries (default 50)")]
     ) { invocation, context in
         let store = try await context.stateStore()
-        let all = try await store.auditEntries(versionID: nil)
+        // Verifying reads the chain, the witness and the records it covers at one moment (`auditCheck`).
+        let check = invocation.flags.contains("--verify") ? try await store.auditCheck() : nil
+        let all: [AuditEntry]
+        if let check { all = check.entries } else { all = try await store.auditEntries(versionID: nil) }
         var entries = all
         if let reference = invocation["VERSION"] {
             let version = try await context.version(reference)
@@ -30,14 +33,13 @@ enum AuditCommand {
                      ("action", .string(entry.action)), ("version", entry.versionID.map { .string("v\($0)") } ?? .null),
                      ("detail", .string(entry.detail)), ("hash", .string(entry.hash))])
         }))]
-        guard invocation.flags.contains("--verify") else {
+        guard let check else {
             return CommandResult(text: table(entries).joined(separator: "\n"), json: .object(json))
         }
         // The verdict alone: the on-call engineer asks one question. A break shows the entries around it.
         let witness = store.auditWitness
-        let witnessed = witness?.read()
+        let (witnessed, untrusted) = (check.witnessed, check.untrusted)
         let broken = AuditLog.firstBrokenEntry(in: all)
-        let untrusted = try await store.untrustedVersions(chain: all)
         let chainProblem = AuditLog.problem(in: all, fromGenesis: true, witnessed: witnessed)
         let problem = chainProblem.map { "the audit log was altered: \($0)" }
             ?? untrusted.first.map { $0.problem + (untrusted.count > 1 ? " (and \(untrusted.count - 1) more)" : "") }
