@@ -25,6 +25,7 @@ stages:
 """
 DEPLOY = """#!/bin/sh
 echo "$CDSH_VERSION" > "$OUT/deployed-$CDSH_VERSION-$CDSH_ENVIRONMENT"
+echo "$CDSH_VERSION $CDSH_ENVIRONMENT" >> "$OUT/deploys"
 """
 
 
@@ -97,6 +98,13 @@ CASES = [
         "UPDATE artifact SET path = 'dist/other.bin' WHERE version_id = 2 AND path = 'dist/app.bin'"), False),
     ("decision: approval forged and the gate opened", lambda db: open_gate(db, forge=True), True),
     ("decision: the gate opened without one", lambda db: open_gate(db, forge=False), True),
+    ("attempt: the gate marked passed", lambda db: (db.execute(
+        "UPDATE attempt SET state = 'passed' WHERE version_id = 2 AND state = 'awaiting-approval'"), db.execute(
+        "UPDATE version SET settled = FALSE WHERE id = 2")), True),
+    ("attempt: a rollback of sandbox to v1 queued without a decision", lambda db: (db.execute(
+        "INSERT INTO attempt (version_id, stage_index, stage, number, state, created_at, environment, requested_by) "
+        "VALUES (1, -1, 'rollback', 1, 'queued', ?, 'sandbox', 'mallory')", (time.time(),)), db.execute(
+        "UPDATE version SET settled = FALSE WHERE id = 1")), True),
     ("decision: an earlier approval's approver changed", lambda db: db.execute(
         "UPDATE decision SET who = 'mallory' WHERE version_id = 1"), False, False),
     ("audit: newest three entries deleted", lambda db: db.execute(
@@ -129,11 +137,13 @@ def run(binary):
             edit(db)
             db.commit()
             db.close()
-            finished = project.cdsh(*([] if opened else ["approve v2 --reason tampered"]), "wait v2 --timeout 60s")
+            before = project.lines("deploys")
+            waited = "wait v1 rollback --timeout 30s" if "rollback" in name else "wait v2 --timeout 60s"
+            finished = project.cdsh(*([] if opened else ["approve v2 --reason tampered"]), waited)
             audit = project.cdsh("audit --verify")
-            deployed = os.path.exists(os.path.join(project.out, "deployed-v2-sandbox"))
+            deployed = project.lines("deploys") != before
             pwned = os.path.exists(os.path.join(project.out, "pwned"))
-            blocked = audit.returncode == 4 and not pwned and (not touches or (not deployed and finished.returncode != 0))
+            blocked = audit.returncode == 4 and not pwned and (not touches or not deployed)
             results.append({"case": name, "blocked": blocked, "detail": (audit.stderr.strip() or audit.stdout.strip())[-200:],
                             "deploy": (finished.stderr.strip())[-200:]})
         finally:

@@ -45,8 +45,7 @@ struct PlanReader {
         let source = fields["source"].flatMap { nodes.string($0.value, expected: "a path for `source`") } ?? "."
         let deploy = fields["deploy"].flatMap { field in
             nodes.string(field.value, expected: "a command for `deploy`").flatMap { command in
-                let script = command.split(separator: " ").first.map(String.init) ?? command
-                guard script.contains("/") else { return command }
+                guard let script = RepositoryPath.deployScript(of: command) else { return command }
                 return nodes.insideRepository(script, at: field.value, what: "deploy script `\(script)`").map { _ in command }
             }
         }

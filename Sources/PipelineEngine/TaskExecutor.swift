@@ -58,8 +58,7 @@ struct TaskExecutor: Sendable {
         let version = launch.version, attempt = launch.attempt, task = launch.task
         let source = "\(work)/src"
         let stored = try await store.artifacts(of: version.id!)
-        if let problem = try await store.trustProblem(of: version, artifacts: attempt.stageIndex == 0 ? nil : stored,
-                                                       running: attempt) {
+        if let problem = try await store.trustProblem(of: version, artifacts: attempt.stageIndex == 0 ? nil : stored) {
             append(logPath, "cdsh: \(task.name) did not run: \(problem)")
             try? await store.refuseUntrusted(versionID: version.id!, taskID: task.id!, reason: problem, now: environment.now())
             return (ProcessOutcome(state: .errored, reason: "\(problem); nothing ran (`audit --verify` checks the log)"), [])
@@ -253,13 +252,13 @@ struct TaskExecutor: Sendable {
     }
 
     /// The digest of the deploy script the command names when it is a file of the version (checked as
-    /// `RepositoryPath` says), else of the command itself (a program found on PATH, or a missing script, which
-    /// then fails as the shell reports it).
+    /// `RepositoryPath` says), else of the command itself (a program on the engine's PATH or an absolute one, or
+    /// a missing script, which then fails as the shell reports it).
     private func scriptDigest(_ command: String, source: String) throws -> String {
-        let first = command.split(separator: " ").first.map(String.init) ?? command
-        guard first.contains("/"), RepositoryPath.realPath("\(source)/\(first)") != nil || RepositoryPath.problem(first) != nil
+        guard let script = RepositoryPath.deployScript(of: command),
+              RepositoryPath.realPath("\(source)/\(script)") != nil || RepositoryPath.problem(script) != nil
         else { return ArtifactStore.hash(Data(command.utf8)) }
-        return try ArtifactStore.hash(fileAt: try RepositoryPath.resolve(first, in: source), copyingTo: nil).sha256
+        return try ArtifactStore.hash(fileAt: try RepositoryPath.resolve(script, in: source), copyingTo: nil).sha256
     }
 
     private func append(_ path: String, _ line: String) {

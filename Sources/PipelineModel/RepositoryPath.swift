@@ -5,6 +5,14 @@ import Foundation
 /// without `..`, and not leading out through a symbolic link. The loader checks the text; every reader of the
 /// file goes through `resolve`.
 public enum RepositoryPath {
+    /// The script of the repository a deploy command runs: its first word when that is a relative path (`./deploy.sh`,
+    /// `scripts/deploy prod`); nil for a program on the engine's PATH (`make deploy`) or an absolute one
+    /// (`/usr/local/bin/ship`), which the version does not hold.
+    public static func deployScript(of command: String) -> String? {
+        let first = command.split(separator: " ").first.map(String.init) ?? command
+        return first.contains("/") && !first.hasPrefix("/") ? first : nil
+    }
+
     /// Why `path` cannot name a file of the repository, or nil when it can.
     public static func problem(_ path: String) -> String? {
         if path.isEmpty { return "is empty" }

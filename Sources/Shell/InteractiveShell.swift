@@ -44,9 +44,9 @@ public final class InteractiveShell {
             program: "cdsh", completer: completer, history: HistoryFile.read(historyPath).map(\.line))
         let reader: LineReader = editor ?? PlainLineReader(showPrompt: true)
         let plan = try? context.currentPlan()
-        let pipeline = plan?.name ?? "cdsh"
+        let pipeline = TerminalText.field(plan?.name ?? "cdsh")
         FileHandle.standardError.write(Data(
-            "cdsh: \(plan.map { "\($0.name) pipeline. " } ?? "")`help` lists the commands, Tab completes, Ctrl-D leaves.\n".utf8))
+            "cdsh: \(plan.map { "\(TerminalText.field($0.name)) pipeline. " } ?? "")`help` lists the commands, Tab completes, Ctrl-D leaves.\n".utf8))
         if plan == nil, let warning = CheckCommand.startupWarning(context) {
             FileHandle.standardError.write(Data("cdsh: warning: \(warning)\n".utf8))
         }

@@ -22,12 +22,16 @@ public struct SecretMasker: Sendable {
 
     /// The hashes of the normalized pieces to mask, by piece length, longest first.
     let pieces: [(length: Int, hashes: Set<UInt64>)]
+    /// One bit per hash prefix of any piece: most positions of ordinary output are ruled out by one bit, not a
+    /// set lookup.
+    let filter: [UInt64]
+    static let filterBits = 20
 
     public init(secrets: [String]) {
         var pieces: [Int: Set<UInt64>] = [:]
-        func add(_ form: [UInt8]) {
+        func add(_ form: [UInt8], minimum: Int = Self.minimumEncodedLength) {
             let normalized = Self.normalize(form).bytes
-            guard !normalized.isEmpty else { return }
+            guard !normalized.isEmpty, normalized.count >= minimum else { return }
             let length = min(normalized.count, Self.window)
             for start in 0...(normalized.count - length) {
                 pieces[length, default: []].insert(Self.hash(normalized[start..<(start + length)]))
@@ -35,8 +39,8 @@ public struct SecretMasker: Sendable {
         }
         for secret in secrets where !secret.isEmpty {
             let bytes = Array(secret.utf8)
-            add(bytes)
-            for line in secret.split(whereSeparator: \.isNewline) where line.utf8.count >= Self.minimumEncodedLength {
+            add(bytes, minimum: 1)
+            for line in secret.split(whereSeparator: \.isNewline) {
                 add(Array(line.utf8))
             }
             guard bytes.count >= Self.minimumEncodedLength else { continue }
@@ -45,6 +49,12 @@ public struct SecretMasker: Sendable {
             }
         }
         self.pieces = pieces.sorted { $0.key > $1.key }.map { ($0.key, $0.value) }
+        var filter = [UInt64](repeating: 0, count: (1 << Self.filterBits) / 64)
+        for hash in pieces.values.joined() {
+            let bit = Int(hash >> UInt64(64 - Self.filterBits))
+            filter[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+        self.filter = filter
     }
 
     /// True when there is nothing to mask.
@@ -73,30 +83,37 @@ public struct SecretMasker: Sendable {
     /// more, and the same `progress`.
     public func mask(_ bytes: [UInt8], final: Bool, progress: inout Progress) -> (output: [UInt8], consumed: Int) {
         guard !isEmpty else { return (bytes, bytes.count) }
-        let text = Self.normalize(bytes)
+        // A `%` or `%H` at the end may be the start of an escape the next read completes: not read yet.
+        let partialEscape = final ? 0 : Self.partialEscape(atEndOf: bytes)
+        let text = Self.normalize(Array(bytes[..<(bytes.count - partialEscape)]))
         let count = text.bytes.count
+        var decidable = bytes.count
+        if !final {
+            // A piece starting at one of the last `longest - 1` kept bytes may still grow; one before a long run
+            // of separators cannot.
+            let firstOpen = count - pieces[0].length + 1
+            let open = firstOpen <= 0 ? 0 : firstOpen < count ? text.starts[firstOpen] : bytes.count - partialEscape
+            decidable = max(open, text.lastBreak)
+        }
         var depth = [Int](repeating: 0, count: bytes.count + 1)
         var coveredEnd = min(progress.coveredAhead, bytes.count)
         if coveredEnd > 0 {
             depth[0] += 1
             depth[coveredEnd] -= 1
         }
+        let lengths = pieces.map(\.length)
         for start in 0..<count {
-            for (length, hashes) in pieces where start + length <= count && text.run[start] == text.run[start + length - 1] {
-                guard hashes.contains(Self.hash(text.bytes[start..<(start + length)])) else { continue }
+            for (index, length) in lengths.enumerated()
+            where start + length <= count && text.run[start] == text.run[start + length - 1] {
+                let hash = Self.hash(text.bytes[start..<(start + length)])
+                let bit = Int(hash >> UInt64(64 - Self.filterBits))
+                guard filter[bit >> 6] & (1 << UInt64(bit & 63)) != 0, pieces[index].hashes.contains(hash) else { continue }
                 depth[text.starts[start]] += 1
                 depth[text.ends[start + length - 1]] -= 1
-                coveredEnd = max(coveredEnd, text.ends[start + length - 1])
+                // Only what a decided piece covers is carried on; the rest is looked at again with more input.
+                if text.starts[start] < decidable { coveredEnd = max(coveredEnd, text.ends[start + length - 1]) }
                 break
             }
-        }
-        var decidable = bytes.count
-        if !final {
-            // A piece starting at one of the last `longest - 1` kept bytes may still grow; one before a long run
-            // of separators cannot.
-            let firstOpen = count - pieces[0].length + 1
-            let open = firstOpen <= 0 ? 0 : firstOpen < count ? text.starts[firstOpen] : bytes.count
-            decidable = max(open, text.lastBreak)
         }
         var output: [UInt8] = []
         output.reserveCapacity(decidable)
@@ -135,6 +152,9 @@ public struct SecretMasker: Sendable {
     static func normalize(_ input: [UInt8]) -> Normalized {
         var result = Normalized()
         result.bytes.reserveCapacity(input.count)
+        result.starts.reserveCapacity(input.count)
+        result.ends.reserveCapacity(input.count)
+        result.run.reserveCapacity(input.count)
         var index = 0, separators = 0, run: Int32 = 0
         while index < input.count {
             var byte = input[index], next = index + 1
@@ -158,6 +178,13 @@ public struct SecretMasker: Sendable {
             index = next
         }
         return result
+    }
+
+    /// How many bytes at the end of `input` begin a `%HH` escape without completing it (0, 1 or 2).
+    static func partialEscape(atEndOf input: [UInt8]) -> Int {
+        if input.last == 0x25 { return 1 }
+        if input.count >= 2, input[input.count - 2] == 0x25, hexValue(input[input.count - 1]) != nil { return 2 }
+        return 0
     }
 
     static func hexValue(_ byte: UInt8) -> UInt8? {

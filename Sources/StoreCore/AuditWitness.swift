@@ -83,12 +83,12 @@ public struct AuditWitness: Sendable {
 
     /// The head a transaction appended, noted by the store core's audit append and read once it committed.
     public final class Appended: Sendable {
-        /// The head witnessed before the transaction began.
-        let witnessed: AuditHead?
+        /// Where the head is witnessed: read again by each append, under the audit lock.
+        let witness: AuditWitness
         private let state = Mutex<(head: AuditHead?, continues: Bool)>((nil, true))
 
-        init(witnessed: AuditHead?) {
-            self.witnessed = witnessed
+        init(witness: AuditWitness) {
+            self.witness = witness
         }
 
         /// Notes an appended entry; `continuing` says whether the chain it extends still holds the witnessed head.
@@ -109,7 +109,7 @@ public struct AuditWitness: Sendable {
         _ witness: AuditWitness?, _ body: () async throws -> Result
     ) async rethrows -> Result {
         guard let witness else { return try await body() }
-        let box = Appended(witnessed: witness.read())
+        let box = Appended(witness: witness)
         let result = try await $appended.withValue(box) { try await body() }
         if let head = box.head { witness.advance(to: head) }
         return result

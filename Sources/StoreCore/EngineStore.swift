@@ -20,11 +20,11 @@ public protocol EngineStore: SchedulerStore, DecisionStore {
     func finishDeploy(id: Int64, result: RunState, now: Double) async throws
     /// Records a task's pid and log file once its process started.
     func recordTaskProcess(taskID: Int64, pid: Int?, logPath: String) async throws
-    /// Why `version` — its row, its decisions, the approvals of the `running` attempt's gate and, when given, the
-    /// artifact list its later stages receive — does not match what the audit chain recorded (an edited row, an
-    /// altered or truncated chain), or nil when it does (`VersionTrust`).
-    func trustProblem(of version: VersionRecord, artifacts: [ArtifactRecord]?, running attempt: AttemptRecord?)
-        async throws -> String?
+    /// Why `version` — its row, its decisions, its attempts (gates passed with their approvals, passes and
+    /// rollbacks the chain records) and, when given, the artifact list its later stages receive — does not match
+    /// what the audit chain recorded (an edited row, an altered or truncated chain), or nil when it does
+    /// (`VersionTrust`).
+    func trustProblem(of version: VersionRecord, artifacts: [ArtifactRecord]?) async throws -> String?
     /// Audits that a task of `versionID` did not run because the version failed `trustProblem`.
     func refuseUntrusted(versionID: Int64, taskID: Int64, reason: String, now: Double) async throws
     /// True when some version still has work for an engine.

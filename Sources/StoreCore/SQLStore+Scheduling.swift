@@ -298,7 +298,7 @@ extension SQLStore {
             """)?.int64("id") else { throw StoreError.unavailable("the store did not return the audit entry's id") }
         if let appended = AuditWitness.appended {
             var continuing = true
-            if let witnessed = appended.witnessed {
+            if let witnessed = appended.witness.read() {
                 continuing = try await connection.queryOne("SELECT hash FROM audit WHERE id = \(witnessed.id)")?
                     .string("hash") == witnessed.hash
             }

@@ -2,10 +2,9 @@ import PipelineModel
 
 /// The checks before a version's task runs, and before `verify` vouches for its artifacts (`VersionTrust`).
 extension SQLStore {
-    public func trustProblem(of version: VersionRecord, artifacts: [ArtifactRecord]?, running attempt: AttemptRecord?)
-        async throws -> String? {
+    public func trustProblem(of version: VersionRecord, artifacts: [ArtifactRecord]?) async throws -> String? {
         let witnessed = auditWitness?.read()
-        let (entries, decisions) = try await transaction(.read) { connection in
+        let (entries, decisions, attempts) = try await transaction(.read) { connection in
             let first = try await connection.queryOne("SELECT MIN(id) AS first FROM audit WHERE version_id = \(version.id)")?
                 .optionalInt64("first")
             let from = [first, witnessed?.id].compactMap { $0 }.min() ?? Int64.max
@@ -16,11 +15,14 @@ extension SQLStore {
             let decisions = try await connection.query("""
                 SELECT \(unescaped: DecisionRecord.columns) FROM decision WHERE version_id = \(version.id) ORDER BY id
                 """).map(DecisionRecord.init)
-            return (entries, decisions)
+            let attempts = try await connection.query("""
+                SELECT \(unescaped: AttemptRecord.columns) FROM attempt WHERE version_id = \(version.id) ORDER BY id
+                """).map(AttemptRecord.init)
+            return (entries, decisions, attempts)
         }
         return VersionTrust.problem(version: version, artifacts: artifacts, decisions: decisions,
-                                    commitStage: try version.plan().stages[0].name, entries: entries, witnessed: witnessed,
-                                    running: attempt)
+                                    commitStage: try version.plan().stages.first?.name ?? "", entries: entries, witnessed: witnessed,
+                                    attempts: attempts)
     }
 
     public func refuseUntrusted(versionID: Int64, taskID: Int64, reason: String, now: Double) async throws {

@@ -30,14 +30,13 @@ public enum VersionTrust {
     /// older) to the newest, oldest first; `commitStage` names the plan's first stage.
     public static func problem(
         version: VersionRecord, artifacts: [ArtifactRecord]?, decisions: [DecisionRecord], commitStage: String,
-        entries: [AuditEntry], witnessed: AuditHead?, running attempt: AttemptRecord? = nil
+        entries: [AuditEntry], witnessed: AuditHead?, attempts: [AttemptRecord]
     ) -> String? {
         if let problem = AuditLog.problem(in: entries, fromGenesis: false, witnessed: witnessed) {
             return "the audit log was altered: \(problem)"
         }
         return recordProblem(version: version, artifacts: artifacts, decisions: decisions, commitStage: commitStage,
-                             versionEntries: entries.filter { $0.versionID == version.id },
-                             attempts: attempt.map { [$0] } ?? [])
+                             versionEntries: entries.filter { $0.versionID == version.id }, attempts: attempts)
     }
 
     /// Why `version`'s rows differ from its own audit entries (`versionEntries`, oldest first), or nil; the chain
@@ -63,6 +62,12 @@ public enum VersionTrust {
         if let ungated = ungatedAttempt(attempts, decisions: decisions, plan: try? version.plan()) {
             return "\(name)'s \(ungated.stage) stage went past its gate without the approval it needs "
                 + "(\(ungated.given) of \(ungated.required)): its attempt was changed in the database"
+        }
+        if let attempt = unrecordedAttempt(attempts, decisions: decisions, entries: versionEntries) {
+            return attempt.isDeployOnly
+                ? "\(name)'s rollback to \(attempt.environment ?? "?") was asked for by no one: its attempt was added in the database"
+                : "\(name)'s \(attempt.stage) stage (attempt \(attempt.number)) passed without its pass in the audit log: "
+                    + "its attempt was changed in the database"
         }
         if let forged = forgedDecision(decisions, entries: versionEntries) {
             return "\(name)'s \(forged.kind) by \(forged.who) has no entry in the audit log: the decision was added or "
@@ -91,8 +96,27 @@ extension VersionTrust {
         let opened: Set<RunState> = [.queued, .running, .passed, .failed, .errored, .interrupted]
         for attempt in attempts where opened.contains(attempt.state) {
             guard let gate = plan?.stages[safe: attempt.stageIndex], gate.approval == .manual else { continue }
-            let given = decisions.filter { $0.attemptID == attempt.id && $0.kind == "approve" }.count
+            let given = Set(decisions.filter { $0.attemptID == attempt.id && $0.kind == "approve" }.map(\.who)).count
             if given < gate.approvers ?? 1 { return (gate.name, given, gate.approvers ?? 1) }
+        }
+        return nil
+    }
+
+    /// The first attempt the chain cannot account for: a passed stage without its `stage-passed` entry, or a
+    /// rollback that left the queue without a person's `rollback` decision.
+    static func unrecordedAttempt(
+        _ attempts: [AttemptRecord], decisions: [DecisionRecord], entries: [AuditEntry]
+    ) -> AttemptRecord? {
+        let opened: Set<RunState> = [.queued, .running, .passed, .failed, .errored, .interrupted]
+        for attempt in attempts {
+            if attempt.isDeployOnly {
+                let asked = decisions.contains { $0.attemptID == attempt.id && $0.kind.hasPrefix("rollback") }
+                if opened.contains(attempt.state) && !asked { return attempt }
+            } else if attempt.state == .passed, !entries.contains(where: {
+                $0.action == "stage-passed" && $0.details["stage"] == attempt.stage && $0.details["attempt"] == String(attempt.number)
+            }) {
+                return attempt
+            }
         }
         return nil
     }

@@ -32,6 +32,12 @@ struct SecretMaskerTests {
         #expect(masked.hasPrefix("before ") && masked.hasSuffix(" after"))
     }
 
+    @Test func aMultiLineSecretsShortLinesMaskNothingElse() {
+        let masker = SecretMasker(secrets: ["{\n    \"key\": \"c2VjcmV0LXZhbHVlLTE\",\n    },\n]"])
+        #expect(masker.mask("config: {a: 1},\n  ]\n") == "config: {a: 1},\n  ]\n")
+        #expect(masker.mask("key c2VjcmV0LXZhbHVlLTE end") == "key **** end")
+    }
+
     @Test func textWithoutSecretsIsUnchangedAndShortSecretsMaskOnlyThemselves() {
         let masker = SecretMasker(secrets: [Self.secret, "abc", ""])
         #expect(masker.mask("nothing to see, 616263 YWJj") == "nothing to see, 616263 YWJj")
@@ -47,8 +53,10 @@ struct SecretMaskerTests {
 
     @Test func outputCutAnywhereIsMaskedAsIfWhole() {
         let masker = SecretMasker(secrets: [Self.secret])
-        let text = Array((0..<200).map { "line \($0): \($0 % 7 == 0 ? Self.secret : "ok") \(Data(Self.secret.utf8).base64EncodedString())\n" }
-            .joined().utf8)
+        let percent = Self.secret.utf8.map { String(format: "%%%02X", $0) }.joined()
+        let text = Array((0..<200).map {
+            "line \($0): \($0 % 7 == 0 ? Self.secret : "ok") \(Data(Self.secret.utf8).base64EncodedString()) \(percent)\n"
+        }.joined().utf8)
         let whole = masker.mask(text)
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<50 {
@@ -65,6 +73,7 @@ struct SecretMaskerTests {
             #expect(output == whole)
         }
         #expect(!String(decoding: whole, as: UTF8.self).contains(Self.secret))
+        #expect(!String(decoding: whole, as: UTF8.self).contains("%"), "a percent-encoded secret left a piece")
     }
 
     @Test func aJobPrintingItsSecretLeavesOnlyMasksInTheLog() async throws {

@@ -69,7 +69,7 @@ enum ParityCommand {
                 side.artifacts = (try? JSONDecoder().decode([String: String].self, from: Data(deploy.artifactsJSON.utf8))) ?? [:]
                 if let config = plan.environment(named: name)?.config,
                    let text = try await GitRepository(path: await context.localRepository(for: version)).file(config, at: version.commitID) {
-                    side.config = ConfigFile.parse(text, secrets: plan.secrets)
+                    side.config = ConfigFile.parse(text, secrets: plan.declaredSecrets)
                 }
             } else {
                 plan = try context.currentPlan()
@@ -77,7 +77,7 @@ enum ParityCommand {
                     let folder = ((try context.pipelinePath()) as NSString).deletingLastPathComponent
                     do {
                         let text = try String(contentsOfFile: try RepositoryPath.resolve(config, in: folder), encoding: .utf8)
-                        side.config = ConfigFile.parse(text, secrets: plan.secrets)
+                        side.config = ConfigFile.parse(text, secrets: plan.declaredSecrets)
                     } catch let error as RepositoryPathError {
                         context.warn("config file \(error) (environment `\(name)`): not read")
                     } catch {}

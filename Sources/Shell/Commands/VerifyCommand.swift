@@ -16,7 +16,7 @@ enum VerifyCommand {
         var bad = 0
         let stored = try await store.artifacts(of: version.id!)
         let built = try await store.attempts(of: version.id!).contains { $0.stageIndex == 0 && $0.state == .passed }
-        let untrusted = try await store.trustProblem(of: version, artifacts: built ? stored : nil, running: nil)
+        let untrusted = try await store.trustProblem(of: version, artifacts: built ? stored : nil)
         if let untrusted {
             bad += 1
             lines.append("MISMATCH  \(untrusted)")
