@@ -59,6 +59,21 @@ def open_gate(db, forge):
     db.execute("UPDATE version SET settled = FALSE WHERE id = 2")
 
 
+def append_forged_pass(db):
+    """An artifact row repointed, and a correctly linked pass appended at the head that records the forged list."""
+    db.execute("UPDATE artifact SET (sha256, size) = (SELECT sha256, size FROM artifact WHERE version_id = 1 AND "
+               "path = 'dist/app.bin') WHERE version_id = 2 AND path = 'dist/app.bin'")
+    rows = db.execute("SELECT path, size, sha256 FROM artifact WHERE version_id = 2 ORDER BY path").fetchall()
+    listed = "".join("%s\x1f%d\x1f%s\n" % row for row in rows)
+    detail = json.dumps({"artifacts": hashlib.sha256(listed.encode()).hexdigest(), "attempt": "1", "stage": "commit"},
+                        sort_keys=True, separators=(",", ":"))
+    previous = db.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()[0]
+    at = float(int(time.time()))
+    text = "\x1f".join([previous, "%.6f" % at, "engine", "stage-passed", "2", detail])
+    db.execute("INSERT INTO audit (at, who, action, version_id, detail, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+               (at, "engine", "stage-passed", 2, detail, previous, hashlib.sha256(text.encode()).hexdigest()))
+
+
 def edit_submit_entry(db):
     """The strongest edit: the plan rewritten, its digest in the submit entry too, and the chain recomputed."""
     rewrite_plan(db, lambda plan: plan.update(deploy="touch $OUT/pwned"))
@@ -119,6 +134,8 @@ CASES = [
     ("audit: a middle entry deleted and the chain recomputed", lambda db: (db.execute(
         "DELETE FROM audit WHERE id = (SELECT MIN(id) + 2 FROM audit)"), recompute_chain(db)), False),
     ("audit: emptied", lambda db: db.execute("DELETE FROM audit"), False),
+    ("audit: a forged pass appended at the head for a repointed artifact", append_forged_pass, False),
+    ("audit: every seal removed", lambda db: db.execute("UPDATE audit SET seal = NULL"), False),
 ]
 
 

@@ -12,6 +12,9 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     public var detail: String
     public var previousHash: String
     public var hash: String
+    /// HMAC-SHA256 of `hash` under the key kept outside the database (`AuditWitness`); nil for entries appended
+    /// before the key existed, or by a machine without it.
+    public var seal: String?
 
     public init(
         id: Int64? = nil, at: Double, who: String, action: String, versionID: Int64?, detail: String, previousHash: String,
@@ -66,11 +69,21 @@ public enum AuditLog {
     }
 
     /// What is wrong with the chain (`entries`, as for `firstBrokenEntry`) given the head this machine
-    /// witnessed: an entry changed, removed or inserted; its newest entries deleted; the chain recomputed. Nil
-    /// when it holds.
-    public static func problem(in entries: [AuditEntry], fromGenesis: Bool, witnessed: AuditHead?) -> String? {
+    /// witnessed and the key it seals with: an entry changed, removed or inserted; its newest entries deleted; the
+    /// chain recomputed; an entry appended without the key. Nil when it holds.
+    public static func problem(
+        in entries: [AuditEntry], fromGenesis: Bool, witnessed: AuditHead?, key: AuditKey? = nil
+    ) -> String? {
         if let broken = firstBrokenEntry(in: entries, fromGenesis: fromGenesis) {
             return "its hash chain breaks at entry #\(broken)"
+        }
+        if let key {
+            // Sealed from the first entry the witness says was sealed (or the first sealed one seen): every entry
+            // from there on carries this key's seal.
+            let sealedFrom = witnessed?.sealedFrom ?? entries.first { $0.seal != nil }?.id ?? Int64.max
+            if let unsealed = entries.first(where: { ($0.id ?? 0) >= sealedFrom && $0.seal != key.seal($0.hash) }) {
+                return "entry #\(unsealed.id ?? 0) does not carry this state's seal: it was written or changed outside cdsh"
+            }
         }
         guard let witnessed else { return nil }
         return AuditWitness.problem(witnessed: witnessed, last: entries.last.map(\.head),

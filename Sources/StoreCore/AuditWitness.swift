@@ -1,14 +1,17 @@
 import Foundation
 import Synchronization
 
-/// The newest entry of the audit chain a machine saw: its id and hash.
+/// The newest entry of the audit chain a machine saw: its id and hash, and from which entry on the chain carries
+/// seals (`AuditKey`), when it does.
 public struct AuditHead: Sendable, Equatable {
     public var id: Int64
     public var hash: String
+    public var sealedFrom: Int64?
 
-    public init(id: Int64, hash: String) {
+    public init(id: Int64, hash: String, sealedFrom: Int64? = nil) {
         self.id = id
         self.hash = hash
+        self.sealedFrom = sealedFrom
     }
 }
 
@@ -17,6 +20,8 @@ public struct AuditHead: Sendable, Equatable {
 public struct AuditCheck: Sendable {
     public var entries: [AuditEntry]
     public var witnessed: AuditHead?
+    /// The key entries are sealed with, when this store seals.
+    public var key: AuditKey?
     public var untrusted: [(versionID: Int64, problem: String)]
 }
 
@@ -27,9 +32,21 @@ public struct AuditCheck: Sendable {
 public struct AuditWitness: Sendable {
     /// The witness file.
     public let path: String
+    /// The key that seals each entry (`AuditKey`), if this store seals.
+    public let keyPath: String?
+    /// Whether an append makes the key when there is none yet (the embedded store's own key; a team's is shared
+    /// and made by the team).
+    let createsKey: Bool
 
-    public init(path: String) {
+    public init(path: String, keyPath: String? = nil, createsKey: Bool = false) {
         self.path = path
+        self.keyPath = keyPath
+        self.createsKey = createsKey
+    }
+
+    /// The key entries are sealed with, made first when this store makes its own; nil when there is none.
+    public func key(creating: Bool = false) -> AuditKey? {
+        keyPath.flatMap { AuditKey.load($0, creating: creating && createsKey) }
     }
 
     /// The head this machine witnessed, or nil when it witnessed none (a new machine, a state folder from before
@@ -37,9 +54,9 @@ public struct AuditWitness: Sendable {
     public func read() -> AuditHead? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let fields = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace)
-        guard fields.count == 3, fields[0] == "cdsh-audit-head", let id = Int64(fields[1]), fields[2].count == 64
-        else { return nil }
-        return AuditHead(id: id, hash: String(fields[2]))
+        guard fields.count == 3 || fields.count == 4, fields[0] == "cdsh-audit-head", let id = Int64(fields[1]),
+              fields[2].count == 64 else { return nil }
+        return AuditHead(id: id, hash: String(fields[2]), sealedFrom: fields.count == 4 ? Int64(fields[3]) : nil)
     }
 
     /// Records `head` unless the file already holds a newer one; under an exclusive lock, so processes appending
@@ -53,11 +70,13 @@ public struct AuditWitness: Sendable {
         guard lock >= 0 else { return }
         defer { close(lock) }
         guard flock(lock, LOCK_EX) == 0 else { return }
-        if let current = read(), current.id >= head.id { return }
+        let current = read()
+        if let current, current.id >= head.id { return }
+        let sealedFrom = current?.sealedFrom ?? head.sealedFrom
         let temporary = path + ".\(getpid()).tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return }
-        let text = Array("cdsh-audit-head \(head.id) \(head.hash)\n".utf8)
+        let text = Array("cdsh-audit-head \(head.id) \(head.hash)\(sealedFrom.map { " \($0)" } ?? "")\n".utf8)
         let written = text.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         close(descriptor)
         if written == text.count, rename(temporary, path) == 0 { return }
@@ -85,18 +104,29 @@ public struct AuditWitness: Sendable {
     public final class Appended: Sendable {
         /// Where the head is witnessed: read again by each append, under the audit lock.
         let witness: AuditWitness
-        private let state = Mutex<(head: AuditHead?, continues: Bool)>((nil, true))
+        /// The key each append seals its entry with.
+        let key: AuditKey?
+        private let state = Mutex<(head: AuditHead?, continues: Bool, firstSealed: Int64?)>((nil, true, nil))
 
         init(witness: AuditWitness) {
             self.witness = witness
+            key = witness.key(creating: true)
         }
 
         /// Notes an appended entry; `continuing` says whether the chain it extends still holds the witnessed head.
-        func note(_ appended: AuditHead, continuing: Bool) {
-            state.withLock { $0 = ($0.continues ? appended : $0.head, $0.continues && continuing) }
+        func note(_ appended: AuditHead, continuing: Bool, sealed: Bool) {
+            state.withLock {
+                $0 = ($0.continues ? appended : $0.head, $0.continues && continuing,
+                      $0.firstSealed ?? (sealed ? appended.id : nil))
+            }
         }
 
-        var head: AuditHead? { state.withLock { $0.continues ? $0.head : nil } }
+        var head: AuditHead? {
+            state.withLock { state in
+                state.head.map { AuditHead(id: $0.id, hash: $0.hash, sealedFrom: state.firstSealed) }
+                    .flatMap { state.continues ? $0 : nil }
+            }
+        }
     }
 
     @TaskLocal static var appended: Appended?

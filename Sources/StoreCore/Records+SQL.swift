@@ -100,13 +100,14 @@ extension DecisionRecord {
 }
 
 extension AuditEntry {
-    public static let columns = "id, at, who, action, version_id, detail, previous_hash, hash"
+    public static let columns = "id, at, who, action, version_id, detail, previous_hash, hash, seal"
 
     public init(_ row: SQLRow) throws {
         self.init(id: try row.int64("id"), at: try row.double("at"), who: try row.string("who"),
                   action: try row.string("action"), versionID: try row.optionalInt64("version_id"),
                   detail: try row.string("detail"), previousHash: try row.string("previous_hash"),
                   hash: try row.string("hash"))
+        seal = try row.optionalString("seal")
     }
 }
 

@@ -290,19 +290,21 @@ extension SQLStore {
             .map { try $0.string("hash") } ?? AuditLog.genesis
         let entry = try AuditLog.entry(at: at, who: who, action: action, versionID: versionID, detail: detail,
                                        previous: previous)
+        let appended = AuditWitness.appended
+        let seal = appended?.key?.seal(entry.hash)
         guard let id = try await connection.queryOne("""
-            INSERT INTO audit (at, who, action, version_id, detail, previous_hash, hash)
+            INSERT INTO audit (at, who, action, version_id, detail, previous_hash, hash, seal)
             VALUES (\(entry.at), \(entry.who), \(entry.action), \(entry.versionID), \(entry.detail),
-                    \(entry.previousHash), \(entry.hash))
+                    \(entry.previousHash), \(entry.hash), \(seal))
             RETURNING id
             """)?.int64("id") else { throw StoreError.unavailable("the store did not return the audit entry's id") }
-        if let appended = AuditWitness.appended {
+        if let appended {
             var continuing = true
             if let witnessed = appended.witness.read() {
                 continuing = try await connection.queryOne("SELECT hash FROM audit WHERE id = \(witnessed.id)")?
                     .string("hash") == witnessed.hash
             }
-            appended.note(AuditHead(id: id, hash: entry.hash), continuing: continuing)
+            appended.note(AuditHead(id: id, hash: entry.hash), continuing: continuing, sealed: seal != nil)
         }
     }
 }

@@ -22,7 +22,7 @@ extension SQLStore {
         }
         return VersionTrust.problem(version: version, artifacts: artifacts, decisions: decisions,
                                     commitStage: try version.plan().stages.first?.name ?? "", entries: entries, witnessed: witnessed,
-                                    attempts: attempts)
+                                    key: auditWitness?.key(), attempts: attempts)
     }
 
     public func refuseUntrusted(versionID: Int64, taskID: Int64, reason: String, now: Double) async throws {
@@ -68,6 +68,6 @@ extension SQLStore {
                 found.append((id, problem))
             }
         }
-        return AuditCheck(entries: entries, witnessed: witnessed, untrusted: found)
+        return AuditCheck(entries: entries, witnessed: witnessed, key: auditWitness?.key(), untrusted: found)
     }
 }

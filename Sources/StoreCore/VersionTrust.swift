@@ -30,9 +30,9 @@ public enum VersionTrust {
     /// older) to the newest, oldest first; `commitStage` names the plan's first stage.
     public static func problem(
         version: VersionRecord, artifacts: [ArtifactRecord]?, decisions: [DecisionRecord], commitStage: String,
-        entries: [AuditEntry], witnessed: AuditHead?, attempts: [AttemptRecord]
+        entries: [AuditEntry], witnessed: AuditHead?, key: AuditKey?, attempts: [AttemptRecord]
     ) -> String? {
-        if let problem = AuditLog.problem(in: entries, fromGenesis: false, witnessed: witnessed) {
+        if let problem = AuditLog.problem(in: entries, fromGenesis: false, witnessed: witnessed, key: key) {
             return "the audit log was altered: \(problem)"
         }
         return recordProblem(version: version, artifacts: artifacts, decisions: decisions, commitStage: commitStage,

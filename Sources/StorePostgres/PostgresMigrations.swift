@@ -107,6 +107,9 @@ enum PostgresMigrations {
             "CREATE INDEX decision_version ON decision (version_id)",
             "CREATE INDEX decision_attempt ON decision (attempt_id)",
         ]),
+        ("v11-audit-seal", [
+            "ALTER TABLE audit ADD COLUMN seal TEXT",
+        ]),
     ]
 
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines

@@ -19,7 +19,9 @@ extension PostgresStore: SQLStore, LogArchive {
             ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/state")
         let name = "\(location.user)@\(location.host)-\(location.port)-\(location.database)"
             .map { $0.isLetter || $0.isNumber || "@.-_".contains($0) ? $0 : "_" }
-        return AuditWitness(path: "\(state)/cdsh/witness/\(String(name))")
+        // The seal's key is the team's, shared by every machine: made by the team, named by CDSH_AUDIT_KEY_FILE.
+        let key = environment["CDSH_AUDIT_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        return AuditWitness(path: "\(state)/cdsh/witness/\(String(name))", keyPath: key)
     }
 
     public func keepLog(ofTask taskID: Int64, at path: String) async throws {

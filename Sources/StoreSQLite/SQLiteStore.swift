@@ -33,7 +33,9 @@ extension SQLiteStore: SQLStore {
     public var relativePathBase: String? { folder }
 
     /// The chain's head is witnessed in the state folder, beside the database file: it moves with the folder.
-    public var auditWitness: AuditWitness? { AuditWitness(path: "\(folder)/audit.witness") }
+    public var auditWitness: AuditWitness? {
+        AuditWitness(path: "\(folder)/audit.witness", keyPath: "\(folder)/audit.key", createsKey: true)
+    }
 
     /// Logs are files in the state folder, read where they are.
     public func keepLog(ofTask taskID: Int64, at path: String) async throws {}

@@ -193,6 +193,10 @@ final class StateDatabase: Sendable {
                 CREATE INDEX decision_attempt ON decision(attempt_id);
                 """)
         }
+        migrator.registerMigration("v9-audit-seal") { db in
+            // HMAC of each entry's hash under a key kept outside the database (`AuditWitness`).
+            try db.execute(sql: "ALTER TABLE audit ADD COLUMN seal TEXT")
+        }
         return migrator
     }
 }

@@ -21,6 +21,13 @@ struct TamperEvidenceTests {
         let script = """
             import hashlib, json, sqlite3
             db = sqlite3.connect("\(project.path)/.cdsh/state.sqlite")
+            def append_entry(who, action, version, detail):
+                previous = db.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()[0]
+                at = 1.0 * int(__import__("time").time())
+                text = json.dumps(detail, sort_keys=True, separators=(",", ":"))
+                digest = hashlib.sha256("\\x1f".join([previous, "%.6f" % at, who, action, str(version), text]).encode()).hexdigest()
+                db.execute("INSERT INTO audit (at, who, action, version_id, detail, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           (at, who, action, version, text, previous, digest))
             def recompute_chain():
                 previous = "0" * 64
                 for (id, at, who, action, version, detail) in db.execute(
@@ -106,7 +113,10 @@ struct TamperEvidenceTests {
             """)
         let audit = try project.run("audit --verify")
         #expect(audit.status == 4, "\(audit.stdout)")
-        #expect(audit.stderr.contains("the chain was rewritten"), "\(audit.stderr)")
+        // The seals of the recomputed entries no longer match, and the witnessed head's hash changed.
+        #expect(audit.stderr.contains("the audit log was altered"), "\(audit.stderr)")
+        let unsealed = try project.run("audit --verify", "exit")
+        #expect(unsealed.stderr.contains("does not carry this state's seal"), "\(unsealed.stderr)")
     }
 
     @Test(arguments: [true, false])
@@ -129,5 +139,31 @@ struct TamperEvidenceTests {
         #expect(waited.stderr.contains(expected), "\(waited.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(project.deployRoot)/production/version"))
         #expect(try project.run("audit --verify").stderr.contains(expected))
+    }
+
+    @Test func anEntryAppendedWithoutTheKeyIsRefusedAndStrippedSealsAreSeen() throws {
+        let project = try projectAwaitingApproval(versions: 2)
+        defer { project.remove() }
+        // The attacker repoints v2's artifact and appends a correctly linked pass that records the forged list.
+        _ = try edit(project, """
+            sha, size = db.execute("SELECT sha256, size FROM artifact WHERE version_id = 1").fetchone()
+            db.execute("UPDATE artifact SET sha256 = ?, size = ? WHERE version_id = 2", (sha, size))
+            rows = db.execute("SELECT path, size, sha256 FROM artifact WHERE version_id = 2 ORDER BY path").fetchall()
+            listed = "".join("%s\\x1f%d\\x1f%s\\n" % row for row in rows)
+            append_entry("engine", "stage-passed", 2,
+                         {"stage": "commit", "attempt": "1", "artifacts": hashlib.sha256(listed.encode()).hexdigest()})
+            """)
+        let approved = try project.run("approve v2 --reason ok", "wait v2 --timeout 60s")
+        #expect(approved.status == 1)
+        #expect(approved.stderr.contains("does not carry this state's seal"), "\(approved.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(project.deployRoot)/production/version"))
+
+        let other = try projectAwaitingApproval()
+        defer { other.remove() }
+        #expect(try other.run("audit --verify").stdout.contains("sealed from entry #1"))
+        _ = try edit(other, "db.execute(\"UPDATE audit SET seal = NULL\")")
+        let stripped = try other.run("audit --verify")
+        #expect(stripped.status == 4)
+        #expect(stripped.stderr.contains("entry #1 does not carry this state's seal"), "\(stripped.stderr)")
     }
 }

@@ -40,7 +40,7 @@ enum AuditCommand {
         let witness = store.auditWitness
         let (witnessed, untrusted) = (check.witnessed, check.untrusted)
         let broken = AuditLog.firstBrokenEntry(in: all)
-        let chainProblem = AuditLog.problem(in: all, fromGenesis: true, witnessed: witnessed)
+        let chainProblem = AuditLog.problem(in: all, fromGenesis: true, witnessed: witnessed, key: check.key)
         let problem = chainProblem.map { "the audit log was altered: \($0)" }
             ?? untrusted.first.map { $0.problem + (untrusted.count > 1 ? " (and \(untrusted.count - 1) more)" : "") }
         json = [("verified", .bool(problem == nil)), ("entries", .int(all.count)),
@@ -59,8 +59,10 @@ enum AuditCommand {
             return CommandResult(text: text.joined(separator: "\n"), json: .object(json), exitCode: ExitCode.refused,
                                  failure: problem)
         }
-        let coverage = witnessed.map { "; its head matches entry #\($0.id), witnessed on this machine" }
-            ?? "; no head witnessed on this machine yet, so deleted newest entries could not be told"
+        let coverage = (witnessed.map { "; its head matches entry #\($0.id), witnessed on this machine" }
+            ?? "; no head witnessed on this machine yet, so deleted newest entries could not be told")
+            + (check.key == nil ? "; entries are not sealed (no key here)"
+               : witnessed?.sealedFrom.map { "; sealed from entry #\($0)" } ?? "")
         return CommandResult(text: "audit chain verified: \(all.count) entries" + coverage, json: .object(json))
     }
 }
