@@ -50,6 +50,9 @@ public final class InteractiveShell {
         if plan == nil, let warning = CheckCommand.startupWarning(context) {
             FileHandle.standardError.write(Data("cdsh: warning: \(warning)\n".utf8))
         }
+        if let plan, let lacking = await SubmitCommand.lackingSecrets(plan, context: context) {
+            FileHandle.standardError.write(Data("cdsh: \(lacking)\n".utf8))
+        }
         let source = PromptSource(context: context, pipeline: pipeline)
         let refresher = editor.map(\.mailbox).map { mailbox in
             Task.detached { await source.refresh(into: mailbox, every: .seconds(1)) }

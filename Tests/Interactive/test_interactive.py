@@ -115,6 +115,16 @@ def test_ctrl_d_on_an_empty_line_exits_zero(project):
     assert leave(child) == 0
 
 
+def test_the_shell_warns_at_start_when_the_engine_would_lack_a_declared_secret(project):
+    with open(os.path.join(project["repo"], "cdsh.yml"), "a") as handle:
+        handle.write("secrets: [PTY_DEPLOY_TOKEN]\n")
+    project["env"].pop("PTY_DEPLOY_TOKEN", None)
+    child = pexpect.spawn(BINARY, cwd=project["repo"], env=project["env"], encoding="utf-8", timeout=15)
+    child.expect_exact("secret PTY_DEPLOY_TOKEN is not set in this shell's environment")
+    child.expect_exact(PROMPT)
+    assert leave(child) == 0
+
+
 def test_a_utf8_note_arrives_intact(project):
     child = shell(project)
     note = "café ✓ 東京"
