@@ -76,3 +76,17 @@ int cdsh_terminal_keys_unbuffered(int fd) {
     settings.c_cc[VTIME] = 0;
     return tcsetattr(fd, TCSANOW, &settings);
 }
+
+/* Before main, and before the Swift runtime opens anything: a standard descriptor the process started with closed
+   (`cdsh >&-`) gets /dev/null, so no file or event descriptor opened later takes 0, 1 or 2 and receives what
+   cdsh prints for the user. */
+__attribute__((constructor)) static void reserve_standard_descriptors(void) {
+    for (int descriptor = 0; descriptor <= 2; descriptor++) {
+        if (fcntl(descriptor, F_GETFD) != -1 || errno != EBADF) continue;
+        int opened = open("/dev/null", O_RDWR);
+        if (opened >= 0 && opened != descriptor) {
+            dup2(opened, descriptor);
+            close(opened);
+        }
+    }
+}

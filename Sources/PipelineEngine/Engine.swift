@@ -1,4 +1,5 @@
 import Foundation
+import StageRunner
 import StoreCore
 import Synchronization
 
@@ -86,12 +87,6 @@ public final class Engine<Store: EngineStore>: Sendable {
 
     func log(_ line: String) {
         let text = "\(ISO8601DateFormatter().string(from: Date())) \(line)\n"
-        if let handle = FileHandle(forWritingAtPath: layout.engineLogPath) {
-            handle.seekToEndOfFile()
-            handle.write(Data(text.utf8))
-            try? handle.close()
-        } else {
-            _ = FileManager.default.createFile(atPath: layout.engineLogPath, contents: Data(text.utf8))
-        }
+        OutputWriter.append(text, toFileAt: layout.engineLogPath)
     }
 }

@@ -262,9 +262,6 @@ struct TaskExecutor: Sendable {
     }
 
     private func append(_ path: String, _ line: String) {
-        guard let handle = FileHandle(forWritingAtPath: path) else { return }
-        handle.seekToEndOfFile()
-        handle.write(Data((TerminalText.field(line) + "\n").utf8))
-        try? handle.close()
+        OutputWriter.append(TerminalText.field(line) + "\n", toFileAt: path)
     }
 }

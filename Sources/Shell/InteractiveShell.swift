@@ -1,5 +1,6 @@
 import CTerminal
 import Foundation
+import StageRunner
 import LineEditor
 import PipelineModel
 import Synchronization
@@ -45,13 +46,13 @@ public final class InteractiveShell {
         let reader: LineReader = editor ?? PlainLineReader(showPrompt: true)
         let plan = try? context.currentPlan()
         let pipeline = TerminalText.field(plan?.name ?? "cdsh")
-        FileHandle.standardError.write(Data(
-            "cdsh: \(plan.map { "\(TerminalText.field($0.name)) pipeline. " } ?? "")`help` lists the commands, Tab completes, Ctrl-D leaves.\n".utf8))
+        OutputWriter.err(
+            "cdsh: \(plan.map { "\(TerminalText.field($0.name)) pipeline. " } ?? "")`help` lists the commands, Tab completes, Ctrl-D leaves.\n")
         if plan == nil, let warning = CheckCommand.startupWarning(context) {
-            FileHandle.standardError.write(Data("cdsh: warning: \(warning)\n".utf8))
+            OutputWriter.err("cdsh: warning: \(warning)\n")
         }
         if let plan, let lacking = await SubmitCommand.lackingSecrets(plan, context: context) {
-            FileHandle.standardError.write(Data("cdsh: \(lacking)\n".utf8))
+            OutputWriter.err("cdsh: \(lacking)\n")
         }
         let source = PromptSource(context: context, pipeline: pipeline)
         let refresher = editor.map(\.mailbox).map { mailbox in
@@ -61,13 +62,13 @@ public final class InteractiveShell {
         var number = 0
         while true {
             let (notices, prompt) = await source.read()
-            for notice in notices { print(TerminalText.output(notice)) }
+            for notice in notices { OutputWriter.out(TerminalText.output(notice) + "\n") }
             source.showing(prompt)
             let input = reader.readLine(prompt: prompt)
             source.busy()
             switch input {
             case .endOfInput:
-                print("")
+                OutputWriter.out("\n")
                 return 0
             case .interrupted:
                 continue

@@ -1,5 +1,6 @@
 import PipelineModel
 import Foundation
+import StageRunner
 import LineEditor
 
 /// Live progress on stderr: one redrawn line with a spinner on a terminal, plain lines when something changes
@@ -32,11 +33,11 @@ public final class ProgressLine: @unchecked Sendable {
                 let width = Self.width()
                 let room = max(10, width - 3)
                 let fitted = line.count > room ? String(line.prefix(room - 1)) + (unicode ? "…" : "~") : line
-                FileHandle.standardError.write(Data((erasure(width: width) + "\(spin) \(fitted)").utf8))
+                OutputWriter.err(erasure(width: width) + "\(spin) \(fitted)")
                 shown = true
                 shownLength = fitted.count + 2
             } else if key != lastKey {
-                FileHandle.standardError.write(Data((line + "\n").utf8))
+                OutputWriter.err(line + "\n")
             }
             lastKey = key
         }
@@ -57,7 +58,7 @@ public final class ProgressLine: @unchecked Sendable {
     public func clear() {
         lock.withLock {
             if terminal && shown {
-                FileHandle.standardError.write(Data(erasure(width: Self.width()).utf8))
+                OutputWriter.err(erasure(width: Self.width()))
                 shown = false
             }
         }

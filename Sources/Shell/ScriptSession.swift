@@ -1,5 +1,6 @@
 import PipelineModel
 import Foundation
+import StageRunner
 import StoreCore
 
 /// One line of input and where it came from, for error locations.
@@ -33,8 +34,8 @@ public final class ScriptSession: @unchecked Sendable {
     let errors: @Sendable (String) -> Void
 
     public init(context: SessionContext,
-                output: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) },
-                errors: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
+                output: @escaping @Sendable (String) -> Void = { OutputWriter.out($0 + "\n") },
+                errors: @escaping @Sendable (String) -> Void = { OutputWriter.err($0 + "\n") }) {
         self.context = context
         self.output = output
         self.errors = errors

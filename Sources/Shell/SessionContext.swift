@@ -37,7 +37,7 @@ public final class SessionContext: Sendable {
     /// use, and the clock is the system's).
     public init(options: SessionOptions, backend: (any StateBackend)? = nil,
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-                stream: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }) {
+                stream: @escaping @Sendable (String) -> Void = { OutputWriter.out($0 + "\n") }) {
         self.options = options
         self.stream = { stream(TerminalText.output($0)) }
         self.clock = clock
@@ -46,7 +46,7 @@ public final class SessionContext: Sendable {
 
     /// Writes a diagnostic line (a warning) to stderr; results never go there.
     public func warn(_ line: String) {
-        FileHandle.standardError.write(Data((TerminalText.output(line) + "\n").utf8))
+        OutputWriter.err(TerminalText.output(line) + "\n")
     }
 
     /// How text output may look for this session.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StageRunner
 import LineEditor
 import PipelineModel
 import Shell
@@ -64,7 +65,7 @@ struct CDSH: AsyncParsableCommand {
             }
         } else if let file {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                FileHandle.standardError.write(Data("cdsh: error: cannot read \(TerminalText.field(file))\n".utf8))
+                OutputWriter.err("cdsh: error: cannot read \(TerminalText.field(file))\n")
                 throw ExitCode(2)
             }
             for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

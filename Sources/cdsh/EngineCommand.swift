@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import StageRunner
 import PipelineEngine
 import StoreSQLite
 import StorePostgres
@@ -76,8 +77,7 @@ struct EngineCommand: AsyncParsableCommand {
             try await runTeamEngine(location, name: name, folder: folder, layout: layout)
         } catch {
             let presented = ErrorPresenter.present(error)
-            FileHandle.standardError.write(Data(
-                "cdsh engine: error: \(presented.message)\(presented.hint.map { "; \($0)" } ?? "")\n".utf8))
+            OutputWriter.err("cdsh engine: error: \(presented.message)\(presented.hint.map { "; \($0)" } ?? "")\n")
             throw ExitCode(presented.exitCode)
         }
         withExtendedLifetime(lock) {}
@@ -108,9 +108,9 @@ private final class StopSignals: @unchecked Sendable {  // `sources` is written 
                     count += 1
                     return count
                 }
-                FileHandle.standardError.write(Data((received == 1
+                OutputWriter.err(received == 1
                     ? "cdsh engine: stopping once the running jobs finish; signal again to stop them now\n"
-                    : "cdsh engine: stopping the running jobs\n").utf8))
+                    : "cdsh engine: stopping the running jobs\n")
             }
             source.resume()
             sources.append(source)

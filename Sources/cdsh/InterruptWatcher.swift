@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import StageRunner
 
 /// Turns SIGINT into cancelling the command that runs, or into exit 130 between commands (scripted sessions).
 final class InterruptWatcher: @unchecked Sendable {
@@ -33,7 +34,7 @@ final class InterruptWatcher: @unchecked Sendable {
         if let running {
             running.cancel()
         } else {
-            FileHandle.standardError.write(Data("cdsh: interrupted\n".utf8))
+            OutputWriter.err("cdsh: interrupted\n")
             exit(130)
         }
     }

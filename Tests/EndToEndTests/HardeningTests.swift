@@ -53,4 +53,26 @@ struct HardeningTests {
         #expect(shipped.stderr.contains("config/production.env is a symbolic link leading outside the repository"), "\(shipped.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(project.deployRoot)/production/version"))
     }
+
+    @Test func outputThatCannotBeWrittenEndsWithOneLineAndExit1NeverACrash() throws {
+        let project = try ProjectFixture(files: CommandSurfaceTests.files, executables: PipelineFlowTests.executables)
+        defer { project.remove() }
+        #expect(try project.run("submit", "wait v1 --timeout 60s").status == 0)
+        func shell(_ script: String) throws -> ProcessResult {
+            try ProcessRunner.run("/bin/sh", ["-c", script, "sh", ProjectFixture.binary], in: project.path,
+                                  environment: project.environment)
+        }
+        let full = try shell(#""$1" -c status >/dev/full"#)
+        #expect(full.status == 1, "\(full.stderr)")
+        #expect(full.stderr == "cdsh: error: cannot write the output: No space left on device\n", "\(full.stderr)")
+        let fullErrors = try shell(#""$1" -c 'show v999' 2>/dev/full"#)
+        #expect(fullErrors.status == 1)
+        let closed = try shell(#""$1" -c status 2>&- && "$1" -c 'show v999' 2>&-"#)
+        #expect(closed.status == 1, "the status ran, then show failed as it should: \(closed.stdout)")
+        #expect(closed.stdout.contains("v1"))
+        // A closed standard descriptor gets /dev/null before anything opens: the state database never lands on it.
+        let closedOutput = try shell(#""$1" -c 'show v1' >&- && "$1" -c 'audit --verify'"#)
+        #expect(closedOutput.status == 0, "\(closedOutput.stderr)")
+        #expect(closedOutput.stdout.contains("audit chain verified"))
+    }
 }
