@@ -43,6 +43,12 @@ struct NodeReader {
     }
 
     /// How a node reads in "expected …, found …" messages.
+    /// True for a plain scalar YAML reads as a number or a boolean (`42`, `3.5`, `true`), not as text.
+    static func isNumberOrBoolean(_ node: Node) -> Bool {
+        guard case .scalar = node else { return false }
+        return [.int, .float, .bool].contains(Tag.Name(rawValue: node.tag.rawValue))
+    }
+
     static func describe(_ node: Node) -> String {
         switch node {
         case .mapping: return "a mapping"

@@ -94,6 +94,13 @@ extension PlanReader {
             nodes.error("empty command in \(owner)", at: position)
             valid = false
         }
+        // `smoke: 42` or `run: [true]`: YAML read a number or a boolean where a command belongs.
+        let scalars: [Node] = if case .sequence(let sequence) = node { Array(sequence) } else { [node] }
+        for scalar in scalars where NodeReader.isNumberOrBoolean(scalar) {
+            nodes.error("a command of \(owner) must be text, found \(NodeReader.describe(scalar))", at: nodes.position(of: scalar),
+                        hint: "quote it (`'\(scalar.scalar?.string ?? "")'`) if it is a command")
+            valid = false
+        }
         return valid ? items.map(\.0) : nil
     }
 

@@ -118,6 +118,8 @@ struct JobRuleTests {
             "cdsh.yml:10:21: error: expected a string, found a mapping",
             "cdsh.yml:11:7: error: job `e2e` of stage `test` has no `run`; add `run: COMMAND` or `run: [COMMAND, …]`",
             "cdsh.yml:12:14: error: empty command in job `blank` of stage `test`",
+            "cdsh.yml:13:19: error: a command of job `alias-free` of stage `test` must be text, found the number `42`; "
+                + "quote it (`'42'`) if it is a command",
         ])
     }
 
