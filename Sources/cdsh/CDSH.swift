@@ -23,7 +23,8 @@ struct CDSH: AsyncParsableCommand {
             completion: .list(CommandTable.all.map(\.name)))
     var commands: [String] = []
 
-    @Option(name: .customShort("f"), help: ArgumentHelp("Run the commands in FILE.", valueName: "file"),
+    @Option(name: .customShort("f"), help: ArgumentHelp("Run the commands in FILE (`-` for standard input); not with -c.",
+                                                        valueName: "file"),
             completion: .file())
     var file: String?
 
@@ -48,6 +49,11 @@ struct CDSH: AsyncParsableCommand {
         FileCreationMask.withholdWriteFromOthers()
         let context = SessionContext(options: SessionOptions(pipeline: pipeline, state: state))
         let pager = Pager.chosen(environment: context.options.environment, disabled: noPager)
+        if !commands.isEmpty, let file {
+            OutputWriter.err("cdsh: error: -c and -f \(TerminalText.field(file)) cannot be given together; put the -c "
+                             + "commands in the file, or run cdsh once for each\n")
+            throw ExitCode(2)
+        }
         if commands.isEmpty && file == nil && isatty(0) == 1 && isatty(1) == 1 {
             let status = await InteractiveShell(context: context, pager: pager).run()
             if status != 0 { throw ExitCode(status) }
@@ -63,9 +69,13 @@ struct CDSH: AsyncParsableCommand {
             for (index, text) in commands.enumerated() {
                 guard await run(SourceLine(source: "-c", number: index + 1, text: text)) else { break }
             }
-        } else if let file {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                OutputWriter.err("cdsh: error: cannot read \(TerminalText.field(file))\n")
+        } else if let file, file != "-" {
+            let text: String
+            do {
+                text = try Self.script(at: file)
+            } catch let problem as ScriptFileProblem {
+                // The one form of a source's error, at line 0: the file as a whole.
+                OutputWriter.err("cdsh:\(TerminalText.field(file)):0: error: \(problem.reason)\n")
                 throw ExitCode(2)
             }
             for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -80,5 +90,36 @@ struct CDSH: AsyncParsableCommand {
             }
         }
         if session.exitStatus != 0 { throw ExitCode(session.exitStatus) }
+    }
+
+    /// Why a script file cannot be run, in the user's words.
+    struct ScriptFileProblem: Error {
+        let reason: String
+    }
+
+    /// The text of the script file at `path`.
+    static func script(at path: String) throws -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else {
+            throw ScriptFileProblem(reason: "cannot read the file: \(String(cString: strerror(errno)))")
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT != S_IFDIR else {
+            throw ScriptFileProblem(reason: "cannot read the file: it is a folder")
+        }
+        // Opened without blocking (a FIFO nobody writes to would hang the open); a pipe such as bash's
+        // `-f <(generate)` is then read as it comes.
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+        let data: Data
+        do {
+            data = try handle.readToEnd() ?? Data()
+        } catch {
+            throw ScriptFileProblem(reason: "cannot read the file: \(String(cString: strerror(EIO)))")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ScriptFileProblem(reason: "the file is not UTF-8 text")
+        }
+        return text
     }
 }

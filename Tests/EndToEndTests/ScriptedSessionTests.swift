@@ -60,4 +60,20 @@ struct ScriptedSessionTests {
         #expect(result.status == 124)
         #expect(result.stderr.contains("timed out waiting for v1"))
     }
+
+    @Test func scriptSourcesAreOneAtATimeStdinIsADashAndAnUnreadableFileIsAnErrorInTheOneForm() throws {
+        let project = try ProjectFixture(files: CommandSurfaceTests.files, executables: PipelineFlowTests.executables)
+        defer { project.remove() }
+        let both = try project.cdsh(["-c", "status", "-f", "script.cdsh"])
+        #expect(both.status == 2)
+        #expect(both.stderr.contains("-c and -f script.cdsh cannot be given together"), "\(both.stderr)")
+        let dash = try project.cdsh(["-f", "-"], input: "status\nbogus\n")
+        #expect(dash.status == 2)
+        #expect(dash.stderr.contains("cdsh:<stdin>:2: error: unknown command `bogus`"), "\(dash.stderr)")
+        let missing = try project.cdsh(["-f", "missing.cdsh"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "cdsh:missing.cdsh:0: error: cannot read the file: No such file or directory\n", "\(missing.stderr)")
+        try Data([0xFF, 0xFE]).write(to: URL(fileURLWithPath: "\(project.path)/binary.cdsh"))
+        #expect(try project.cdsh(["-f", "binary.cdsh"]).stderr == "cdsh:binary.cdsh:0: error: the file is not UTF-8 text\n")
+    }
 }
