@@ -18,7 +18,8 @@ struct TaskExecutor: Sendable {
     /// (`PatchBlocker`), else nil.
     func execute(_ launch: TaskLaunch) async -> (environment: String, since: Double)? {
         let began = environment.now()
-        let masker = SecretMasker(secrets: TaskSecrets(launch, variables: environment.variables).maskedValues)
+        let secrets = TaskSecrets(launch, variables: environment.variables)
+        let masker = SecretMasker(secrets: secrets.maskedValues)
         let task = launch.task
         let logPath = layout.logPath(version: launch.version.id!, stage: launch.attempt.stage,
                                      attempt: launch.attempt.number, task: task.name)
@@ -29,7 +30,7 @@ struct TaskExecutor: Sendable {
                                                     withIntermediateDirectories: true)
             let descriptor = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
             if descriptor >= 0 { close(descriptor) }
-            outcome = try await run(launch, work: work, logPath: logPath)
+            outcome = try await run(launch, secrets: secrets, work: work, logPath: logPath)
         } catch {
             append(logPath, "cdsh: \(error)")
             outcome = (ProcessOutcome(state: .errored, reason: "\(error)"), [])
@@ -54,7 +55,9 @@ struct TaskExecutor: Sendable {
         return nil
     }
 
-    private func run(_ launch: TaskLaunch, work: String, logPath: String) async throws -> (ProcessOutcome, [ArtifactRecord]) {
+    private func run(
+        _ launch: TaskLaunch, secrets: TaskSecrets, work: String, logPath: String
+    ) async throws -> (ProcessOutcome, [ArtifactRecord]) {
         let version = launch.version, attempt = launch.attempt, task = launch.task
         let source = "\(work)/src"
         let stored = try await store.artifacts(of: version.id!)
@@ -63,7 +66,7 @@ struct TaskExecutor: Sendable {
             try? await store.refuseUntrusted(versionID: version.id!, taskID: task.id!, reason: problem, now: environment.now())
             return (ProcessOutcome(state: .errored, reason: "\(problem); nothing ran (`audit --verify` checks the log)"), [])
         }
-        if let missing = TaskSecrets(launch, variables: environment.variables).missingReason(launch) {
+        if let missing = secrets.missingReason(launch) {
             append(logPath, "cdsh: \(task.name) did not run: \(missing)")
             return (ProcessOutcome(state: .errored, reason: missing), [])
         }
@@ -119,15 +122,15 @@ struct TaskExecutor: Sendable {
         }
         switch task.kind {
         case .deploy:
-            return (try await deploy(launch, source: source, configPath: configPath, variables: variables,
+            return (try await deploy(launch, secrets: secrets, source: source, configPath: configPath, variables: variables,
                                      stored: stored, logPath: logPath), [])
         case .job:
-            return try await job(launch, source: source, variables: variables, logPath: logPath)
+            return try await job(launch, secrets: secrets, source: source, variables: variables, logPath: logPath)
         }
     }
 
     private func deploy(
-        _ launch: TaskLaunch, source: String, configPath: String?, variables: [String: String],
+        _ launch: TaskLaunch, secrets: TaskSecrets, source: String, configPath: String?, variables: [String: String],
         stored: [ArtifactRecord], logPath: String
     ) async throws -> ProcessOutcome {
         guard let command = launch.plan.deploy, let environmentName = launch.task.environment else {
@@ -174,7 +177,7 @@ struct TaskExecutor: Sendable {
         let durable = environmentName == launch.plan.productionEnvironment
         let deploy = try await store.beginDeploy(record, durable: durable)
         CrashPoint.deployRecorded.reach()
-        let outcome = await launchCommands([command], launch: launch, source: source, variables: variables,
+        let outcome = await launchCommands([command], launch: launch, secrets: secrets, source: source, variables: variables,
                                            logPath: logPath, timeout: JobSpec.defaultTimeoutSeconds)
         CrashPoint.deployExited.reach()
         try await store.finishDeploy(id: deploy.id!, result: outcome.state, now: environment.now())
@@ -182,14 +185,14 @@ struct TaskExecutor: Sendable {
     }
 
     private func job(
-        _ launch: TaskLaunch, source: String, variables: [String: String], logPath: String
+        _ launch: TaskLaunch, secrets: TaskSecrets, source: String, variables: [String: String], logPath: String
     ) async throws -> (ProcessOutcome, [ArtifactRecord]) {
         guard let spec = launch.jobSpec else {
             return (ProcessOutcome(state: .errored, reason: "job \(launch.task.name) is not in the plan"), [])
         }
         let started = environment.now()
-        let outcome = await launchCommands(spec.commands, launch: launch, source: source, variables: variables,
-                                           logPath: logPath, timeout: spec.timeoutSeconds)
+        let outcome = await launchCommands(spec.commands, launch: launch, secrets: secrets, source: source,
+                                           variables: variables, logPath: logPath, timeout: spec.timeoutSeconds)
         guard outcome.state == .passed, launch.attempt.stageIndex == 0, !spec.artifacts.isEmpty else { return (outcome, []) }
         let collector = ArtifactCollector(workspace: source)
         let finished = environment.now()
@@ -213,12 +216,11 @@ struct TaskExecutor: Sendable {
     }
 
     private func launchCommands(
-        _ commands: [String], launch: TaskLaunch, source: String, variables: [String: String], logPath: String,
-        timeout: Int
+        _ commands: [String], launch: TaskLaunch, secrets: TaskSecrets, source: String, variables: [String: String],
+        logPath: String, timeout: Int
     ) async -> ProcessOutcome {
         let store = self.store
         let taskID = launch.task.id!
-        let secrets = TaskSecrets(launch, variables: environment.variables)
         let shipping = (store as? any LogArchive).map { Self.shipLog(to: $0, taskID: taskID, logPath: logPath) }
         defer { shipping?.cancel() }
         return await environment.launcher.run(
