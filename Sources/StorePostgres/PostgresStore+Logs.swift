@@ -15,13 +15,11 @@ extension PostgresStore: SQLStore, LogArchive {
     /// `~/.local/state`), one file per database: what this machine appended is checked here.
     public var auditWitness: AuditWitness? {
         let environment = ProcessInfo.processInfo.environment
-        let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/state")
         let name = "\(location.user)@\(location.host)-\(location.port)-\(location.database)"
             .map { $0.isLetter || $0.isNumber || "@.-_".contains($0) ? $0 : "_" }
         // The seal's key is the team's, shared by every machine: made by the team, named by CDSH_AUDIT_KEY_FILE.
         let key = environment["CDSH_AUDIT_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
-        return AuditWitness(path: "\(state)/cdsh/witness/\(String(name))", keyPath: key)
+        return AuditWitness(path: "\(UserStateFolder.path(environment: environment))/witness/\(String(name))", keyPath: key)
     }
 
     public func keepLog(ofTask taskID: Int64, at path: String) async throws {
