@@ -17,7 +17,7 @@ final class StateDatabase: Sendable {
             // The state folder usually sits in the work tree: keep it out of `git add -A`.
             try? "# cdsh state: not part of the source\n*\n".write(toFile: ignore, atomically: true, encoding: .utf8)
         }
-        path = (folder as NSString).appendingPathComponent("state.sqlite")
+        self.path = (folder as NSString).appendingPathComponent("state.sqlite")
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         // SQLiteStore.transaction spans several accesses to the write connection, one transaction at a time.
@@ -25,8 +25,24 @@ final class StateDatabase: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator(folder: folder).migrate(pool)
+        // Two first uses of a new folder must not both create the tables: one process opens and migrates at a time.
+        let path = self.path
+        pool = try Self.exclusively(folder: folder) {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator(folder: folder).migrate(pool)
+            return pool
+        }
+    }
+
+    /// Runs `body` holding an exclusive `flock` on the folder itself (no lock file to leave behind or to need write
+    /// access for); released when `body` returns or throws.
+    private static func exclusively<Result>(folder: String, _ body: () throws -> Result) throws -> Result {
+        let descriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return try body() }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0, errno == EINTR {}
+        defer { flock(descriptor, LOCK_UN) }
+        return try body()
     }
 
     static func migrator(folder: String) -> DatabaseMigrator {
