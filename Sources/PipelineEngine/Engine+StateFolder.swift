@@ -14,9 +14,29 @@ extension Engine where Store == SQLiteStore {
     /// Marks work a dead engine left running as `interrupted` and stops its leftover process groups.
     @discardableResult
     public func recover() async throws -> [TaskRecord] {
-        let interrupted = try await store.recoverInterrupted(now: environment.now())
+        try await Self.recover(store, layout: layout, now: environment.now())
+    }
+
+    /// `recover()` for whoever holds the engine lock: the engine as it starts, or a shell that found the engine
+    /// dead and settles its work before reporting anything.
+    @discardableResult
+    public static func recover(_ store: SQLiteStore, layout: StateLayout, now: Double) async throws -> [TaskRecord] {
+        let interrupted = try await store.recoverInterrupted(now: now)
         LeftoverProcesses.stop(interrupted)
+        layout.removeLeftoverWorkspaces()
         return interrupted
+    }
+
+    /// Settles what a dead engine left running, unless an engine is alive: a shell calls this before it reports, so
+    /// the first command after a crash already shows the work `interrupted`, never `running`. Returns the tasks.
+    @discardableResult
+    public static func recoverIfDead(_ store: SQLiteStore, now: Double) async throws -> [TaskRecord] {
+        let lockPath = StateLayout(folder: store.folder).lockPath
+        guard try await store.hasRunningTasks(), !EngineLock.isHeld(path: lockPath),
+              let lock = EngineLock(settlingFor: lockPath) else { return [] }
+        defer { withExtendedLifetime(lock) {} }
+        return try await recover(store, layout: .embedded(stateFolder: store.folder,
+                                                          environment: ProcessInfo.processInfo.environment), now: now)
     }
 
     /// Runs until nothing is running and no work is pending for `idleSeconds`.

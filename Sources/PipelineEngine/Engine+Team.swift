@@ -80,6 +80,7 @@ extension Engine where Store: TeamStore {
         let lastHost = try await store.claimName(host: host, pid: pid, grace: grace, now: try await store.serverNow())
         let leftovers = try await store.recoverOwnWork(now: try await store.serverNow())
         if lastHost == host { LeftoverProcesses.stop(leftovers) }  // this machine's last run under the name
+        layout.removeLeftoverWorkspaces()  // this engine's own folder: nothing of it runs yet
         let connection = ConnectionWatch()
         await runShared(
             tick: .milliseconds(250), beatEvery: .seconds(max(0.25, grace / 4)), stopping: stopping,

@@ -8,12 +8,7 @@ public final class EngineLock: Sendable {
     /// `PATH.variables` the names (never the values) of what its environment sets, so a shell can say which
     /// declared secret the running engine lacks.
     public init?(path: String, variables: [String] = []) {
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { return nil }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            close(descriptor)
-            return nil
-        }
+        guard let descriptor = Self.take(path) else { return nil }
         self.descriptor = descriptor
         let pid = "\(getpid())\n"
         try? Data((variables.sorted().joined(separator: "\n") + "\n").utf8)
@@ -21,6 +16,23 @@ public final class EngineLock: Sendable {
         chmod(path + ".variables", 0o600)
         _ = ftruncate(descriptor, 0)
         _ = pid.withCString { write(descriptor, $0, strlen($0)) }
+    }
+
+    /// Takes the lock without becoming the engine (the file keeps the last engine's pid): a shell holds it while it
+    /// settles what a dead engine left, so no engine starts meanwhile. Nil when an engine is alive.
+    public init?(settlingFor path: String) {
+        guard let descriptor = Self.take(path) else { return nil }
+        self.descriptor = descriptor
+    }
+
+    private static func take(_ path: String) -> Int32? {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return nil }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            return nil
+        }
+        return descriptor
     }
 
     deinit {

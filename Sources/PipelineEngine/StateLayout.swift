@@ -33,6 +33,15 @@ public struct StateLayout: Sendable {
         "\(workFolder)/task-\(taskID)"
     }
 
+    /// Removes every task workspace: called where no task of this layout can be running (an engine starting, a
+    /// shell settling a dead engine's work), so what is left belonged to tasks that will never finish.
+    public func removeLeftoverWorkspaces() {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: workFolder)) ?? []
+        for entry in entries where entry.hasPrefix("task-") {
+            try? FileManager.default.removeItem(atPath: "\(workFolder)/\(entry)")
+        }
+    }
+
     /// Pristine checkouts, one per commit, that task workspaces are copied from.
     public var checkoutsFolder: String { "\(workFolder)/checkouts" }
 

@@ -70,6 +70,7 @@ struct TaskExecutor: Sendable {
             append(logPath, "cdsh: \(task.name) did not run: \(missing)")
             return (ProcessOutcome(state: .errored, reason: missing), [])
         }
+        try? FileManager.default.removeItem(atPath: work)  // a state folder made anew restarts task numbers
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let repository: String
         do {

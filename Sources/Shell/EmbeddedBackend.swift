@@ -17,6 +17,10 @@ public final class EmbeddedBackend: StateBackend {
 
     /// Opened once; an engine is started when work is pending and none is alive (SPEC §3.8).
     public func store() async throws -> any StateStore {
+        try await sqliteStore()
+    }
+
+    private func sqliteStore() async throws -> SQLiteStore {
         if let store = opened.withLock({ $0 }) { return store }
         // Opened under the lock: the prompt and the background completion snapshot ask at the same time.
         let (store, new) = try opened.withLock { opened -> (SQLiteStore, Bool) in
@@ -25,7 +29,11 @@ public final class EmbeddedBackend: StateBackend {
             opened = store
             return (store, true)
         }
-        if new, (try? await store.hasPendingWork()) == true { EngineLauncher.ensureRunning(stateFolder: folder) }
+        if new, (try? await store.hasPendingWork()) == true {
+            // The first command after a crash shows the truth: a dead engine's work is settled before any report.
+            _ = try? await Engine.recoverIfDead(store, now: Date().timeIntervalSince1970)
+            EngineLauncher.ensureRunning(stateFolder: folder)
+        }
         return store
     }
 
@@ -38,7 +46,16 @@ public final class EmbeddedBackend: StateBackend {
     }
 
     public func keepEngineAlive() async throws {
-        if try await store().hasPendingWork() { EngineLauncher.ensureRunning(stateFolder: folder, wake: false) }
+        let store = try await sqliteStore()
+        guard try await store.hasPendingWork() else { return }
+        try await Engine.recoverIfDead(store, now: Date().timeIntervalSince1970)
+        EngineLauncher.ensureRunning(stateFolder: folder, wake: false)
+    }
+
+    /// Once the store is open (opening settles too), each command looks again: the engine may have died since.
+    public func settleDeadEngine() async {
+        guard let store = opened.withLock({ $0 }) else { return }
+        _ = try? await Engine.recoverIfDead(store, now: Date().timeIntervalSince1970)
     }
 
     /// The engine runs beside the work tree: it exports from the work tree itself.

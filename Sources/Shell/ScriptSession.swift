@@ -61,6 +61,7 @@ public final class ScriptSession: @unchecked Sendable {
                     finished = true
                     return false
                 }
+                await context.settleDeadEngine()
                 let result = try await descriptor.handler(invocation, context)
                 try Task.checkCancellation()
                 let text = invocation.json ? result.json.rendered() : TerminalText.output(result.text)

@@ -124,6 +124,11 @@ public final class SessionContext: Sendable {
         }
     }
 
+    /// Before each command of a session that has used its state: a dead engine's work is settled first.
+    func settleDeadEngine() async {
+        await chosen.withLock { $0 }?.settleDeadEngine()
+    }
+
     /// The store commands share, opened once.
     public func stateStore() async throws -> any StateStore {
         try await backend().store()

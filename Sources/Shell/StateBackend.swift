@@ -14,6 +14,9 @@ public protocol StateBackend: Sendable {
     func wakeEngine() async throws
     /// While a command waits: makes sure an engine will move pending work on (a team's engines run on their own).
     func keepEngineAlive() async throws
+    /// Before a command reports: work an engine that died left `running` is settled `interrupted` (the
+    /// embedded store's one engine; a team's engines settle each other's after their grace period).
+    func settleDeadEngine() async
     /// The source engines fetch a version's commit from, for a version submitted from `repository`.
     func source(of repository: GitRepository) async throws -> String
     /// The names of the variables set where the engine runs — the running engine's, else this process's (an

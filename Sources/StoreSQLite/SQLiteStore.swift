@@ -84,4 +84,11 @@ extension SQLiteStore: SQLStore {
         try await interruptRunningWork(ofEngines: nil, reason: "the engine stopped while it ran; `rerun` starts a new attempt",
                                        now: now)
     }
+
+    /// True when some task is recorded `running` (one indexed read).
+    public func hasRunningTasks() async throws -> Bool {
+        try await transaction(.read) { connection in
+            try await connection.queryOne("SELECT id FROM task WHERE state = 'running' LIMIT 1") != nil
+        }
+    }
 }

@@ -22,4 +22,66 @@ struct BadDayTests {
         #expect(result.stdout == "0\n", "\(result.stderr.prefix(2000))")
         #expect(try project.run("status").status == 0)
     }
+
+    /// v1's build running, with the pid of the `sleep` it waits on.
+    private func jobRunning() throws -> (ProjectFixture, sleepPid: Int32) {
+        let project = try ProjectFixture(files: CrashRecoveryTests.files, executables: PipelineFlowTests.executables)
+        try FileManager.default.createDirectory(atPath: project.deployRoot, withIntermediateDirectories: true)
+        #expect(try project.run("submit").status == 0)
+        let sleepPidFile = "\(project.deployRoot)/sleep.pid"
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: sleepPidFile) && Date() < deadline { usleep(50_000) }
+        let sleepPid = try #require(Int32(try String(contentsOfFile: sleepPidFile, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        return (project, sleepPid)
+    }
+
+    private func enginePid(_ project: ProjectFixture) throws -> Int32 {
+        try #require(Int32(try String(contentsOfFile: "\(project.path)/.cdsh/engine.lock", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+
+    @Test func theFirstCommandAfterAnEngineCrashAlreadyShowsTheWorkInterrupted() throws {
+        let (project, sleepPid) = try jobRunning()
+        defer { project.remove() }
+        let engine = try enginePid(project)
+        #expect(kill(engine, SIGKILL) == 0)
+        while kill(engine, 0) == 0 { usleep(10_000) }
+        let status = try project.run("status")
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("interrupted at commit"), "\(status.stdout)")
+        #expect(!status.stdout.contains("running"), "\(status.stdout)")
+        let show = try project.json("show v1 --json")
+        let job = try #require(((show["stages"] as? [[String: Any]])?.first?["jobs"] as? [[String: Any]])?.first)
+        #expect(job["state"] as? String == "interrupted")
+        let left = (try? String(contentsOfFile: "/proc/\(sleepPid)/stat", encoding: .utf8)) ?? ""
+        #expect(left.isEmpty || left.contains(") Z "), "the dead engine's job was stopped by the same recovery")
+        let workFolders = try FileManager.default.subpathsOfDirectory(atPath: project.environment["XDG_CACHE_HOME"]! + "/cdsh/work")
+        #expect(!workFolders.contains { $0.hasSuffix("/task-1") }, "its workspace is removed: \(workFolders.prefix(5))")
+    }
+
+    @Test func aCommandInALongSessionSettlesAnEngineThatDiedSinceTheLastOne() throws {
+        let (project, _) = try jobRunning()
+        defer { project.remove() }
+        let script = #"(echo status; sleep 1; kill -KILL "$(cat .cdsh/engine.lock)"; sleep 0.5; echo status) | "$1" -f -"#
+        let session = try ProcessRunner.run("/bin/sh", ["-c", script, "sh", ProjectFixture.binary], in: project.path,
+                                            environment: project.environment)
+        #expect(session.status == 0, "\(session.stderr)")
+        let reports = session.stdout.components(separatedBy: "ver ").dropFirst()
+        #expect(reports.count == 2 && reports.first!.contains("running at commit") && reports.last!.contains("interrupted at commit"),
+                "\(session.stdout)")
+    }
+
+    @Test func logsFollowEndsLikeWaitWhenTheEngineDiesUnderIt() throws {
+        let (project, _) = try jobRunning()
+        defer { project.remove() }
+        // The follower is already reading when the engine dies under it.
+        let script = #"(sleep 1; kill -KILL "$(cat .cdsh/engine.lock)") & exec timeout 20 "$1" -c 'logs v1 commit build --follow'"#
+        let started = Date()
+        let followed = try ProcessRunner.run("/bin/sh", ["-c", script, "sh", ProjectFixture.binary], in: project.path,
+                                             environment: project.environment)
+        #expect(followed.status == 1, "\(followed.stderr)")
+        #expect(followed.stderr.contains("build interrupted: the engine stopped while it ran"), "\(followed.stderr)")
+        #expect(Date().timeIntervalSince(started) < 10, "it noticed within seconds, not at a timeout")
+    }
 }

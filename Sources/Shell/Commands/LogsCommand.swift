@@ -29,11 +29,14 @@ enum LogsCommand {
             throw ShellError("\(report.version.name) has no attempt of `\(stage)`\(wanted.map { " numbered \($0)" } ?? " yet")")
         }
         if invocation.flags.contains("--follow") && !invocation.json {
-            try await follow(attemptID: attempt.id!, job: invocation["JOB"], store: store, context: context)
-            return CommandResult(text: "", json: .null)
+            let ended = try await follow(attemptID: attempt.id!, job: invocation["JOB"], store: store, context: context)
+            return Self.followEnded(ended)
         }
         if invocation.flags.contains("--follow") {
+            var polls = 0
             while try await !(store.attempt(attempt.id!)?.state.isFinished ?? true) {
+                polls += 1
+                if polls % 10 == 0 { try await context.backend().keepEngineAlive() }
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
@@ -89,9 +92,23 @@ enum LogsCommand {
                          hint: "logs live in the state folder's logs/; was it moved without them, or cleaned?")
     }
 
-    /// Streams new output of the attempt's tasks (or one job) until every one has finished.
-    private static func follow(attemptID: Int64, job: String?, store: any StateStore, context: SessionContext) async throws {
+    /// The end of a follow: quiet when the jobs ended on their own (`wait` and `status` tell how), one line and
+    /// exit 1 when they were interrupted — their engine died — as `wait` ends.
+    private static func followEnded(_ tasks: [TaskRecord]) -> CommandResult {
+        let interrupted = tasks.filter { $0.state == .interrupted }
+        guard !interrupted.isEmpty else { return CommandResult(text: "", json: .null) }
+        let message = interrupted.map(\.name).joined(separator: ", ") + " interrupted: "
+            + TerminalText.field(interrupted[0].reason ?? "the engine stopped while it ran")
+        return CommandResult(text: "", json: .null, exitCode: ExitCode.failure, failure: message)
+    }
+
+    /// Streams new output of the attempt's tasks (or one job) until every one has finished; returns them as they
+    /// ended. Every second it makes sure an engine is alive, so the work of one that died ends `interrupted`.
+    private static func follow(
+        attemptID: Int64, job: String?, store: any StateStore, context: SessionContext
+    ) async throws -> [TaskRecord] {
         var offsets: [Int64: UInt64] = [:]
+        var polls = 0
         let progress = ProgressLine(terminal: isatty(2) == 1, unicode: context.style.unicode)
         defer { progress.clear() }
         while true {
@@ -128,7 +145,9 @@ enum LogsCommand {
                     "\(task.name) running " + TimeText.elapsed(now - (task.startedAt ?? now))
                 }.joined(separator: ", "), key: running.map(\.name).joined(separator: ","))
             }
-            if attemptDone || (!tasks.isEmpty && tasks.allSatisfy(\.state.isFinished)) { break }
+            if attemptDone || (!tasks.isEmpty && tasks.allSatisfy(\.state.isFinished)) { return tasks }
+            polls += 1
+            if polls % 10 == 0 { try await context.backend().keepEngineAlive() }
             try await Task.sleep(for: .milliseconds(100))
         }
     }

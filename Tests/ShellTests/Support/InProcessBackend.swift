@@ -30,6 +30,8 @@ final class InProcessBackend: StateBackend {
     func source(of repository: GitRepository) async throws -> String { repository.path }
     func engineVariables() async -> (names: Set<String>, running: Bool)? { nil }
     var pollInterval: Duration { .milliseconds(1) }
+    /// The engine lives in this process: it never dies under a command.
+    func settleDeadEngine() async {}
 
     func wakeEngine() async throws {
         if paused { return }
