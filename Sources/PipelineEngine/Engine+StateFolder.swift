@@ -39,7 +39,17 @@ extension Engine where Store == SQLiteStore {
                                                           environment: ProcessInfo.processInfo.environment), now: now)
     }
 
-    /// Runs until nothing is running and no work is pending for `idleSeconds`.
+    /// After a halt, once its tasks ended: closes what their ends decided (an attempt whose job errored ends
+    /// `errored`) without starting anything, so `status` shows where the pipeline stopped.
+    public func settleWithoutLaunching() async {
+        _ = try? await store.advance(maxRunningTasks: 0, now: environment.now())
+    }
+
+    /// Where an engine that stopped for a full disk says why (`EngineHalt`); a shell reads it and removes it once
+    /// there is room again.
+    public static func stoppedPath(stateFolder: String) -> String { "\(stateFolder)/engine.stopped" }
+
+    /// Runs until nothing is running and no work is pending for `idleSeconds`, or until it must halt.
     public func run(idleSeconds: Double, tick: Duration = .milliseconds(50)) async {
         let (events, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let woken = WakeSocket.listen(at: layout.wakeSocketPath) { continuation.yield() }
@@ -59,6 +69,11 @@ extension Engine where Store == SQLiteStore {
                 log("the state folder \(store.folder) is gone; stopping")
                 break
             }
+            if let reason = halt.requested {
+                log("stopping: \(reason); the running tasks end errored")
+                stopEverything()
+                break
+            }
             do {
                 try await step(finished: { continuation.yield() })
                 let pending = try await store.hasPendingWork()
@@ -67,6 +82,8 @@ extension Engine where Store == SQLiteStore {
                 } else if environment.now() - idleSince >= idleSeconds {
                     break
                 }
+            } catch where EngineHalt.isDiskFull(error) {
+                halt.request("disk full in \(store.folder)")
             } catch {
                 log("engine step failed: \(error)")
                 try? await Task.sleep(for: .milliseconds(500))

@@ -12,6 +12,8 @@ public final class Engine<Store: EngineStore>: Sendable {
     public let layout: StateLayout
     let environment: EngineEnvironment
     let executor: TaskExecutor
+    /// Set when the engine must stop before it loses what it cannot record (a full disk).
+    public let halt: EngineHalt
     private let inFlight = Mutex<[Int64: Task<Void, Never>]>([:])
 
     /// An engine on `store` that keeps its files in `layout`, artifacts in `blobs`, and finds sources by `sources`.
@@ -20,8 +22,9 @@ public final class Engine<Store: EngineStore>: Sendable {
         self.store = store
         self.layout = layout
         self.environment = environment
+        self.halt = EngineHalt(folder: layout.folder)
         self.executor = TaskExecutor(store: store, layout: layout, artifacts: blobs, sources: sources,
-                                     environment: environment,
+                                     environment: environment, halt: halt,
                                      checkouts: CheckoutCache(layout: layout, launcher: environment.launcher))
     }
 

@@ -11,6 +11,7 @@ struct TaskExecutor: Sendable {
     let artifacts: any BlobStore
     let sources: any SourceLocating
     let environment: EngineEnvironment
+    let halt: EngineHalt
     let checkouts: CheckoutCache
 
     /// Runs the task to its recorded end. Returns the environment where it made a security patch live (its
@@ -24,21 +25,34 @@ struct TaskExecutor: Sendable {
         let logPath = layout.logPath(version: launch.version.id!, stage: launch.attempt.stage,
                                      attempt: launch.attempt.number, task: task.name)
         let work = layout.workPath(taskID: task.id!)
-        let outcome: (ProcessOutcome, [ArtifactRecord])
+        var outcome: (ProcessOutcome, [ArtifactRecord])
         do {
             try FileManager.default.createDirectory(atPath: (logPath as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
             let descriptor = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
             if descriptor >= 0 { close(descriptor) }
             outcome = try await run(launch, secrets: secrets, work: work, logPath: logPath)
+        } catch where EngineHalt.isDiskFull(error) {
+            outcome = (ProcessOutcome(state: .errored, reason: "disk full while \(task.name) ran"), [])
+            halt.request("disk full in \(layout.folder)")
         } catch {
             append(logPath, "cdsh: \(error)")
             outcome = (ProcessOutcome(state: .errored, reason: "\(error)"), [])
         }
+        if let failure = outcome.0.logFailure {
+            let cause = failure == ENOSPC || failure == EDQUOT ? "disk full" : String(cString: strerror(failure))
+            outcome.0.reason = "\(cause) while writing the log of \(task.name) in \(layout.folder); it was stopped"
+            if failure == ENOSPC || failure == EDQUOT { halt.request("disk full in \(layout.folder)") }
+        } else if outcome.0.state == .cancelled, let stopping = halt.requested {
+            outcome.0 = ProcessOutcome(state: .errored, reason: "the engine stopped: \(stopping)")
+        }
         try? FileManager.default.removeItem(atPath: work)
         if task.kind == .job { CrashPoint.jobExited.reach() }
-        // A task left `running` would hold its environment for good: keep trying while the store is away.
-        for delay in [1, 2, 4, 8, 15, 30, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60] {
+        // A task left `running` would hold its environment for good: keep trying while the store is away — but
+        // only three times once the engine stops for a full disk (the next engine's recovery settles it then).
+        let delays = [1, 2, 4, 8, 15, 30, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60]
+        var failures = 0
+        while failures < (halt.requested == nil ? delays.count : min(delays.count, 3)) {
             do {
                 try await store.recordTaskFinished(taskID: task.id!, state: outcome.0.state, exitCode: outcome.0.exitCode,
                                                    reason: outcome.0.reason.map(masker.mask), artifacts: outcome.1,
@@ -47,8 +61,11 @@ struct TaskExecutor: Sendable {
                     && task.environment == launch.plan.productionEnvironment
                 return patchWentLive ? task.environment.map { ($0, began) } : nil
             } catch {
+                if EngineHalt.isDiskFull(error) { halt.request("disk full in \(layout.folder)") }
+                let delay = halt.requested == nil ? delays[failures] : 1
+                failures += 1
                 append(layout.engineLogPath, "cdsh engine: could not record the end of task \(task.id!) "
-                       + "(trying again in \(delay) s): \(String(reflecting: error))")
+                       + "(trying again in \(delay) s): \(error)")
                 try? await Task.sleep(for: .seconds(delay))
             }
         }
@@ -209,6 +226,9 @@ struct TaskExecutor: Sendable {
                     startedAt: started, finishedAt: finished, exitCode: 0, host: environment.host))
                 append(logPath, "cdsh: stored artifact \(path) (\(size) bytes, sha256 \(digest)) in \(String(format: "%.3f", ingestSeconds)) s")
             }
+        } catch where EngineHalt.isDiskFull(error) {
+            halt.request("disk full in \(layout.folder)")
+            return (ProcessOutcome(state: .errored, reason: "disk full while storing the artifacts of \(spec.name)"), [])
         } catch {
             append(logPath, "cdsh: \(error)")
             return (ProcessOutcome(state: .failed, exitCode: 0, reason: "\(error)"), [])

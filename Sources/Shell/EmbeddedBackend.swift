@@ -10,6 +10,7 @@ public final class EmbeddedBackend: StateBackend {
     /// The state folder.
     public let folder: String
     private let opened = Mutex<SQLiteStore?>(nil)
+    private let stopped = Mutex<String?>(nil)
 
     public init(folder: String) {
         self.folder = folder
@@ -29,12 +30,43 @@ public final class EmbeddedBackend: StateBackend {
             opened = store
             return (store, true)
         }
-        if new, (try? await store.hasPendingWork()) == true {
-            // The first command after a crash shows the truth: a dead engine's work is settled before any report.
-            _ = try? await Engine.recoverIfDead(store, now: Date().timeIntervalSince1970)
+        // The first command after a crash shows the truth: a dead engine's work is settled before any report.
+        if new, await settle(store) == nil, (try? await store.hasPendingWork()) == true {
             EngineLauncher.ensureRunning(stateFolder: folder)
         }
         return store
+    }
+
+    /// Settles what a dead engine left running and tells why no engine can run now (it stopped for a full disk and
+    /// there is still no room), else nil. An engine that stopped so says why in `engine.stopped`; the file goes
+    /// once the disk has room again.
+    private func settle(_ store: SQLiteStore) async -> String? {
+        let marker = Engine<SQLiteStore>.stoppedPath(stateFolder: folder)
+        var problem: String?
+        if let data = FileManager.default.contents(atPath: marker),
+           !EngineLock.isHeld(path: StateLayout(folder: folder).lockPath) {
+            let free = EngineHalt.freeBytes(at: folder) ?? 0
+            if free < 4 * Int64(EngineHalt.reserveBytes) {
+                let reason = String(decoding: data, as: UTF8.self).split(separator: "\n").first.map(String.init)
+                problem = Self.stoppedMessage(reason ?? "disk full in \(folder)", free: free)
+            } else {
+                unlink(marker)
+            }
+        }
+        if problem == nil {
+            do {
+                try await Engine.recoverIfDead(store, now: Date().timeIntervalSince1970)
+            } catch where EngineHalt.isDiskFull(error) {
+                problem = Self.stoppedMessage("disk full in \(folder)", free: EngineHalt.freeBytes(at: folder) ?? 0)
+            } catch {}
+        }
+        stopped.withLock { $0 = problem }
+        return problem
+    }
+
+    private static func stoppedMessage(_ reason: String, free: Int64) -> String {
+        "engine stopped: \(reason) (\(free / 1024) KiB free); the pipeline waits — free space there, then any command "
+            + "starts the engine again"
     }
 
     public func blobs() async throws -> any BlobStore {
@@ -42,20 +74,22 @@ public final class EmbeddedBackend: StateBackend {
     }
 
     public func wakeEngine() async throws {
-        EngineLauncher.ensureRunning(stateFolder: folder)
+        if stopped.withLock({ $0 }) == nil { EngineLauncher.ensureRunning(stateFolder: folder) }
     }
 
     public func keepEngineAlive() async throws {
         let store = try await sqliteStore()
         guard try await store.hasPendingWork() else { return }
-        try await Engine.recoverIfDead(store, now: Date().timeIntervalSince1970)
+        if let problem = await settle(store) { throw StoreError.unavailable(problem) }
         EngineLauncher.ensureRunning(stateFolder: folder, wake: false)
     }
+
+    public var engineStopped: String? { stopped.withLock { $0 } }
 
     /// Once the store is open (opening settles too), each command looks again: the engine may have died since.
     public func settleDeadEngine() async {
         guard let store = opened.withLock({ $0 }) else { return }
-        _ = try? await Engine.recoverIfDead(store, now: Date().timeIntervalSince1970)
+        _ = await settle(store)
     }
 
     /// The engine runs beside the work tree: it exports from the work tree itself.

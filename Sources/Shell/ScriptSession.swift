@@ -72,6 +72,9 @@ public final class ScriptSession: @unchecked Sendable {
                 if result.exitCode != 0 {
                     report(result.failure ?? "\(descriptor.name) failed", hint: nil, status: result.exitCode, at: line)
                     if !continueOnError { finished = true; return false }
+                } else if let stopped = context.engineStopped {
+                    report(stopped, hint: nil, status: ExitCode.unavailable, at: line)
+                    if !continueOnError { finished = true; return false }
                 }
             } catch {
                 if !fail(error, at: line) { return false }

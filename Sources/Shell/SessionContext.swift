@@ -129,6 +129,9 @@ public final class SessionContext: Sendable {
         await chosen.withLock { $0 }?.settleDeadEngine()
     }
 
+    /// Why no engine can move work on now (`StateBackend.engineStopped`), once the session has used its state.
+    var engineStopped: String? { chosen.withLock { $0 }?.engineStopped }
+
     /// The store commands share, opened once.
     public func stateStore() async throws -> any StateStore {
         try await backend().store()

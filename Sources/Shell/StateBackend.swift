@@ -17,6 +17,9 @@ public protocol StateBackend: Sendable {
     /// Before a command reports: work an engine that died left `running` is settled `interrupted` (the
     /// embedded store's one engine; a team's engines settle each other's after their grace period).
     func settleDeadEngine() async
+    /// Why no engine can move work on now, as the last settling found it ("engine stopped: disk full in …"); a
+    /// command that ran says it after its output and exits 3.
+    var engineStopped: String? { get }
     /// The source engines fetch a version's commit from, for a version submitted from `repository`.
     func source(of repository: GitRepository) async throws -> String
     /// The names of the variables set where the engine runs — the running engine's, else this process's (an

@@ -51,6 +51,8 @@ public final class TeamBackend: StateBackend {
 
     public func settleDeadEngine() async {}
 
+    public var engineStopped: String? { nil }
+
     /// `$CDSH_SOURCE_URL`, else the work tree's `origin`, else its path (machines sharing a file system).
     public func source(of repository: GitRepository) async throws -> String {
         if let url = environment["CDSH_SOURCE_URL"], !url.isEmpty { return url }

@@ -88,34 +88,36 @@ public struct CommandRunner: CommandLaunching {
         for command in spec.commands {
             let pidBox = PIDBox()
             do {
-                var output = FileDescriptor(rawValue: log), error = FileDescriptor(rawValue: log), owned = false
-                var pipe: MaskingPipe?
-                if !masker.isEmpty {
-                    guard let masking = MaskingPipe(log: log, masker: masker) else {
-                        return ProcessOutcome(state: .errored, reason: "could not open a pipe for `\(command)`",
-                                              command: command)
-                    }
-                    let second = masking.duplicateWriteEnd()
-                    guard second >= 0 else {
-                        close(masking.writeEnd)
-                        return ProcessOutcome(state: .errored, reason: "could not open a pipe for `\(command)`",
-                                              command: command)
-                    }
-                    pipe = masking
-                    output = FileDescriptor(rawValue: masking.writeEnd)
-                    error = FileDescriptor(rawValue: second)
-                    owned = true
+                // Output always passes through the engine (masked when there are secrets), so a log that cannot be
+                // written is noticed: the sequence is stopped (TERM, then KILL) and ends `errored`.
+                let grace = spec.graceSeconds
+                guard let pipe = MaskingPipe(log: log, masker: masker, failed: { _ in
+                    guard let pid = pidBox.value else { return }
+                    Task { await ProcessGroup(id: pid).stop(grace: grace) }
+                }) else {
+                    return ProcessOutcome(state: .errored, reason: "could not open a pipe for `\(command)`", command: command)
                 }
+                let second = pipe.duplicateWriteEnd()
+                guard second >= 0 else {
+                    close(pipe.writeEnd)
+                    return ProcessOutcome(state: .errored, reason: "could not open a pipe for `\(command)`", command: command)
+                }
+                let output = FileDescriptor(rawValue: pipe.writeEnd), error = FileDescriptor(rawValue: second)
                 let result = try await Subprocess.run(
                     .path("/bin/sh"), arguments: ["-c", command], environment: .custom(rawEnvironment),
                     workingDirectory: FilePath(spec.workingDirectory), platformOptions: options, input: .none,
-                    output: .fileDescriptor(output, closeAfterSpawningProcess: owned),
-                    error: .fileDescriptor(error, closeAfterSpawningProcess: owned)
+                    output: .fileDescriptor(output, closeAfterSpawningProcess: true),
+                    error: .fileDescriptor(error, closeAfterSpawningProcess: true)
                 ) { execution in
                     pidBox.set(execution.processIdentifier.value)
                     await started(execution.processIdentifier.value)
                 }
-                await pipe?.waitUntilCopied(seconds: 2)
+                await pipe.waitUntilCopied(seconds: 2)
+                if let failure = pipe.writeFailure {
+                    let cause = failure == ENOSPC || failure == EDQUOT ? "disk full" : String(cString: strerror(failure))
+                    return ProcessOutcome(state: .errored, reason: "\(cause) while writing the log \(spec.logPath); "
+                                          + "`\(command)` was stopped", command: command, logFailure: failure)
+                }
                 if Task.isCancelled {
                     // swift-subprocess stops waiting once the group's leader has exited: the rest of the group
                     // (a server the script started) gets its grace period here, and nothing returns before it is gone.

@@ -2,6 +2,8 @@ import Foundation
 import Synchronization
 
 /// A pipe whose reading end a thread copies into a log file, with secrets masked, until every writer closed it.
+/// The engine sees every write of the log this way: one that fails (a full disk) is noted, the rest of the output
+/// is drained unwritten (the job never blocks on a full pipe), and `failed` is called once.
 final class MaskingPipe: @unchecked Sendable {
     /// The end to give the child as its output; close the parent's copy once the child has started.
     let writeEnd: Int32
@@ -9,8 +11,13 @@ final class MaskingPipe: @unchecked Sendable {
     private let log: Int32
     private let masker: SecretMasker
     private let finished = Mutex(false)
+    private let failure = Mutex<Int32?>(nil)
+    private let failed: @Sendable (Int32) -> Void
 
-    init?(log: Int32, masker: SecretMasker) {
+    /// The `errno` of the first failed write of the log, if one failed.
+    var writeFailure: Int32? { failure.withLock { $0 } }
+
+    init?(log: Int32, masker: SecretMasker, failed: @escaping @Sendable (Int32) -> Void = { _ in }) {
         var ends: [Int32] = [0, 0]
         guard pipe(&ends) == 0 else { return nil }
         for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
@@ -23,6 +30,7 @@ final class MaskingPipe: @unchecked Sendable {
         writeEnd = ends[1]
         self.log = copy
         self.masker = masker
+        self.failed = failed
         let thread = Thread { [self] in self.copy() }
         thread.name = "cdsh-mask"
         thread.start()
@@ -63,12 +71,8 @@ final class MaskingPipe: @unchecked Sendable {
     }
 
     private func write(_ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Foundation.write(log, $0.baseAddress! + offset, bytes.count - offset) }
-            if written < 0, errno == EINTR { continue }
-            if written <= 0 { return }
-            offset += written
-        }
+        guard writeFailure == nil, let error = OutputWriter.write(bytes, to: log) else { return }
+        failure.withLock { $0 = error }
+        failed(error)
     }
 }

@@ -9,11 +9,15 @@ public struct ProcessOutcome: Sendable, Equatable {
     public var reason: String?
     /// The command that ended the sequence (the failing one, or the last).
     public var command: String?
+    /// The `errno` of a failed write of the log (a full disk): the sequence was stopped, its output lost.
+    public var logFailure: Int32?
 
-    public init(state: RunState, exitCode: Int? = nil, reason: String? = nil, command: String? = nil) {
+    public init(state: RunState, exitCode: Int? = nil, reason: String? = nil, command: String? = nil,
+                logFailure: Int32? = nil) {
         self.state = state
         self.exitCode = exitCode
         self.reason = reason
         self.command = command
+        self.logFailure = logFailure
     }
 }

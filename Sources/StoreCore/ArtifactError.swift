@@ -1,3 +1,4 @@
+import Foundation
 import PipelineModel
 
 /// Why an artifact could not be stored or handed out.
@@ -5,6 +6,14 @@ public enum ArtifactError: UserFacingError, Sendable, Equatable, CustomStringCon
     case missing(path: String, digest: String)
     case mismatch(path: String, expected: String, actual: String)
     case unreadable(path: String, reason: String)
+    /// Writing the copy failed with `errno` (a full disk: `isDiskFull`); the partial copy is removed.
+    case unwritable(path: String, errno: Int32)
+
+    /// True for a write that failed because the disk (or the user's quota) is full.
+    public var isDiskFull: Bool {
+        if case .unwritable(_, let code) = self { return code == ENOSPC || code == EDQUOT }
+        return false
+    }
 
     public var description: String {
         switch self {
@@ -14,6 +23,8 @@ public enum ArtifactError: UserFacingError, Sendable, Equatable, CustomStringCon
             "artifact \(path) does not match what the commit stage stored: sha256 \(actual.prefix(12)) instead of \(expected.prefix(12)); the deploy did not run"
         case let .unreadable(path, reason):
             "artifact \(path) cannot be read: \(reason)"
+        case let .unwritable(path, code):
+            "artifact \(path) cannot be written: \(String(cString: strerror(code)))"
         }
     }
 
@@ -25,7 +36,7 @@ public enum ArtifactError: UserFacingError, Sendable, Equatable, CustomStringCon
     public var exitCode: Int32 {
         switch self {
         case .missing, .mismatch: ExitCode.refused
-        case .unreadable: ExitCode.failure
+        case .unreadable, .unwritable: ExitCode.failure
         }
     }
 }

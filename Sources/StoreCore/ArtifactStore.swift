@@ -111,7 +111,11 @@ public struct ArtifactStore: Sendable {
                 var written = 0
                 while written < count {
                     let result = write(output, chunk.baseAddress! + written, count - written)
-                    if result < 0 { throw ArtifactError.unreadable(path: destination!, reason: String(cString: strerror(errno))) }
+                    if result < 0 {
+                        let code = errno
+                        unlink(destination!)
+                        throw ArtifactError.unwritable(path: destination!, errno: code)
+                    }
                     written += result
                 }
             }

@@ -10,10 +10,14 @@ public enum StoreError: UserFacingError, Sendable, Equatable, CustomStringConver
     case refused(String, hint: String?)
     /// The store itself is unusable (exit 3).
     case unavailable(String)
+    /// The disk holding the state is full: nothing can be recorded until space is freed (exit 3). The message
+    /// names the folder.
+    case diskFull(String)
 
     public var description: String {
         switch self {
         case .notFound(let message), .ambiguous(let message), .unavailable(let message): message
+        case .diskFull(let folder): "disk full in \(folder): nothing can be recorded until space is freed there"
         case .refused(let message, _): message
         }
     }
@@ -31,7 +35,7 @@ public enum StoreError: UserFacingError, Sendable, Equatable, CustomStringConver
         case .notFound: ExitCode.failure
         case .ambiguous: ExitCode.usage
         case .refused: ExitCode.refused
-        case .unavailable: ExitCode.unavailable
+        case .unavailable, .diskFull: ExitCode.unavailable
         }
     }
 }

@@ -16,6 +16,8 @@ public final class SQLiteStore: Sendable {
         self.folder = folder
         do {
             database = try StateDatabase(folder: folder)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw StoreError.diskFull(folder)
         } catch {
             throw StoreError.unavailable("cannot open the state store in \(folder): \(error)")
         }
@@ -52,6 +54,8 @@ extension SQLiteStore: SQLStore {
         do {
             // A transaction that may have appended to the audit chain leaves its head witnessed beside the file.
             return try await AuditWitness.witnessing(kind == .read ? nil : auditWitness) { try await run(kind, body) }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw StoreError.diskFull(folder)
         } catch let error as DatabaseError {
             // SQLite's own failures (a full disk, a damaged file, a lock held too long) say so in words.
             throw StoreError.unavailable("the state store in \(folder) failed: \(error.message ?? "\(error)")")

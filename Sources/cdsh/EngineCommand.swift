@@ -54,10 +54,26 @@ struct EngineCommand: AsyncParsableCommand {
         let layout = StateLayout(folder: target)
         guard let lock = EngineLock(path: layout.lockPath,
                                    variables: Array(ProcessInfo.processInfo.environment.filter { !$0.value.isEmpty }.keys)) else { return }
-        let engine = Engine(store: try SQLiteStore(folder: target), environment: .live())
-        try await engine.recover()
-        await engine.run(idleSeconds: idle)
-        await engine.drain()
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(folder: target)
+        } catch where EngineHalt.isDiskFull(error) {
+            OutputWriter.append("disk full in \(target)\n", toFileAt: Engine<SQLiteStore>.stoppedPath(stateFolder: target))
+            return
+        }
+        let engine = Engine(store: store, environment: .live())
+        if !engine.halt.makeReserve() {
+            engine.halt.request("disk full in \(target)")
+        } else {
+            try await engine.recover()
+            await engine.run(idleSeconds: idle)
+            await engine.drain()
+        }
+        if let reason = engine.halt.requested {
+            await engine.settleWithoutLaunching()
+            // Written in the room the reserve gave back; shells say it until there is room again.
+            OutputWriter.append(reason + "\n", toFileAt: Engine<SQLiteStore>.stoppedPath(stateFolder: target))
+        }
         withExtendedLifetime(lock) {}
     }
 

@@ -32,6 +32,7 @@ final class InProcessBackend: StateBackend {
     var pollInterval: Duration { .milliseconds(1) }
     /// The engine lives in this process: it never dies under a command.
     func settleDeadEngine() async {}
+    var engineStopped: String? { nil }
 
     func wakeEngine() async throws {
         if paused { return }

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A full disk under the state folder (a 32 MiB tmpfs the test mounts): while a job writes its log, while an
+/// artifact is stored, while the store records a deploy. Never a crash or a version stuck `running`; the task
+/// ends `errored` with the reason, every command says the engine stopped (exit 3) until there is room, and nothing
+/// recorded before is lost.
+@Suite(.serialized)
+struct FullDiskTests {
+    static let files = [
+        "cdsh.yml": """
+            name: full
+            deploy: ./deploy.sh
+            environments:
+              production: {}
+            stages:
+              - name: commit
+                jobs:
+                  build: {run: ./build.sh, artifacts: [out.bin]}
+              - name: production
+                environment: production
+                jobs:
+                  smoke: "true"
+            """,
+        // Flags in $DEPLOY_ROOT say how to misbehave: a loud log, a big artifact, a deploy that fills the disk.
+        "build.sh": """
+            #!/bin/sh
+            if [ -f "$DEPLOY_ROOT/loud" ]; then head -c 6000000 /dev/zero | tr '\\0' x; fi
+            if [ -f "$DEPLOY_ROOT/big" ]; then head -c 6000000 /dev/urandom > out.bin; else echo small > out.bin; fi
+            """,
+        "deploy.sh": """
+            #!/bin/sh
+            if [ -f "$DEPLOY_ROOT/fill" ]; then head -c 64000000 /dev/zero > "$(cat "$DEPLOY_ROOT/fill")" 2>/dev/null; fi
+            exit 0
+            """,
+    ]
+
+    /// A project whose state lives on a fresh 32 MiB file system; nil (with the reason printed) where this
+    /// process may not mount one.
+    private func projectOnSmallDisk() throws -> (ProjectFixture, disk: String)? {
+        guard getuid() == 0 else {
+            print("FullDiskTests: not run — mounting a small tmpfs needs root (the project's CI runs as root)")
+            return nil
+        }
+        let project = try ProjectFixture(files: Self.files, executables: ["build.sh", "deploy.sh"])
+        let disk = project.path + "-disk"
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: project.deployRoot, withIntermediateDirectories: true)
+        let mounted = try ProcessRunner.run("/bin/mount", ["-t", "tmpfs", "-o", "size=32m", "tmpfs", disk], in: project.path)
+        #expect(mounted.status == 0, "\(mounted.stderr)")
+        project.environment["CDSH_STATE"] = "\(disk)/state"
+        return (project, disk)
+    }
+
+    private func remove(_ project: ProjectFixture, disk: String) {
+        _ = try? ProcessRunner.run("/bin/sh", ["-c", #"pkill -KILL -f "engine $0/state"; umount -l "$0""#, disk], in: "/")
+        project.remove()
+    }
+
+    /// Fills the disk but for `room` KiB.
+    private func fill(_ disk: String, leaving room: Int) throws {
+        let free = try #require(Self.freeKiB(disk))
+        let filled = try ProcessRunner.run("/bin/sh", ["-c", #"head -c "$1" /dev/zero > "$0/filler""#, disk,
+                                                       String(max(0, free - room) * 1024)], in: "/")
+        #expect(filled.status == 0, "\(filled.stderr)")
+    }
+
+    private static func freeKiB(_ path: String) -> Int? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return Int(info.f_bavail) * Int(info.f_frsize) / 1024
+    }
+
+    /// v1 passes on an empty disk; then `misbehave` and a disk with 2.5 MiB left make v2 fail as `reason` says.
+    private func secondVersionFails(flag: String, content: String = "", reason: String) throws {
+        guard let (project, disk) = try projectOnSmallDisk() else { return }
+        defer { remove(project, disk: disk) }
+        let first = try project.run("submit", "wait v1 --timeout 60s")
+        #expect(first.status == 0, "\(first.stderr)")
+        try content.write(toFile: "\(project.deployRoot)/\(flag)", atomically: true, encoding: .utf8)
+        try fill(disk, leaving: 2560)
+        try project.commit(["README": "v2\n"], message: "second")
+        let failed = try project.run("submit", "wait v2 --timeout 60s")
+        #expect(failed.status == 1, "\(failed.stderr)")
+        #expect(failed.stderr.contains("v2 stopped at"), "\(failed.stderr)")
+        #expect(failed.stderr.contains(reason), "\(failed.stderr)")
+        let status = try project.run("status")
+        #expect(status.status == 3, "\(status.stderr)")
+        #expect(status.stdout.contains("errored at"), "the version is not left running: \(status.stdout)")
+        #expect(status.stderr.contains("engine stopped: disk full in \(disk)/state"), "\(status.stderr)")
+        #expect(try project.run("wait v2 --timeout 5s").status != 124, "wait never runs into its timeout")
+
+        try FileManager.default.removeItem(atPath: "\(disk)/filler")
+        try FileManager.default.removeItem(atPath: "\(project.deployRoot)/\(flag)")
+        let after = try project.run("status")
+        #expect(after.status == 0, "room again: \(after.stderr)")
+        let show = try project.run("show v1")
+        #expect(show.stdout.contains("passed"), "v1's records are intact: \(show.stdout)")
+        #expect(try project.run("audit --verify").status == 0)
+        let stage = failed.stderr.contains("v2 stopped at commit") ? "commit" : "production"
+        let again = try project.run("rerun v2 \(stage)", "wait v2 --timeout 60s")
+        #expect(again.status == 0 || again.stdout.contains("awaits"), "\(again.stderr)")
+        #expect(try project.run("status").stdout.contains("v2") == true)
+    }
+
+    @Test func aLogThatFillsTheDiskErrorsItsJobAndStopsTheEngine() throws {
+        try secondVersionFails(flag: "loud", reason: "disk full while writing the log of build")
+    }
+
+    @Test func anArtifactThatFillsTheDiskErrorsItsJob() throws {
+        try secondVersionFails(flag: "big", reason: "disk full while storing the artifacts of build")
+    }
+
+    @Test func aDeployThatFillsTheDiskBeforeItsRecordErrorsItAndStopsTheEngine() throws {
+        guard let (project, disk) = try projectOnSmallDisk() else { return }
+        defer { remove(project, disk: disk) }
+        #expect(try project.run("submit", "wait v1 --timeout 60s").status == 0)
+        try "\(disk)/filler".write(toFile: "\(project.deployRoot)/fill", atomically: true, encoding: .utf8)
+        try project.commit(["README": "v2\n"], message: "second")
+        let failed = try project.run("submit", "wait v2 --timeout 60s")
+        #expect(failed.status == 1 || failed.status == 3, "\(failed.stderr)")
+        #expect(failed.stderr.contains("disk full"), "\(failed.stderr)")
+        let status = try project.run("status")
+        #expect(status.status == 3 && status.stderr.contains("engine stopped: disk full"), "\(status.stderr)")
+        try FileManager.default.removeItem(atPath: "\(disk)/filler")
+        try FileManager.default.removeItem(atPath: "\(project.deployRoot)/fill")
+        let after = try project.run("wait v2 --timeout 60s")
+        #expect(after.status == 0 || after.status == 1, "settled once there is room: \(after.stderr)")
+        #expect(!(try project.run("status").stdout.contains("running")))
+        #expect(try project.run("audit --verify").status == 0)
+    }
+}
