@@ -7,7 +7,9 @@ public enum PromptBuilder {
     /// `shop ▶2 ⏸1 ✗1 ?1 ⚑v9?production › ` (UTF-8) or `shop run:2 held:1 stop:1 approve:1 PATCH:v9?production> `
     /// (ASCII). `held` counts versions the scheduler holds back for an environment another version holds or for a
     /// security patch (`queue` says which). Colour escapes are wrapped in `\u{1}` for libedit.
-    public static func prompt(pipeline: String, counts: PipelineCounts?, held: Int = 0, style: TextStyle) -> String {
+    /// `engineStopped` adds `engine-stopped` in red: no engine can move work on (a full disk; every command says why).
+    public static func prompt(pipeline: String, counts: PipelineCounts?, held: Int = 0, engineStopped: Bool = false,
+                              style: TextStyle) -> String {
         func paint(_ text: String, _ code: String) -> String {
             style.color ? "\u{1}\u{1B}[\(code)m\u{1}\(text)\u{1}\u{1B}[0m\u{1}" : text
         }
@@ -24,8 +26,9 @@ public enum PromptBuilder {
                 parts.append(paint(style.unicode ? "⚑v\(patch.versionID)\(waiting)" : "PATCH:v\(patch.versionID)\(waiting)", "1;31"))
             }
         } else {
-            parts.append(style.unicode ? "(no state)" : "(no state)")
+            parts.append("(no state)")
         }
+        if engineStopped { parts.append(paint("engine-stopped", "1;31")) }
         return parts.joined(separator: " ") + (style.unicode ? " › " : "> ")
     }
 

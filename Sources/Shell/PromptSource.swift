@@ -20,6 +20,7 @@ final class PromptSource: Sendable {
     /// Notices not yet printed, and the prompt as the store's counts make it now.
     func read() async -> (notices: [String], prompt: String) {
         let store = try? await context.stateStore()
+        await context.settleDeadEngine()
         let notices = await notices.notices(store: store)
         let counts = try? await store?.counts(recent: 20)
         var waiting: [WaitingWork] = []
@@ -27,7 +28,7 @@ final class PromptSource: Sendable {
             waiting = (try? await WaitReasonText.waiting(store: store, jobLimit: WaitReasonText.jobLimit(context))) ?? []
         }
         let prompt = PromptBuilder.prompt(pipeline: pipeline, counts: counts, held: PromptBuilder.held(waiting),
-                                          style: context.style)
+                                          engineStopped: context.engineStopped != nil, style: context.style)
         return (notices, prompt)
     }
 

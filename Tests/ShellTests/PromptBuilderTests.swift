@@ -25,5 +25,7 @@ struct PromptBuilderTests {
         #expect(PromptBuilder.prompt(pipeline: "shop", counts: counts, held: 0, style: plain) == "shop ▶3 ?1 › ")
         let ascii = TextStyle(unicode: false)
         #expect(PromptBuilder.prompt(pipeline: "shop", counts: counts, held: 2, style: ascii) == "shop run:3 held:2 approve:1> ")
+        #expect(PromptBuilder.prompt(pipeline: "shop", counts: counts, engineStopped: true, style: ascii)
+                == "shop run:3 approve:1 engine-stopped> ")
     }
 }
