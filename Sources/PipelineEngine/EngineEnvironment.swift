@@ -9,6 +9,8 @@ public struct EngineEnvironment: Sendable {
     public var host: String
     /// How many tasks may run at once.
     public var maxRunningTasks: Int
+    /// Told each job's process group, to stop them should the engine die (`JobGroupWatch`); nil in tests.
+    public var jobWatch: JobGroupWatch?
     /// Where declared secrets are read from (the engine's own environment).
     public var variables: [String: String] = ProcessInfo.processInfo.environment
 

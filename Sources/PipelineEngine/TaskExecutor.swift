@@ -2,6 +2,7 @@ import Foundation
 import PipelineModel
 import StoreCore
 import StageRunner
+import Synchronization
 
 /// Runs one task the scheduler started: checks out the commit, hands over verified artifacts, runs the deploy or
 /// the job, stores a commit-stage job's artifacts, and records the outcome.
@@ -244,11 +245,21 @@ struct TaskExecutor: Sendable {
         let taskID = launch.task.id!
         let shipping = (store as? any LogArchive).map { Self.shipLog(to: $0, taskID: taskID, logPath: logPath) }
         defer { shipping?.cancel() }
+        // Each command leads a group of its own; the watcher knows the one running now.
+        let watch = environment.jobWatch
+        let leading = Mutex<Int32?>(nil)
+        defer { if let last = leading.withLock({ $0 }) { watch?.ended(last) } }
         return await environment.launcher.run(
             CommandSpec(commands: commands, workingDirectory: source, environment: variables, logPath: logPath,
                         timeoutSeconds: timeout, secrets: secrets.maskedValues,
                         removedVariables: CheckoutCache.repositoryVariables.union(secrets.withheld)),
-            started: { pid in try? await store.recordTaskProcess(taskID: taskID, pid: Int(pid), logPath: logPath) })
+            started: { pid in
+                if let previous = leading.withLock({ current in defer { current = pid }; return current }) {
+                    watch?.ended(previous)
+                }
+                watch?.started(pid)
+                try? await store.recordTaskProcess(taskID: taskID, pid: Int(pid), logPath: logPath)
+            })
     }
 
     /// How much of a running task's log is shipped to a log archive; the whole log's tail goes with its end.

@@ -13,7 +13,7 @@ struct CDSH: AsyncParsableCommand {
         abstract: "The continuous delivery shell: an interactive shell over a stateful deployment pipeline.",
         discussion: "Without -c or -f, reads commands from standard input (one per line) when it is not a terminal.",
         version: "cdsh \(cdshVersion) (commit \(buildCommit)); SQLite \(SQLiteLibrary.version), libedit \(EditLineReader.libraryVersion)",
-        subcommands: [EngineCommand.self])
+        subcommands: [EngineCommand.self, EngineWatchCommand.self])
 
     /// The release this source tree is; CHANGELOG.md says what it holds.
     static let cdshVersion = "0.9.0-dev"

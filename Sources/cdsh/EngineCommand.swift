@@ -61,7 +61,7 @@ struct EngineCommand: AsyncParsableCommand {
             OutputWriter.append("disk full in \(target)\n", toFileAt: Engine<SQLiteStore>.stoppedPath(stateFolder: target))
             return
         }
-        let engine = Engine(store: store, environment: .live())
+        let engine = Engine(store: store, environment: .watched())
         if !engine.halt.makeReserve() {
             engine.halt.request("disk full in \(target)")
         } else {
@@ -103,7 +103,7 @@ struct EngineCommand: AsyncParsableCommand {
         let store = try await PostgresStore.open(location, engine: name)
         defer { store.close() }
         let engine = Engine(store: store, layout: layout, blobs: PostgresBlobStore(store: store, cacheFolder: folder),
-                            sources: SourceMirrors(folder: "\(folder)/sources"), environment: .live())
+                            sources: SourceMirrors(folder: "\(folder)/sources"), environment: .watched())
         let stop = StopSignals()
         try await engine.runAsTeamMember(grace: grace, stopping: { stop.request })
         withExtendedLifetime(stop) {}
@@ -139,5 +139,14 @@ private final class StopSignals: @unchecked Sendable {  // `sources` is written 
         case 1: .finishRunning
         default: .now
         }
+    }
+}
+
+extension EngineEnvironment {
+    /// The live environment with a watcher that stops the engine's jobs should it die.
+    static func watched() -> EngineEnvironment {
+        var environment = EngineEnvironment.live()
+        environment.jobWatch = JobGroupWatch.start()
+        return environment
     }
 }

@@ -84,4 +84,36 @@ struct BadDayTests {
         #expect(followed.stderr.contains("build interrupted: the engine stopped while it ran"), "\(followed.stderr)")
         #expect(Date().timeIntervalSince(started) < 10, "it noticed within seconds, not at a timeout")
     }
+
+    @Test func jobsAndTheDaemonsTheyForkDieWithinASecondOfTheirEngineWithNoCommandRun() throws {
+        let files = CrashRecoveryTests.files.merging(["scripts/unit-test.sh": """
+            #!/bin/sh
+            (sleep 61 & echo $! > "$DEPLOY_ROOT/daemon.pid")
+            sleep 60 &
+            echo $! > "$DEPLOY_ROOT/sleep.pid"
+            wait
+            """]) { $1 }
+        let project = try ProjectFixture(files: files, executables: PipelineFlowTests.executables)
+        defer { project.remove() }
+        try FileManager.default.createDirectory(atPath: project.deployRoot, withIntermediateDirectories: true)
+        #expect(try project.run("submit").status == 0)
+        func pid(_ name: String) throws -> Int32 {
+            let path = "\(project.deployRoot)/\(name).pid"
+            let deadline = Date().addingTimeInterval(30)
+            while !FileManager.default.fileExists(atPath: path) && Date() < deadline { usleep(50_000) }
+            return try #require(Int32(try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        let job = try pid("sleep"), daemon = try pid("daemon")
+        func alive(_ pid: Int32) -> Bool {
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            return !stat.isEmpty && !stat.contains(") Z ")
+        }
+        #expect(alive(job) && alive(daemon))
+        let engine = try enginePid(project)
+        #expect(kill(engine, SIGKILL) == 0)
+        let killed = Date()
+        while (alive(job) || alive(daemon)) && Date().timeIntervalSince(killed) < 10 { usleep(20_000) }
+        #expect(!alive(job) && !alive(daemon), "the job and the daemon it forked outlived their engine")
+        #expect(Date().timeIntervalSince(killed) < 1.5, "stopped within a second or so")
+    }
 }
