@@ -5,6 +5,8 @@ public enum LineInput: Equatable, Sendable {
     case endOfInput
     /// Ctrl-C at the prompt: the half-typed line was discarded.
     case interrupted
+    /// A line that cannot be run (too long, not UTF-8), and why.
+    case unreadable(String)
 }
 
 /// Reads lines: from a terminal with editing, or plainly from a pipe or file.

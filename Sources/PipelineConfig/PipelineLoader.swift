@@ -4,7 +4,12 @@ import PipelineModel
 /// Reads `cdsh.yml` into a `PipelinePlan`, reporting every problem with its position.
 public enum PipelineLoader {
     /// Parses and validates pipeline text; `file` is the name used in diagnostics.
+    /// The largest pipeline file read: far beyond any real pipeline, short of what would take seconds to load.
+    public static let maxFileBytes = 1 << 20
+
     public static func load(text: String, file: String) -> PipelineLoadResult {
+        let size = text.utf8.count
+        guard size <= maxFileBytes else { return tooLarge(file, bytes: size) }
         let document = YAMLDocument(text: text)
         if let syntaxError = document.syntaxError {
             let diagnostic = Diagnostic(
@@ -24,6 +29,10 @@ public enum PipelineLoader {
     /// Reads a file; a read failure becomes one diagnostic at 1:1.
     public static func load(contentsOf path: String) -> PipelineLoadResult {
         let text: String
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > maxFileBytes {
+            return tooLarge(path, bytes: Int(info.st_size))
+        }
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             guard let decoded = String(data: data, encoding: .utf8) else {
@@ -58,6 +67,10 @@ public enum PipelineLoader {
             total = sum
         }
         return total > 0 ? total : nil
+    }
+
+    private static func tooLarge(_ path: String, bytes: Int) -> PipelineLoadResult {
+        failure(path, "the pipeline file is \(bytes) bytes; cdsh reads pipeline files of at most \(maxFileBytes >> 20) MiB")
     }
 
     private static func failure(_ path: String, _ message: String) -> PipelineLoadResult {

@@ -18,6 +18,10 @@ struct YAMLDocument {
         while true {
             do {
                 root = try Yams.compose(yaml: source.text)
+                if let root, let excess = Self.excess(in: root, source: source) {
+                    self.root = nil
+                    syntaxError = excess
+                }
                 return
             } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
                 if source.renameKey(at: context.mark) { continue }
@@ -36,9 +40,46 @@ struct YAMLDocument {
         }
     }
 
+    /// How deep a pipeline may nest and how many values it may hold once its aliases are expanded: far beyond
+    /// any real pipeline, far short of what would take the loader minutes (an alias of an alias of … doubles
+    /// what it repeats each time).
+    static let maxDepth = 64, maxValues = 100_000
+
+    /// The first limit `root` breaks, counted with aliases expanded and stopping there, else nil.
+    private static func excess(in root: Node, source: YAMLSource) -> SyntaxError? {
+        var count = 0
+        var pending: [(node: Node, depth: Int)] = [(root, 1)]
+        while let (node, depth) = pending.popLast() {
+            count += 1
+            let position = node.mark.map(source.position(of:)) ?? .start
+            if count > maxValues {
+                return SyntaxError(message: "the pipeline holds more than \(maxValues) values once its aliases are expanded",
+                                   position: position, hint: "each `*alias` repeats all its anchor holds; a pipeline needs far fewer")
+            }
+            if depth > maxDepth {
+                return SyntaxError(message: "the pipeline nests more than \(maxDepth) levels deep", position: position,
+                                   hint: "a pipeline needs a few levels")
+            }
+            switch node {
+            case .mapping(let mapping):
+                for (key, value) in mapping { pending += [(key, depth + 1), (value, depth + 1)] }
+            case .sequence(let sequence):
+                for item in sequence { pending.append((item, depth + 1)) }
+            default:
+                break
+            }
+        }
+        return nil
+    }
+
     private static func describe(_ error: YamlError, source: YAMLSource) -> SyntaxError {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _):
+            if problem.contains("nesting level") {
+                // libyaml's own limit (1,000 levels) comes first for brackets; said as ours is.
+                return SyntaxError(message: "the pipeline nests more than \(maxDepth) levels deep",
+                                   position: source.position(of: mark), hint: "a pipeline needs a few levels")
+            }
             var message = "invalid YAML: \(problem)"
             if let context {
                 message += " (\(context.text) at \(source.position(of: context.mark)))"

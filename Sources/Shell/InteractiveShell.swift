@@ -72,6 +72,9 @@ public final class InteractiveShell {
                 return 0
             case .interrupted:
                 continue
+            case .unreadable(let reason):
+                number += 1
+                _ = session.refuse(SourceLine(source: "<stdin>", number: number, text: ""), reason)
             case .line(var text):
                 while text.last?.isWhitespace == true { text.removeLast() }
                 guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }

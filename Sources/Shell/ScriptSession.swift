@@ -1,5 +1,6 @@
 import PipelineModel
 import Foundation
+import LineEditor
 import StageRunner
 import StoreCore
 
@@ -45,6 +46,8 @@ public final class ScriptSession: @unchecked Sendable {
     @discardableResult
     public func run(_ line: SourceLine) async -> Bool {
         guard !finished else { return false }
+        let bytes = line.text.utf8.count
+        guard bytes <= LineStream.maxLineBytes else { return refuse(line, LineStream.tooLong(bytes: bytes)) }
         let commands: [[Token]]
         do {
             commands = try Tokenizer.commands(in: line.text)
@@ -81,6 +84,13 @@ public final class ScriptSession: @unchecked Sendable {
             }
         }
         return true
+    }
+
+    /// Says why `line` cannot be run (too long, not text) as a usage error at its position; returns false when the
+    /// session should stop reading.
+    @discardableResult
+    public func refuse(_ line: SourceLine, _ reason: String) -> Bool {
+        fail(ShellError.usage(reason), at: line)
     }
 
     /// A word as it would have to be typed: single-quoted when it holds spaces, quotes or shell characters.

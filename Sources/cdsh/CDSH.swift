@@ -69,24 +69,32 @@ struct CDSH: AsyncParsableCommand {
             for (index, text) in commands.enumerated() {
                 guard await run(SourceLine(source: "-c", number: index + 1, text: text)) else { break }
             }
-        } else if let file, file != "-" {
-            let text: String
-            do {
-                text = try Self.script(at: file)
-            } catch let problem as ScriptFileProblem {
-                // The one form of a source's error, at line 0: the file as a whole.
-                OutputWriter.err("cdsh:\(TerminalText.field(file)):0: error: \(problem.reason)\n")
-                throw ExitCode(2)
-            }
-            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                guard await run(SourceLine(source: file, number: index + 1, text: String(line))) else { break }
-            }
         } else {
-            let reader = PlainLineReader(showPrompt: false)
+            // A script file or standard input, streamed a line at a time in bounded memory.
+            var descriptor: Int32 = 0, source = "<stdin>"
+            if let file, file != "-" {
+                do {
+                    descriptor = try Self.openScript(at: file)
+                } catch let problem as ScriptFileProblem {
+                    // The one form of a source's error, at line 0: the file as a whole.
+                    OutputWriter.err("cdsh:\(TerminalText.field(file)):0: error: \(problem.reason)\n")
+                    throw ExitCode(2)
+                }
+                source = file
+            }
+            defer { if descriptor != 0 { close(descriptor) } }
+            let lines = LineStream(descriptor: descriptor)
             var number = 0
-            while case .line(let line) = reader.readLine(prompt: "") {
+            reading: while true {
                 number += 1
-                guard await run(SourceLine(source: "<stdin>", number: number, text: line)) else { break }
+                switch lines.next() {
+                case .line(let text):
+                    guard await run(SourceLine(source: source, number: number, text: text)) else { break reading }
+                case .unreadable(let reason):
+                    guard session.refuse(SourceLine(source: source, number: number, text: ""), reason) else { break reading }
+                case .end:
+                    break reading
+                }
             }
         }
         if session.exitStatus != 0 { throw ExitCode(session.exitStatus) }
@@ -97,29 +105,19 @@ struct CDSH: AsyncParsableCommand {
         let reason: String
     }
 
-    /// The text of the script file at `path`.
-    static func script(at path: String) throws -> String {
+    /// The script file at `path`, opened for reading (a FIFO such as bash's `-f <(generate)` included).
+    static func openScript(at path: String) throws -> Int32 {
+        // Opened without blocking (a FIFO nobody writes to would hang the open), then read as it comes.
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else {
             throw ScriptFileProblem(reason: "cannot read the file: \(String(cString: strerror(errno)))")
         }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         var info = stat()
         guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT != S_IFDIR else {
+            close(descriptor)
             throw ScriptFileProblem(reason: "cannot read the file: it is a folder")
         }
-        // Opened without blocking (a FIFO nobody writes to would hang the open); a pipe such as bash's
-        // `-f <(generate)` is then read as it comes.
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
-        let data: Data
-        do {
-            data = try handle.readToEnd() ?? Data()
-        } catch {
-            throw ScriptFileProblem(reason: "cannot read the file: \(String(cString: strerror(EIO)))")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ScriptFileProblem(reason: "the file is not UTF-8 text")
-        }
-        return text
+        return descriptor
     }
 }

@@ -116,4 +116,27 @@ struct BadDayTests {
         #expect(!alive(job) && !alive(daemon), "the job and the daemon it forked outlived their engine")
         #expect(Date().timeIntervalSince(killed) < 1.5, "stopped within a second or so")
     }
+
+    @Test func threeHundredMegabytesOfStdinWithoutANewlineAreOneLineRefusedInBoundedMemory() throws {
+        let project = try ProjectFixture(files: CommandSurfaceTests.files, executables: PipelineFlowTests.executables)
+        defer { project.remove() }
+        // VmHWM is the peak resident size so far: its last reading before the exit is the run's peak.
+        let script = #"""
+            { head -c 300000000 /dev/zero | tr '\0' x; printf '\nstatus\n'; } | "$1" --continue-on-error 2>errors & pid=$!
+            peak=0
+            while kill -0 "$pid" 2>/dev/null; do
+              now=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null); [ -n "$now" ] && peak=$now; sleep 0.05
+            done
+            wait "$pid"; echo "exit $? peak $peak"
+            """#
+        let result = try ProcessRunner.run("/bin/sh", ["-c", script, "sh", ProjectFixture.binary], in: project.path,
+                                           environment: project.environment)
+        let words = result.stdout.split(whereSeparator: \.isWhitespace).map(String.init)
+        #expect(words.suffix(4).first == "exit" && words.suffix(3).first == "2", "\(result.stdout)")
+        let peakKiB = try #require(Int(words.last ?? ""))
+        #expect(peakKiB > 0 && peakKiB < 200_000, "peak resident size \(peakKiB) KiB")
+        let errors = try String(contentsOfFile: "\(project.path)/errors", encoding: .utf8)
+        #expect(errors == "cdsh:<stdin>:1: error: the line is 300000000 bytes long; a command line holds at most 1 MiB\n", "\(errors)")
+        #expect(result.stdout.contains("no versions yet"), "the next line still ran: \(result.stdout)")
+    }
 }

@@ -74,6 +74,6 @@ struct ScriptedSessionTests {
         #expect(missing.status == 2)
         #expect(missing.stderr == "cdsh:missing.cdsh:0: error: cannot read the file: No such file or directory\n", "\(missing.stderr)")
         try Data([0xFF, 0xFE]).write(to: URL(fileURLWithPath: "\(project.path)/binary.cdsh"))
-        #expect(try project.cdsh(["-f", "binary.cdsh"]).stderr == "cdsh:binary.cdsh:0: error: the file is not UTF-8 text\n")
+        #expect(try project.cdsh(["-f", "binary.cdsh"]).stderr == "cdsh:binary.cdsh:1: error: the line is not UTF-8 text\n")
     }
 }
