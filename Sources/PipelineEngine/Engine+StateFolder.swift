@@ -1,4 +1,5 @@
 import Foundation
+import PipelineModel
 import StoreCore
 import StoreSQLite
 
@@ -85,7 +86,7 @@ extension Engine where Store == SQLiteStore {
             } catch where EngineHalt.isDiskFull(error) {
                 halt.request("disk full in \(store.folder)")
             } catch {
-                log("engine step failed: \(error)")
+                log("engine step failed: \(ErrorText.describe(error))")
                 try? await Task.sleep(for: .milliseconds(500))
             }
         }

@@ -37,8 +37,8 @@ struct TaskExecutor: Sendable {
             outcome = (ProcessOutcome(state: .errored, reason: "disk full while \(task.name) ran"), [])
             halt.request("disk full in \(layout.folder)")
         } catch {
-            append(logPath, "cdsh: \(error)")
-            outcome = (ProcessOutcome(state: .errored, reason: "\(error)"), [])
+            append(logPath, "cdsh: \(ErrorText.describe(error))")
+            outcome = (ProcessOutcome(state: .errored, reason: ErrorText.describe(error)), [])
         }
         if let failure = outcome.0.logFailure {
             let cause = failure == ENOSPC || failure == EDQUOT ? "disk full" : String(cString: strerror(failure))
@@ -66,7 +66,7 @@ struct TaskExecutor: Sendable {
                 let delay = halt.requested == nil ? delays[failures] : 1
                 failures += 1
                 append(layout.engineLogPath, "cdsh engine: could not record the end of task \(task.id!) "
-                       + "(trying again in \(delay) s): \(error)")
+                       + "(trying again in \(delay) s): \(ErrorText.describe(error))")
                 try? await Task.sleep(for: .seconds(delay))
             }
         }
@@ -94,8 +94,8 @@ struct TaskExecutor: Sendable {
         do {
             repository = try await sources.repository(for: version)
         } catch {
-            append(logPath, "cdsh: \(error)")
-            return (ProcessOutcome(state: .errored, reason: "\(error)"), [])
+            append(logPath, "cdsh: \(ErrorText.describe(error))")
+            return (ProcessOutcome(state: .errored, reason: ErrorText.describe(error)), [])
         }
         let clock = ContinuousClock(), checkoutStarted = clock.now
         guard let made = await checkouts.materialize(commit: version.commitID, source: repository, into: source,
@@ -231,8 +231,8 @@ struct TaskExecutor: Sendable {
             halt.request("disk full in \(layout.folder)")
             return (ProcessOutcome(state: .errored, reason: "disk full while storing the artifacts of \(spec.name)"), [])
         } catch {
-            append(logPath, "cdsh: \(error)")
-            return (ProcessOutcome(state: .failed, exitCode: 0, reason: "\(error)"), [])
+            append(logPath, "cdsh: \(ErrorText.describe(error))")
+            return (ProcessOutcome(state: .failed, exitCode: 0, reason: ErrorText.describe(error)), [])
         }
         return (outcome, records)
     }

@@ -22,18 +22,8 @@ public enum ErrorPresenter {
             return Presentation(message: error.message, hint: error.hint, exitCode: error.exitCode, details: [])
         case is CancellationError:
             return Presentation(message: "interrupted", hint: nil, exitCode: ExitCode.interrupted, details: [])
-        case let error as CocoaError:
-            return Presentation(message: fileProblem(error), hint: nil, exitCode: ExitCode.failure, details: [])
         default:
-            return Presentation(message: "\(error)", hint: nil, exitCode: ExitCode.failure, details: [])
+            return Presentation(message: ErrorText.describe(error), hint: nil, exitCode: ExitCode.failure, details: [])
         }
-    }
-
-    /// `cannot write /path: file exists`, not Foundation's domain and code.
-    private static func fileProblem(_ error: CocoaError) -> String {
-        let path = (error.userInfo[NSFilePathErrorKey] as? String) ?? error.userInfo[NSURLErrorKey].map { "\($0)" }
-        let reason = (error.userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
-            ?? error.localizedDescription
-        return path.map { "\($0): \(reason)" } ?? reason
     }
 }

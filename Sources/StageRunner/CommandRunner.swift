@@ -142,8 +142,9 @@ public struct CommandRunner: CommandLaunching {
                                           reason: "`\(command)` was killed by signal \(signal)", command: command)
                 }
             } catch {
-                note(log, "cdsh: could not start `\(command)`: \(error)")
-                return ProcessOutcome(state: .errored, reason: "could not start `\(command)`: \(error)", command: command)
+                note(log, "cdsh: could not start `\(command)`: \(ErrorText.describe(error))")
+                return ProcessOutcome(state: .errored, reason: "could not start `\(command)`: \(ErrorText.describe(error))",
+                                      command: command)
             }
         }
         return ProcessOutcome(state: .passed, exitCode: 0, command: spec.commands.last)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PipelineModel
 
 /// Content-addressed artifact files under `artifacts/sha256/` in a folder, each stored once: the embedded store's
 /// artifacts, and each machine's cache of a team's.
@@ -69,7 +70,7 @@ public struct ArtifactStore: Sendable {
         } catch let error as ArtifactError {
             return error
         } catch {
-            return .unreadable(path: path, reason: "\(error)")
+            return .unreadable(path: path, reason: ErrorText.describe(error))
         }
     }
 

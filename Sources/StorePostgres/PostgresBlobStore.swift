@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PipelineModel
 import StoreCore
 import PostgresNIO
 
@@ -69,7 +70,7 @@ public struct PostgresBlobStore: BlobStore {
         } catch let error as ArtifactError {
             return error
         } catch {
-            return .unreadable(path: path, reason: "\(error)")
+            return .unreadable(path: path, reason: ErrorText.describe(error))
         }
     }
 

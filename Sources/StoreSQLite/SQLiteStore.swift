@@ -1,4 +1,5 @@
 import Foundation
+import PipelineModel
 import GRDB
 import StoreCore
 
@@ -18,8 +19,10 @@ public final class SQLiteStore: Sendable {
             database = try StateDatabase(folder: folder)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
             throw StoreError.diskFull(folder)
+        } catch let error as DatabaseError {
+            throw StoreError.unavailable("cannot open the state store in \(folder): \(error.message ?? "SQLite error \(error.resultCode)")")
         } catch {
-            throw StoreError.unavailable("cannot open the state store in \(folder): \(error)")
+            throw StoreError.unavailable("cannot open the state store in \(folder): \(ErrorText.describe(error))")
         }
     }
 

@@ -139,4 +139,16 @@ struct BadDayTests {
         #expect(errors == "cdsh:<stdin>:1: error: the line is 300000000 bytes long; a command line holds at most 1 MiB\n", "\(errors)")
         #expect(result.stdout.contains("no versions yet"), "the next line still ran: \(result.stdout)")
     }
+
+    @Test func aLogFolderThatCannotBeMadeErrorsTheTaskInWordsWithoutFoundationInternals() throws {
+        let project = try ProjectFixture(files: CommandSurfaceTests.files, executables: PipelineFlowTests.executables)
+        defer { project.remove() }
+        #expect(try project.run("status").status == 0)
+        try FileManager.default.createDirectory(atPath: "\(project.path)/.cdsh/logs", withIntermediateDirectories: true)
+        try "in the way\n".write(toFile: "\(project.path)/.cdsh/logs/v1", atomically: true, encoding: .utf8)
+        let result = try project.run("submit", "wait v1 --timeout 60s")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(".cdsh/logs/v1/commit: cannot be written"), "\(result.stderr)")
+        #expect(!result.stderr.contains("NSCocoaErrorDomain") && !result.stderr.contains("could not be completed"), "\(result.stderr)")
+    }
 }
