@@ -31,7 +31,7 @@ public final class EmbeddedBackend: StateBackend {
             return (store, true)
         }
         // The first command after a crash shows the truth: a dead engine's work is settled before any report.
-        if new, await settle(store) == nil, (try? await store.hasPendingWork()) == true {
+        if new, !store.isReadOnly, await settle(store) == nil, (try? await store.hasPendingWork()) == true {
             EngineLauncher.ensureRunning(stateFolder: folder)
         }
         return store
@@ -41,6 +41,7 @@ public final class EmbeddedBackend: StateBackend {
     /// there is still no room), else nil. An engine that stopped so says why in `engine.stopped`; the file goes
     /// once the disk has room again.
     private func settle(_ store: SQLiteStore) async -> String? {
+        guard !store.isReadOnly else { return nil }
         let marker = Engine<SQLiteStore>.stoppedPath(stateFolder: folder)
         var problem: String?
         if let data = FileManager.default.contents(atPath: marker),
@@ -74,12 +75,13 @@ public final class EmbeddedBackend: StateBackend {
     }
 
     public func wakeEngine() async throws {
-        if stopped.withLock({ $0 }) == nil { EngineLauncher.ensureRunning(stateFolder: folder) }
+        guard try await !sqliteStore().isReadOnly, stopped.withLock({ $0 }) == nil else { return }
+        EngineLauncher.ensureRunning(stateFolder: folder)
     }
 
     public func keepEngineAlive() async throws {
         let store = try await sqliteStore()
-        guard try await store.hasPendingWork() else { return }
+        guard !store.isReadOnly, try await store.hasPendingWork() else { return }
         if let problem = await settle(store) { throw StoreError.unavailable(problem) }
         EngineLauncher.ensureRunning(stateFolder: folder, wake: false)
     }

@@ -6,7 +6,7 @@ import StoreCore
 /// `SQLiteStore.transaction` opened: `?` placeholders, statements compiled once per connection (the engine runs
 /// the same few many times a second).
 struct SQLiteConnection: SQLConnection {
-    let writer: DatabasePool
+    let writer: any DatabaseWriter
 
     func query(_ sql: StoreCore.SQL) async throws -> [SQLRow] {
         let (text, values) = sql.rendered { _ in "?" }

@@ -28,6 +28,10 @@ public final class SQLiteStore: Sendable {
 
     /// The SQLite file.
     public var databasePath: String { database.path }
+
+    /// True when the state folder cannot be written here (a read-only mount, a colleague's folder): reading
+    /// works, every write is refused with one line, no engine is started.
+    public var isReadOnly: Bool { database.readOnly }
 }
 
 extension SQLiteStore: SQLStore {
@@ -54,6 +58,10 @@ extension SQLiteStore: SQLStore {
     public func transaction<Result: Sendable>(
         _ kind: TransactionKind, _ body: @Sendable (any SQLConnection) async throws -> Result
     ) async throws -> Result {
+        if database.readOnly && kind != .read {
+            throw StoreError.unavailable("the state in \(folder) is read-only here: reading commands work, this one "
+                                         + "records and cannot")
+        }
         do {
             // A transaction that may have appended to the audit chain leaves its head witnessed beside the file.
             return try await AuditWitness.witnessing(kind == .read ? nil : auditWitness) { try await run(kind, body) }
@@ -70,7 +78,7 @@ extension SQLiteStore: SQLStore {
     ) async throws -> Result {
         await turn.take()
         defer { turn.release() }
-        let connection = SQLiteConnection(writer: database.pool)
+        let connection = SQLiteConnection(writer: database.writer)
         let durable = kind == .durable
         if durable { try connection.control("PRAGMA synchronous = FULL") }
         defer { if durable { try? connection.control("PRAGMA synchronous = NORMAL") } }

@@ -2,14 +2,25 @@ import Foundation
 import GRDB
 import StoreCore
 
-/// The SQLite file under the state folder, opened in WAL mode with a busy timeout and migrated on open.
+/// The SQLite file under the state folder, opened in WAL mode with a busy timeout and migrated on open — or, in a
+/// folder this process may not write (a read-only mount, a colleague's folder), opened read-only for reading.
 final class StateDatabase: Sendable {
-    /// The pool every store query goes through.
-    let pool: DatabasePool
+    /// The connection every store query goes through: a pool, or one read-only connection.
+    let writer: any DatabaseWriter
     let path: String
+    /// True when the folder cannot be written here: every write transaction is refused before it starts.
+    let readOnly: Bool
 
     /// Opens (creating if needed) `state.sqlite` in `folder`, which is created with mode 0700.
     init(folder: String) throws {
+        self.path = (folder as NSString).appendingPathComponent("state.sqlite")
+        let path = self.path
+        if FileManager.default.fileExists(atPath: path), access(folder, W_OK) != 0 {
+            readOnly = true
+            writer = try Self.openReadOnly(path: path, folder: folder)
+            return
+        }
+        readOnly = false
         try FileManager.default.createDirectory(
             atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let ignore = (folder as NSString).appendingPathComponent(".gitignore")
@@ -17,7 +28,6 @@ final class StateDatabase: Sendable {
             // The state folder usually sits in the work tree: keep it out of `git add -A`.
             try? "# cdsh state: not part of the source\n*\n".write(toFile: ignore, atomically: true, encoding: .utf8)
         }
-        self.path = (folder as NSString).appendingPathComponent("state.sqlite")
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         // SQLiteStore.transaction spans several accesses to the write connection, one transaction at a time.
@@ -26,12 +36,32 @@ final class StateDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         // Two first uses of a new folder must not both create the tables: one process opens and migrates at a time.
-        let path = self.path
-        pool = try Self.exclusively(folder: folder) {
+        writer = try Self.exclusively(folder: folder) {
             let pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator(folder: folder).migrate(pool)
             return pool
         }
+    }
+
+    /// One read-only connection. A WAL database whose `-shm` file is gone (its last writer closed it) cannot be
+    /// opened so without writing one; it is then read as an immutable file — what it held when opened.
+    private static func openReadOnly(path: String, folder: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        configuration.allowsUnsafeTransactions = true
+        var queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            _ = try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") }
+        } catch {
+            queue = try DatabaseQueue(path: "file:\(path)?immutable=1", configuration: configuration)
+        }
+        guard try queue.read({ try migrator(folder: folder).hasCompletedMigrations($0) }) else {
+            throw StoreError.unavailable("the state in \(folder) was written by an older cdsh and cannot be upgraded here, "
+                                         + "where it is read-only; run cdsh once where the folder can be written")
+        }
+        return queue
     }
 
     /// Runs `body` holding an exclusive `flock` on the folder itself (no lock file to leave behind or to need write
