@@ -47,9 +47,10 @@ public enum PipelineLoader {
 
     /// Parses a duration like `90s`, `10m`, `1h`, `1h30m`; nil if invalid or zero.
     ///
-    /// Hours, minutes and seconds each appear at most once, in that order, as whole numbers.
-    public static func parseDuration(_ text: String) -> Int? {
-        let units: [(Character, Int)] = [("h", 3600), ("m", 60), ("s", 1)]
+    /// Hours, minutes and seconds (and days, where `days` allows them: `90d`) each appear at most once, in that
+    /// order, as whole numbers.
+    public static func parseDuration(_ text: String, days: Bool = false) -> Int? {
+        let units: [(Character, Int)] = (days ? [("d", 86_400)] : []) + [("h", 3600), ("m", 60), ("s", 1)]
         var remaining = Substring(text)
         var total = 0
         var nextUnit = 0

@@ -12,7 +12,7 @@ struct EnvironmentReference {
 
 /// Reads a composed pipeline document into a plan, collecting every problem on the way.
 struct PlanReader {
-    static let topLevelKeys = ["name", "source", "deploy", "environments", "stages", "secrets"]
+    static let topLevelKeys = ["name", "source", "deploy", "environments", "stages", "secrets", "retention"]
     static let environmentKeys = ["config", "traits", "supersede", "secrets"]
 
     var nodes: NodeReader
@@ -53,6 +53,7 @@ struct PlanReader {
             readEnvironments(entry.value)
         }
         let secrets = fields["secrets"].map { readSecrets($0.value) } ?? []
+        let retention = fields["retention"].flatMap { readRetention($0.value) }
         let stages = readStages(fields["stages"], topLevel: start)
 
         checkReferences(deployDeclared: fields["deploy"] != nil)
@@ -60,7 +61,8 @@ struct PlanReader {
 
         guard !nodes.hasErrors, let name else { return nil }
         return PipelinePlan(
-            name: name, source: source, deploy: deploy, environments: environments, stages: stages, secrets: secrets
+            name: name, source: source, deploy: deploy, environments: environments, stages: stages, secrets: secrets,
+            retention: retention
         )
     }
 

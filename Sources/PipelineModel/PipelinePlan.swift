@@ -13,11 +13,17 @@ public struct PipelinePlan: Codable, Sendable, Equatable {
     /// Names of environment variables whose values are secret, given to every task but the commit stage's jobs
     /// (`secrets(for:)`); environments and jobs declare more of their own.
     public var secrets: [String]
+    /// `retention:`, when the file declares it (`effectiveRetention` otherwise gives the standard one).
+    public var retention: Retention?
+
+    /// What `gc` keeps for this pipeline.
+    public var effectiveRetention: Retention { retention ?? .standard }
 
     public init(
         name: String, source: String = ".", deploy: String? = nil,
-        environments: [EnvironmentSpec] = [], stages: [StageSpec], secrets: [String] = []
+        environments: [EnvironmentSpec] = [], stages: [StageSpec], secrets: [String] = [], retention: Retention? = nil
     ) {
+        self.retention = retention
         self.name = name
         self.source = source
         self.deploy = deploy

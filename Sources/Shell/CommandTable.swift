@@ -7,7 +7,7 @@ public enum CommandTable {
         ArtifactsCommand.descriptor, VerifyCommand.descriptor, DiffCommand.descriptor, DecisionCommands.rerun,
         DecisionCommands.approve, DecisionCommands.reject, CancelCommand.descriptor, WaitCommand.descriptor,
         QueueCommand.descriptor, EnvsCommand.descriptor, EnvCommand.descriptor, RollbackCommand.descriptor,
-        ParityCommand.descriptor, AuditCommand.descriptor, HistoryCommand.descriptor, CheckCommand.descriptor,
+        ParityCommand.descriptor, AuditCommand.descriptor, HistoryCommand.descriptor, CheckCommand.descriptor, GcCommand.descriptor,
         HelpCommand.descriptor,
         HelpCommand.exit, HelpCommand.quit,
     ]

@@ -13,6 +13,22 @@ public struct ArtifactStore: Sendable {
         root = (stateFolder as NSString).appendingPathComponent("artifacts/sha256")
     }
 
+    public func remove(digests: Set<String>, unusedFor recentSeconds: Double, dryRun: Bool) async throws -> (count: Int, bytes: Int64) {
+        let cutoff = Date().timeIntervalSince1970 - recentSeconds
+        var count = 0, bytes: Int64 = 0
+        for digest in digests.sorted() {
+            let path = blobPath(digest)
+            var info = stat()
+            guard lstat(path, &info) == 0, Double(info.st_mtim.tv_sec) < cutoff else { continue }
+            if !dryRun {
+                guard unlink(path) == 0 else { throw ArtifactError.unwritable(path: path, errno: errno) }
+            }
+            count += 1
+            bytes += Int64(info.st_size)
+        }
+        return (count, bytes)
+    }
+
     /// Where the blob with `digest` lives.
     public func blobPath(_ digest: String) -> String {
         "\(root)/\(digest.prefix(2))/\(digest)"
@@ -30,6 +46,7 @@ public struct ArtifactStore: Sendable {
         var existing = stat()
         if lstat(target, &existing) == 0 {
             if check(path: path, digest: digest) == nil {
+                utimes(target, nil)  // reused now: `remove(digests:unusedFor:)` leaves it alone for a while
                 try manager.removeItem(atPath: path)
                 return (digest, size)
             }

@@ -10,6 +10,10 @@ public protocol BlobStore: Sendable {
     func verifiedCopy(path: String, digest: String, to destination: String) async throws
     /// Re-hashes the stored bytes of `digest`: nil when they are intact, else what is wrong.
     func check(path: String, digest: String) async -> ArtifactError?
+    /// Removes — or with `dryRun` only counts — the stored blobs among `digests` that no job stored or reused in
+    /// the last `recentSeconds` (one may be storing it now, its artifact rows not yet recorded). Returns how many
+    /// there were and their bytes; a digest not stored counts nothing.
+    func remove(digests: Set<String>, unusedFor recentSeconds: Double, dryRun: Bool) async throws -> (count: Int, bytes: Int64)
 }
 
 extension ArtifactStore: BlobStore {}

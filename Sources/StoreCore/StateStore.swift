@@ -42,4 +42,11 @@ public protocol StateStore: EngineStore, VersionLedger {
     /// priority, artifact list, decisions) differ from what the chain recorded, all read in one snapshot: for
     /// `audit --verify`.
     func auditCheck() async throws -> AuditCheck
+    /// What `retention` lets `gc` remove now (`RetentionPlan`), read in one snapshot.
+    func retentionPlan(_ retention: Retention, now: Double) async throws -> RetentionPlan
+    /// Appends `gc`'s audit entry, before it removes anything.
+    func recordCollection(who: String, detail: [String: String], now: Double) async throws
+    /// Removes (or with `dryRun` counts) the copies of these tasks' logs the store keeps for other machines;
+    /// returns how many there were. The embedded store keeps none: its logs are files in the state folder.
+    func removeStoredLogs(ofTasks taskIDs: [Int64], dryRun: Bool) async throws -> Int
 }

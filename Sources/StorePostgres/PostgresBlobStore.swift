@@ -25,11 +25,15 @@ public struct PostgresBlobStore: BlobStore {
         try await store.transaction { connection in
             try await PostgresStore.take(.blob, key: digest, connection, logger: logger)
             for try await _ in try await connection.query("SELECT 1 FROM blob WHERE digest = \(digest)", logger: logger) {
+                try await connection.query("UPDATE blob SET used_at = EXTRACT(EPOCH FROM now()) WHERE digest = \(digest)",
+                                           logger: logger)
                 return
             }
             let chunks = Int((size + Int64(Self.chunkSize) - 1) / Int64(Self.chunkSize))
-            try await connection.query("INSERT INTO blob (digest, size, chunks) VALUES (\(digest), \(size), \(chunks))",
-                                       logger: logger)
+            try await connection.query("""
+                INSERT INTO blob (digest, size, chunks, used_at)
+                VALUES (\(digest), \(size), \(chunks), EXTRACT(EPOCH FROM now()))
+                """, logger: logger)
             guard let handle = FileHandle(forReadingAtPath: path) else {
                 throw ArtifactError.unreadable(path: path, reason: "cannot open")
             }
@@ -58,6 +62,31 @@ public struct PostgresBlobStore: BlobStore {
         try await store.answering { try await fetch(path: path, digest: digest, into: fetched) }
         _ = try cache.ingest(fileAt: fetched)
         try cache.verifiedCopy(path: path, digest: digest, to: destination)
+    }
+
+    /// Each blob goes in a transaction of its own under the lock `ingest` takes for it; "recent" is by the
+    /// server's clock, the one `ingest` stamps with.
+    public func remove(digests: Set<String>, unusedFor recentSeconds: Double, dryRun: Bool) async throws -> (count: Int, bytes: Int64) {
+        let logger = store.logger
+        var count = 0, bytes: Int64 = 0
+        for digest in digests.sorted() {
+            let size: Int64? = try await store.transaction { connection in
+                try await PostgresStore.take(.blob, key: digest, connection, logger: logger)
+                var size: Int64?
+                for try await found in try await connection.query("""
+                    SELECT size FROM blob WHERE digest = \(digest) AND used_at < EXTRACT(EPOCH FROM now()) - \(recentSeconds)
+                    """, logger: logger).decode(Int64.self) { size = found }
+                guard let size, !dryRun else { return size }
+                try await connection.query("DELETE FROM blob_chunk WHERE digest = \(digest)", logger: logger)
+                try await connection.query("DELETE FROM blob WHERE digest = \(digest)", logger: logger)
+                return size
+            }
+            if let size {
+                count += 1
+                bytes += size
+            }
+        }
+        return (count, bytes)
     }
 
     /// Fetches the blob from PostgreSQL (not the cache) and checks every chunk, the count and the whole.

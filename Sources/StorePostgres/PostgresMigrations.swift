@@ -110,6 +110,10 @@ enum PostgresMigrations {
         ("v11-audit-seal", [
             "ALTER TABLE audit ADD COLUMN seal TEXT",
         ]),
+        ("v12-blob-last-use", [
+            // Server seconds when a job last stored or reused the blob: `gc` leaves recently used ones alone.
+            "ALTER TABLE blob ADD COLUMN used_at DOUBLE PRECISION NOT NULL DEFAULT 0",
+        ]),
     ]
 
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines

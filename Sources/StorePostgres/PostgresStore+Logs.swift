@@ -46,6 +46,22 @@ extension PostgresStore: SQLStore, LogArchive {
             """, logger: logger)
     }
 
+    public func removeStoredLogs(ofTasks taskIDs: [Int64], dryRun: Bool) async throws -> Int {
+        guard !taskIDs.isEmpty else { return 0 }
+        let logger = self.logger
+        return try await transaction { connection in
+            var count = 0
+            for try await found in try await connection.query("""
+                SELECT count(*) FROM task_log WHERE task_id = ANY(\(taskIDs))
+                """, logger: logger).decode(Int64.self) { count = Int(found) }
+            if !dryRun {
+                try await connection.query("DELETE FROM task_log WHERE task_id = ANY(\(taskIDs))", logger: logger)
+                try await connection.query("DELETE FROM task_log_chunk WHERE task_id = ANY(\(taskIDs))", logger: logger)
+            }
+            return count
+        }
+    }
+
     public func storedLog(ofTask taskID: Int64) async throws -> Data? {
         try await answering { try await readLog(ofTask: taskID) }
     }

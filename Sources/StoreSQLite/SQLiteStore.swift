@@ -52,6 +52,9 @@ extension SQLiteStore: SQLStore {
     /// Logs are files in the state folder: the store keeps no copy.
     public func storedLog(ofTask taskID: Int64) async throws -> Data? { nil }
 
+    /// Logs are files in the state folder: no copy to remove.
+    public func removeStoredLogs(ofTasks taskIDs: [Int64], dryRun: Bool) async throws -> Int { 0 }
+
     /// Runs `body` on the write connection, one transaction of this process at a time; `BEGIN IMMEDIATE` takes
     /// the file's write lock at once (other processes wait up to the busy timeout), a read takes a snapshot.
     @discardableResult

@@ -107,6 +107,11 @@ struct EitherStoreTests {
         let refused = try project.cdsh(["-c", "rollback production v1 --reason again"], extra: reviewer)
         #expect(refused.status == 4, "v1 lacks the live patch: \(refused.stderr)")
 
+        let gc = try project.json("gc --yes --json")
+        #expect(gc["artifacts"] as? Double == 0 && gc["logs"] as? Double == 0, "the standard retention keeps all of it: \(gc)")
+        #expect((gc["keptVersions"] as? [String])?.count == 3)
+        #expect(try project.run("verify v1").status == 0)
+
         #expect(try project.run("submit", "cancel v4").status == 0)
         #expect(try project.run("show v9").status == 1)
         #expect(try project.run("approve v2 --reason late").status == 4)

@@ -89,7 +89,8 @@ enum LogsCommand {
             return "cdsh: \(task.name) is running on engine \(engine); its log is on that machine at \(path) until it ships\n"
         }
         throw ShellError("the log of \(task.name) is missing: \(path) does not exist and the store keeps no copy",
-                         hint: "logs live in the state folder's logs/; was it moved without them, or cleaned?")
+                         hint: "`gc` removes logs older than `retention: {logs: …}` (90d unless cdsh.yml says); logs live in the "
+                            + "state folder's logs/ — was it moved without them?")
     }
 
     /// The end of a follow: quiet when the jobs ended on their own (`wait` and `status` tell how), one line and

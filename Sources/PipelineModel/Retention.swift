@@ -1,0 +1,15 @@
+/// What `gc` keeps (`retention:` in cdsh.yml): the artifacts of the newest `versions` versions, and in each
+/// environment of the last `versions` versions that ran there (what a rollback may return to); every version in
+/// flight; logs for `logsSeconds` after their task ended. Anything else `gc` may remove.
+public struct Retention: Codable, Sendable, Equatable {
+    public var versions: Int
+    public var logsSeconds: Int
+
+    public init(versions: Int, logsSeconds: Int) {
+        self.versions = versions
+        self.logsSeconds = logsSeconds
+    }
+
+    /// What a pipeline that says nothing keeps: 50 versions, 90 days of logs.
+    public static let standard = Retention(versions: 50, logsSeconds: 90 * 86_400)
+}
