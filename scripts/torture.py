@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""cdsh torture: crash recovery, concurrent shells, fuzzing, artifact tampering, secret masking and bad input,
+"""cdsh torture: crash recovery, concurrent shells, fuzzing, artifact tampering, secret masking, bad input and bad days,
 counted. Exits 1 when any count that must be zero is not. Full mode writes docs/reliability.md."""
 import argparse
 import contextlib
@@ -14,6 +14,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torture_concurrency  # noqa: E402
 import torture_crash  # noqa: E402
+import torture_faults  # noqa: E402
 import torture_inputs  # noqa: E402
 import torture_records  # noqa: E402
 import torture_secrets  # noqa: E402
@@ -144,6 +145,33 @@ def main():
                  f"crashes {must_be_zero('corpus crashes', bad['pipeline_files_crashed'] + bad['command_crashes'])}, "
                  f"without a positioned error {must_be_zero('unanswered', bad['pipeline_files'] - bad['pipeline_files_answered'] + bad['command_lines'] - bad['command_lines_answered'])}",
                  "pipelines: `FILE:LINE:COLUMN: error:` and exit 2; commands: `cdsh:FILE:LINE: error:`"))
+
+    section("bad days: a full disk, output errors, 16 first uses at once, a dead engine under logs --follow, limits")
+    faults = torture_faults.run(arguments.binary, short)
+    disk, output, first, follow, limits = (faults[key] for key in ("disk", "output", "first", "follow", "limits"))
+    if "skipped" in disk:
+        print(f"torture: full disk not run: {disk['skipped']}", file=sys.stderr)
+    rows.append(("7a", f"full disk: {disk['runs']} runs, the state on a 32 MiB tmpfs filled while a job writes its log, "
+                 "while an artifact is stored, and before a deploy is recorded" + (f" (not run: {disk['skipped']})" if "skipped" in disk else ""),
+                 f"crashes {must_be_zero('disk crashes', disk['crashes'])}, stuck versions "
+                 f"{must_be_zero('disk stuck', disk['stuck'])}, lost records {must_be_zero('disk lost', disk['lost'])}, "
+                 f"without `engine stopped: disk full` {must_be_zero('disk unclear', disk['unclear'])}",
+                 "the task ends errored with the reason, the engine stops, every command exits 3 until there is room"))
+    for sample in output.get("samples", []):
+        print(sample, file=sys.stderr)
+    rows.append(("7b", f"output errors: {output['cases']} runs with stdout or stderr full (/dev/full) or closed",
+                 f"crashes {must_be_zero('output crashes', output['crashes'])}, wrong exit status "
+                 f"{must_be_zero('output status', output['wrong_status'])}",
+                 "a failed write of the output says one line and exits 1"))
+    rows.append(("7c", f"first use: 16 processes on a new state folder at once, {first['rounds']} times",
+                 f"failed {must_be_zero('first uses failed', first['failures'])}", f"{first['starts']} starts"))
+    rows.append(("7d", f"`logs --follow` while its engine is SIGKILLed, {follow['rounds']} times",
+                 f"hung {must_be_zero('follow hung', follow['hung'])}, without `interrupted` and exit 1 "
+                 f"{must_be_zero('follow unclear', follow['unclear'])}",
+                 f"slowest end {follow['slowest']:.1f} s after the kill"))
+    rows.append(("7e", "limits: 300 MB of stdin without a newline, a 2 MB pipeline file, an alias bomb, 5,000 levels of nesting",
+                 f"without a positioned error and exit 2 within 5 s {must_be_zero('limits unanswered', limits['unanswered'])}",
+                 f"stdin read in {limits['stdin_peak_mb']} MB resident at most"))
 
     for row in rows:
         print("  ".join(row))
