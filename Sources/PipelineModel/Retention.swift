@@ -10,6 +10,11 @@ public struct Retention: Codable, Sendable, Equatable {
         self.logsSeconds = logsSeconds
     }
 
+    /// How long logs are kept, as the file would say it: `90d`, `36h`, `30m`.
+    public var logsText: String {
+        logsSeconds % 86_400 == 0 ? "\(logsSeconds / 86_400)d" : DurationText.format(seconds: logsSeconds)
+    }
+
     /// What a pipeline that says nothing keeps: 50 versions, 90 days of logs.
     public static let standard = Retention(versions: 50, logsSeconds: 90 * 86_400)
 }

@@ -28,24 +28,31 @@ enum GcCommand {
             try await store.recordCollection(who: context.who, detail: [
                 "artifacts": String(planned.count), "bytes": String(planned.bytes), "logs": String(logFiles.count + storedLogs),
                 "versions": String(plan.collectedVersions.count), "keep": String(retention.versions),
-                "logs-after": DurationText.format(seconds: retention.logsSeconds),
+                "logs-after": retention.logsText,
             ], now: context.now())
             removed = try await blobs.remove(digests: Set(plan.blobs.keys), unusedFor: recentSeconds, dryRun: false)
             for path in logFiles { try? FileManager.default.removeItem(atPath: path) }
             _ = try await store.removeStoredLogs(ofTasks: Array(plan.logs.keys), dryRun: false)
         }
-        let verb = acting ? "removed" : "would remove"
-        var lines = ["gc \(verb) (retention: \(retention.versions) versions, logs \(DurationText.format(seconds: retention.logsSeconds))):"]
-        lines.append("  \(removed.count) artifact file\(removed.count == 1 ? "" : "s") (\(byteText(removed.bytes))) that only "
-                     + "\(plan.collectedVersions.count) older version\(plan.collectedVersions.count == 1 ? "" : "s") used")
-        lines.append("  \(logFiles.count + storedLogs) log\(logFiles.count + storedLogs == 1 ? "" : "s") of jobs that ended over "
-                     + "\(DurationText.format(seconds: retention.logsSeconds)) ago")
-        lines.append("kept: the artifacts of \(plan.keptVersions.count) version\(plan.keptVersions.count == 1 ? "" : "s") — the newest, "
-                     + "those in flight, and what ran last in each environment")
-        if !acting && anything { lines.append("`gc --yes` removes it") }
+        let logs = logFiles.count + storedLogs
+        let kept = "the artifacts of \(plan.keptVersions.count) version\(plan.keptVersions.count == 1 ? "" : "s") — the newest "
+            + "\(retention.versions), those in flight, and the last \(retention.versions) that ran in each environment"
+        var lines: [String]
+        if !anything {
+            lines = ["gc: nothing to remove; retention keeps \(kept), and logs for \(retention.logsText)"]
+        } else {
+            lines = ["gc \(acting ? "removed" : "would remove"):"]
+            if removed.count > 0 {
+                lines.append("  \(removed.count) artifact file\(removed.count == 1 ? "" : "s") (\(byteText(removed.bytes))) of "
+                             + "\(plan.collectedVersions.count) older version\(plan.collectedVersions.count == 1 ? "" : "s")")
+            }
+            if logs > 0 { lines.append("  \(logs) log\(logs == 1 ? "" : "s") of jobs that ended over \(retention.logsText) ago") }
+            lines.append("kept: \(kept)")
+            if !acting { lines.append("`gc --yes` removes it") }
+        }
         return CommandResult(text: lines.joined(separator: "\n"), json: .object([
             ("removed", .bool(acting)), ("artifacts", .int(removed.count)), ("bytes", .int(removed.bytes)),
-            ("logs", .int(logFiles.count + storedLogs)),
+            ("logs", .int(logs)),
             ("collectedVersions", .array(plan.collectedVersions.map { .string("v\($0)") })),
             ("keptVersions", .array(plan.keptVersions.map { .string("v\($0)") })),
         ]))
