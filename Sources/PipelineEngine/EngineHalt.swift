@@ -58,11 +58,4 @@ public final class EngineHalt: Sendable {
         }
         return false
     }
-
-    /// Bytes free to an unprivileged writer on the file system holding `path`; nil when it cannot be told.
-    public static func freeBytes(at path: String) -> Int64? {
-        var info = statvfs()
-        guard statvfs(path, &info) == 0 else { return nil }
-        return Int64(info.f_bavail) * Int64(info.f_frsize)
-    }
 }

@@ -46,7 +46,7 @@ public final class EmbeddedBackend: StateBackend {
         var problem: String?
         if let data = FileManager.default.contents(atPath: marker),
            !EngineLock.isHeld(path: StateLayout(folder: folder).lockPath) {
-            let free = EngineHalt.freeBytes(at: folder) ?? 0
+            let free = DiskSpace.freeBytes(at: folder) ?? 0
             if free < 4 * Int64(EngineHalt.reserveBytes) {
                 let reason = String(decoding: data, as: UTF8.self).split(separator: "\n").first.map(String.init)
                 problem = Self.stoppedMessage(reason ?? "disk full in \(folder)", free: free)
@@ -58,7 +58,7 @@ public final class EmbeddedBackend: StateBackend {
             do {
                 try await Engine.recoverIfDead(store, now: Date().timeIntervalSince1970)
             } catch where EngineHalt.isDiskFull(error) {
-                problem = Self.stoppedMessage("disk full in \(folder)", free: EngineHalt.freeBytes(at: folder) ?? 0)
+                problem = Self.stoppedMessage("disk full in \(folder)", free: DiskSpace.freeBytes(at: folder) ?? 0)
             } catch {}
         }
         stopped.withLock { $0 = problem }

@@ -17,7 +17,9 @@ public final class SQLiteStore: Sendable {
         self.folder = folder
         do {
             database = try StateDatabase(folder: folder)
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL
+                    || (error.resultCode == .SQLITE_IOERR && DiskSpace.isFull(at: folder)) {
+            // A database that cannot even map its shared-memory file on a full disk says "disk I/O error".
             throw StoreError.diskFull(folder)
         } catch let error as DatabaseError {
             throw StoreError.unavailable("cannot open the state store in \(folder): \(error.message ?? "SQLite error \(error.resultCode)")")
@@ -68,7 +70,8 @@ extension SQLiteStore: SQLStore {
         do {
             // A transaction that may have appended to the audit chain leaves its head witnessed beside the file.
             return try await AuditWitness.witnessing(kind == .read ? nil : auditWitness) { try await run(kind, body) }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL
+                    || (error.resultCode == .SQLITE_IOERR && DiskSpace.isFull(at: folder)) {
             throw StoreError.diskFull(folder)
         } catch let error as DatabaseError {
             // SQLite's own failures (a full disk, a damaged file, a lock held too long) say so in words.

@@ -130,4 +130,15 @@ struct FullDiskTests {
         #expect(!(try project.run("status").stdout.contains("running")))
         #expect(try project.run("audit --verify").status == 0)
     }
+
+    @Test func aDiskAlreadyFullIsSaidAsAFullDiskNotAsADiskIOError() throws {
+        guard let (project, disk) = try projectOnSmallDisk() else { return }
+        defer { remove(project, disk: disk) }
+        #expect(try project.run("status").status == 0)
+        try fill(disk, leaving: 0)
+        let submitted = try project.run("submit")
+        #expect(submitted.status == 3, "\(submitted.stderr)")
+        #expect(submitted.stderr.contains("disk full in \(disk)/state"), "\(submitted.stderr)")
+        #expect(!submitted.stderr.contains("disk I/O error"), "\(submitted.stderr)")
+    }
 }
