@@ -74,7 +74,8 @@ public final class LineStream {
 
     /// Why a line of `bytes` is refused.
     public static func tooLong(bytes: Int, limit: Int = maxLineBytes) -> String {
-        "the line is \(bytes) bytes long; a command line holds at most \(limit >> 20) MiB"
+        "the line is \(bytes) bytes long; a command line holds at most "
+            + (limit % (1 << 20) == 0 ? "\(limit >> 20) MiB" : "\(limit) bytes")
     }
 
     /// Reads what is there; returns by how much the kept bytes moved forward (what was consumed is dropped).

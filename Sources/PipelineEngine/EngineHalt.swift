@@ -11,6 +11,8 @@ public final class EngineHalt: Sendable {
     public static let reserveBytes = 1 << 20
     private let folder: String
     private let reason = Mutex<String?>(nil)
+    /// Only an engine that set the reserve aside halts: a team's engine keeps going (its store is elsewhere).
+    private let armed = Mutex(false)
 
     /// The halt of the engine whose own folder is `folder`.
     public init(folder: String) {
@@ -24,6 +26,7 @@ public final class EngineHalt: Sendable {
 
     /// Asks the engine to stop, giving back the reserve so the stop can be recorded. The first reason stays.
     public func request(_ why: String) {
+        guard armed.withLock({ $0 }) else { return }
         reason.withLock { if $0 == nil { $0 = why } }
         unlink(reservePath)
     }
@@ -32,7 +35,10 @@ public final class EngineHalt: Sendable {
     @discardableResult
     public func makeReserve() -> Bool {
         var info = stat()
-        if stat(reservePath, &info) == 0, info.st_size == off_t(Self.reserveBytes) { return true }
+        if stat(reservePath, &info) == 0, info.st_size == off_t(Self.reserveBytes) {
+            armed.withLock { $0 = true }
+            return true
+        }
         let descriptor = open(reservePath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
@@ -43,7 +49,9 @@ public final class EngineHalt: Sendable {
                 return false
             }
         }
-        return fsync(descriptor) == 0
+        guard fsync(descriptor) == 0 else { return false }
+        armed.withLock { $0 = true }
+        return true
     }
 
     /// True when `error` (or what it wraps) says the disk is full.

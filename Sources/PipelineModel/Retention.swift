@@ -1,6 +1,6 @@
 /// What `gc` keeps (`retention:` in cdsh.yml): the artifacts of the newest `versions` versions, and in each
-/// environment of the last `versions` versions that ran there (what a rollback may return to); every version in
-/// flight; logs for `logsSeconds` after their task ended. Anything else `gc` may remove.
+/// environment of the one running there and the `versions` that ran there before it (what a rollback may return
+/// to); every version in flight; logs for `logsSeconds` after their task ended. Anything else `gc` may remove.
 public struct Retention: Codable, Sendable, Equatable {
     public var versions: Int
     public var logsSeconds: Int

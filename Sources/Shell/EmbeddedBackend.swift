@@ -1,5 +1,6 @@
 import Foundation
 import PipelineEngine
+import PipelineModel
 import StageRunner
 import StoreCore
 import StoreSQLite
@@ -54,13 +55,12 @@ public final class EmbeddedBackend: StateBackend {
                 unlink(marker)
             }
         }
-        if problem == nil {
-            do {
-                try await Engine.recoverIfDead(store, now: Date().timeIntervalSince1970)
-            } catch where EngineHalt.isDiskFull(error) {
-                problem = Self.stoppedMessage("disk full in \(folder)", free: DiskSpace.freeBytes(at: folder) ?? 0)
-            } catch {}
-        }
+        // Settled even while the disk is full: a dead engine's work is shown interrupted as soon as it can be written.
+        do {
+            try await Engine.recoverIfDead(store, now: Date().timeIntervalSince1970)
+        } catch where EngineHalt.isDiskFull(error) {
+            problem = problem ?? Self.stoppedMessage("disk full in \(folder)", free: DiskSpace.freeBytes(at: folder) ?? 0)
+        } catch {}
         stopped.withLock { $0 = problem }
         return problem
     }

@@ -75,7 +75,7 @@ public final class ScriptSession: @unchecked Sendable {
                 if result.exitCode != 0 {
                     report(result.failure ?? "\(descriptor.name) failed", hint: nil, status: result.exitCode, at: line)
                     if !continueOnError { finished = true; return false }
-                } else if let stopped = context.engineStopped {
+                } else if let stopped = await engineStillStopped() {
                     report(stopped, hint: nil, status: ExitCode.unavailable, at: line)
                     if !continueOnError { finished = true; return false }
                 }
@@ -84,6 +84,14 @@ public final class ScriptSession: @unchecked Sendable {
             }
         }
         return true
+    }
+
+    /// Why no engine can move work on, looked at again after the command (a `gc` may have made room); nil when
+    /// an engine can.
+    private func engineStillStopped() async -> String? {
+        guard context.engineStopped != nil else { return nil }
+        await context.settleDeadEngine()
+        return context.engineStopped
     }
 
     /// Says why `line` cannot be run (too long, not text) as a usage error at its position; returns false when the

@@ -88,32 +88,40 @@ public struct CommandRunner: CommandLaunching {
         for command in spec.commands {
             let pidBox = PIDBox()
             do {
-                // Output always passes through the engine (masked when there are secrets), so a log that cannot be
-                // written is noticed: the sequence is stopped (TERM, then KILL) and ends `errored`.
-                let grace = spec.graceSeconds
-                guard let pipe = MaskingPipe(log: log, masker: masker, failed: { _ in
-                    guard let pid = pidBox.value else { return }
-                    Task { await ProcessGroup(id: pid).stop(grace: grace) }
-                }) else {
-                    return ProcessOutcome(state: .errored, reason: "could not open a pipe for `\(command)`", command: command)
+                // With secrets, output passes through the engine, which masks it and sees a log write fail. Without,
+                // the log file itself is the output: a server a deploy leaves running keeps writing to it after
+                // the engine is gone (through a pipe it would die of SIGPIPE); a full disk is seen after the command.
+                var output = FileDescriptor(rawValue: log), error = FileDescriptor(rawValue: log), owned = false
+                var pipe: MaskingPipe?
+                if !masker.isEmpty {
+                    let grace = spec.graceSeconds
+                    guard let masking = MaskingPipe(log: log, masker: masker, failed: { _ in
+                        guard let pid = pidBox.value else { return }
+                        Task { await ProcessGroup(id: pid).stop(grace: grace) }
+                    }) else {
+                        return ProcessOutcome(state: .errored, reason: "could not open a pipe for `\(command)`", command: command)
+                    }
+                    let second = masking.duplicateWriteEnd()
+                    guard second >= 0 else {
+                        close(masking.writeEnd)
+                        return ProcessOutcome(state: .errored, reason: "could not open a pipe for `\(command)`", command: command)
+                    }
+                    pipe = masking
+                    output = FileDescriptor(rawValue: masking.writeEnd)
+                    error = FileDescriptor(rawValue: second)
+                    owned = true
                 }
-                let second = pipe.duplicateWriteEnd()
-                guard second >= 0 else {
-                    close(pipe.writeEnd)
-                    return ProcessOutcome(state: .errored, reason: "could not open a pipe for `\(command)`", command: command)
-                }
-                let output = FileDescriptor(rawValue: pipe.writeEnd), error = FileDescriptor(rawValue: second)
                 let result = try await Subprocess.run(
                     .path("/bin/sh"), arguments: ["-c", command], environment: .custom(rawEnvironment),
                     workingDirectory: FilePath(spec.workingDirectory), platformOptions: options, input: .none,
-                    output: .fileDescriptor(output, closeAfterSpawningProcess: true),
-                    error: .fileDescriptor(error, closeAfterSpawningProcess: true)
+                    output: .fileDescriptor(output, closeAfterSpawningProcess: owned),
+                    error: .fileDescriptor(error, closeAfterSpawningProcess: owned)
                 ) { execution in
                     pidBox.set(execution.processIdentifier.value)
                     await started(execution.processIdentifier.value)
                 }
-                await pipe.waitUntilCopied(seconds: 2)
-                if let failure = pipe.writeFailure {
+                await pipe?.waitUntilCopied(seconds: 2)
+                if let failure = pipe?.writeFailure ?? (DiskSpace.isFull(at: spec.logPath) ? ENOSPC : nil) {
                     let cause = failure == ENOSPC || failure == EDQUOT ? "disk full" : String(cString: strerror(failure))
                     return ProcessOutcome(state: .errored, reason: "\(cause) while writing the log \(spec.logPath); "
                                           + "`\(command)` was stopped", command: command, logFailure: failure)

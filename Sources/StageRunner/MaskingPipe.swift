@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 
 /// A pipe whose reading end a thread copies into a log file, with secrets masked, until every writer closed it.
-/// The engine sees every write of the log this way: one that fails (a full disk) is noted, the rest of the output
-/// is drained unwritten (the job never blocks on a full pipe), and `failed` is called once.
+/// A write of the log that fails (a full disk) is noted, the rest of the output is drained unwritten (the job
+/// never blocks on a full pipe), and `failed` is called once.
 final class MaskingPipe: @unchecked Sendable {
     /// The end to give the child as its output; close the parent's copy once the child has started.
     let writeEnd: Int32

@@ -45,8 +45,10 @@ public struct ArtifactStore: Sendable {
                                     withIntermediateDirectories: true)
         var existing = stat()
         if lstat(target, &existing) == 0 {
-            if check(path: path, digest: digest) == nil {
-                utimes(target, nil)  // reused now: `remove(digests:unusedFor:)` leaves it alone for a while
+            // Marked used before it is checked, so a `gc` deciding now leaves it alone; gone after the check means a
+            // `gc` took it meanwhile, and the fresh bytes are stored again.
+            utimes(target, nil)
+            if check(path: path, digest: digest) == nil, lstat(target, &existing) == 0 {
                 try manager.removeItem(atPath: path)
                 return (digest, size)
             }
@@ -56,6 +58,7 @@ public struct ArtifactStore: Sendable {
             _ = try Self.hash(fileAt: path, copyingTo: target)
             try manager.removeItem(atPath: path)
         }
+        utimes(target, nil)  // a reproducible build keeps an old file time: stored now is used now
         chmod(target, 0o444)
         return (digest, size)
     }

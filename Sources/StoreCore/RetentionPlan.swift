@@ -3,8 +3,8 @@ import PipelineModel
 /// What `gc` may remove under a `Retention`, decided from one snapshot of the store: the rule in one place for
 /// both stores. Records stay (versions, attempts, artifact rows, the audit log); only stored bytes go.
 public struct RetentionPlan: Sendable, Equatable {
-    /// Versions whose artifacts stay: the newest, every one in flight, and in each environment the last ones
-    /// that ran there (what `rollback` may return to).
+    /// Versions whose artifacts stay: the newest, every one in flight, and in each environment the one running
+    /// there and the last ones before it (what `rollback` may return to).
     public var keptVersions: [Int64]
     /// Versions whose artifacts may go.
     public var collectedVersions: [Int64]
@@ -39,7 +39,7 @@ public struct RetentionPlan: Sendable, Equatable {
             var ran: [Int64] = []
             for deploy in deploys.sorted(by: { $0.id > $1.id }) where !ran.contains(deploy.versionID) {
                 ran.append(deploy.versionID)
-                if ran.count == retention.versions { break }
+                if ran.count == retention.versions + 1 { break }  // what runs there, and N to roll back to
             }
             kept.formUnion(ran)
         }

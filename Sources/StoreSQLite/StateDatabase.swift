@@ -55,6 +55,13 @@ final class StateDatabase: Sendable {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             _ = try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") }
         } catch {
+            // Read as an immutable file only when nothing waits in the write-ahead log, which that mode would skip.
+            var wal = stat()
+            if stat(path + "-wal", &wal) == 0, wal.st_size > 0 {
+                throw StoreError.unavailable("the state in \(folder) is read-only here and holds changes its engine has "
+                                             + "not merged yet (state.sqlite-wal); run a cdsh command where it can be "
+                                             + "written, or read a copy of the folder")
+            }
             queue = try DatabaseQueue(path: "file:\(path)?immutable=1", configuration: configuration)
         }
         guard try queue.read({ try migrator(folder: folder).hasCompletedMigrations($0) }) else {

@@ -52,8 +52,15 @@ struct EngineCommand: AsyncParsableCommand {
             throw ValidationError("--name and --cache are for a team's engine on a PostgreSQL store; \(target) is a state folder")
         }
         let layout = StateLayout(folder: target)
-        guard let lock = EngineLock(path: layout.lockPath,
-                                   variables: Array(ProcessInfo.processInfo.environment.filter { !$0.value.isEmpty }.keys)) else { return }
+        let variables = Array(ProcessInfo.processInfo.environment.filter { !$0.value.isEmpty }.keys)
+        // A shell settling a dead engine's work holds the lock for a moment: wait for it rather than leave work
+        // pending (the shell that started this engine found the lock held and only woke whoever held it).
+        var taken = EngineLock(path: layout.lockPath, variables: variables)
+        for _ in 0..<40 where taken == nil {
+            try? await Task.sleep(for: .milliseconds(50))
+            taken = EngineLock(path: layout.lockPath, variables: variables)
+        }
+        guard let lock = taken else { return }
         let store: SQLiteStore
         do {
             store = try SQLiteStore(folder: target)
@@ -62,17 +69,24 @@ struct EngineCommand: AsyncParsableCommand {
             return
         }
         let engine = Engine(store: store, environment: .watched())
-        if !engine.halt.makeReserve() {
-            engine.halt.request("disk full in \(target)")
-        } else {
+        let stopped = Engine<SQLiteStore>.stoppedPath(stateFolder: target)
+        do {
             try await engine.recover()
-            await engine.run(idleSeconds: idle)
-            await engine.drain()
+        } catch where EngineHalt.isDiskFull(error) {
+            OutputWriter.append("disk full in \(target)\n", toFileAt: stopped)
+            return
         }
+        guard engine.halt.makeReserve() else {
+            // No room even for the reserve: nothing is started; shells say so until there is room.
+            OutputWriter.append("disk full in \(target)\n", toFileAt: stopped)
+            return
+        }
+        await engine.run(idleSeconds: idle)
+        await engine.drain()
         if let reason = engine.halt.requested {
             await engine.settleWithoutLaunching()
             // Written in the room the reserve gave back; shells say it until there is room again.
-            OutputWriter.append(reason + "\n", toFileAt: Engine<SQLiteStore>.stoppedPath(stateFolder: target))
+            OutputWriter.append(reason + "\n", toFileAt: stopped)
         }
         withExtendedLifetime(lock) {}
     }

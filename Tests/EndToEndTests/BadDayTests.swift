@@ -151,4 +151,27 @@ struct BadDayTests {
         #expect(result.stderr.contains(".cdsh/logs/v1/commit: cannot be written"), "\(result.stderr)")
         #expect(!result.stderr.contains("NSCocoaErrorDomain") && !result.stderr.contains("could not be completed"), "\(result.stderr)")
     }
+
+    @Test func aServerADeployLeavesRunningOutlivesTheEngineEvenWhileItWritesToItsOutput() throws {
+        let files = PipelineFlowTests.files.merging(["scripts/deploy.sh": """
+            #!/bin/sh
+            mkdir -p "$DEPLOY_ROOT/$CDSH_ENVIRONMENT"
+            cp "$CDSH_ARTIFACTS/dist/app.bin" "$DEPLOY_ROOT/$CDSH_ENVIRONMENT/app.bin"
+            if [ "$CDSH_ENVIRONMENT" = sandbox ]; then
+              (while true; do echo tick; sleep 0.1; done) &
+              echo $! > "$DEPLOY_ROOT/server.pid"
+            fi
+            """]) { $1 }
+        let project = try ProjectFixture(files: files, executables: PipelineFlowTests.executables)
+        defer { project.remove() }
+        try FileManager.default.createDirectory(atPath: project.deployRoot, withIntermediateDirectories: true)
+        #expect(try project.run("submit", "wait v1 --timeout 60s").status == 0)
+        let server = try #require(Int32(try String(contentsOfFile: "\(project.deployRoot)/server.pid", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(server, SIGKILL) }
+        let engine = try enginePid(project)
+        while kill(engine, 0) == 0 { usleep(50_000) }  // idle, it exits (CDSH_ENGINE_IDLE=1)
+        usleep(1_000_000)
+        #expect(kill(server, 0) == 0, "the server a deploy started died with the engine")
+    }
 }

@@ -10,7 +10,7 @@ enum GcCommand {
 
     static let descriptor = CommandDescriptor(
         name: "gc", summary: "remove artifacts and logs that retention no longer keeps (a dry run without --yes)",
-        details: "Keeps the artifacts of the newest `retention.versions` versions (50 unless cdsh.yml says), of every version in flight, and in each environment of the last that many versions that ran there — what `rollback` may return to. Logs go `retention.logs` (90d) after their job ended. Records stay: versions, attempts, artifact rows and the audit log, which notes each gc. Without --yes it only says what it would remove.",
+        details: "Keeps the artifacts of the newest `retention.versions` versions (50 unless cdsh.yml says), of every version in flight, and in each environment of the version running there and as many before it — what `rollback` may return to. Logs go `retention.logs` (90d) after their job ended. Records stay: versions, attempts, artifact rows and the audit log, which notes each gc. Without --yes it only says what it would remove.",
         options: [OptionSpec("--yes", summary: "remove it (without it, gc only says what it would remove)")]
     ) { invocation, context in
         let retention = try context.currentPlan().effectiveRetention
@@ -36,7 +36,8 @@ enum GcCommand {
         }
         let logs = logFiles.count + storedLogs
         let kept = "the artifacts of \(plan.keptVersions.count) version\(plan.keptVersions.count == 1 ? "" : "s") — the newest "
-            + "\(retention.versions), those in flight, and the last \(retention.versions) that ran in each environment"
+            + "\(retention.versions), those in flight, and in each environment the one running there and the "
+            + "\(retention.versions) before it"
         var lines: [String]
         if !anything {
             lines = ["gc: nothing to remove; retention keeps \(kept), and logs for \(retention.logsText)"]
