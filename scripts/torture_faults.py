@@ -10,30 +10,16 @@ import time
 
 from project_fixture import Project
 
-PIPELINE = """name: faults
-deploy: ./deploy.sh
-environments:
-  production: {}
-stages:
-  - name: commit
-    jobs:
-      build: {run: ./build.sh, artifacts: [out.bin]}
-  - name: production
-    environment: production
-    jobs:
-      smoke: "true"
-"""
-# Flags in $OUT say how to misbehave: a loud log, a big artifact, a deploy that fills the disk.
-BUILD = """#!/bin/sh
-if [ -f "$OUT/loud" ]; then head -c 6000000 /dev/zero | tr '\\0' x; fi
-if [ -f "$OUT/big" ]; then head -c 6000000 /dev/urandom > out.bin; else echo small > out.bin; fi
-if [ -f "$OUT/slow" ]; then echo started > "$OUT/started"; sleep 30; fi
-"""
-DEPLOY = """#!/bin/sh
-if [ -f "$OUT/fill" ]; then head -c 64000000 /dev/zero > "$(cat "$OUT/fill")" 2>/dev/null; fi
-exit 0
-"""
-FILES = {"cdsh.yml": PIPELINE, "build.sh": BUILD, "deploy.sh": DEPLOY}
+
+def make(binary, env=None):
+    """The fixture project; its flags live in its out folder."""
+    made = Project(binary, FILES, executables=("build.sh", "deploy.sh"), env=env)
+    made.env["FLAGS"] = made.out
+    return made
+
+# The fixture FullDiskTests uses too: flags in $FLAGS (here the project's out folder) make it misbehave.
+FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "full-disk")
+FILES = {name: open(os.path.join(FIXTURE, name)).read() for name in ("cdsh.yml", "build.sh", "deploy.sh")}
 
 
 def crashed(result):
@@ -47,7 +33,7 @@ def disk_full(binary, rounds):
         return dict(counts, skipped="mounting a small tmpfs needs root")
     for point in ("log", "artifact", "deploy record") * rounds:
         counts["runs"] += 1
-        project = Project(binary, FILES, executables=("build.sh", "deploy.sh"), env={"CDSH_ENGINE_IDLE": "1"})
+        project = make(binary, env={"CDSH_ENGINE_IDLE": "1"})
         disk = project.folder + "-disk"
         os.makedirs(disk)
         subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", disk], check=True)
@@ -88,7 +74,7 @@ def disk_full(binary, rounds):
 
 
 def output_errors(binary):
-    project = Project(binary, FILES, executables=("build.sh", "deploy.sh"))
+    project = make(binary)
     try:
         project.cdsh("submit", "wait v1 --timeout 60s")
         cases = [">/dev/full", "2>/dev/full", ">&-", "2>&-", ">/dev/full 2>&-"]
@@ -107,7 +93,7 @@ def output_errors(binary):
 
 
 def first_uses(binary, rounds):
-    project = Project(binary, FILES, executables=("build.sh", "deploy.sh"))
+    project = make(binary)
     failures = 0
     try:
         for _ in range(rounds):
@@ -125,7 +111,7 @@ def first_uses(binary, rounds):
 def follow_engine_death(binary, rounds):
     hung, unclear, seconds = 0, 0, []
     for _ in range(rounds):
-        project = Project(binary, FILES, executables=("build.sh", "deploy.sh"))
+        project = make(binary)
         try:
             open(os.path.join(project.out, "slow"), "w").close()
             project.cdsh("submit")
@@ -150,7 +136,7 @@ def follow_engine_death(binary, rounds):
 
 
 def limits(binary):
-    project = Project(binary, FILES, executables=("build.sh", "deploy.sh"))
+    project = make(binary)
     unanswered, peak = 0, 0
     try:
         script = ('{ head -c 300000000 /dev/zero | tr "\\0" x; printf "\\nstatus\\n"; } | "$0" --continue-on-error & pid=$!; '

@@ -8,33 +8,13 @@ import TestSupport
 /// recorded before is lost.
 @Suite(.serialized)
 struct FullDiskTests {
-    static let files = [
-        "cdsh.yml": """
-            name: full
-            deploy: ./deploy.sh
-            environments:
-              production: {}
-            stages:
-              - name: commit
-                jobs:
-                  build: {run: ./build.sh, artifacts: [out.bin]}
-              - name: production
-                environment: production
-                jobs:
-                  smoke: "true"
-            """,
-        // Flags in $DEPLOY_ROOT say how to misbehave: a loud log, a big artifact, a deploy that fills the disk.
-        "build.sh": """
-            #!/bin/sh
-            if [ -f "$DEPLOY_ROOT/loud" ]; then head -c 6000000 /dev/zero | tr '\\0' x; fi
-            if [ -f "$DEPLOY_ROOT/big" ]; then head -c 6000000 /dev/urandom > out.bin; else echo small > out.bin; fi
-            """,
-        "deploy.sh": """
-            #!/bin/sh
-            if [ -f "$DEPLOY_ROOT/fill" ]; then head -c 64000000 /dev/zero > "$(cat "$DEPLOY_ROOT/fill")" 2>/dev/null; fi
-            exit 0
-            """,
-    ]
+    /// The fixture torture's bad-days section uses too (scripts/torture_faults.py): flags in $FLAGS make it misbehave.
+    static var files: [String: String] {
+        let folder = "\(ProjectFixture.repositoryRoot)/Tests/Fixtures/full-disk"
+        return Dictionary(uniqueKeysWithValues: ["cdsh.yml", "build.sh", "deploy.sh"].map { name in
+            (name, (try? String(contentsOfFile: "\(folder)/\(name)", encoding: .utf8)) ?? "")
+        })
+    }
 
     /// A project whose state lives on a fresh 32 MiB file system; nil (with the reason printed) where this
     /// process may not mount one.
@@ -50,6 +30,7 @@ struct FullDiskTests {
         let mounted = try ProcessRunner.run("/bin/mount", ["-t", "tmpfs", "-o", "size=32m", "tmpfs", disk], in: project.path)
         #expect(mounted.status == 0, "\(mounted.stderr)")
         project.environment["CDSH_STATE"] = "\(disk)/state"
+        project.environment["FLAGS"] = project.deployRoot
         return (project, disk)
     }
 
