@@ -19,7 +19,8 @@ public final class EngineHalt: Sendable {
         self.folder = folder
     }
 
-    var reservePath: String { "\(folder)/space.reserve" }
+    /// The reserve's file; the next engine sets it aside again.
+    public var reservePath: String { "\(folder)/space.reserve" }
 
     /// Why the engine is stopping; nil while it may go on.
     public var requested: String? { reason.withLock { $0 } }

@@ -88,6 +88,12 @@ public final class EmbeddedBackend: StateBackend {
 
     public var engineStopped: String? { stopped.withLock { $0 } }
 
+    public func releaseRecordingReserve() -> Bool {
+        let layout = StateLayout(folder: folder)
+        guard DiskSpace.isFull(at: folder), !EngineLock.isHeld(path: layout.lockPath) else { return false }
+        return unlink(EngineHalt(folder: folder).reservePath) == 0
+    }
+
     /// Once the store is open (opening settles too), each command looks again: the engine may have died since.
     public func settleDeadEngine() async {
         guard let store = opened.withLock({ $0 }) else { return }

@@ -20,6 +20,10 @@ public protocol StateBackend: Sendable {
     /// Why no engine can move work on now, as the last settling found it ("engine stopped: disk full in …"); a
     /// command that ran says it after its output and exits 3.
     var engineStopped: String? { get }
+    /// When the disk is full and no engine is alive, gives back the room an engine keeps for recording its own stop
+    /// (`space.reserve`) — so `gc`, the command that frees space, can open the store and record itself. False when
+    /// there is none to give.
+    func releaseRecordingReserve() -> Bool
     /// The source engines fetch a version's commit from, for a version submitted from `repository`.
     func source(of repository: GitRepository) async throws -> String
     /// The names of the variables set where the engine runs — the running engine's, else this process's (an

@@ -53,6 +53,9 @@ public final class TeamBackend: StateBackend {
 
     public var engineStopped: String? { nil }
 
+    /// A team's store is elsewhere: its disk is not this machine's.
+    public func releaseRecordingReserve() -> Bool { false }
+
     /// `$CDSH_SOURCE_URL`, else the work tree's `origin`, else its path (machines sharing a file system).
     public func source(of repository: GitRepository) async throws -> String {
         if let url = environment["CDSH_SOURCE_URL"], !url.isEmpty { return url }

@@ -122,4 +122,35 @@ struct FullDiskTests {
         #expect(submitted.stderr.contains("disk full in \(disk)/state"), "\(submitted.stderr)")
         #expect(!submitted.stderr.contains("disk I/O error"), "\(submitted.stderr)")
     }
+
+    @Test func gcRunsOnAFullDiskAndGivesTheRoomBack() throws {
+        guard let (project, disk) = try projectOnSmallDisk() else { return }
+        defer { remove(project, disk: disk) }
+        // v1 stores 6 MB; v2 and v3 a few bytes. With `versions: 1`, production keeps v3 and v2 (its rollback).
+        try "".write(toFile: "\(project.deployRoot)/big", atomically: true, encoding: .utf8)
+        #expect(try project.run("submit", "wait v1 --timeout 60s").status == 0)
+        try FileManager.default.removeItem(atPath: "\(project.deployRoot)/big")
+        for number in [2, 3] {
+            try project.commit(["README": "v\(number)\n"], message: "v\(number)")
+            #expect(try project.run("submit", "wait v\(number) --timeout 60s").status == 0)
+        }
+        let pipeline = Self.files["cdsh.yml"]!.replacingOccurrences(of: "deploy: ./deploy.sh", with: "deploy: ./deploy.sh\nretention: {versions: 1, logs: 90d}")
+        try project.commit(["cdsh.yml": pipeline], message: "retention")
+        #expect(try ProcessRunner.run("/bin/sh", ["-c", #"find "$0" -type f -exec touch -d '2 hours ago' {} +"#,
+                                                  "\(disk)/state/artifacts"], in: "/").status == 0)
+        let lock = open("\(disk)/state/engine.lock", O_RDWR)
+        defer { close(lock) }
+        let idle = Date().addingTimeInterval(20)
+        while flock(lock, LOCK_EX | LOCK_NB) != 0, Date() < idle { usleep(50_000) }  // the engine has gone idle
+        flock(lock, LOCK_UN)
+        try fill(disk, leaving: 0)
+
+        let run = try project.run("gc --yes --json")
+        #expect(run.status == 0, "\(run.stderr)")
+        let collected = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(collected["removed"] as? Bool == true && collected["artifacts"] as? Double == 1, "\(collected)")
+        #expect((Self.freeKiB(disk) ?? 0) > 5000, "the 6 MB artifact's room is back")
+        #expect(try project.run("audit --verify").status == 0)
+        #expect(try project.run("audit").stdout.contains(#""artifacts":"1""#))
+    }
 }

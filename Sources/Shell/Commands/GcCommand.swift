@@ -14,10 +14,13 @@ enum GcCommand {
         options: [OptionSpec("--yes", summary: "remove it (without it, gc only says what it would remove)")]
     ) { invocation, context in
         let retention = try context.currentPlan().effectiveRetention
+        let acting = invocation.flags.contains("--yes")
+        // On a full disk gc is how space comes back: the room an idle engine keeps lets it open the store and
+        // record itself.
+        if acting { _ = try context.backend().releaseRecordingReserve() }
         let store = try await context.stateStore()
         let blobs = try await context.blobStore()
         let plan = try await store.retentionPlan(retention, now: context.now())
-        let acting = invocation.flags.contains("--yes")
         // Counted first: what exists now, and what the audit entry says before anything goes.
         let planned = try await blobs.remove(digests: Set(plan.blobs.keys), unusedFor: recentSeconds, dryRun: true)
         let logFiles = plan.logs.values.map(store.resolvedPath).filter { FileManager.default.fileExists(atPath: $0) }
@@ -25,11 +28,12 @@ enum GcCommand {
         let anything = planned.count + logFiles.count + storedLogs > 0
         var removed = planned
         if acting && anything {
-            try await store.recordCollection(who: context.who, detail: [
+            let detail = [
                 "artifacts": String(planned.count), "bytes": String(planned.bytes), "logs": String(logFiles.count + storedLogs),
                 "versions": String(plan.collectedVersions.count), "keep": String(retention.versions),
                 "logs-after": retention.logsText,
-            ], now: context.now())
+            ]
+            try await store.recordCollection(who: context.who, detail: detail, now: context.now())
             removed = try await blobs.remove(digests: Set(plan.blobs.keys), unusedFor: recentSeconds, dryRun: false)
             for path in logFiles { try? FileManager.default.removeItem(atPath: path) }
             _ = try await store.removeStoredLogs(ofTasks: Array(plan.logs.keys), dryRun: false)

@@ -33,6 +33,7 @@ final class InProcessBackend: StateBackend {
     /// The engine lives in this process: it never dies under a command.
     func settleDeadEngine() async {}
     var engineStopped: String? { nil }
+    func releaseRecordingReserve() -> Bool { false }
 
     func wakeEngine() async throws {
         if paused { return }
