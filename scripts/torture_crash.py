@@ -31,6 +31,14 @@ DEPLOY = '#!/bin/sh\necho "$CDSH_VERSION $CDSH_ENVIRONMENT $CDSH_ATTEMPT" >> "$O
 POINTS = ["after-settle", "artifact-ingest", "job-exited", "deploy-recorded", "deploy-exited"]
 
 
+def recorded_pid(project):
+    """The pid in engine.lock, as the last engine to start wrote it (alive or not)."""
+    try:
+        return int(open(os.path.join(project.state, "engine.lock")).read().strip())
+    except (OSError, ValueError):
+        return None
+
+
 def running_tasks(project):
     # A stopwatch for recovery: polled every 2 ms, so it reads the file rather than starting a process per poll.
     with project.database() as database:
@@ -62,11 +70,14 @@ def run(binary, pipelines, seed, team_store=None):
                     team.start(extra={"CDSH_TEST_CRASH_AT": point})
                 else:
                     project.stop_engine()
+                before = recorded_pid(project)
                 result = project.cdsh("submit", extra={"CDSH_TEST_CRASH_AT": point})
                 deadline = time.time() + 20
                 pid = None
                 while time.time() < deadline:
-                    pid = pid or engine_pid()
+                    # The pid the new engine wrote, alive or not: one that reaches its point within a poll is dead
+                    # before it could be seen alive.
+                    pid = pid or (team.pid if team else (recorded_pid(project) if recorded_pid(project) != before else None))
                     if (pid and wait_until_dead(pid, 0.05)) or (team and team.process.poll() is not None):
                         break
                 else:
