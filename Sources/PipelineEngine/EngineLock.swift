@@ -46,6 +46,15 @@ public final class EngineLock: Sendable {
         return Set(String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init))
     }
 
+    /// True when the engine whose pid the file of `path` holds is alive (a shell settling a dead engine's work
+    /// holds the lock without writing its own pid).
+    public static func holderIsAlive(path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path),
+              let pid = Int32(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1
+        else { return false }
+        return kill(pid, 0) == 0
+    }
+
     /// True when a live engine holds the lock of `path`.
     public static func isHeld(path: String) -> Bool {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
