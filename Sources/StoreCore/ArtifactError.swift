@@ -18,7 +18,8 @@ public enum ArtifactError: UserFacingError, Sendable, Equatable, CustomStringCon
     public var description: String {
         switch self {
         case let .missing(path, digest):
-            "artifact \(path) is missing from the store (sha256 \(digest.prefix(12))); the deploy did not run"
+            "artifact \(path) is missing from the store (sha256 \(digest.prefix(12))): `gc` removed it (retention no longer "
+                + "keeps its version; `audit` lists each gc) or it was deleted; the deploy did not run"
         case let .mismatch(path, expected, actual):
             "artifact \(path) does not match what the commit stage stored: sha256 \(actual.prefix(12)) instead of \(expected.prefix(12)); the deploy did not run"
         case let .unreadable(path, reason):

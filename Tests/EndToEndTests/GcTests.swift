@@ -45,7 +45,11 @@ struct GcTests {
         #expect(real["collectedVersions"] as? [String] == ["v2", "v3"], "\(real)")
         #expect((real["artifacts"] as? Double ?? 0) == 2, "\(real)")
         #expect((real["logs"] as? Double ?? 0) > 0, "\(real)")
-        for number in [2, 3] { #expect(try project.run("verify v\(number)").status == 4, "v\(number)'s artifact is gone") }
+        for number in [2, 3] {
+            let verified = try project.run("verify v\(number)")
+            #expect(verified.status == 4, "v\(number)'s artifact is gone")
+            #expect(verified.stdout.hasPrefix("MISSING ") && verified.stdout.contains("`gc` removed it"), "\(verified.stdout)")
+        }
         for number in [1, 4, 5, 6] { #expect(try project.run("verify v\(number)").status == 0, "v\(number) is kept") }
         #expect(try project.run("logs v2 commit build").status == 1, "v2's log is gone")
 

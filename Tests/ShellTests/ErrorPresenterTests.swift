@@ -16,7 +16,8 @@ struct ErrorPresenterTests {
             (ArtifactError.mismatch(path: "dist/app", expected: "aa", actual: "bb"),
              "artifact dist/app does not match what the commit stage stored: sha256 bb instead of aa; the deploy did not run", nil, 4),
             (ArtifactError.missing(path: "dist/app", digest: "cc"),
-             "artifact dist/app is missing from the store (sha256 cc); the deploy did not run", nil, 4),
+             "artifact dist/app is missing from the store (sha256 cc): `gc` removed it (retention no longer keeps its version; "
+                + "`audit` lists each gc) or it was deleted; the deploy did not run", nil, 4),
             (GitError(description: "unknown revision nope"), "unknown revision nope", nil, 1),
             (SQLRowError.type(column: "state", expected: "text", found: .integer(3)),
              "the state store's column `state` holds the number 3 where text belongs; was the database edited?", nil, 3),

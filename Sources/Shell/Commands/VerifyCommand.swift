@@ -24,7 +24,8 @@ enum VerifyCommand {
         for artifact in stored {
             let problem = await blobs.check(path: artifact.path, digest: artifact.sha256)
             if problem != nil { bad += 1 }
-            lines.append("\(problem == nil ? "ok      " : "MISMATCH")  \(TerminalText.field(artifact.path))  sha256:\(artifact.sha256.prefix(16))"
+            let label = switch problem { case nil: "ok      "; case .missing?: "MISSING "; default: "MISMATCH" }
+            lines.append("\(label)  \(TerminalText.field(artifact.path))  sha256:\(artifact.sha256.prefix(16))"
                          + (problem.map { "  \($0)" } ?? ""))
             entries.append(.object([("path", .string(artifact.path)), ("sha256", .string(artifact.sha256)),
                                     ("ok", .bool(problem == nil)), ("problem", .optional(problem?.description))]))
