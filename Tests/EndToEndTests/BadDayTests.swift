@@ -28,17 +28,11 @@ struct BadDayTests {
         let project = try ProjectFixture(files: CrashRecoveryTests.files, executables: PipelineFlowTests.executables)
         try FileManager.default.createDirectory(atPath: project.deployRoot, withIntermediateDirectories: true)
         #expect(try project.run("submit").status == 0)
-        let sleepPidFile = "\(project.deployRoot)/sleep.pid"
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: sleepPidFile) && Date() < deadline { usleep(50_000) }
-        let sleepPid = try #require(Int32(try String(contentsOfFile: sleepPidFile, encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)))
-        return (project, sleepPid)
+        return (project, try #require(ProjectFixture.pid(inFile: "\(project.deployRoot)/sleep.pid")))
     }
 
     private func enginePid(_ project: ProjectFixture) throws -> Int32 {
-        try #require(Int32(try String(contentsOfFile: "\(project.path)/.cdsh/engine.lock", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        try #require(project.enginePid)
     }
 
     @Test func theFirstCommandAfterAnEngineCrashAlreadyShowsTheWorkInterrupted() throws {
@@ -54,8 +48,7 @@ struct BadDayTests {
         let show = try project.json("show v1 --json")
         let job = try #require(((show["stages"] as? [[String: Any]])?.first?["jobs"] as? [[String: Any]])?.first)
         #expect(job["state"] as? String == "interrupted")
-        let left = (try? String(contentsOfFile: "/proc/\(sleepPid)/stat", encoding: .utf8)) ?? ""
-        #expect(left.isEmpty || left.contains(") Z "), "the dead engine's job was stopped by the same recovery")
+        #expect(!ProjectFixture.isRunning(sleepPid), "the dead engine's job was stopped by the same recovery")
         let workFolders = try FileManager.default.subpathsOfDirectory(atPath: project.environment["XDG_CACHE_HOME"]! + "/cdsh/work")
         #expect(!workFolders.contains { $0.hasSuffix("/task-1") }, "its workspace is removed: \(workFolders.prefix(5))")
     }
@@ -97,17 +90,9 @@ struct BadDayTests {
         defer { project.remove() }
         try FileManager.default.createDirectory(atPath: project.deployRoot, withIntermediateDirectories: true)
         #expect(try project.run("submit").status == 0)
-        func pid(_ name: String) throws -> Int32 {
-            let path = "\(project.deployRoot)/\(name).pid"
-            let deadline = Date().addingTimeInterval(30)
-            while !FileManager.default.fileExists(atPath: path) && Date() < deadline { usleep(50_000) }
-            return try #require(Int32(try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        }
-        let job = try pid("sleep"), daemon = try pid("daemon")
-        func alive(_ pid: Int32) -> Bool {
-            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-            return !stat.isEmpty && !stat.contains(") Z ")
-        }
+        let job = try #require(ProjectFixture.pid(inFile: "\(project.deployRoot)/sleep.pid"))
+        let daemon = try #require(ProjectFixture.pid(inFile: "\(project.deployRoot)/daemon.pid"))
+        let alive = ProjectFixture.isRunning
         #expect(alive(job) && alive(daemon))
         let engine = try enginePid(project)
         #expect(kill(engine, SIGKILL) == 0)
@@ -166,8 +151,7 @@ struct BadDayTests {
         defer { project.remove() }
         try FileManager.default.createDirectory(atPath: project.deployRoot, withIntermediateDirectories: true)
         #expect(try project.run("submit", "wait v1 --timeout 60s").status == 0)
-        let server = try #require(Int32(try String(contentsOfFile: "\(project.deployRoot)/server.pid", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let server = try #require(ProjectFixture.pid(inFile: "\(project.deployRoot)/server.pid", waiting: 0))
         defer { kill(server, SIGKILL) }
         let engine = try enginePid(project)
         while kill(engine, 0) == 0 { usleep(50_000) }  // idle, it exits (CDSH_ENGINE_IDLE=1)

@@ -21,13 +21,8 @@ struct CrashRecoveryTests {
         defer { project.remove() }
         try FileManager.default.createDirectory(atPath: project.deployRoot, withIntermediateDirectories: true)
         #expect(try project.run("submit").status == 0)
-        let sleepPidFile = "\(project.deployRoot)/sleep.pid"
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: sleepPidFile) && Date() < deadline { usleep(50_000) }
-        let sleepPid = try #require(Int32(try String(contentsOfFile: sleepPidFile, encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)))
-        let enginePid = try #require(Int32(try String(contentsOfFile: "\(project.path)/.cdsh/engine.lock", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let sleepPid = try #require(ProjectFixture.pid(inFile: "\(project.deployRoot)/sleep.pid"))
+        let enginePid = try #require(project.enginePid)
         #expect(kill(enginePid, SIGKILL) == 0)
         usleep(200_000)
 
@@ -35,8 +30,7 @@ struct CrashRecoveryTests {
         #expect(recovered.status == 1)
         #expect(recovered.stderr.contains("v1 stopped at commit: interrupted"), "\(recovered.stderr)")
         usleep(300_000)
-        let status = (try? String(contentsOfFile: "/proc/\(sleepPid)/stat", encoding: .utf8)) ?? ""
-        #expect(status.isEmpty || status.contains(") Z "), "the dead engine's job process group is stopped")
+        #expect(!ProjectFixture.isRunning(sleepPid), "the dead engine's job process group is stopped")
         let show = try project.json("show v1 --json")
         let job = try #require(((show["stages"] as? [[String: Any]])?.first?["jobs"] as? [[String: Any]])?.first)
         #expect(job["state"] as? String == "interrupted")

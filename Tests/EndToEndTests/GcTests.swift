@@ -51,7 +51,8 @@ struct GcTests {
             #expect(verified.stdout.hasPrefix("MISSING ") && verified.stdout.contains("`gc` removed it"), "\(verified.stdout)")
         }
         for number in [1, 4, 5, 6] { #expect(try project.run("verify v\(number)").status == 0, "v\(number) is kept") }
-        #expect(try project.run("logs v2 commit build").status == 1, "v2's log is gone")
+        let gone = try project.run("logs v2 commit build")
+        #expect(gone.status == 1, "v2's log is gone: \(gone.stdout) \(gone.stderr)")
 
         // What stayed is what the environments, a rollback, the version in flight and the running job need.
         #expect(try project.run("wait v7 --timeout 60s").stdout.contains("v7 awaits approval"), "v7 stored its artifact during gc")

@@ -82,12 +82,25 @@ public final class ProjectFixture: @unchecked Sendable {
         return String(result.stdout.prefix(64))
     }
 
+    /// The process id written in the file at `path`, waiting up to `seconds` for it to appear; nil when it never
+    /// holds one.
+    public static func pid(inFile path: String, waiting seconds: Double = 30) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !FileManager.default.fileExists(atPath: path) && Date() < deadline { usleep(50_000) }
+        return (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// The pid the engine of the state folder `.cdsh` wrote in its lock file.
+    public var enginePid: Int32? { Self.pid(inFile: "\(path)/.cdsh/engine.lock", waiting: 0) }
+
+    /// True while `pid` runs; a zombie waiting to be reaped does not.
+    public static func isRunning(_ pid: Int32) -> Bool {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        return !stat.isEmpty && !stat.contains(") Z ")
+    }
+
     public func remove() {
-        let lock = "\(path)/.cdsh/engine.lock"
-        if let text = try? String(contentsOfFile: lock, encoding: .utf8),
-           let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1 {
-            kill(pid, SIGTERM)
-        }
+        if let pid = enginePid, pid > 1 { kill(pid, SIGTERM) }
         folder.remove()
         try? FileManager.default.removeItem(atPath: deployRoot)
         try? FileManager.default.removeItem(atPath: folder.path + "-cache")
