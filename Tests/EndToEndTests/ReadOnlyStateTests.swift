@@ -17,8 +17,12 @@ struct ReadOnlyStateTests {
         defer {
             _ = try? ProcessRunner.run("/bin/umount", ["-l", disk], in: "/")
             project.remove()
+            try? FileManager.default.removeItem(atPath: "\(project.path)-history")
         }
         project.environment["CDSH_STATE"] = "\(disk)/state"
+        // `history` reads the interactive history, not the state: give it one, as a user who typed commands has.
+        try "status\n".write(toFile: "\(project.path)-history", atomically: true, encoding: .utf8)
+        project.environment["CDSH_HISTFILE"] = "\(project.path)-history"
         let shipped = try project.run("submit", "wait v1 --timeout 60s", "approve v1 --reason ok", "wait v1 --timeout 60s")
         #expect(shipped.status == 0, "\(shipped.stderr)")
         // Once the engine has gone idle and closed the database (a file system in use cannot be remounted read-only),
