@@ -171,7 +171,7 @@ _cdsh() {
     # Offer option value completions
     case "${prev}" in
     '-c')
-        __cdsh_add_completions -W 'status'$'\n''submit'$'\n''patch'$'\n''show'$'\n''logs'$'\n''artifacts'$'\n''verify'$'\n''diff'$'\n''rerun'$'\n''approve'$'\n''reject'$'\n''cancel'$'\n''wait'$'\n''queue'$'\n''envs'$'\n''env'$'\n''rollback'$'\n''parity'$'\n''audit'$'\n''history'$'\n''check'$'\n''gc'$'\n''help'$'\n''exit'$'\n''quit'
+        __cdsh_add_completions -W 'status'$'\n''submit'$'\n''patch'$'\n''show'$'\n''logs'$'\n''artifacts'$'\n''verify'$'\n''diff'$'\n''rerun'$'\n''approve'$'\n''reject'$'\n''cancel'$'\n''wait'$'\n''queue'$'\n''envs'$'\n''env'$'\n''rollback'$'\n''parity'$'\n''audit'$'\n''history'$'\n''check'$'\n''gc'$'\n''poll'$'\n''hooks'$'\n''help'$'\n''exit'$'\n''quit'
         return
         ;;
     '-f')
@@ -208,7 +208,7 @@ _cdsh_engine() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--name --cache --grace --idle)
+    non_repeating_options=(--name --cache --grace --follow --idle)
     __cdsh_offer_flags_options 1
 
     # Offer option value completions
@@ -220,6 +220,10 @@ _cdsh_engine() {
         return
         ;;
     '--grace')
+        return
+        ;;
+    '--follow')
+        __cdsh_add_completions -o plusdirs -fX '!*.@(yml|yaml)'
         return
         ;;
     '--idle')

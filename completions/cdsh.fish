@@ -23,7 +23,7 @@ function __cdsh_parse_tokens -S
         __cdsh_parse_subcommand 0 'c=+' 'f=' 'pipeline=' 'state=' 'continue-on-error' 'echo' 'no-pager' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'engine'
-            __cdsh_parse_subcommand 1 'name=' 'cache=' 'grace=' 'idle=' 'version' 'h/help'
+            __cdsh_parse_subcommand 1 'name=' 'cache=' 'grace=' 'follow=' 'idle=' 'version' 'h/help'
         case 'help'
             __cdsh_parse_subcommand -r 1 'version'
         end
@@ -79,7 +79,7 @@ function __cdsh_custom_completion
 end
 
 complete -c 'cdsh' -f
-complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh"' -s 'c' -d 'Run these commands (`;` separates them); repeatable.' -rfka 'status submit patch show logs artifacts verify diff rerun approve reject cancel wait queue envs env rollback parity audit history check gc help exit quit'
+complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh"' -s 'c' -d 'Run these commands (`;` separates them); repeatable.' -rfka 'status submit patch show logs artifacts verify diff rerun approve reject cancel wait queue envs env rollback parity audit history check gc poll hooks help exit quit'
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh" f' -s 'f' -d 'Run the commands in FILE (`-` for standard input); not with -c.' -rF
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh" pipeline' -l 'pipeline' -d 'The pipeline file (default: $CDSH_PIPELINE, else cdsh.yml here or in a parent folder).' -rfa '(set -l exts \'yml\' \'yaml\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh" state' -l 'state' -d 'The state folder (default: $CDSH_STATE, else .cdsh beside the pipeline file).' -rfa '(__cdsh_complete_directories)'
@@ -93,6 +93,7 @@ complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_positional "cdsh" -eq
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" name' -l 'name' -d 'This engine\'s name among the team\'s engines (PostgreSQL only; required there).' -rfka ''
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" cache' -l 'cache' -d 'This engine\'s own folder: logs, workspaces, source clones, artifact cache (PostgreSQL only; default ~/.cache/cdsh/engines/NAME).' -rfka ''
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" grace' -l 'grace' -d 'Seconds an engine may stay silent before another marks its running work interrupted (PostgreSQL only).' -rfka ''
+complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" follow' -l 'follow' -d 'A pipeline file whose `trigger.poll` this engine follows: it fetches on that interval and, on a state folder, stays up while the file declares it.' -rfa '(set -l exts \'yml\' \'yaml\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" idle' -l 'idle' -d 'Seconds with nothing to do before the engine exits (state folder only).' -rfka ''
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" version' -l 'version' -d 'Show the version.'
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" h help' -s 'h' -l 'help' -d 'Show help information.'

@@ -6,6 +6,10 @@ public struct PipelineLoadResult: Sendable {
     public var plan: PipelinePlan?
     /// Errors and warnings in file order (line, then column).
     public var diagnostics: [Diagnostic]
+    /// `trigger:` and `source:` as read even when other parts of the file have errors: a commit with an invalid
+    /// file is still seen on the branches it would follow, and refused with the file's errors.
+    public var trigger: Trigger?
+    public var source: String?
 
     /// Creates a result from a plan and its diagnostics.
     public init(plan: PipelinePlan?, diagnostics: [Diagnostic]) {

@@ -23,7 +23,10 @@ public enum PipelineLoader {
         let diagnostics = reader.nodes.diagnostics.enumerated().sorted { lhs, rhs in
             (lhs.element.line, lhs.element.column, lhs.offset) < (rhs.element.line, rhs.element.column, rhs.offset)
         }.map(\.element)
-        return PipelineLoadResult(plan: plan, diagnostics: diagnostics)
+        var result = PipelineLoadResult(plan: plan, diagnostics: diagnostics)
+        result.trigger = reader.trigger
+        result.source = reader.source
+        return result
     }
 
     /// Reads a file; a read failure becomes one diagnostic at 1:1.

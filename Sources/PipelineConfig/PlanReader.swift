@@ -12,7 +12,7 @@ struct EnvironmentReference {
 
 /// Reads a composed pipeline document into a plan, collecting every problem on the way.
 struct PlanReader {
-    static let topLevelKeys = ["name", "source", "deploy", "environments", "stages", "secrets", "retention"]
+    static let topLevelKeys = ["name", "source", "deploy", "environments", "stages", "secrets", "retention", "trigger"]
     static let environmentKeys = ["config", "traits", "supersede", "secrets"]
 
     var nodes: NodeReader
@@ -20,6 +20,9 @@ struct PlanReader {
     var environmentPositions: [String: SourcePosition] = [:]
     var references: [EnvironmentReference] = []
     var stageNames: [String: SourcePosition] = [:]
+    /// What `trigger` and `source` read, kept even when the file has other errors (`PipelineLoadResult.trigger`).
+    var trigger: Trigger?
+    var source: String?
 
     init(file: String, source: YAMLSource) {
         nodes = NodeReader(file: file, source: source)
@@ -43,6 +46,7 @@ struct PlanReader {
             nodes.error("missing required key `name` at top level", at: start, hint: "add `name: PIPELINE`")
         }
         let source = fields["source"].flatMap { nodes.string($0.value, expected: "a path for `source`") } ?? "."
+        self.source = source
         let deploy = fields["deploy"].flatMap { field in
             nodes.string(field.value, expected: "a command for `deploy`").flatMap { command in
                 guard let script = RepositoryPath.deployScript(of: command) else { return command }
@@ -54,6 +58,8 @@ struct PlanReader {
         }
         let secrets = fields["secrets"].map { readSecrets($0.value) } ?? []
         let retention = fields["retention"].flatMap { readRetention($0.value) }
+        let trigger = fields["trigger"].flatMap { readTrigger($0.value) }
+        self.trigger = trigger
         let stages = readStages(fields["stages"], topLevel: start)
 
         checkReferences(deployDeclared: fields["deploy"] != nil)
@@ -62,7 +68,7 @@ struct PlanReader {
         guard !nodes.hasErrors, let name else { return nil }
         return PipelinePlan(
             name: name, source: source, deploy: deploy, environments: environments, stages: stages, secrets: secrets,
-            retention: retention
+            retention: retention, trigger: trigger
         )
     }
 

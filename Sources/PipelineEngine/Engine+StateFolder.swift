@@ -51,7 +51,8 @@ extension Engine where Store == SQLiteStore {
     public static func stoppedPath(stateFolder: String) -> String { "\(stateFolder)/engine.stopped" }
 
     /// Runs until nothing is running and no work is pending for `idleSeconds`, or until it must halt.
-    public func run(idleSeconds: Double, tick: Duration = .milliseconds(50)) async {
+    public func run(idleSeconds: Double, tick: Duration = .milliseconds(50),
+                    following: @escaping @Sendable () -> Bool = { false }) async {
         let (events, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let woken = WakeSocket.listen(at: layout.wakeSocketPath) { continuation.yield() }
         let tick = woken ? max(tick, .milliseconds(250)) : tick
@@ -80,7 +81,7 @@ extension Engine where Store == SQLiteStore {
                 let pending = try await store.hasPendingWork()
                 if runningCount > 0 || pending {
                     idleSince = environment.now()
-                } else if environment.now() - idleSince >= idleSeconds {
+                } else if environment.now() - idleSince >= idleSeconds, !following() {
                     break
                 }
             } catch where EngineHalt.isDiskFull(error) {

@@ -88,7 +88,8 @@ public final class Engine<Store: EngineStore>: Sendable {
         executor.checkouts.clear()
     }
 
-    func log(_ line: String) {
+    /// Appends a timestamped line to the engine's log.
+    public func log(_ line: String) {
         let text = "\(ISO8601DateFormatter().string(from: Date())) \(line)\n"
         OutputWriter.append(text, toFileAt: layout.engineLogPath)
     }

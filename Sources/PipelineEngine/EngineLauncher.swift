@@ -6,16 +6,17 @@ public enum EngineLauncher {
     /// woken to look at the store at once.
     /// Returns true when it started one.
     @discardableResult
-    public static func ensureRunning(stateFolder: String, wake: Bool = true) -> Bool {
+    /// With `follow`, the engine also polls as that pipeline file's `trigger.poll` says, and stays up meanwhile.
+    public static func ensureRunning(stateFolder: String, wake: Bool = true, follow: String? = nil) -> Bool {
         let layout = StateLayout(folder: stateFolder)
         if EngineLock.isHeld(path: layout.lockPath) {
             if wake { WakeSocket.poke(layout.wakeSocketPath) }
             return false
         }
         guard let executable = currentExecutable() else { return false }
-        let script = #"setsid "$0" engine "$1" </dev/null >>"$1/engine.log" 2>&1 &"#
+        let script = #"setsid "$0" engine "$1" ${2:+--follow "$2"} </dev/null >>"$1/engine.log" 2>&1 &"#
         var pid: pid_t = 0
-        let arguments = ["/bin/sh", "-c", script, executable, stateFolder]
+        let arguments = ["/bin/sh", "-c", script, executable, stateFolder, follow ?? ""]
         var cArguments = arguments.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         // The engine outlives this process: it must not keep our descriptors (a caller's pipe would never
@@ -54,7 +55,8 @@ public enum EngineLauncher {
         }
     }
 
-    static func currentExecutable() -> String? {
+    /// The path of the running cdsh binary.
+    public static func currentExecutable() -> String? {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink("/proc/self/exe", &buffer, Int(PATH_MAX))
         guard count > 0 else { return CommandLine.arguments.first }

@@ -15,15 +15,19 @@ public struct PipelinePlan: Codable, Sendable, Equatable {
     public var secrets: [String]
     /// `retention:`, when the file declares it (`effectiveRetention` otherwise gives the standard one).
     public var retention: Retention?
+    /// `trigger:`: the branches whose commits become versions on their own; nil: only `submit` makes versions.
+    public var trigger: Trigger?
 
     /// What `gc` keeps for this pipeline.
     public var effectiveRetention: Retention { retention ?? .standard }
 
     public init(
         name: String, source: String = ".", deploy: String? = nil,
-        environments: [EnvironmentSpec] = [], stages: [StageSpec], secrets: [String] = [], retention: Retention? = nil
+        environments: [EnvironmentSpec] = [], stages: [StageSpec], secrets: [String] = [], retention: Retention? = nil,
+        trigger: Trigger? = nil
     ) {
         self.retention = retention
+        self.trigger = trigger
         self.name = name
         self.source = source
         self.deploy = deploy

@@ -13,8 +13,12 @@ public final class EmbeddedBackend: StateBackend {
     private let opened = Mutex<SQLiteStore?>(nil)
     private let stopped = Mutex<String?>(nil)
 
-    public init(folder: String) {
+    /// The pipeline file whose `trigger.poll` the engine follows (it then stays up); nil when it declares none.
+    public let follow: String?
+
+    public init(folder: String, follow: String? = nil) {
         self.folder = folder
+        self.follow = follow
     }
 
     /// Opened once; an engine is started when work is pending and none is alive (SPEC §3.8).
@@ -32,10 +36,15 @@ public final class EmbeddedBackend: StateBackend {
             return (store, true)
         }
         // The first command after a crash shows the truth: a dead engine's work is settled before any report.
-        if new, !store.isReadOnly, await settle(store) == nil, (try? await store.hasPendingWork()) == true {
-            EngineLauncher.ensureRunning(stateFolder: folder)
+        if new, !store.isReadOnly, await settle(store) == nil, await followsOrHasWork(store) {
+            EngineLauncher.ensureRunning(stateFolder: folder, wake: follow == nil, follow: follow)
         }
         return store
+    }
+
+    private func followsOrHasWork(_ store: SQLiteStore) async -> Bool {
+        if follow != nil { return true }
+        return (try? await store.hasPendingWork()) == true
     }
 
     /// Settles what a dead engine left running and tells why no engine can run now (it stopped for a full disk and
@@ -76,14 +85,14 @@ public final class EmbeddedBackend: StateBackend {
 
     public func wakeEngine() async throws {
         guard try await !sqliteStore().isReadOnly, stopped.withLock({ $0 }) == nil else { return }
-        EngineLauncher.ensureRunning(stateFolder: folder)
+        EngineLauncher.ensureRunning(stateFolder: folder, follow: follow)
     }
 
     public func keepEngineAlive() async throws {
         let store = try await sqliteStore()
         guard !store.isReadOnly, try await store.hasPendingWork() else { return }
         if let problem = await settle(store) { throw StoreError.unavailable(problem) }
-        EngineLauncher.ensureRunning(stateFolder: folder, wake: false)
+        EngineLauncher.ensureRunning(stateFolder: folder, wake: false, follow: follow)
     }
 
     public var engineStopped: String? { stopped.withLock { $0 } }

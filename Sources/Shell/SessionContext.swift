@@ -117,11 +117,20 @@ public final class SessionContext: Sendable {
             let backend: any StateBackend = if let shared = sharedLocation {
                 TeamBackend(location: try PostgresLocation(url: shared), environment: options.environment)
             } else {
-                EmbeddedBackend(folder: try stateFolder())
+                EmbeddedBackend(folder: try stateFolder(), follow: pollingPipeline())
             }
             chosen = backend
             return backend
         }
+    }
+
+    /// The pipeline file when it declares `trigger.poll` (the engine then follows it); read whole only when it
+    /// mentions `poll` at all.
+    func pollingPipeline() -> String? {
+        guard let path = try? pipelinePath(), let text = try? String(contentsOfFile: path, encoding: .utf8),
+              text.contains("poll") else { return nil }
+        let result = PipelineLoader.load(text: text, file: path)
+        return result.plan?.trigger?.pollSeconds == nil ? nil : path
     }
 
     /// Before each command of a session that has used its state: a dead engine's work is settled first.

@@ -119,6 +119,8 @@ struct VersionReport {
             ("plan_digest", .string(version.planDigest)),
             ("blocked_by", version.blockedBy.map { .string("v\($0)") } ?? .null), ("blocked_reason", .optional(version.blockedReason)),
             ("plan_origin", .optional(version.planOrigin)),
+            ("trigger", .string(version.triggeredBy ?? (version.priority == .security ? "patch" : "submit"))),
+            ("branch", .optional(version.branch)),
             ("stages", .array(stages)),
             ("artifacts", .array(artifacts.map(Self.artifactJSON))),
             ("rollbacks", .array(attempts.filter(\.isDeployOnly).map { attempt in

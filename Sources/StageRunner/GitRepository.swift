@@ -106,6 +106,56 @@ public struct GitRepository: Sendable {
         }
     }
 
+    /// Fetches `remote`'s branches (`git fetch --prune REMOTE`); throws with git's own words when it cannot.
+    public func fetch(remote: String) async throws {
+        guard !remote.hasPrefix("-") else { throw GitError(description: "`\(remote)` is not a remote") }
+        let result = try await git(["fetch", "--quiet", "--prune", "--no-tags", "--", remote])
+        guard result.status == 0 else {
+            let why = result.errors.trimmingCharacters(in: .whitespacesAndNewlines)
+            throw GitError(description: "cannot fetch \(remote) in \(path)" + (why.isEmpty ? "" : ": \(why)"))
+        }
+    }
+
+    /// Each branch and the commit it points at: the repository's own (`refs/heads`), or with `remote` the
+    /// remote's as last fetched (`refs/remotes/REMOTE`), by short name (`main`, `release/1.2`).
+    public func branchTips(remote: String? = nil) async throws -> [(branch: String, commit: String)] {
+        let prefix = remote.map { "refs/remotes/\($0)/" } ?? "refs/heads/"
+        let output = try await git(["for-each-ref", "--format=%(objectname) %(objecttype) %(refname)", prefix])
+        return output.text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ", maxSplits: 2).map(String.init)
+            guard fields.count == 3, fields[1] == "commit", fields[2].hasPrefix(prefix) else { return nil }
+            let branch = String(fields[2].dropFirst(prefix.count))
+            return branch == "HEAD" ? nil : (branch, fields[0])
+        }
+    }
+
+    /// The commits on `to`'s first-parent line after `from` (all of them, up to `limit`, when `from` is nil or not
+    /// an ancestor), oldest first; the newest `limit` when there are more.
+    public func firstParentCommits(after from: String?, upTo to: String, limit: Int) async throws -> [String] {
+        var arguments = ["rev-list", "--first-parent", "--max-count=\(limit)", to]
+        if let from, try await contains(from, in: to) { arguments.append("^\(from)") }
+        let output = try await git(arguments)
+        guard output.status == 0 else { throw GitError(description: "cannot list the commits up to \(to.prefix(12)) in \(path)") }
+        return output.text.split(separator: "\n").map(String.init).reversed()
+    }
+
+    /// The repository's git folder shared by all its work trees, absolute (`.git`, or the bare repository itself).
+    public func commonGitFolder() async throws -> String? {
+        let output = try await git(["rev-parse", "--path-format=absolute", "--git-common-dir"])
+        return output.status == 0 ? output.text.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+    }
+
+    /// The folder git runs this repository's hooks from (`core.hooksPath` respected), absolute.
+    public func hooksFolder() async throws -> String? {
+        let output = try await git(["rev-parse", "--path-format=absolute", "--git-path", "hooks"])
+        return output.status == 0 ? output.text.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+    }
+
+    /// True for a repository without a work tree (one developers push to).
+    public func isBare() async throws -> Bool {
+        try await git(["rev-parse", "--is-bare-repository"]).text.hasPrefix("true")
+    }
+
     func git(_ arguments: [String]) async throws -> (status: Int32, text: String, errors: String) {
         let result = try await Subprocess.run(
             ExecutableSearch.git.map { .path(FilePath($0)) } ?? .name("git"), arguments: Arguments(["-C", path] + arguments),

@@ -6,7 +6,7 @@ import PipelineModel
 extension VersionRecord {
     public static let columns = """
         id, commit_id, ref, priority, note, plan_json, plan_digest, source_path, pipeline_path, submitted_by, \
-        submitted_at, cancelled_at, settled, blocked_by, blocked_reason, plan_origin
+        submitted_at, cancelled_at, settled, blocked_by, blocked_reason, plan_origin, triggered_by, branch
         """
 
     public init(_ row: SQLRow) throws {
@@ -21,6 +21,8 @@ extension VersionRecord {
         blockedBy = try row.optionalInt64("blocked_by")
         blockedReason = try row.optionalString("blocked_reason")
         planOrigin = try row.optionalString("plan_origin")
+        triggeredBy = try row.optionalString("triggered_by")
+        branch = try row.optionalString("branch")
     }
 }
 

@@ -23,6 +23,10 @@ public struct VersionRecord: Codable, Sendable, Equatable {
     /// Where its plan came from when not from the commit itself: the pipeline file given to `submit --pipeline`
     /// (adopting cdsh on a repository whose older commits have none). Nil: the commit's own pipeline file.
     public var planOrigin: String?
+    /// What made it when nobody typed `submit`: `hook` or `poll` (`Trigger.Via`); nil: a person's submit or patch.
+    public var triggeredBy: String?
+    /// The followed branch whose commit it is, when a trigger made it.
+    public var branch: String?
     /// 1 when the engine has nothing to do for it until a person acts (stopped, awaiting approval, done).
     public var settled: Bool
 

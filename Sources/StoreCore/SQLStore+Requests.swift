@@ -9,19 +9,26 @@ extension SQLStore {
         version.sourcePath = recordedPath(version.sourcePath)
         version.pipelinePath = recordedPath(version.pipelinePath)
         return try await transaction(.write) { [version] connection in
-            var inserted = version
-            inserted.id = try await connection.queryOne("""
-                INSERT INTO version (commit_id, ref, priority, note, plan_json, plan_digest, source_path, pipeline_path,
-                                     submitted_by, submitted_at, settled, plan_origin, blocked_by)
-                VALUES (\(version.commitID), \(version.ref), \(version.priority), \(version.note), \(version.planJSON),
-                        \(version.planDigest), \(version.sourcePath), \(version.pipelinePath), \(version.submittedBy),
-                        \(version.submittedAt), FALSE, \(version.planOrigin), \(version.blockedBy))
-                RETURNING id
-                """)?.int64("id")
-            try await Self.appendAudit(connection, at: version.submittedAt, who: version.submittedBy, action: auditAction,
-                                       versionID: inserted.id, detail: VersionTrust.submitDetail(detail, of: version))
-            return inserted
+            try await Self.insert(version, auditAction: auditAction, detail: detail, connection)
         }
+    }
+
+    /// Inserts a version (paths already as recorded) and its audit entry; returns it with its id.
+    static func insert(_ version: VersionRecord, auditAction: String, detail: [String: String],
+                       _ connection: any SQLConnection) async throws -> VersionRecord {
+        var inserted = version
+        inserted.id = try await connection.queryOne("""
+            INSERT INTO version (commit_id, ref, priority, note, plan_json, plan_digest, source_path, pipeline_path,
+                                 submitted_by, submitted_at, settled, plan_origin, blocked_by, triggered_by, branch)
+            VALUES (\(version.commitID), \(version.ref), \(version.priority), \(version.note), \(version.planJSON),
+                    \(version.planDigest), \(version.sourcePath), \(version.pipelinePath), \(version.submittedBy),
+                    \(version.submittedAt), FALSE, \(version.planOrigin), \(version.blockedBy), \(version.triggeredBy),
+                    \(version.branch))
+            RETURNING id
+            """)?.int64("id")
+        try await appendAudit(connection, at: version.submittedAt, who: version.submittedBy, action: auditAction,
+                              versionID: inserted.id, detail: VersionTrust.submitDetail(detail, of: version))
+        return inserted
     }
 
     public func requestRollback(

@@ -114,6 +114,17 @@ enum PostgresMigrations {
             // Server seconds when a job last stored or reused the blob: `gc` leaves recently used ones alone.
             "ALTER TABLE blob ADD COLUMN used_at DOUBLE PRECISION NOT NULL DEFAULT 0",
         ]),
+        ("v13-triggers", [
+            "ALTER TABLE version ADD COLUMN triggered_by TEXT",
+            "ALTER TABLE version ADD COLUMN branch TEXT",
+            """
+            CREATE TABLE trigger_commit (
+              id BIGSERIAL PRIMARY KEY, branch TEXT NOT NULL, commit_id TEXT NOT NULL,
+              version_id BIGINT REFERENCES version(id), via TEXT NOT NULL, reason TEXT, at DOUBLE PRECISION NOT NULL,
+              UNIQUE (branch, commit_id))
+            """,
+            "CREATE INDEX trigger_commit_branch ON trigger_commit (branch, id)",
+        ]),
     ]
 
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines

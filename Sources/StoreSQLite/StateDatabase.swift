@@ -250,6 +250,18 @@ final class StateDatabase: Sendable {
             // HMAC of each entry's hash under a key kept outside the database (`AuditWitness`).
             try db.execute(sql: "ALTER TABLE audit ADD COLUMN seal TEXT")
         }
+        migrator.registerMigration("v10-triggers") { db in
+            // One row per commit a trigger saw on a followed branch: the version made of it, or why none was.
+            try db.execute(sql: """
+                ALTER TABLE version ADD COLUMN triggered_by TEXT;
+                ALTER TABLE version ADD COLUMN branch TEXT;
+                CREATE TABLE trigger_commit (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT, branch TEXT NOT NULL, commit_id TEXT NOT NULL,
+                  version_id INTEGER REFERENCES version(id), via TEXT NOT NULL, reason TEXT, at REAL NOT NULL,
+                  UNIQUE (branch, commit_id));
+                CREATE INDEX trigger_commit_branch ON trigger_commit(branch, id);
+                """)
+        }
         return migrator
     }
 }

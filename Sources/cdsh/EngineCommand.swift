@@ -34,6 +34,10 @@ struct EngineCommand: AsyncParsableCommand {
     @Option(help: "Seconds an engine may stay silent before another marks its running work interrupted (PostgreSQL only).")
     var grace: Double = 30
 
+    @Option(help: "A pipeline file whose `trigger.poll` this engine follows: it fetches on that interval and, on a state folder, stays up while the file declares it.",
+            completion: .file(extensions: ["yml", "yaml"]))
+    var follow: String?
+
     @Option(help: "Seconds with nothing to do before the engine exits (state folder only).")
     var idle: Double = Double(ProcessInfo.processInfo.environment["CDSH_ENGINE_IDLE"] ?? "") ?? 3
 
@@ -81,7 +85,10 @@ struct EngineCommand: AsyncParsableCommand {
             OutputWriter.append("disk full in \(target)\n", toFileAt: stopped)
             return
         }
-        await engine.run(idleSeconds: idle)
+        let follower = following(state: target, log: { engine.log($0) })
+        let polling = follower.map { follower in Task { await follower.run() } }
+        await engine.run(idleSeconds: idle, following: { follower?.isActive ?? false })
+        polling?.cancel()
         await engine.drain()
         if let reason = engine.halt.requested {
             await engine.settleWithoutLaunching()
@@ -119,8 +126,18 @@ struct EngineCommand: AsyncParsableCommand {
         let engine = Engine(store: store, layout: layout, blobs: PostgresBlobStore(store: store, cacheFolder: folder),
                             sources: SourceMirrors(folder: "\(folder)/sources"), environment: .watched())
         let stop = StopSignals()
+        let follower = following(state: state ?? ProcessInfo.processInfo.environment["CDSH_STATE"] ?? "", log: { engine.log($0) })
+        let polling = follower.map { follower in Task { await follower.run() } }
+        defer { polling?.cancel() }
         try await engine.runAsTeamMember(grace: grace, stopping: { stop.request })
         withExtendedLifetime(stop) {}
+    }
+
+    /// The follower of `--follow`'s `trigger.poll`, if one was asked for.
+    private func following(state: String, log: @escaping @Sendable (String) -> Void) -> TriggerFollower? {
+        guard let follow else { return nil }
+        let path = follow.hasPrefix("/") ? follow : FileManager.default.currentDirectoryPath + "/" + follow
+        return TriggerFollower(pipeline: path, state: state, log: log)
     }
 }
 

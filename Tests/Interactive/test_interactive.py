@@ -33,8 +33,8 @@ def test_an_ambiguous_prefix_lists_the_candidates(project):
     child.send("re\t")
     child.expect(r"rerun +reject")
     child.sendcontrol("u")
-    child.send("help\r")
-    child.expect("commands:")
+    child.send("help reject\r")
+    child.expect("usage: reject")
     child.expect_exact(PROMPT)
     assert leave(child) == 0
 

@@ -13,7 +13,7 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     var testDescription: String { rawValue }
 
     /// A new, empty store of this kind and what removes it.
-    func make() async throws -> (any VersionLedger & SchedulerStore & DecisionStore, @Sendable () -> Void) {
+    func make() async throws -> (any VersionLedger & SchedulerStore & DecisionStore & TriggerLedger, @Sendable () -> Void) {
         switch self {
         case .sqlite:
             let folder = NSTemporaryDirectory() + "cdsh-contract-\(UUID().uuidString.prefix(8))"

@@ -25,7 +25,8 @@ enum ShowCommand {
         var lines = ["\(version.name)  \(report.plan.name)  \(StatusCommand.describe(report))",
                      "commit     \(version.commitID) (\(TerminalText.field(version.ref)))",
                      "priority   \(version.priority.rawValue)" + (version.priority == .security ? " (fast track)" : ""),
-                     "submitted  \(TimeText.clock(seconds: version.submittedAt)) by \(TerminalText.field(version.submittedBy))"]
+                     "submitted  \(TimeText.clock(seconds: version.submittedAt)) by \(TerminalText.field(version.submittedBy))"
+                        + (version.triggeredBy.map { " (\($0) on \(TerminalText.field(version.branch ?? "?")))" } ?? "")]
         if let note = version.note { lines.append("\(version.priority == .security ? "reason " : "note   ")    \(TerminalText.field(note))") }
         if let blocked = version.blockedReason { lines.append("blocked     \(TerminalText.field(blocked))") }
         if let origin = version.planOrigin { lines.append("plan        from \(TerminalText.field(origin)), given at submit (not the commit's own)") }

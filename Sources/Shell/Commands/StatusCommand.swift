@@ -16,11 +16,27 @@ enum StatusCommand {
         let current = try await store.currentDeploys()
         var lines = render(reports, plan: plan, current: current, style: context.style)
         if reports.isEmpty { lines = ["no versions yet; `submit` makes one"] }
+        let refused = try await store.triggerProblems()
+        for record in refused {
+            lines.append("\(TerminalText.field(record.branch)) \(record.commitID.prefix(7)) made no version (\(record.via), "
+                         + "\(TimeText.clock(seconds: record.at))): \(TerminalText.field(record.reason ?? ""))")
+        }
+        let queue = reports.first.map { HookQueue(gitFolder: store.resolvedPath($0.version.sourcePath) + "/.git") }
+        let waiting = queue.map { $0.pendingFiles().count } ?? 0
+        if let queue, waiting > 0, let wait = queue.oldestWait(now: context.now()), wait >= 30 {
+            lines.append("\(waiting) update\(waiting == 1 ? "" : "s") handed over by a git hook wait\(waiting == 1 ? "s" : "") "
+                         + "(the oldest for \(TimeText.elapsed(wait))); see \(queue.logPath)")
+        }
         let json = JSONValue.object([
             ("pipeline", .string(reports.first?.plan.name ?? ((try? context.currentPlan())?.name ?? ""))),
             ("stages", .array((plan?.stages ?? []).map { .string($0.name) })),
             ("versions", .array(reports.map(\.json))),
             ("environments", .object(current.map { ($0.environment, .string("v\($0.versionID)")) })),
+            ("refused_commits", .array(refused.map { record in
+                .object([("branch", .string(record.branch)), ("commit", .string(record.commitID)), ("via", .string(record.via)),
+                         ("reason", .optional(record.reason)), ("at", .time(record.at))])
+            })),
+            ("hook_updates_waiting", .int(waiting)),
         ])
         return CommandResult(text: lines.joined(separator: "\n"), json: json)
     }

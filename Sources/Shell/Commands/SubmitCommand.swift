@@ -35,16 +35,23 @@ enum SubmitCommand {
         revision: String, priority: Priority, note: String?, context: SessionContext, action: String,
         extraAudit: [String: String] = [:], adoptedPipeline: String? = nil
     ) async throws -> VersionRecord {
+        guard let version = try await makeVersion(
+            revision: revision, priority: priority, note: note, context: context, action: action, extraAudit: extraAudit,
+            adoptedPipeline: adoptedPipeline, trigger: nil)
+        else { throw StoreError.unavailable("the store recorded no version") }
+        return version
+    }
+
+    /// `makeVersion` for a commit a trigger saw on `trigger.branch`: nil when that commit on that branch already
+    /// has its version (or its refusal) — a hook and a poll, or two engines, saw it both.
+    static func makeVersion(
+        revision: String, priority: Priority, note: String?, context: SessionContext, action: String,
+        extraAudit: [String: String] = [:], adoptedPipeline: String? = nil, trigger: (branch: String, via: Trigger.Via)?,
+        source: String? = nil
+    ) async throws -> VersionRecord? {
         let pipelinePath = try context.pipelinePath()
-        let current = try context.currentPlan()
-        let pipelineFolder = (pipelinePath as NSString).deletingLastPathComponent
-        let sourceFolder = ((current.source.hasPrefix("/") ? current.source
-            : (pipelineFolder as NSString).appendingPathComponent(current.source)) as NSString).standardizingPath
-        guard let top = try await GitRepository.topLevel(of: sourceFolder) else {
-            throw ShellError("the source \(sourceFolder) is not a git work tree",
-                             hint: "set `source:` in \(pipelinePath) to a git work tree")
-        }
-        let repository = GitRepository(path: top)
+        let repository = try await sourceRepository(context, source: source)
+        let top = repository.path
         let commit: String
         do {
             commit = try await repository.resolveCommit(revision)
@@ -71,19 +78,48 @@ enum SubmitCommand {
                                    sourcePath: try await context.backend().source(of: repository),
                                    pipelinePath: pipelinePath, submittedBy: context.who, submittedAt: context.now())
         record.planOrigin = planOrigin
+        if let trigger {
+            record.ref = trigger.branch
+            audit["ref"] = trigger.branch
+            record.branch = trigger.branch
+            record.triggeredBy = trigger.via.rawValue
+            audit["branch"] = trigger.branch
+            audit["trigger"] = trigger.via.rawValue
+        }
         // Stored already blocked when it lacks a live patch: an engine busy with other work never starts it.
         let regression = RegressionGuard(store: store, sources: WorkTreeSource(context: context))
         if let production = plan.productionEnvironment,
            case .lacks(let patch, _)? = try await regression.finding(for: record, in: production) {
             record.blockedBy = patch.id
         }
-        let version = try await store.submit(record, auditAction: action, detail: audit)
+        let version: VersionRecord
+        if trigger == nil {
+            version = try await store.submit(record, auditAction: action, detail: audit)
+        } else {
+            guard let triggered = try await store.submitTriggered(record, auditAction: action, detail: audit) else { return nil }
+            version = triggered
+        }
         if let reason = try await regression.blockIfLacking(version, who: context.who, now: context.now()) {
             context.warn("\(version.name) is blocked and will not run: \(reason)")
         }
         try await context.kickEngine()
         if let lacking = await lackingSecrets(plan, context: context) { context.warn(lacking) }
         return version
+    }
+
+    /// The git work tree the pipeline file as it is now names as its `source:`: where revisions resolve.
+    /// `source` when given: the one a trigger read from a file that is otherwise invalid.
+    static func sourceRepository(_ context: SessionContext, source: String? = nil) async throws -> GitRepository {
+        let pipelinePath = try context.pipelinePath()
+        let source = try source ?? context.currentPlan().source
+        let pipelineFolder = (pipelinePath as NSString).deletingLastPathComponent
+        let sourceFolder = ((source.hasPrefix("/") ? source
+            : (pipelineFolder as NSString).appendingPathComponent(source)) as NSString).standardizingPath
+        guard let top = try await GitRepository.topLevel(of: sourceFolder) else {
+            throw ShellError("the source \(sourceFolder) is not a git work tree",
+                             hint: "set `source:` in \(pipelinePath) to a git work tree")
+        }
+        return GitRepository(path: top)
     }
 
     /// A warning when the engine lacks a secret the plan declares: its tasks that need it would stop as errored.

@@ -1,0 +1,52 @@
+import Foundation
+
+/// The git hooks `hooks install` writes. Each puts what git told it in a file of the queue (`HookQueue`) and starts
+/// `cdsh hooks run` in the background: the commit or push returns at once and never fails because of cdsh.
+enum HookScript {
+    /// The line that marks a hook as cdsh's own: `hooks install` replaces and `hooks remove` removes only these.
+    static let marker = "# cdsh hook"
+
+    /// Which hook: post-commit for a developer's repository, post-receive for one developers push to.
+    enum Kind: String {
+        case postCommit = "post-commit"
+        case postReceive = "post-receive"
+    }
+
+    /// The hook's text. Every path is baked in, absolute; `quotable` must have accepted each.
+    static func text(_ kind: Kind, cdsh: String, pipeline: String, state: String?, queue: HookQueue) -> String {
+        let record = switch kind {
+        case .postCommit:
+            """
+            ref=$(git symbolic-ref -q HEAD) || exit 0
+            commit=$(git rev-parse -q --verify HEAD) || exit 0
+            printf -- '- %s %s\\n' "$commit" "$ref" > "$queue/.new.$$" \\
+            """
+        case .postReceive:
+            """
+            cat > "$queue/.new.$$" \\
+            """
+        }
+        let stateOption = state.map { " --state '\($0)'" } ?? ""
+        return """
+            #!/bin/sh
+            \(marker): hands each new commit on a followed branch to the pipeline \(pipeline).
+            # Written by `cdsh hooks install`; `cdsh hooks remove` takes it out. It returns at once and never fails the
+            # \(kind == .postCommit ? "commit" : "push"); cdsh takes the commit in the background and logs to \(queue.logPath).
+            queue='\(queue.folder)'
+            mkdir -p "$queue" 2>/dev/null
+            \(record)
+              && mv -f "$queue/.new.$$" "$queue/$(date +%s%N)-$$.trigger" || { rm -f "$queue/.new.$$"; exit 0; }
+            unset $(git rev-parse --local-env-vars) GIT_QUARANTINE_PATH 2>/dev/null
+            detach=; command -v setsid >/dev/null 2>&1 && detach=setsid
+            $detach '\(cdsh)' --pipeline '\(pipeline)'\(stateOption) -c "hooks run --repository '\(queue.gitFolder)'" \\
+              </dev/null >>'\(queue.logPath)' 2>&1 &
+            exit 0
+
+            """
+    }
+
+    /// True when `path` can go in the hook between single quotes, and in `-c "…"` between double ones.
+    static func quotable(_ path: String) -> Bool {
+        !path.contains { "'\"\\$`".contains($0) || $0.isNewline || $0.asciiValue.map { $0 < 0x20 } == true }
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import PipelineConfig
+import PipelineModel
+import StageRunner
+import StoreCore
+
+/// Turns commits on followed branches into versions, each (branch, commit) once, whoever saw it first: what git
+/// hooks (`hooks run`), `poll` and the engine's polling share.
+struct TriggerIntake {
+    let context: SessionContext
+
+    /// What became of one commit a trigger brought in (commits seen before are left out).
+    struct Outcome: Sendable {
+        var branch: String
+        var commit: String
+        var via: Trigger.Via
+        /// The version made of it; nil when none could be (`refusal` says why).
+        var version: VersionRecord?
+        var refusal: String?
+
+        /// `v7 main a1b2c3d4e5f6 (hook)` or `main a1b2c3d4e5f6 made no version: …`.
+        var line: String {
+            if let version { return "\(version.name) \(branch) \(commit.prefix(12)) (\(via.rawValue))" }
+            return "\(branch) \(commit.prefix(12)) made no version (\(via.rawValue)): \(refusal ?? "")"
+        }
+
+        var json: JSONValue {
+            .object([("branch", .string(branch)), ("commit", .string(commit)), ("via", .string(via.rawValue)),
+                      ("version", version.map { .string($0.name) } ?? .null),
+                      ("refusal", refusal.map { .string($0) } ?? .null)])
+        }
+    }
+
+    /// One branch update: `old` (nil: whatever the trigger last saw there) to `new`.
+    struct Update: Sendable, Equatable {
+        var branch: String
+        var old: String?
+        var new: String
+    }
+
+    /// What a trigger follows and where: read from the pipeline file as it is now, even when other parts of it are
+    /// invalid (a commit that broke it is then refused with its errors); when the trigger itself cannot be read,
+    /// the newest version's.
+    func followed() async throws -> (trigger: Trigger, source: String) {
+        let path = try context.pipelinePath()
+        let result = PipelineLoader.load(contentsOf: path)
+        if let trigger = result.trigger { return (trigger, result.source ?? ".") }
+        if result.plan != nil {
+            throw ShellError.usage("\(path) declares no `trigger`",
+                                   hint: "add `trigger: {branches: [main]}` to say which branches' commits become versions")
+        }
+        guard let latest = try? await context.stateStore().versions(limit: 1).first, let plan = try? latest.plan(),
+              let trigger = plan.trigger else { throw PipelineFileError(diagnostics: result.diagnostics) }
+        return (trigger, plan.source)
+    }
+
+    /// Fetches the trigger's remote (if any) and takes every followed branch whose tip moved since last seen.
+    func poll(via: Trigger.Via) async throws -> [Outcome] {
+        let (trigger, source) = try await followed()
+        let repository = try await SubmitCommand.sourceRepository(context, source: source)
+        if let remote = trigger.remote { try await repository.fetch(remote: remote) }
+        let updates = try await repository.branchTips(remote: trigger.remote)
+            .filter { trigger.follows($0.branch) }
+            .map { Update(branch: $0.branch, old: nil, new: $0.commit) }
+        return try await take(updates, trigger: trigger, source: source, repository: repository, via: via)
+    }
+
+    /// Takes branch updates a hook reported (fetching the trigger's remote first, where the pushed commits are).
+    func takeReported(_ updates: [Update], via: Trigger.Via) async throws -> [Outcome] {
+        let (trigger, source) = try await followed()
+        let updates = updates.filter { trigger.follows($0.branch) }
+        guard !updates.isEmpty else { return [] }
+        let repository = try await SubmitCommand.sourceRepository(context, source: source)
+        if let remote = trigger.remote { try await repository.fetch(remote: remote) }
+        return try await take(updates, trigger: trigger, source: source, repository: repository, via: via)
+    }
+
+    private func take(_ updates: [Update], trigger: Trigger, source: String, repository: GitRepository, via: Trigger.Via)
+        async throws -> [Outcome] {
+        let store = try await context.stateStore()
+        var outcomes: [Outcome] = []
+        for update in updates {
+            let last = try await store.lastTriggered(branch: update.branch)
+            if last?.commitID == update.new { continue }
+            guard try await repository.hasCommit(update.new) else {
+                let place = trigger.remote.map { "after fetching \($0)" } ?? "in \(repository.path)"
+                let reason = "commit \(update.new.prefix(12)) is not in the source repository \(place)"
+                    + (trigger.remote == nil ? "; a pushed-to repository's hook needs `trigger.remote` naming it" : "")
+                outcomes += try await refuse(update.new, on: update.branch, via: via, reason: reason, store: store)
+                continue
+            }
+            let commits = trigger.each
+                ? try await repository.firstParentCommits(after: update.old ?? last?.commitID, upTo: update.new,
+                                                          limit: Trigger.eachLimit)
+                : [update.new]
+            for commit in commits {
+                outcomes += try await make(commit, on: update.branch, via: via, source: source, store: store)
+            }
+        }
+        return outcomes
+    }
+
+    private func make(_ commit: String, on branch: String, via: Trigger.Via, source: String, store: any StateStore)
+        async throws -> [Outcome] {
+        do {
+            guard let version = try await SubmitCommand.makeVersion(
+                revision: commit, priority: .normal, note: nil, context: context, action: "submit",
+                trigger: (branch, via), source: source)
+            else { return [] }
+            return [Outcome(branch: branch, commit: commit, via: via, version: version)]
+        } catch let error as PipelineFileError {
+            let errors = error.diagnostics.filter { $0.severity == .error }
+            let reason = errors.prefix(3).map(\.description).joined(separator: "; ")
+                + (errors.count > 3 ? "; and \(errors.count - 3) more" : "")
+            return try await refuse(commit, on: branch, via: via, reason: reason, store: store)
+        } catch let error as ShellError {
+            return try await refuse(commit, on: branch, via: via, reason: error.description, store: store)
+        }
+    }
+
+    private func refuse(_ commit: String, on branch: String, via: Trigger.Via, reason: String, store: any StateStore)
+        async throws -> [Outcome] {
+        let record = TriggerRecord(branch: branch, commitID: commit, versionID: nil, via: via.rawValue, reason: reason,
+                                   at: context.now())
+        guard try await store.recordRefusedTrigger(record) else { return [] }
+        return [Outcome(branch: branch, commit: commit, via: via, refusal: reason)]
+    }
+}
