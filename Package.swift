@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Domain values and pure rules: plans, states, the scheduler's decide(snapshot). Foundation only, no I/O.
@@ -57,10 +58,19 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // Delivers notifications from a store's outbox: signed webhooks (async-http-client) and commands.
+        .target(
+            name: "Notifications",
+            dependencies: [
+                "PipelineModel", "StoreCore", "StageRunner",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The engine: applies the scheduler's decisions to a store and runs the tasks they start.
         .target(
             name: "PipelineEngine",
-            dependencies: ["PipelineModel", "StoreCore", "StoreSQLite", "StageRunner"]
+            dependencies: ["PipelineModel", "StoreCore", "StoreSQLite", "StageRunner", "Notifications"]
         ),
         // The shell: tokenizer, command table, one handler per command, completion, prompt and renderers.
         .target(

@@ -10,6 +10,10 @@ public struct PipelineLoadResult: Sendable {
     /// file is still seen on the branches it would follow, and refused with the file's errors.
     public var trigger: Trigger?
     public var source: String?
+    /// `notify:` as read even when other parts of the file have errors: where a refused commit is reported.
+    public var notify: [NotifyTarget]?
+    /// `name:` as read even when other parts of the file have errors.
+    public var pipelineName: String?
 
     /// Creates a result from a plan and its diagnostics.
     public init(plan: PipelinePlan?, diagnostics: [Diagnostic]) {

@@ -26,6 +26,8 @@ public enum PipelineLoader {
         var result = PipelineLoadResult(plan: plan, diagnostics: diagnostics)
         result.trigger = reader.trigger
         result.source = reader.source
+        result.notify = reader.notify
+        result.pipelineName = reader.pipelineName
         return result
     }
 

@@ -12,7 +12,7 @@ struct EnvironmentReference {
 
 /// Reads a composed pipeline document into a plan, collecting every problem on the way.
 struct PlanReader {
-    static let topLevelKeys = ["name", "source", "deploy", "environments", "stages", "secrets", "retention", "trigger"]
+    static let topLevelKeys = ["name", "source", "deploy", "environments", "stages", "secrets", "retention", "trigger", "notify"]
     static let environmentKeys = ["config", "traits", "supersede", "secrets"]
 
     var nodes: NodeReader
@@ -23,6 +23,8 @@ struct PlanReader {
     /// What `trigger` and `source` read, kept even when the file has other errors (`PipelineLoadResult.trigger`).
     var trigger: Trigger?
     var source: String?
+    var notify: [NotifyTarget]?
+    var pipelineName: String?
 
     init(file: String, source: YAMLSource) {
         nodes = NodeReader(file: file, source: source)
@@ -42,6 +44,7 @@ struct PlanReader {
         var name: String?
         if let entry = fields["name"] {
             name = nodes.string(entry.value, expected: "the pipeline's name")
+            pipelineName = name
         } else {
             nodes.error("missing required key `name` at top level", at: start, hint: "add `name: PIPELINE`")
         }
@@ -60,6 +63,8 @@ struct PlanReader {
         let retention = fields["retention"].flatMap { readRetention($0.value) }
         let trigger = fields["trigger"].flatMap { readTrigger($0.value) }
         self.trigger = trigger
+        let notify = fields["notify"].flatMap { readNotify($0.value) }
+        self.notify = notify
         let stages = readStages(fields["stages"], topLevel: start)
 
         checkReferences(deployDeclared: fields["deploy"] != nil)
@@ -68,7 +73,7 @@ struct PlanReader {
         guard !nodes.hasErrors, let name else { return nil }
         return PipelinePlan(
             name: name, source: source, deploy: deploy, environments: environments, stages: stages, secrets: secrets,
-            retention: retention, trigger: trigger
+            retention: retention, trigger: trigger, notify: notify
         )
     }
 

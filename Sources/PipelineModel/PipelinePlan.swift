@@ -17,6 +17,8 @@ public struct PipelinePlan: Codable, Sendable, Equatable {
     public var retention: Retention?
     /// `trigger:`: the branches whose commits become versions on their own; nil: only `submit` makes versions.
     public var trigger: Trigger?
+    /// `notify:`: where events of this pipeline's versions are delivered; nil: nowhere.
+    public var notify: [NotifyTarget]?
 
     /// What `gc` keeps for this pipeline.
     public var effectiveRetention: Retention { retention ?? .standard }
@@ -24,8 +26,9 @@ public struct PipelinePlan: Codable, Sendable, Equatable {
     public init(
         name: String, source: String = ".", deploy: String? = nil,
         environments: [EnvironmentSpec] = [], stages: [StageSpec], secrets: [String] = [], retention: Retention? = nil,
-        trigger: Trigger? = nil
+        trigger: Trigger? = nil, notify: [NotifyTarget]? = nil
     ) {
+        self.notify = notify
         self.retention = retention
         self.trigger = trigger
         self.name = name

@@ -21,4 +21,23 @@ public enum AttemptEnding {
         if let environment = attempt.environment { detail["environment"] = environment }
         return ((attempt.isDeployOnly ? "rollback-" : "stage-") + state.rawValue, detail)
     }
+
+    /// The event an attempt's end is for people to hear about, if any: a stop that was not a person's doing, the
+    /// production stage passed (a patch's own event when it is one), a rollback's end, superseded and blocked.
+    public static func event(_ attempt: AttemptRecord, state: RunState, plan: PipelinePlan, priority: Priority)
+        -> NotificationEvent? {
+        if attempt.isDeployOnly { return state.isFinished ? .rollback : nil }
+        switch state {
+        case .failed, .errored, .interrupted: return .failed
+        case .superseded: return .superseded
+        case .blocked: return .blocked
+        case .passed:
+            let production = plan.productionEnvironment
+            let isProduction = production.map { plan.stages[attempt.stageIndex].environment == $0 }
+                ?? (attempt.stageIndex == plan.stages.count - 1)
+            guard isProduction else { return nil }
+            return priority == .security ? .patchLive : .live
+        default: return nil
+        }
+    }
 }

@@ -13,6 +13,8 @@ public enum CrashPoint: String, CaseIterable, Sendable {
     case jobExited = "job-exited"
     /// An artifact is hashed; it is not yet moved into the store.
     case artifactIngest = "artifact-ingest"
+    /// A notification is claimed for delivery; it is not yet sent.
+    case beforeDelivery = "before-delivery"
 
     static let armed: CrashPoint? = ProcessInfo.processInfo.environment["CDSH_TEST_CRASH_AT"].flatMap(CrashPoint.init)
 

@@ -68,6 +68,7 @@ extension SQLStore {
                 """)?.int64("id")
             if attempt.state == .awaitingApproval {
                 try await Self.settle(versionID, connection)
+                try await Self.notifyAwaitingApproval(versionID, stage: stage, connection, now: now)
             } else {
                 try await Self.unsettle(versionID, connection)
             }

@@ -28,6 +28,10 @@ extension SQLStore {
             """)?.int64("id")
         try await appendAudit(connection, at: version.submittedAt, who: version.submittedBy, action: auditAction,
                               versionID: inserted.id, detail: VersionTrust.submitDetail(detail, of: version))
+        if version.priority == .security {
+            try await enqueueNotifications(.patch, plan: try version.plan(), version: inserted,
+                                           fields: version.note.map { ["reason": $0] } ?? [:], connection, now: version.submittedAt)
+        }
         return inserted
     }
 

@@ -171,7 +171,10 @@ extension SQLStore {
                     VALUES (\(versionID), \(stageIndex), \(stage), \(number), \(state.isFinished ? .queued : state), \(now))
                     RETURNING id
                     """)?.int64("id")
-                if state == .awaitingApproval { try await settle(versionID, connection) }
+                if state == .awaitingApproval {
+                    try await settle(versionID, connection)
+                    try await notifyAwaitingApproval(versionID, stage: stage, connection, now: now)
+                }
                 if state.isFinished, let created {
                     try await finishAttempt(created, versionID: versionID, state: state, connection, now: now)
                 }
@@ -225,6 +228,7 @@ extension SQLStore {
                 try await settle(versionID, connection)
                 try await appendAudit(connection, at: now, who: "engine", action: "approval-expired", versionID: versionID,
                                       detail: ["stage": stage])
+                try await notifyAwaitingApproval(versionID, stage: stage, connection, now: now)
             case .stopTask:
                 continue
             }
@@ -237,11 +241,12 @@ extension SQLStore {
     static func finishAttempt(
         _ attemptID: Int64, versionID: Int64, state: RunState, _ connection: any SQLConnection, now: Double
     ) async throws {
-        let failedTask = try await connection.queryOne("""
-            SELECT name || ': ' || COALESCE(reason, state || CASE WHEN exit_code IS NOT NULL
+        let failedRow = try await connection.queryOne("""
+            SELECT id, name, name || ': ' || COALESCE(reason, state || CASE WHEN exit_code IS NOT NULL
               THEN ' (exit ' || exit_code || ')' ELSE '' END) AS failure
             FROM task WHERE attempt_id = \(attemptID) AND state != 'passed' ORDER BY id LIMIT 1
-            """).map { try $0.string("failure") }
+            """)
+        let failedTask = try failedRow.map { try $0.string("failure") }
         let attempt = try await attempt(attemptID, connection)
         let plan = try await version(versionID, connection).plan()
         var reason = AttemptEnding.reason(state, failedTask: failedTask, preemptedBy: attempt.preemptedBy)
@@ -265,6 +270,26 @@ extension SQLStore {
             detail[VersionTrust.artifactsKey] = VersionTrust.digest(ofArtifacts: artifacts)
         }
         try await appendAudit(connection, at: now, who: "engine", action: action, versionID: versionID, detail: detail)
+        if let event = AttemptEnding.event(attempt, state: state, plan: plan, priority: try await version(versionID, connection).priority) {
+            var fields = ["stage": attempt.stage, "state": state.rawValue]
+            if let reason { fields["reason"] = reason }
+            if let environment = attempt.environment ?? (attempt.stageIndex >= 0 ? plan.stages[attempt.stageIndex].environment : nil) {
+                fields["environment"] = environment
+            }
+            if let failedRow, state != .passed {
+                fields["job"] = try failedRow.string("name")
+                fields["task_id"] = String(try failedRow.int64("id"))
+            }
+            try await enqueueNotifications(event, plan: plan, version: try await version(versionID, connection), fields: fields,
+                                           connection, now: now)
+        }
+    }
+
+    /// Writes `awaiting-approval` into the outbox for the attempt at `stageIndex` of a version.
+    static func notifyAwaitingApproval(_ versionID: Int64, stage: String, _ connection: any SQLConnection, now: Double) async throws {
+        let version = try await version(versionID, connection)
+        try await enqueueNotifications(.awaitingApproval, plan: try version.plan(), version: version, fields: ["stage": stage],
+                                       connection, now: now)
     }
 
     /// Marks a version as needing nothing from the engine, unless it has queued or running work.

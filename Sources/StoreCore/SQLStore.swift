@@ -185,7 +185,11 @@ extension SQLStore {
 
     public func hasPendingWork() async throws -> Bool {
         try await transaction(.read) { connection in
-            try await connection.queryOne("SELECT id FROM version WHERE NOT settled LIMIT 1") != nil
+            // A notification still to deliver keeps (or starts) an engine too.
+            try await connection.queryOne("""
+                SELECT id FROM version WHERE NOT settled
+                UNION ALL SELECT id FROM notification WHERE state = 'pending' LIMIT 1
+                """) != nil
         }
     }
 

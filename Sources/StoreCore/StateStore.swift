@@ -3,7 +3,7 @@ import PipelineModel
 
 /// What the shell's commands read and write, as every store provides it: the embedded SQLite store and a team's
 /// PostgreSQL store.
-public protocol StateStore: EngineStore, VersionLedger, TriggerLedger {
+public protocol StateStore: EngineStore, VersionLedger, TriggerLedger, NotificationOutbox {
     /// The attempts, tasks and (when asked) artifacts of several versions, read as one consistent snapshot.
     func details(of versionIDs: [Int64], artifacts withArtifacts: Bool) async throws -> [Int64: VersionDetails]
     /// For each environment that ever had a passing deploy: the latest one.

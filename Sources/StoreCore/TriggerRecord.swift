@@ -37,8 +37,9 @@ public protocol TriggerLedger: Sendable {
     /// before (by a hook, a poll or another engine).
     func submitTriggered(_ version: VersionRecord, auditAction: String, detail: [String: String]) async throws
         -> VersionRecord?
-    /// Records that a commit on a followed branch made no version and why; false when it was seen before.
-    func recordRefusedTrigger(_ record: TriggerRecord) async throws -> Bool
+    /// Records that a commit on a followed branch made no version and why, with its `no-version` notification
+    /// for `notify` (the pipeline file's as it is now); false, recording nothing, when it was seen before.
+    func recordRefusedTrigger(_ record: TriggerRecord, notify: [NotifyTarget], pipeline: String) async throws -> Bool
     /// The last commit a trigger saw on `branch`, if any.
     func lastTriggered(branch: String) async throws -> TriggerRecord?
     /// Branches whose last seen commit made no version, newest first: what `status` reports.
@@ -64,8 +65,15 @@ extension SQLStore {
         }
     }
 
-    public func recordRefusedTrigger(_ record: TriggerRecord) async throws -> Bool {
-        try await transaction(.write) { try await Self.claim(record, $0) }
+    public func recordRefusedTrigger(_ record: TriggerRecord, notify: [NotifyTarget], pipeline: String) async throws -> Bool {
+        try await transaction(.write) { connection in
+            guard try await Self.claim(record, connection) else { return false }
+            try await Self.enqueueNotifications(
+                .noVersion, targets: notify, pipeline: pipeline, version: nil,
+                fields: ["branch": record.branch, "commit": record.commitID, "reason": record.reason ?? "", "via": record.via],
+                connection, now: record.at)
+            return true
+        }
     }
 
     public func lastTriggered(branch: String) async throws -> TriggerRecord? {

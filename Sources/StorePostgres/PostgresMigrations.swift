@@ -125,6 +125,16 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX trigger_commit_branch ON trigger_commit (branch, id)",
         ]),
+        ("v14-notification-outbox", [
+            """
+            CREATE TABLE notification (
+              id BIGSERIAL PRIMARY KEY, version_id BIGINT, event TEXT NOT NULL, payload TEXT NOT NULL,
+              target TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,
+              next_at DOUBLE PRECISION NOT NULL, last_error TEXT, delivered_at DOUBLE PRECISION, claimed_by TEXT,
+              claimed_until DOUBLE PRECISION)
+            """,
+            "CREATE INDEX notification_pending ON notification (state, next_at)",
+        ]),
     ]
 
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines

@@ -262,6 +262,16 @@ final class StateDatabase: Sendable {
                 CREATE INDEX trigger_commit_branch ON trigger_commit(branch, id);
                 """)
         }
+        migrator.registerMigration("v11-notification-outbox") { db in
+            // One row per event and `notify` target, written with the event; delivered at least once, in order.
+            try db.execute(sql: """
+                CREATE TABLE notification (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT, version_id INTEGER, event TEXT NOT NULL, payload TEXT NOT NULL,
+                  target TEXT NOT NULL, created_at REAL NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,
+                  next_at REAL NOT NULL, last_error TEXT, delivered_at REAL, claimed_by TEXT, claimed_until REAL);
+                CREATE INDEX notification_pending ON notification(state, next_at);
+                """)
+        }
         return migrator
     }
 }

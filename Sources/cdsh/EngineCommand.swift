@@ -64,7 +64,7 @@ struct EngineCommand: AsyncParsableCommand {
             try? await Task.sleep(for: .milliseconds(50))
             taken = EngineLock(path: layout.lockPath, variables: variables)
         }
-        guard let lock = taken else { return }
+        guard taken != nil else { return }
         let store: SQLiteStore
         do {
             store = try SQLiteStore(folder: target)
@@ -87,15 +87,21 @@ struct EngineCommand: AsyncParsableCommand {
         }
         let follower = following(state: target, log: { engine.log($0) })
         let polling = follower.map { follower in Task { await follower.run() } }
+        let delivering = engine.deliverNotifications(as: "engine", environment: ProcessInfo.processInfo.environment)
         await engine.run(idleSeconds: idle, following: { follower?.isActive ?? false })
         polling?.cancel()
+        delivering.cancel()
         await engine.drain()
         if let reason = engine.halt.requested {
             await engine.settleWithoutLaunching()
             // Written in the room the reserve gave back; shells say it until there is room again.
             OutputWriter.append(reason + "\n", toFileAt: stopped)
+            // Shells say the engine stopped once its lock is free; its last word may then take a while.
+            taken = nil
+            await engine.announceStop(reason + "; the pipeline waits: free space there, then any cdsh command starts the engine again",
+                                      as: "engine", environment: ProcessInfo.processInfo.environment)
         }
-        withExtendedLifetime(lock) {}
+        withExtendedLifetime(taken) {}
     }
 
     private func runTeamEngine(_ location: PostgresLocation) async throws {
@@ -128,7 +134,11 @@ struct EngineCommand: AsyncParsableCommand {
         let stop = StopSignals()
         let follower = following(state: state ?? ProcessInfo.processInfo.environment["CDSH_STATE"] ?? "", log: { engine.log($0) })
         let polling = follower.map { follower in Task { await follower.run() } }
-        defer { polling?.cancel() }
+        let delivering = engine.deliverNotifications(as: name, environment: ProcessInfo.processInfo.environment)
+        defer {
+            polling?.cancel()
+            delivering.cancel()
+        }
         try await engine.runAsTeamMember(grace: grace, stopping: { stop.request })
         withExtendedLifetime(stop) {}
     }

@@ -89,6 +89,33 @@ struct FullDiskTests {
         try secondVersionFails(flag: "loud", reason: "disk full while writing the log of build")
     }
 
+    @Test func theEngineThatStopsForAFullDiskSaysSoToItsNotifyTargets() throws {
+        guard let (project, disk) = try projectOnSmallDisk() else { return }
+        defer { remove(project, disk: disk) }
+        // The notification command writes outside the full disk, where people would hear it.
+        let pipeline = Self.files["cdsh.yml"]! + """
+            notify:
+              - {on: [failed, engine-stopped], run: 'cat > "$FLAGS/heard-$CDSH_EVENT.json"'}
+
+            """
+        try project.commit(["cdsh.yml": pipeline], message: "notify")
+        #expect(try project.run("submit", "wait v1 --timeout 60s").status == 0)
+        try "".write(toFile: "\(project.deployRoot)/loud", atomically: true, encoding: .utf8)
+        try fill(disk, leaving: 2560)
+        try project.commit(["README": "v2\n"], message: "second")
+        #expect(try project.run("submit", "wait v2 --timeout 60s").status == 1)
+        let heard = "\(project.deployRoot)/heard-engine-stopped.json"
+        let deadline = Date().addingTimeInterval(30)
+        let failed = "\(project.deployRoot)/heard-failed.json"
+        while !(FileManager.default.fileExists(atPath: heard) && FileManager.default.fileExists(atPath: failed)) && Date() < deadline {
+            usleep(100_000)
+        }
+        let event = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: heard))) as? [String: Any]
+        #expect((event?["text"] as? String)?.hasPrefix("full: engine stopped: disk full in \(disk)/state; the pipeline waits") == true,
+                "\(String(describing: event))")
+        #expect(FileManager.default.fileExists(atPath: failed), "and the job that failed")
+    }
+
     @Test func anArtifactThatFillsTheDiskErrorsItsJob() throws {
         try secondVersionFails(flag: "big", reason: "disk full while storing the artifacts of build")
     }

@@ -50,8 +50,8 @@ struct TriggerContractTests {
         defer { remove() }
         let refusal = TriggerRecord(branch: "main", commitID: "bad00001", versionID: nil, via: "poll",
                                     reason: "cdsh.yml:3:5: error: unknown key", at: 2_000)
-        #expect(try await store.recordRefusedTrigger(refusal))
-        #expect(try await !store.recordRefusedTrigger(refusal), "seen before: not recorded twice")
+        #expect(try await store.recordRefusedTrigger(refusal, notify: [], pipeline: "shop"))
+        #expect(try await !store.recordRefusedTrigger(refusal, notify: [], pipeline: "shop"), "seen before: not recorded twice")
         #expect(try await store.submitTriggered(try Self.triggered("bad00001"), auditAction: "submit", detail: [:]) == nil,
                 "a refused commit does not turn into a version when seen again")
         #expect(try await store.triggerProblems() == [refusal])

@@ -61,7 +61,7 @@ enum HooksCommand {
     }
 
     private static func install(repository: String?, context: SessionContext) async throws -> CommandResult {
-        let trigger = try await TriggerIntake(context: context).followed().trigger
+        let trigger = try await TriggerIntake(context: context).readFollowed().trigger
         let (git, kind, hooks, queue) = try await target(repository, context: context)
         if kind == .postReceive {
             guard let remote = trigger.remote else {

@@ -14,7 +14,7 @@ enum PollCommand {
             """
     ) { _, context in
         let intake = TriggerIntake(context: context)
-        let trigger = try await intake.followed().trigger
+        let trigger = try await intake.readFollowed().trigger
         let outcomes = try await intake.poll(via: .poll)
         let branches = trigger.branches.joined(separator: ", ")
         let text = outcomes.isEmpty

@@ -38,45 +38,57 @@ struct TriggerIntake {
         var new: String
     }
 
-    /// What a trigger follows and where: read from the pipeline file as it is now, even when other parts of it are
-    /// invalid (a commit that broke it is then refused with its errors); when the trigger itself cannot be read,
-    /// the newest version's.
-    func followed() async throws -> (trigger: Trigger, source: String) {
+    /// What a trigger follows and where, and who hears of a refused commit.
+    struct Followed {
+        var trigger: Trigger
+        var source: String
+        var notify: [NotifyTarget]
+        var pipeline: String
+    }
+
+    /// `Followed` from the pipeline file as it is now, even when other parts of it are invalid (a commit that broke
+    /// it is then refused with its errors); when the trigger itself cannot be read, the newest version's.
+    func readFollowed() async throws -> Followed {
         let path = try context.pipelinePath()
         let result = PipelineLoader.load(contentsOf: path)
-        if let trigger = result.trigger { return (trigger, result.source ?? ".") }
+        if let trigger = result.trigger {
+            return Followed(trigger: trigger, source: result.source ?? ".", notify: result.notify ?? [],
+                            pipeline: result.pipelineName ?? "")
+        }
         if result.plan != nil {
             throw ShellError.usage("\(path) declares no `trigger`",
                                    hint: "add `trigger: {branches: [main]}` to say which branches' commits become versions")
         }
         guard let latest = try? await context.stateStore().versions(limit: 1).first, let plan = try? latest.plan(),
               let trigger = plan.trigger else { throw PipelineFileError(diagnostics: result.diagnostics) }
-        return (trigger, plan.source)
+        return Followed(trigger: trigger, source: plan.source, notify: plan.notify ?? [], pipeline: plan.name)
     }
 
     /// Fetches the trigger's remote (if any) and takes every followed branch whose tip moved since last seen.
     func poll(via: Trigger.Via) async throws -> [Outcome] {
-        let (trigger, source) = try await followed()
-        let repository = try await SubmitCommand.sourceRepository(context, source: source)
+        let followed = try await readFollowed()
+        let trigger = followed.trigger
+        let repository = try await SubmitCommand.sourceRepository(context, source: followed.source)
         if let remote = trigger.remote { try await repository.fetch(remote: remote) }
         let updates = try await repository.branchTips(remote: trigger.remote)
             .filter { trigger.follows($0.branch) }
             .map { Update(branch: $0.branch, old: nil, new: $0.commit) }
-        return try await take(updates, trigger: trigger, source: source, repository: repository, via: via)
+        return try await take(updates, followed, repository: repository, via: via)
     }
 
     /// Takes branch updates a hook reported (fetching the trigger's remote first, where the pushed commits are).
     func takeReported(_ updates: [Update], via: Trigger.Via) async throws -> [Outcome] {
-        let (trigger, source) = try await followed()
-        let updates = updates.filter { trigger.follows($0.branch) }
+        let followed = try await readFollowed()
+        let updates = updates.filter { followed.trigger.follows($0.branch) }
         guard !updates.isEmpty else { return [] }
-        let repository = try await SubmitCommand.sourceRepository(context, source: source)
-        if let remote = trigger.remote { try await repository.fetch(remote: remote) }
-        return try await take(updates, trigger: trigger, source: source, repository: repository, via: via)
+        let repository = try await SubmitCommand.sourceRepository(context, source: followed.source)
+        if let remote = followed.trigger.remote { try await repository.fetch(remote: remote) }
+        return try await take(updates, followed, repository: repository, via: via)
     }
 
-    private func take(_ updates: [Update], trigger: Trigger, source: String, repository: GitRepository, via: Trigger.Via)
+    private func take(_ updates: [Update], _ followed: Followed, repository: GitRepository, via: Trigger.Via)
         async throws -> [Outcome] {
+        let trigger = followed.trigger
         let store = try await context.stateStore()
         var outcomes: [Outcome] = []
         for update in updates {
@@ -86,7 +98,7 @@ struct TriggerIntake {
                 let place = trigger.remote.map { "after fetching \($0)" } ?? "in \(repository.path)"
                 let reason = "commit \(update.new.prefix(12)) is not in the source repository \(place)"
                     + (trigger.remote == nil ? "; a pushed-to repository's hook needs `trigger.remote` naming it" : "")
-                outcomes += try await refuse(update.new, on: update.branch, via: via, reason: reason, store: store)
+                outcomes += try await refuse(update.new, on: update.branch, via: via, reason: reason, followed, store: store)
                 continue
             }
             let commits = trigger.each
@@ -94,35 +106,35 @@ struct TriggerIntake {
                                                           limit: Trigger.eachLimit)
                 : [update.new]
             for commit in commits {
-                outcomes += try await make(commit, on: update.branch, via: via, source: source, store: store)
+                outcomes += try await make(commit, on: update.branch, via: via, followed, store: store)
             }
         }
         return outcomes
     }
 
-    private func make(_ commit: String, on branch: String, via: Trigger.Via, source: String, store: any StateStore)
+    private func make(_ commit: String, on branch: String, via: Trigger.Via, _ followed: Followed, store: any StateStore)
         async throws -> [Outcome] {
         do {
             guard let version = try await SubmitCommand.makeVersion(
                 revision: commit, priority: .normal, note: nil, context: context, action: "submit",
-                trigger: (branch, via), source: source)
+                trigger: (branch, via), source: followed.source)
             else { return [] }
             return [Outcome(branch: branch, commit: commit, via: via, version: version)]
         } catch let error as PipelineFileError {
             let errors = error.diagnostics.filter { $0.severity == .error }
             let reason = errors.prefix(3).map(\.description).joined(separator: "; ")
                 + (errors.count > 3 ? "; and \(errors.count - 3) more" : "")
-            return try await refuse(commit, on: branch, via: via, reason: reason, store: store)
+            return try await refuse(commit, on: branch, via: via, reason: reason, followed, store: store)
         } catch let error as ShellError {
-            return try await refuse(commit, on: branch, via: via, reason: error.description, store: store)
+            return try await refuse(commit, on: branch, via: via, reason: error.description, followed, store: store)
         }
     }
 
-    private func refuse(_ commit: String, on branch: String, via: Trigger.Via, reason: String, store: any StateStore)
-        async throws -> [Outcome] {
+    private func refuse(_ commit: String, on branch: String, via: Trigger.Via, reason: String, _ followed: Followed,
+                        store: any StateStore) async throws -> [Outcome] {
         let record = TriggerRecord(branch: branch, commitID: commit, versionID: nil, via: via.rawValue, reason: reason,
                                    at: context.now())
-        guard try await store.recordRefusedTrigger(record) else { return [] }
+        guard try await store.recordRefusedTrigger(record, notify: followed.notify, pipeline: followed.pipeline) else { return [] }
         return [Outcome(branch: branch, commit: commit, via: via, refusal: reason)]
     }
 }
