@@ -9,7 +9,7 @@ enum NotificationCommand {
     static let timeoutSeconds = 60
 
     static func run(_ command: String, event: Data, record: NotificationRecord, folder: String,
-                    launcher: any CommandLaunching) async -> String? {
+                    launcher: any CommandLaunching, withholding: Set<String>, masking: [String]) async -> String? {
         let base = "\(folder)/notifications"
         do {
             try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
@@ -22,7 +22,7 @@ enum NotificationCommand {
             commands: ["exec <\"$CDSH_EVENT_FILE\"\n" + command], workingDirectory: base,
             environment: ["CDSH_EVENT": record.event.rawValue, "CDSH_EVENT_FILE": "\(base)/\(record.id).json",
                           "CDSH_DELIVERY": String(record.id)],
-            logPath: logPath, timeoutSeconds: timeoutSeconds)
+            logPath: logPath, timeoutSeconds: timeoutSeconds, secrets: masking, removedVariables: withholding)
         let outcome = await launcher.run(spec, started: { _ in })
         guard outcome.state != .passed else { return nil }
         let tail = ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").split(separator: "\n").suffix(3)

@@ -13,15 +13,18 @@ public final class NotificationCourier: Sendable {
     private let environment: [String: String]
     private let launcher: any CommandLaunching
     private let logTail: @Sendable (NotificationRecord) async -> [String]
+    private let secretNames: @Sendable (NotificationRecord) async -> Set<String>
     private let log: @Sendable (String) -> Void
-    private let now: @Sendable () -> Double
+    private let now: @Sendable () async -> Double
 
     /// A courier for `engine` (its name on a team's store) that keeps command logs in `folder`, reads webhook
-    /// URLs and signing keys named `$NAME` from `environment`, and gets a failed job's last log lines from `logTail`.
+    /// URLs and signing keys named `$NAME` from `environment`, gets a failed job's last log lines from `logTail`
+    /// and the names of the variables a command must not see from `secretNames`; `now` is the store's clock.
     public init(store: any NotificationOutbox, engine: String, folder: String, environment: [String: String],
                 launcher: any CommandLaunching = CommandRunner(),
-                now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                now: @escaping @Sendable () async -> Double = { Date().timeIntervalSince1970 },
                 logTail: @escaping @Sendable (NotificationRecord) async -> [String],
+                secretNames: @escaping @Sendable (NotificationRecord) async -> Set<String>,
                 log: @escaping @Sendable (String) -> Void) {
         self.store = store
         self.engine = engine
@@ -30,6 +33,7 @@ public final class NotificationCourier: Sendable {
         self.launcher = launcher
         self.now = now
         self.logTail = logTail
+        self.secretNames = secretNames
         self.log = log
     }
 
@@ -46,8 +50,9 @@ public final class NotificationCourier: Sendable {
     @discardableResult
     public func deliverDue() async -> Int {
         let claimed: [NotificationRecord]
+        let now = await self.now()
         do {
-            claimed = try await store.claimDueNotifications(engine: engine, now: now(), until: now() + 120, limit: 8)
+            claimed = try await store.claimDueNotifications(engine: engine, now: now, until: now + 120, limit: 8)
         } catch {
             log("notifications: cannot read the outbox: \(ErrorText.describe(error))")
             return 0
@@ -58,11 +63,11 @@ public final class NotificationCourier: Sendable {
                     CrashPoint.beforeDelivery.reach()
                     let problem = await self.deliver(record)
                     do {
-                        try await self.store.recordDelivery(record.id, engine: self.engine, error: problem, now: self.now())
+                        try await self.store.recordDelivery(record.id, engine: self.engine, error: problem, now: await self.now())
                     } catch {
                         self.log("notifications: cannot record delivery \(record.id): \(ErrorText.describe(error))")
                     }
-                    self.log("notification \(record.id) \(record.event.rawValue) to \(record.target.description): "
+                    self.log("notification \(record.id) \(record.event.rawValue) to \(record.target.shownDescription): "
                              + (problem.map { "failed (\($0))" } ?? "delivered"))
                 }
             }
@@ -84,10 +89,14 @@ public final class NotificationCourier: Sendable {
                 }
                 key = value
             }
-            return await WebhookPost.send(body, to: url, event: record.event.rawValue, delivery: record.id, key: key)
+            return await WebhookPost.send(body, to: url, shownAs: record.target.shownDescription, event: record.event.rawValue,
+                                          delivery: record.id, key: key)
         }
+        // The command sees no secret: neither the pipeline's nor any `notify` signing key or webhook variable.
+        let withheld = await secretNames(record)
+        let masked = withheld.compactMap { environment[$0] }.filter { !$0.isEmpty }
         return await NotificationCommand.run(record.target.run ?? "", event: body, record: record, folder: folder,
-                                             launcher: launcher)
+                                             launcher: launcher, withholding: withheld, masking: masked)
     }
 
     private func resolve(_ webhook: String) -> String? {

@@ -7,14 +7,23 @@ enum WebhookPost {
     /// The header carrying `sha256=HEX`, the body's HMAC-SHA256 under the declared secret (as GitHub signs its hooks).
     static let signatureHeader = "X-Cdsh-Signature-256"
 
+    /// One client for the process: no redirects (a POST redirected would arrive as a bodiless GET, or not at all),
+    /// bounded connect and read times. It lives as long as the engine, so it is never shut down.
+    static let client = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: HTTPClient.Configuration.Timeout(connect: .seconds(5), read: .seconds(15))))
+
     /// `sha256=` and the hex HMAC-SHA256 of `body` under `key`.
     static func signature(of body: Data, key: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(key.utf8)))
         return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Posts `body`; nil when the endpoint answered 2xx, else what went wrong.
-    static func send(_ body: Data, to url: String, event: String, delivery: Int64, key: String?) async -> String? {
+    /// Posts `body`; nil when the endpoint answered 2xx within 15 seconds, else what went wrong — naming the
+    /// endpoint only by `shownAs` (a URL may carry a token).
+    static func send(_ body: Data, to url: String, shownAs: String, event: String, delivery: Int64, key: String?) async -> String? {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -24,15 +33,16 @@ enum WebhookPost {
         if let key { request.headers.add(name: signatureHeader, value: signature(of: body, key: key)) }
         request.body = .bytes(body)
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(15))
-            let answer = try await response.body.collect(upTo: 64 * 1024)
+            let response = try await client.execute(request, timeout: .seconds(15))
             guard (200..<300).contains(Int(response.status.code)) else {
-                let text = answer.getString(at: answer.readerIndex, length: min(answer.readableBytes, 200)) ?? ""
-                return "HTTP \(response.status.code)" + (text.isEmpty ? "" : ": \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
+                let answer = try? await response.body.collect(upTo: 4096)
+                let text = answer.flatMap { $0.getString(at: $0.readerIndex, length: min($0.readableBytes, 200)) } ?? ""
+                return "HTTP \(response.status.code) from \(shownAs)"
+                    + (text.isEmpty ? "" : ": \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
             }
             return nil
         } catch {
-            return "\(url): \(error)"
+            return "\(shownAs): \(String(describing: error).replacingOccurrences(of: url, with: shownAs))"
         }
     }
 }

@@ -47,9 +47,18 @@ public struct NotifyTarget: Codable, Sendable, Equatable, Hashable {
         events.isEmpty || events.contains(event)
     }
 
-    /// How people see it in `notifications`: the webhook as written (a `$NAME` stays a name) or the command.
-    public var description: String {
-        if let webhook { return "webhook \(webhook)" }
-        return "run \(run ?? "")"
+    /// How people see it in `notifications` and logs: a webhook by `$NAME`, or by its scheme, host and port (its
+    /// path and query may hold a token), a command as written.
+    public var shownDescription: String {
+        guard let webhook else { return "run \(run ?? "")" }
+        guard !webhook.hasPrefix("$"), let url = URL(string: webhook), let scheme = url.scheme, let host = url.host else {
+            return "webhook \(webhook.hasPrefix("$") ? webhook : "(unreadable URL)")"
+        }
+        return "webhook \(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")/…"
+    }
+
+    /// The environment variables this target names: its signing key and a `$NAME` webhook.
+    public var variableNames: [String] {
+        [secret, webhook.flatMap { $0.hasPrefix("$") ? String($0.dropFirst()) : nil }].compactMap { $0 }
     }
 }

@@ -129,8 +129,7 @@ public final class SessionContext: Sendable {
     func pollingPipeline() -> String? {
         guard let path = try? pipelinePath(), let text = try? String(contentsOfFile: path, encoding: .utf8),
               text.contains("poll") else { return nil }
-        let result = PipelineLoader.load(text: text, file: path)
-        return result.plan?.trigger?.pollSeconds == nil ? nil : path
+        return PipelineLoader.load(text: text, file: path).trigger?.pollSeconds == nil ? nil : path
     }
 
     /// Before each command of a session that has used its state: a dead engine's work is settled first.

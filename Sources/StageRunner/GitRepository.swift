@@ -106,9 +106,13 @@ public struct GitRepository: Sendable {
         }
     }
 
-    /// Fetches `remote`'s branches (`git fetch --prune REMOTE`); throws with git's own words when it cannot.
+    /// Fetches `remote`'s branches (`git fetch --prune REMOTE`), one fetch of this repository at a time across
+    /// processes (two at once fail to lock the refs they both update); throws with git's own words when it cannot.
     public func fetch(remote: String) async throws {
         guard !remote.hasPrefix("-") else { throw GitError(description: "`\(remote)` is not a remote") }
+        let lock = try await commonGitFolder().map { open("\($0)/cdsh-fetch.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600) } ?? -1
+        defer { if lock >= 0 { close(lock) } }
+        if lock >= 0 { while flock(lock, LOCK_EX) != 0 && errno == EINTR {} }
         let result = try await git(["fetch", "--quiet", "--prune", "--no-tags", "--", remote])
         guard result.status == 0 else {
             let why = result.errors.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -159,7 +163,8 @@ public struct GitRepository: Sendable {
     func git(_ arguments: [String]) async throws -> (status: Int32, text: String, errors: String) {
         let result = try await Subprocess.run(
             ExecutableSearch.git.map { .path(FilePath($0)) } ?? .name("git"), arguments: Arguments(["-C", path] + arguments),
-            environment: .inherit.updating(["GIT_TERMINAL_PROMPT": "0"]),
+            environment: .inherit.updating(["GIT_TERMINAL_PROMPT": "0",
+                                            "GIT_SSH_COMMAND": ProcessInfo.processInfo.environment["GIT_SSH_COMMAND"] ?? "ssh -o BatchMode=yes"]),
             output: .string(limit: 64 << 20), error: .string(limit: 1 << 20))
         let status: Int32 = if case .exited(let code) = result.terminationStatus { code } else { -1 }
         return (status, result.standardOutput, result.standardError)

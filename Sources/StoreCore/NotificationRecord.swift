@@ -60,6 +60,7 @@ public protocol NotificationOutbox: Sendable {
     func notifications(limit: Int) async throws -> [NotificationRecord]
     /// Writes `engine-stopped` for the newest version's `notify` targets: the engine halts and says why.
     func recordEngineStopped(reason: String, now: Double) async throws
-    /// Delivers a notification again (`notifications retry ID`); false when there is no such notification.
+    /// Delivers a notification again (`notifications --retry ID`); false when there is no such notification or an
+    /// engine is sending it right now.
     func retryNotification(_ id: Int64, now: Double) async throws -> Bool
 }

@@ -67,8 +67,7 @@ extension SQLStore {
                 RETURNING id
                 """)?.int64("id")
             if attempt.state == .awaitingApproval {
-                try await Self.settle(versionID, connection)
-                try await Self.notifyAwaitingApproval(versionID, stage: stage, connection, now: now)
+                try await Self.awaitApproval(versionID, stage: stage, connection, now: now)
             } else {
                 try await Self.unsettle(versionID, connection)
             }

@@ -33,7 +33,14 @@ extension SQLStore {
 
     public func claimDueNotifications(engine: String, now: Double, until: Double, limit: Int) async throws
         -> [NotificationRecord] {
-        try await transaction(.write) { connection in
+        // Most passes find nothing due: one read, and no write transaction, for those.
+        let due = try await transaction(.read) { connection in
+            try await connection.queryOne("""
+                SELECT id FROM notification WHERE state = 'pending' AND next_at <= \(now) LIMIT 1
+                """) != nil
+        }
+        guard due else { return [] }
+        let rows = try await transaction(.write) { connection in
             try await connection.query("""
                 UPDATE notification SET claimed_by = \(engine), claimed_until = \(until)
                 WHERE id IN (
@@ -44,16 +51,31 @@ extension SQLStore {
                   ORDER BY n.id LIMIT \(limit))
                 AND (claimed_until IS NULL OR claimed_until < \(now))
                 RETURNING \(unescaped: NotificationRecord.columns)
-                """).map(NotificationRecord.init).sorted { $0.id < $1.id }
+                """)
         }
+        var claimed: [NotificationRecord] = []
+        for row in rows {
+            if let record = try? NotificationRecord(row) {
+                claimed.append(record)
+            } else if let id = try? row.int64("id") {
+                // Written by a newer cdsh (an event this one does not know): given up here rather than blocking the rest.
+                try await recordDelivery(id, engine: engine, error: "this cdsh cannot read the notification (a newer one wrote it)",
+                                         now: now, giveUp: true)
+            }
+        }
+        return claimed.sorted { $0.id < $1.id }
     }
 
     public func recordDelivery(_ id: Int64, engine: String, error: String?, now: Double) async throws {
+        try await recordDelivery(id, engine: engine, error: error, now: now, giveUp: false)
+    }
+
+    private func recordDelivery(_ id: Int64, engine: String, error: String?, now: Double, giveUp: Bool) async throws {
         try await transaction(.write) { connection in
             guard let row = try await connection.queryOne("SELECT attempts FROM notification WHERE id = \(id)") else { return }
             let attempts = try row.int("attempts") + 1
             if let error {
-                let givenUp = attempts >= NotificationRecord.maxAttempts
+                let givenUp = giveUp || attempts >= NotificationRecord.maxAttempts
                 try await connection.execute("""
                     UPDATE notification SET attempts = \(attempts), last_error = \(String(error.prefix(500))),
                       state = \(givenUp ? "failed" : "pending"),
@@ -99,7 +121,7 @@ extension SQLStore {
         try await transaction(.write) { connection in
             try await connection.execute("""
                 UPDATE notification SET state = 'pending', attempts = 0, next_at = \(now), claimed_by = NULL, claimed_until = NULL
-                WHERE id = \(id)
+                WHERE id = \(id) AND (claimed_until IS NULL OR claimed_until < \(now))
                 """) > 0
         }
     }

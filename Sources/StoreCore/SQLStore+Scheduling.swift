@@ -171,10 +171,7 @@ extension SQLStore {
                     VALUES (\(versionID), \(stageIndex), \(stage), \(number), \(state.isFinished ? .queued : state), \(now))
                     RETURNING id
                     """)?.int64("id")
-                if state == .awaitingApproval {
-                    try await settle(versionID, connection)
-                    try await notifyAwaitingApproval(versionID, stage: stage, connection, now: now)
-                }
+                if state == .awaitingApproval { try await awaitApproval(versionID, stage: stage, connection, now: now) }
                 if state.isFinished, let created {
                     try await finishAttempt(created, versionID: versionID, state: state, connection, now: now)
                 }
@@ -222,13 +219,13 @@ extension SQLStore {
                 try await settle(versionID, connection)
             case let .reopenApproval(attemptID, versionID):
                 let stage = try await attempt(attemptID, connection).stage
-                try await connection.execute(
+                let reopened = try await connection.execute(
                     "UPDATE attempt SET state = 'awaiting-approval' WHERE id = \(attemptID) AND state = 'queued'")
                 try await connection.execute("DELETE FROM lease WHERE attempt_id = \(attemptID)")
                 try await settle(versionID, connection)
                 try await appendAudit(connection, at: now, who: "engine", action: "approval-expired", versionID: versionID,
                                       detail: ["stage": stage])
-                try await notifyAwaitingApproval(versionID, stage: stage, connection, now: now)
+                if reopened > 0 { try await awaitApproval(versionID, stage: stage, connection, now: now) }
             case .stopTask:
                 continue
             }
@@ -248,10 +245,11 @@ extension SQLStore {
             """)
         let failedTask = try failedRow.map { try $0.string("failure") }
         let attempt = try await attempt(attemptID, connection)
-        let plan = try await version(versionID, connection).plan()
+        let version = try await version(versionID, connection)
+        let plan = try version.plan()
         var reason = AttemptEnding.reason(state, failedTask: failedTask, preemptedBy: attempt.preemptedBy)
         if state == .blocked {
-            reason = try await version(versionID, connection).blockedReason ?? reason
+            reason = version.blockedReason ?? reason
         } else if state == .superseded, attempt.stageIndex >= 0, let environment = plan.stages[attempt.stageIndex].environment,
            let newer = try await liveVersion(in: environment, connection) {
             reason = Supersession.reason(versionID: versionID, environment: environment, newer: newer)
@@ -270,7 +268,7 @@ extension SQLStore {
             detail[VersionTrust.artifactsKey] = VersionTrust.digest(ofArtifacts: artifacts)
         }
         try await appendAudit(connection, at: now, who: "engine", action: action, versionID: versionID, detail: detail)
-        if let event = AttemptEnding.event(attempt, state: state, plan: plan, priority: try await version(versionID, connection).priority) {
+        if let event = AttemptEnding.event(attempt, state: state, plan: plan, priority: version.priority) {
             var fields = ["stage": attempt.stage, "state": state.rawValue]
             if let reason { fields["reason"] = reason }
             if let environment = attempt.environment ?? (attempt.stageIndex >= 0 ? plan.stages[attempt.stageIndex].environment : nil) {
@@ -280,13 +278,14 @@ extension SQLStore {
                 fields["job"] = try failedRow.string("name")
                 fields["task_id"] = String(try failedRow.int64("id"))
             }
-            try await enqueueNotifications(event, plan: plan, version: try await version(versionID, connection), fields: fields,
-                                           connection, now: now)
+            try await enqueueNotifications(event, plan: plan, version: version, fields: fields, connection, now: now)
         }
     }
 
-    /// Writes `awaiting-approval` into the outbox for the attempt at `stageIndex` of a version.
-    static func notifyAwaitingApproval(_ versionID: Int64, stage: String, _ connection: any SQLConnection, now: Double) async throws {
+    /// A version now waits at the manual gate of `stage`: it needs nothing from the engine until a person acts, and
+    /// `awaiting-approval` goes into the outbox.
+    static func awaitApproval(_ versionID: Int64, stage: String, _ connection: any SQLConnection, now: Double) async throws {
+        try await settle(versionID, connection)
         let version = try await version(versionID, connection)
         try await enqueueNotifications(.awaitingApproval, plan: try version.plan(), version: version, fields: ["stage": stage],
                                        connection, now: now)

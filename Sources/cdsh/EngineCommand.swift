@@ -99,7 +99,7 @@ struct EngineCommand: AsyncParsableCommand {
             // Shells say the engine stopped once its lock is free; its last word may then take a while.
             taken = nil
             await engine.announceStop(reason + "; the pipeline waits: free space there, then any cdsh command starts the engine again",
-                                      as: "engine", environment: ProcessInfo.processInfo.environment)
+                                      environment: ProcessInfo.processInfo.environment)
         }
         withExtendedLifetime(taken) {}
     }

@@ -58,6 +58,8 @@ struct NotificationTests {
 
         let listed = try project.run("notifications")
         #expect(listed.stdout.contains("failed") && listed.stdout.contains("awaiting-approval"), "\(listed.stdout)")
+        #expect(listed.stdout.contains("webhook http://127.0.0.1:\(server.port)/…") && !listed.stdout.contains("/hook"),
+                "a webhook's path may hold a token: only its host is shown: \(listed.stdout)")
         #expect(listed.stdout.components(separatedBy: "delivered (1 try)").count == 3, "\(listed.stdout)")
     }
 
@@ -101,12 +103,17 @@ struct NotificationTests {
     }
 
     @Test func aCommandGetsTheEventOnItsStandardInput() throws {
-        let project = try Self.project(notify: "  - {on: [awaiting-approval, live], run: 'cat > \"$NOTIFY_OUT/$CDSH_EVENT-$CDSH_DELIVERY.json\"'}")
+        let project = try Self.project(notify: """
+              - {on: [awaiting-approval, live], run: 'cat > "$NOTIFY_OUT/$CDSH_EVENT-$CDSH_DELIVERY.json"; env > "$NOTIFY_OUT-env-$CDSH_DELIVERY"'}
+              - {on: [live], webhook: $UNUSED_HOOK_URL, secret: HOOK_SECRET}
+            """)
         defer { project.remove() }
         let out = project.path + "-notified"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: out) }
         project.environment["NOTIFY_OUT"] = out
+        project.environment["UNUSED_HOOK_URL"] = "http://127.0.0.1:9/secret-token"
+        defer { for id in 1...4 { try? FileManager.default.removeItem(atPath: "\(project.path)-notified-env-\(id)") } }
         #expect(try project.run("submit", "wait v1 --timeout 60s", "approve v1 --reason ok", "wait v1 --timeout 60s").status == 0)
         let deadline = Date().addingTimeInterval(30)
         var names: [String] = []
@@ -117,7 +124,40 @@ struct NotificationTests {
         #expect(names.map { $0.components(separatedBy: "-").dropLast().joined(separator: "-") } == ["awaiting-approval", "live"],
                 "\(names)")
         let live = try #require(names.first { $0.hasPrefix("live") })
+        // The command sees no secret: not the webhook's signing key, not a variable naming a webhook's URL.
+        let environment = try String(contentsOfFile: "\(out)-env-1", encoding: .utf8)
+        #expect(environment.contains("CDSH_EVENT=awaiting-approval") && environment.contains("NOTIFY_OUT="))
+        #expect(!environment.contains("HOOK_SECRET") && !environment.contains(Self.secret) && !environment.contains("UNUSED_HOOK_URL"),
+                "\(environment)")
         let event = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/\(live)"))) as? [String: Any]
         #expect(event?["version"] as? String == "v1" && event?["text"] as? String == "heard v1 is live in production", "\(String(describing: event))")
+    }
+
+    @Test func threeTeamEnginesOnPostgreSQLDeliverEachEventOnce() async throws {
+        let server = try WebhookServer(secret: Self.secret)
+        defer { server.stop() }
+        let cluster = try PostgresCluster.shared.get()
+        let url = try cluster.freshDatabaseURL()
+        let project = try Self.project(notify: "  - {on: [awaiting-approval], webhook: \"\(server.url())\", secret: HOOK_SECRET}")
+        defer { project.remove() }
+        let folder = project.path + "-team"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        project.environment["CDSH_STATE"] = url
+        let engines = try ["east", "west", "north"].map { try TeamEngine(name: $0, url: url, folder: folder, grace: 10, project: project) }
+        defer { engines.forEach { $0.stop() } }
+        for number in 1...10 {
+            try project.commit(["app.txt": "change \(number)\n"], message: "change \(number)")
+            #expect(try project.run("submit").status == 0)
+        }
+        for number in 1...10 {
+            let waited = try project.run("wait v\(number) --timeout 90s")
+            #expect(waited.status == 0, "v\(number): \(waited.stderr)")
+        }
+        let requests = server.waitFor(seconds: 30) { $0.count >= 10 }
+        try await Task.sleep(for: .seconds(2))
+        let versions = server.requests.compactMap { ($0["body"] as? [String: Any])?["version"] as? String }
+        #expect(versions.count == 10 && Set(versions).count == 10, "one delivery per version, whichever engine: \(versions)")
+        #expect(requests.allSatisfy { $0["signature_ok"] as? Bool == true })
     }
 }

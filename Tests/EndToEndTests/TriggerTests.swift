@@ -240,4 +240,23 @@ struct TriggerTests {
         let none = try noTrigger.run("hooks install")
         #expect(none.status == 2 && none.stderr.contains("declares no `trigger`"), "\(none.stderr)")
     }
+
+    @Test func eachMakesAVersionOfEveryPushedCommitButNeverOfAWholeNewBranch() throws {
+        let shared = try Shared(trigger: #"{branches: ["release/*"], remote: origin, each: true}"#)
+        defer { shared.remove() }
+        #expect(try shared.project.run("hooks install --repository \(shared.bare)").status == 0)
+        try Self.git(["checkout", "-q", "-b", "release/9"], in: shared.developer, shared.project)
+        for index in 1...3 { try Self.git(["commit", "-q", "--allow-empty", "-m", "prep \(index)"], in: shared.developer, shared.project) }
+        try Self.git(["push", "-q", "origin", "release/9"], in: shared.developer, shared.project)
+        let first = try Self.waitForVersions(1, shared.project)
+        #expect(first.count == 1, "a new branch: a version of its tip, not of the history it brings")
+        var made: [String] = []
+        for index in 1...3 {
+            try Self.git(["commit", "-q", "--allow-empty", "-m", "fix \(index)"], in: shared.developer, shared.project)
+            made.append(try ProcessRunner.git(["rev-parse", "HEAD"], in: shared.developer))
+        }
+        try Self.git(["push", "-q", "origin", "release/9"], in: shared.developer, shared.project)
+        let versions = try Self.waitForVersions(4, shared.project)
+        #expect(Array(versions.compactMap { $0["commit"] as? String }.suffix(3)) == made, "one per pushed commit, in order")
+    }
 }

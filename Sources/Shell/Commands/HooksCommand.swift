@@ -3,6 +3,7 @@ import PipelineEngine
 import PipelineModel
 import StageRunner
 import StoreCore
+import StorePostgres
 
 /// `hooks [install|remove|run|status] [--repository DIR]`: git hooks that turn each commit on a followed branch into
 /// a version with nobody typing `submit`.
@@ -75,11 +76,18 @@ enum HooksCommand {
             }
         }
         let pipeline = try context.pipelinePath()
-        let state: String? = if context.options.state ?? context.options.environment["CDSH_STATE"] != nil {
+        var state: String? = if context.options.state ?? context.options.environment["CDSH_STATE"] != nil {
             try context.sharedLocation ?? context.stateFolder()
         } else { nil }
+        var stateFile: String?
+        if let shared = context.sharedLocation, (try? PostgresLocation(url: shared))?.password != nil {
+            stateFile = "\(hooks)/cdsh-state"
+            guard FileManager.default.createFile(atPath: stateFile!, contents: Data(shared.utf8), attributes: [.posixPermissions: 0o600])
+            else { throw ShellError("cannot write \(stateFile!)", hint: "the hooks folder must be writable") }
+            state = nil
+        }
         guard let cdsh = EngineLauncher.currentExecutable() else { throw ShellError("cannot tell where this cdsh binary is") }
-        for path in [cdsh, pipeline, queue.gitFolder] + [state].compactMap({ $0 }) where !HookScript.quotable(path) {
+        for path in [cdsh, pipeline, queue.gitFolder] + [state, stateFile].compactMap({ $0 }) where !HookScript.quotable(path) {
             throw ShellError("cannot write a hook naming \(path): it holds a quote, `$`, `\\` or a control character",
                              hint: "move it to a path without them")
         }
@@ -89,8 +97,14 @@ enum HooksCommand {
                              hint: "move it aside (and call it from cdsh's hook if you need both), then `hooks install` again")
         }
         try FileManager.default.createDirectory(atPath: hooks, withIntermediateDirectories: true)
+        // Everyone who pushes runs the hook as themselves: the queue and its log are theirs to write.
         try FileManager.default.createDirectory(atPath: queue.folder, withIntermediateDirectories: true)
-        let text = HookScript.text(kind, cdsh: cdsh, pipeline: pipeline, state: state, queue: queue)
+        chmod(queue.folder, 0o777)
+        if !FileManager.default.fileExists(atPath: queue.logPath) {
+            _ = FileManager.default.createFile(atPath: queue.logPath, contents: nil)
+        }
+        chmod(queue.logPath, 0o666)
+        let text = HookScript.text(kind, cdsh: cdsh, pipeline: pipeline, state: state, stateFile: stateFile, queue: queue)
         let temporary = "\(hookPath).cdsh-new"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o755]),
               rename(temporary, hookPath) == 0 else {

@@ -30,13 +30,13 @@ enum NotificationsCommand {
         let now = context.now()
         let rows = records.map { record in
             ["#\(record.id)", TimeText.clock(seconds: record.createdAt), record.event.rawValue,
-             record.versionID.map { "v\($0)" } ?? "-", TerminalText.field(record.target.description), state(of: record, now: now)]
+             record.versionID.map { "v\($0)" } ?? "-", TerminalText.field(record.target.shownDescription), state(of: record, now: now)]
         }
         let text = rows.isEmpty ? "no notifications yet; `notify:` in cdsh.yml says where events go" : TextTable.render(rows).joined(separator: "\n")
         return CommandResult(text: text, json: .object([("notifications", .array(records.map { record in
             .object([("id", .int(Int(record.id))), ("event", .string(record.event.rawValue)),
                      ("version", record.versionID.map { .string("v\($0)") } ?? .null),
-                     ("target", .string(record.target.description)), ("state", .string(record.state)),
+                     ("target", .string(record.target.shownDescription)), ("state", .string(record.state)),
                      ("attempts", .int(record.attempts)), ("created_at", .time(record.createdAt)),
                      ("delivered_at", record.deliveredAt.map { .time($0) } ?? .null), ("last_error", .optional(record.lastError))])
         }))]))

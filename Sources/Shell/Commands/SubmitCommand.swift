@@ -167,13 +167,24 @@ enum SubmitCommand {
                              hint: "keep cdsh.yml in the repository so each version freezes its own plan")
         }
         guard let text = try await repository.file(relative, at: commit) else {
-            throw ShellError("commit \(commit.prefix(12)) has no \(relative)",
-                             hint: "commit the pipeline file, then submit; for an older commit, `submit REV --pipeline "
-                                + "\(relative)` freezes the file as it is in your work tree (docs/pipeline-file.md, Adopting cdsh)")
+            throw CommitWithoutPipelineFile(commit: commit, file: relative)
         }
         let result = PipelineLoader.load(text: text, file: "\(commit.prefix(12)):\(relative)")
         guard let plan = result.plan else { throw PipelineFileError(diagnostics: result.diagnostics) }
         for warning in result.warnings { context.warn(warning.description) }
         return plan
     }
+}
+
+/// A commit without the pipeline file: it cannot become a version as it is (a trigger records it as refused).
+struct CommitWithoutPipelineFile: UserFacingError, CustomStringConvertible {
+    var commit: String
+    var file: String
+    var message: String { "commit \(commit.prefix(12)) has no \(file)" }
+    var hint: String? {
+        "commit the pipeline file, then submit; for an older commit, `submit REV --pipeline \(file)` freezes the file as it "
+            + "is in your work tree (docs/pipeline-file.md, Adopting cdsh)"
+    }
+    var exitCode: Int32 { ExitCode.failure }
+    var description: String { "\(message); \(hint!)" }
 }

@@ -38,6 +38,21 @@ struct HookQueue {
         }
     }
 
+    /// `body`, tried again after 1, 2 and 4 seconds when it fails (a fetch racing another, a store restarting);
+    /// the last failure is thrown and the file waits for the next run.
+    private static func retrying<Result>(_ body: () async throws -> Result) async throws -> Result {
+        for wait in [1, 2, 4] {
+            do {
+                return try await body()
+            } catch let error as PipelineFileError {
+                throw error
+            } catch {
+                try? await Task.sleep(for: .seconds(wait))
+            }
+        }
+        return try await body()
+    }
+
     private static func isCommitID(_ text: String) -> Bool {
         (text.count == 40 || text.count == 64) && text.allSatisfy(\.isHexDigit)
     }
@@ -45,7 +60,7 @@ struct HookQueue {
     /// Takes every waiting file in order, one `hooks run` at a time (others wait their turn, then find the files
     /// gone); returns what became of the commits.
     func drain(_ intake: TriggerIntake, via: Trigger.Via) async throws -> [TriggerIntake.Outcome] {
-        let lock = open(folder + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let lock = open(folder + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o666)
         guard lock >= 0 else {
             throw ShellError("cannot open \(folder)/.lock: \(String(cString: strerror(errno)))",
                              hint: "the hooks' queue must be writable by whoever commits or pushes")
@@ -55,9 +70,16 @@ struct HookQueue {
         var outcomes: [TriggerIntake.Outcome] = []
         while case let files = pendingFiles(), !files.isEmpty {
             for file in files {
-                let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-                outcomes += try await intake.takeReported(Self.updates(in: text), via: via)
-                unlink(file)
+                // A file this user cannot read waits for one who can; nothing a hook saw is dropped unread.
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw ShellError("cannot read \(file)", hint: "the hooks' queue must be readable by everyone who pushes")
+                }
+                let text = String(decoding: data, as: UTF8.self)
+                outcomes += try await Self.retrying { try await intake.takeReported(Self.updates(in: text), via: via) }
+                guard unlink(file) == 0 || errno == ENOENT else {
+                    throw ShellError("cannot remove \(file): \(String(cString: strerror(errno)))",
+                                     hint: "the hooks' queue must be writable by everyone who pushes")
+                }
             }
         }
         return outcomes

@@ -13,7 +13,9 @@ enum HookScript {
     }
 
     /// The hook's text. Every path is baked in, absolute; `quotable` must have accepted each.
-    static func text(_ kind: Kind, cdsh: String, pipeline: String, state: String?, queue: HookQueue) -> String {
+    /// `state` goes on the command line; `stateFile` (a 0600 file holding a URL with a password) is read into
+    /// `CDSH_STATE` instead, so the password is neither in the hook nor in `ps`.
+    static func text(_ kind: Kind, cdsh: String, pipeline: String, state: String?, stateFile: String?, queue: HookQueue) -> String {
         let record = switch kind {
         case .postCommit:
             """
@@ -27,6 +29,7 @@ enum HookScript {
             """
         }
         let stateOption = state.map { " --state '\($0)'" } ?? ""
+        let stateLine = stateFile.map { "CDSH_STATE=$(cat '\($0)' 2>/dev/null) && export CDSH_STATE\n" } ?? ""
         return """
             #!/bin/sh
             \(marker): hands each new commit on a followed branch to the pipeline \(pipeline).
@@ -37,7 +40,7 @@ enum HookScript {
             \(record)
               && mv -f "$queue/.new.$$" "$queue/$(date +%s%N)-$$.trigger" || { rm -f "$queue/.new.$$"; exit 0; }
             unset $(git rev-parse --local-env-vars) GIT_QUARANTINE_PATH 2>/dev/null
-            detach=; command -v setsid >/dev/null 2>&1 && detach=setsid
+            \(stateLine)detach=; command -v setsid >/dev/null 2>&1 && detach=setsid
             $detach '\(cdsh)' --pipeline '\(pipeline)'\(stateOption) -c "hooks run --repository '\(queue.gitFolder)'" \\
               </dev/null >>'\(queue.logPath)' 2>&1 &
             exit 0

@@ -22,17 +22,19 @@ public final class TriggerFollower: Sendable {
     /// a failed fetch, is logged and tried again next round.
     public func run() async {
         var interval = 60
+        // One session for the engine's life: its store connection is opened once.
+        let context = SessionContext(options: options, stream: { _ in })
+        let intake = TriggerIntake(context: context)
         while !Task.isCancelled {
-            let context = SessionContext(options: options, stream: { _ in })
             do {
-                let plan = try context.currentPlan()
-                guard let seconds = plan.trigger?.pollSeconds else {
+                // Read as hooks read it: a file broken elsewhere still says what to follow and how often.
+                guard let seconds = try await intake.readFollowed().trigger.pollSeconds else {
                     log("the pipeline file no longer declares `trigger.poll`; polling stops")
                     active.withLock { $0 = false }
                     return
                 }
                 interval = seconds
-                for outcome in try await TriggerIntake(context: context).poll(via: .poll) { log("poll: \(outcome.line)") }
+                for outcome in try await intake.poll(via: .poll) { log("poll: \(outcome.line)") }
             } catch {
                 let presented = ErrorPresenter.present(error)
                 log("poll failed: \(presented.message)\(presented.hint.map { "; \($0)" } ?? ""); trying again in \(interval)s")

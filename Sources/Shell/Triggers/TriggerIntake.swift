@@ -94,17 +94,22 @@ struct TriggerIntake {
         for update in updates {
             let last = try await store.lastTriggered(branch: update.branch)
             if last?.commitID == update.new { continue }
+            // Not there yet (the remote lags behind the repository pushed to) is not a refusal: the update waits and
+            // is tried again.
             guard try await repository.hasCommit(update.new) else {
                 let place = trigger.remote.map { "after fetching \($0)" } ?? "in \(repository.path)"
-                let reason = "commit \(update.new.prefix(12)) is not in the source repository \(place)"
-                    + (trigger.remote == nil ? "; a pushed-to repository's hook needs `trigger.remote` naming it" : "")
-                outcomes += try await refuse(update.new, on: update.branch, via: via, reason: reason, followed, store: store)
-                continue
+                throw ShellError("commit \(update.new.prefix(12)) on \(update.branch) is not in the source repository \(place)",
+                                 hint: trigger.remote == nil ? "a pushed-to repository's hook needs `trigger.remote` naming it"
+                                    : "is `\(trigger.remote!)` the repository the hook is in?")
             }
-            let commits = trigger.each
-                ? try await repository.firstParentCommits(after: update.old ?? last?.commitID, upTo: update.new,
-                                                          limit: Trigger.eachLimit)
-                : [update.new]
+            // `each` walks from a commit known on this branch; a new branch, a first look or a rewritten history
+            // makes a version of the tip alone, never of the whole history.
+            let base = update.old ?? last?.commitID
+            let commits = if trigger.each, let base, try await repository.contains(base, in: update.new) {
+                try await repository.firstParentCommits(after: base, upTo: update.new, limit: Trigger.eachLimit)
+            } else {
+                [update.new]
+            }
             for commit in commits {
                 outcomes += try await make(commit, on: update.branch, via: via, followed, store: store)
             }
@@ -125,7 +130,7 @@ struct TriggerIntake {
             let reason = errors.prefix(3).map(\.description).joined(separator: "; ")
                 + (errors.count > 3 ? "; and \(errors.count - 3) more" : "")
             return try await refuse(commit, on: branch, via: via, reason: reason, followed, store: store)
-        } catch let error as ShellError {
+        } catch let error as CommitWithoutPipelineFile {
             return try await refuse(commit, on: branch, via: via, reason: error.description, followed, store: store)
         }
     }
