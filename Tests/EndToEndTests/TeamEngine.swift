@@ -6,11 +6,11 @@ final class TeamEngine: @unchecked Sendable {
     let name: String
     private let process = Process()
 
-    init(name: String, url: String, folder: String, grace: Double, project: ProjectFixture) throws {
+    init(name: String, url: String, folder: String, grace: Double, project: ProjectFixture, extra: [String] = []) throws {
         self.name = name
         process.executableURL = URL(fileURLWithPath: ProjectFixture.binary)
         process.arguments = ["engine", url, "--name", name, "--cache", "\(folder)/cache-\(name)",
-                             "--grace", String(grace)]
+                             "--grace", String(grace)] + extra
         var variables = ProcessInfo.processInfo.environment
         variables.merge(project.environment) { $1 }
         variables["CDSH_MAX_JOBS"] = "3"

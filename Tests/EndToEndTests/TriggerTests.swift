@@ -259,4 +259,28 @@ struct TriggerTests {
         let versions = try Self.waitForVersions(4, shared.project)
         #expect(Array(versions.compactMap { $0["commit"] as? String }.suffix(3)) == made, "one per pushed commit, in order")
     }
+
+    @Test func teamEnginesOnPostgreSQLFollowingARemoteAndAHookMakeOneVersionPerPush() async throws {
+        let shared = try Shared(trigger: "{branches: [main], remote: origin, poll: 1s}")
+        defer { shared.remove() }
+        let url = try PostgresCluster.shared.get().freshDatabaseURL()
+        shared.project.environment["CDSH_STATE"] = url
+        let folder = shared.project.path + "-team"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try shared.project.run("hooks install --repository \(shared.bare)").status == 0)
+        let engines = try ["east", "west"].map {
+            try TeamEngine(name: $0, url: url, folder: folder, grace: 10, project: shared.project,
+                           extra: ["--follow", "\(shared.project.path)/cdsh.yml"])
+        }
+        defer { engines.forEach { $0.stop() } }
+        var pushed: [String] = []
+        for index in 1...5 { pushed.append(try shared.push("team push \(index)")) }
+        _ = try Self.waitForVersions(5, shared.project, seconds: 90)
+        try await Task.sleep(for: .seconds(3))  // both engines poll every second: a second version would show by now
+        let commits = try Self.versions(shared.project).compactMap { $0["commit"] as? String }
+        #expect(commits.count == 5 && Set(commits) == Set(pushed), "one version per push: \(commits)")
+        let log = (try? String(contentsOfFile: "\(folder)/cache-east/engine.log", encoding: .utf8)) ?? ""
+        #expect(!log.contains("poll failed"), "\(log)")
+    }
 }
