@@ -220,7 +220,7 @@ struct TriggerTests {
         #expect(committed.status == 0)
         usleep(500_000)
         let waiting = try project.run("hooks")
-        #expect(waiting.stdout.contains("1 update handed over by the hook wait"), "\(waiting.stdout)")
+        #expect(waiting.stdout.contains("1 update handed over by the hook waits"), "\(waiting.stdout)")
         #expect(try Self.versions(project).isEmpty)
 
         let taken = try project.run("hooks run --repository \(project.path)/.git")

@@ -133,7 +133,10 @@ enum HooksCommand {
         let installed = (try? String(contentsOfFile: hookPath, encoding: .utf8))?.contains(HookScript.marker) == true
         let waiting = queue.pendingFiles().count
         var lines = [installed ? "\(kind.rawValue) hook installed: \(hookPath)" : "no cdsh \(kind.rawValue) hook in \(hooks); `hooks install` writes one"]
-        if waiting > 0 { lines.append("\(waiting) update\(waiting == 1 ? "" : "s") handed over by the hook wait; see \(queue.logPath)") }
+        if waiting > 0 {
+            lines.append("\(waiting) update\(waiting == 1 ? "" : "s") handed over by the hook wait\(waiting == 1 ? "s" : ""); "
+                         + "see \(queue.logPath), then `hooks run --repository \(queue.gitFolder)` takes \(waiting == 1 ? "it" : "them")")
+        }
         return CommandResult(text: lines.joined(separator: "\n"), json: .object([
             ("hook", .string(kind.rawValue)), ("installed", .bool(installed)), ("path", .string(hookPath)),
             ("waiting", .int(waiting)), ("log", .string(queue.logPath)),

@@ -60,7 +60,8 @@ struct HookQueue {
     /// Takes every waiting file in order, one `hooks run` at a time (others wait their turn, then find the files
     /// gone); returns what became of the commits.
     func drain(_ intake: TriggerIntake, via: Trigger.Via) async throws -> [TriggerIntake.Outcome] {
-        let lock = open(folder + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o666)
+        // Read-only is enough for flock, and works whoever created the file.
+        let lock = open(folder + "/.lock", O_RDONLY | O_CREAT | O_CLOEXEC, 0o666)
         guard lock >= 0 else {
             throw ShellError("cannot open \(folder)/.lock: \(String(cString: strerror(errno)))",
                              hint: "the hooks' queue must be writable by whoever commits or pushes")
