@@ -4,14 +4,7 @@ import Testing
 /// `notify:` in cdsh.yml: which events go where.
 struct NotifyRuleTests {
     static func pipeline(_ notify: String) -> String {
-        """
-        name: shop
-        notify: \(notify)
-        stages:
-          - name: commit
-            jobs:
-              build: {run: make, artifacts: [dist/*]}
-        """
+        minimalPipeline(with: "notify: \(notify)")
     }
 
     @Test func webhooksAndCommandsReadBack() throws {

@@ -14,6 +14,18 @@ extension PipelineLoadResult {
     var messages: [String] { diagnostics.map { "\($0.line):\($0.column): \($0.message)" } }
 }
 
+/// The smallest valid pipeline with one more top-level line (`trigger: …`, `notify: …`) on line 2.
+func minimalPipeline(with line: String) -> String {
+    """
+    name: shop
+    \(line)
+    stages:
+      - name: commit
+        jobs:
+          build: {run: make, artifacts: [dist/*]}
+    """
+}
+
 /// The example from SPEC §2.
 let specExample = """
     name: shop                          # required

@@ -4,14 +4,7 @@ import Testing
 /// `trigger:` in cdsh.yml: which branches' commits become versions on their own, and how they are noticed.
 struct TriggerRuleTests {
     static func pipeline(_ trigger: String) -> String {
-        """
-        name: shop
-        trigger: \(trigger)
-        stages:
-          - name: commit
-            jobs:
-              build: {run: make, artifacts: [dist/*]}
-        """
+        minimalPipeline(with: "trigger: \(trigger)")
     }
 
     @Test func aFullTriggerReadsBack() throws {
