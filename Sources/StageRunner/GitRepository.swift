@@ -155,6 +155,13 @@ public struct GitRepository: Sendable {
         return output.status == 0 ? output.text.trimmingCharacters(in: .whitespacesAndNewlines) : nil
     }
 
+    /// The variables that tie git to one repository (`git rev-parse --local-env-vars`): a hook unsets them before
+    /// running git on another.
+    public func localEnvironmentVariables() async throws -> [String] {
+        try await git(["rev-parse", "--local-env-vars"]).text.split(separator: "\n")
+            .map(String.init).filter { $0.allSatisfy { $0.isUppercase || $0 == "_" } }
+    }
+
     /// True for a repository without a work tree (one developers push to).
     public func isBare() async throws -> Bool {
         try await git(["rev-parse", "--is-bare-repository"]).text.hasPrefix("true")

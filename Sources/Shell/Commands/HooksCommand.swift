@@ -104,7 +104,8 @@ enum HooksCommand {
             _ = FileManager.default.createFile(atPath: queue.logPath, contents: nil)
         }
         chmod(queue.logPath, 0o666)
-        let text = HookScript.text(kind, cdsh: cdsh, pipeline: pipeline, state: state, stateFile: stateFile, queue: queue)
+        let text = HookScript.text(kind, cdsh: cdsh, pipeline: pipeline, state: state, stateFile: stateFile, queue: queue,
+                                   gitVariables: try await git.localEnvironmentVariables())
         let temporary = "\(hookPath).cdsh-new"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o755]),
               rename(temporary, hookPath) == 0 else {

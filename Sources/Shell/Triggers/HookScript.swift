@@ -15,13 +15,16 @@ enum HookScript {
     /// The hook's text. Every path is baked in, absolute; `quotable` must have accepted each.
     /// `state` goes on the command line; `stateFile` (a 0600 file holding a URL with a password) is read into
     /// `CDSH_STATE` instead, so the password is neither in the hook nor in `ps`.
-    static func text(_ kind: Kind, cdsh: String, pipeline: String, state: String?, stateFile: String?, queue: HookQueue) -> String {
+    /// `gitVariables` are what `git rev-parse --local-env-vars` lists, unset before cdsh runs git on another
+    /// repository (baked in: one process fewer in every commit).
+    static func text(_ kind: Kind, cdsh: String, pipeline: String, state: String?, stateFile: String?, queue: HookQueue,
+                     gitVariables: [String]) -> String {
         let record = switch kind {
         case .postCommit:
             """
-            ref=$(git symbolic-ref -q HEAD) || exit 0
-            commit=$(git rev-parse -q --verify HEAD) || exit 0
-            printf -- '- %s %s\\n' "$commit" "$ref" > "$queue/.new.$$" \\
+            set -- $(git rev-parse HEAD --symbolic-full-name HEAD 2>/dev/null)
+            case "$#:$2" in 2:refs/heads/*) ;; *) exit 0 ;; esac
+            printf -- '- %s %s\\n' "$1" "$2" > "$queue/.new.$$" \\
             """
         case .postReceive:
             """
@@ -39,7 +42,7 @@ enum HookScript {
             mkdir -p "$queue" 2>/dev/null
             \(record)
               && mv -f "$queue/.new.$$" "$queue/$(date +%s%N)-$$.trigger" || { rm -f "$queue/.new.$$"; exit 0; }
-            unset $(git rev-parse --local-env-vars) GIT_QUARANTINE_PATH 2>/dev/null
+            unset \((gitVariables + ["GIT_QUARANTINE_PATH"]).joined(separator: " ")) 2>/dev/null
             \(stateLine)detach=; command -v setsid >/dev/null 2>&1 && detach=setsid
             $detach '\(cdsh)' --pipeline '\(pipeline)'\(stateOption) -c "hooks run --repository '\(queue.gitFolder)'" \\
               </dev/null >>'\(queue.logPath)' 2>&1 &
