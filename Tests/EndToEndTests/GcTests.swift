@@ -26,6 +26,8 @@ struct GcTests {
             #expect(try project.run("submit", "wait v\(number) --timeout 60s").status == 0)
             if number < 6 { #expect(try project.run("reject v\(number) --reason no").status == 0) }
         }
+        // v2–v6 ran in well under a second here: their logs must be older than `logs: 1s` before gc looks.
+        usleep(1_200_000)
         // Every stored artifact looks old enough to go; v7's build then runs while gc does.
         let blobs = "\(project.path)/.cdsh/artifacts/sha256"
         #expect(try ProcessRunner.run("/bin/sh", ["-c", #"find "$0" -type f -exec touch -d '2 hours ago' {} +"#, blobs], in: "/").status == 0)

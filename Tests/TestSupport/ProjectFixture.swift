@@ -85,9 +85,14 @@ public final class ProjectFixture: @unchecked Sendable {
     /// The process id written in the file at `path`, waiting up to `seconds` for it to appear; nil when it never
     /// holds one.
     public static func pid(inFile path: String, waiting seconds: Double = 30) -> Int32? {
+        // The file may exist empty for a moment (a shell settling takes the lock before any engine writes its pid).
         let deadline = Date().addingTimeInterval(seconds)
-        while !FileManager.default.fileExists(atPath: path) && Date() < deadline { usleep(50_000) }
-        return (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        while true {
+            let pid = (try? String(contentsOfFile: path, encoding: .utf8))
+                .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            if pid != nil || Date() >= deadline { return pid }
+            usleep(50_000)
+        }
     }
 
     /// The pid the engine of the state folder `.cdsh` wrote in its lock file.
