@@ -208,11 +208,15 @@ _cdsh_engine() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--name --cache --grace --follow --idle)
+    non_repeating_options=(--state --name --cache --grace --follow --idle)
     __cdsh_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--state')
+        __cdsh_add_completions -d
+        return
+        ;;
     '--name')
         return
         ;;

@@ -23,7 +23,7 @@ function __cdsh_parse_tokens -S
         __cdsh_parse_subcommand 0 'c=+' 'f=' 'pipeline=' 'state=' 'continue-on-error' 'echo' 'no-pager' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'engine'
-            __cdsh_parse_subcommand 1 'name=' 'cache=' 'grace=' 'follow=' 'idle=' 'version' 'h/help'
+            __cdsh_parse_subcommand 1 'state=' 'name=' 'cache=' 'grace=' 'follow=' 'idle=' 'version' 'h/help'
         case 'help'
             __cdsh_parse_subcommand -r 1 'version'
         end
@@ -82,7 +82,7 @@ complete -c 'cdsh' -f
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh"' -s 'c' -d 'Run these commands (`;` separates them); repeatable.' -rfka 'status submit patch show logs artifacts verify diff rerun approve reject cancel wait queue envs env rollback parity audit history check gc poll hooks notifications help exit quit'
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh" f' -s 'f' -d 'Run the commands in FILE (`-` for standard input); not with -c.' -rF
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh" pipeline' -l 'pipeline' -d 'The pipeline file (default: $CDSH_PIPELINE, else cdsh.yml here or in a parent folder).' -rfa '(set -l exts \'yml\' \'yaml\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
-complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh" state' -l 'state' -d 'The state folder (default: $CDSH_STATE, else .cdsh beside the pipeline file).' -rfa '(__cdsh_complete_directories)'
+complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh" state' -l 'state' -d 'The state folder, or a team\'s store postgres://USER@HOST:PORT/DB (default: $CDSH_STATE, else .cdsh beside the pipeline file).' -rfa '(__cdsh_complete_directories)'
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh" continue-on-error' -l 'continue-on-error' -d 'Go on after a failing command; the exit status is still the first failure\'s.'
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh" echo' -l 'echo' -d 'Print each command to stderr before running it.'
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh" no-pager' -l 'no-pager' -d 'Print long output straight to the terminal instead of through $CDSH_PAGER, $PAGER or less.'
@@ -90,6 +90,7 @@ complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cds
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_positional "cdsh" -eq 1' -fa 'engine' -d 'Run the pipeline engine: for a state folder until it is idle, or as one of a team\'s engines.'
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_positional "cdsh" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" state' -l 'state' -d 'The state folder, or a team\'s store postgres://USER@HOST:PORT/DB (default: $CDSH_STATE, else .cdsh beside the pipeline file).' -rfa '(__cdsh_complete_directories)'
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" name' -l 'name' -d 'This engine\'s name among the team\'s engines (PostgreSQL only; required there).' -rfka ''
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" cache' -l 'cache' -d 'This engine\'s own folder: logs, workspaces, source clones, artifact cache (PostgreSQL only; default ~/.cache/cdsh/engines/NAME).' -rfka ''
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" grace' -l 'grace' -d 'Seconds an engine may stay silent before another marks its running work interrupted (PostgreSQL only).' -rfka ''

@@ -32,9 +32,7 @@ struct CDSH: AsyncParsableCommand {
             completion: .file(extensions: ["yml", "yaml"]))
     var pipeline: String?
 
-    @Option(help: "The state folder (default: $CDSH_STATE, else .cdsh beside the pipeline file).",
-            completion: .directory)
-    var state: String?
+    @OptionGroup var stateOption: StateOption
 
     @Flag(help: "Go on after a failing command; the exit status is still the first failure's.")
     var continueOnError = false
@@ -47,7 +45,7 @@ struct CDSH: AsyncParsableCommand {
 
     mutating func run() async throws {
         FileCreationMask.withholdWriteFromOthers()
-        let context = SessionContext(options: SessionOptions(pipeline: pipeline, state: state))
+        let context = SessionContext(options: SessionOptions(pipeline: pipeline, state: stateOption.state))
         let pager = Pager.chosen(environment: context.options.environment, disabled: noPager)
         if !commands.isEmpty, let file {
             OutputWriter.err("cdsh: error: -c and -f \(TerminalText.field(file)) cannot be given together; put the -c "

@@ -21,9 +21,10 @@ struct EngineCommand: AsyncParsableCommand {
             what it runs and stops.
             """)
 
-    // A positional, not `--state`: the root command's `--state` option would take that value before this one.
-    @Argument(help: "The state folder, or a team's store: postgres://USER@HOST:PORT/DB (default: $CDSH_STATE).")
+    @Argument(help: "The state folder, or a team's store: postgres://USER@HOST:PORT/DB (or --state; default: $CDSH_STATE).")
     var state: String?
+
+    @OptionGroup var stateOption: StateOption
 
     @Option(help: "This engine's name among the team's engines (PostgreSQL only; required there).")
     var name: String?
@@ -43,9 +44,12 @@ struct EngineCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         FileCreationMask.withholdWriteFromOthers()
-        let target = state ?? ProcessInfo.processInfo.environment["CDSH_STATE"]
+        if state != nil, stateOption.state != nil, state != stateOption.state {
+            throw ValidationError("name the state once: either `cdsh engine STATE` or `cdsh engine --state STATE`")
+        }
+        let target = state ?? stateOption.state ?? ProcessInfo.processInfo.environment["CDSH_STATE"]
         guard let target, !target.isEmpty else {
-            throw ValidationError("name the state: `cdsh engine DIR`, or for a team `cdsh engine postgres://USER@HOST:PORT/DB "
+            throw ValidationError("name the state: `cdsh engine DIR`, or for a team `cdsh engine --state postgres://USER@HOST:PORT/DB "
                                   + "--name NAME` (or set $CDSH_STATE)")
         }
         if PostgresLocation.isURL(target) {
@@ -132,7 +136,8 @@ struct EngineCommand: AsyncParsableCommand {
         let engine = Engine(store: store, layout: layout, blobs: PostgresBlobStore(store: store, cacheFolder: folder),
                             sources: SourceMirrors(folder: "\(folder)/sources"), environment: .watched())
         let stop = StopSignals()
-        let follower = following(state: state ?? ProcessInfo.processInfo.environment["CDSH_STATE"] ?? "", log: { engine.log($0) })
+        let follower = following(state: state ?? stateOption.state ?? ProcessInfo.processInfo.environment["CDSH_STATE"] ?? "",
+                                 log: { engine.log($0) })
         let polling = follower.map { follower in Task { await follower.run() } }
         let delivering = engine.deliverNotifications(as: name, environment: ProcessInfo.processInfo.environment)
         defer {

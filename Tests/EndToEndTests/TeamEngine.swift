@@ -6,10 +6,12 @@ final class TeamEngine: @unchecked Sendable {
     let name: String
     private let process = Process()
 
-    init(name: String, url: String, folder: String, grace: Double, project: ProjectFixture, extra: [String] = []) throws {
+    /// With `stateOption`, the store is given as SPEC §5 writes it (`--state URL`), else as the positional argument.
+    init(name: String, url: String, folder: String, grace: Double, project: ProjectFixture, extra: [String] = [],
+         stateOption: Bool = false) throws {
         self.name = name
         process.executableURL = URL(fileURLWithPath: ProjectFixture.binary)
-        process.arguments = ["engine", url, "--name", name, "--cache", "\(folder)/cache-\(name)",
+        process.arguments = ["engine"] + (stateOption ? ["--state", url] : [url]) + ["--name", name, "--cache", "\(folder)/cache-\(name)",
                              "--grace", String(grace)] + extra
         var variables = ProcessInfo.processInfo.environment
         variables.merge(project.environment) { $1 }

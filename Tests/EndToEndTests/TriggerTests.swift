@@ -269,9 +269,10 @@ struct TriggerTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(try shared.project.run("hooks install --repository \(shared.bare)").status == 0)
+        // `west` is started as SPEC §5 writes it: `cdsh engine --state URL --name NAME`.
         let engines = try ["east", "west"].map {
             try TeamEngine(name: $0, url: url, folder: folder, grace: 10, project: shared.project,
-                           extra: ["--follow", "\(shared.project.path)/cdsh.yml"])
+                           extra: ["--follow", "\(shared.project.path)/cdsh.yml"], stateOption: $0 == "west")
         }
         defer { engines.forEach { $0.stop() } }
         var pushed: [String] = []
@@ -280,7 +281,10 @@ struct TriggerTests {
         try await Task.sleep(for: .seconds(3))  // both engines poll every second: a second version would show by now
         let commits = try Self.versions(shared.project).compactMap { $0["commit"] as? String }
         #expect(commits.count == 5 && Set(commits) == Set(pushed), "one version per push: \(commits)")
-        let log = (try? String(contentsOfFile: "\(folder)/cache-east/engine.log", encoding: .utf8)) ?? ""
-        #expect(!log.contains("poll failed"), "\(log)")
+        for name in ["east", "west"] {
+            let log = (try? String(contentsOfFile: "\(folder)/cache-\(name)/engine.log", encoding: .utf8)) ?? ""
+            #expect(!log.contains("poll failed"), "\(log)")
+            #expect(await !engines.first { $0.name == name }!.exits(within: 0.1), "\(name) runs")
+        }
     }
 }
