@@ -146,7 +146,9 @@ struct TeamEnginesTests {
         let after = try #require(interruptedAfter, "the killed engine's job was never marked interrupted")
         // Its last heartbeat came at most a beat (grace / 4) before the kill; then the grace period runs.
         #expect(after >= Self.grace * 0.75 - 0.3, "interrupted \(after) s after the kill, before the grace period ran out")
-        #expect(after <= Self.grace + 3, "interrupted \(after) s after the kill; the grace period is \(Self.grace) s")
+        // Then a pass of a surviving engine notices it. This suite runs beside the other end-to-end suites on two
+        // cores (hook and engine storms among them): 7.8 s was seen there, so the slack is 5 s, not 3.
+        #expect(after <= Self.grace + 5, "interrupted \(after) s after the kill; the grace period is \(Self.grace) s")
         engines.removeAll { $0.name == killedName }
         // Its machine is gone with its log files; the output it shipped while the job ran is in the store.
         try FileManager.default.removeItem(atPath: "\(log)/cache-\(killedName)/logs")
