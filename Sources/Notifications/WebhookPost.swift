@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import StoreCore
 
 /// One webhook delivery: a JSON POST signed with HMAC-SHA256 of the body, through async-http-client.
 enum WebhookPost {
@@ -18,7 +19,7 @@ enum WebhookPost {
     /// `sha256=` and the hex HMAC-SHA256 of `body` under `key`.
     static func signature(of body: Data, key: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(key.utf8)))
-        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + Hex.string(mac)
     }
 
     /// Posts `body`; nil when the endpoint answered 2xx within 15 seconds, else what went wrong — naming the

@@ -57,18 +57,8 @@ extension Engine where Store: StateStore {
         guard let versionID = record.versionID,
               let fields = try? JSONSerialization.jsonObject(with: Data(record.payload.utf8)) as? [String: Any],
               let taskID = (fields["task_id"] as? String).flatMap(Int64.init) else { return [] }
-        var data: Data?
-        if let stored = try? await store.storedLog(ofTask: taskID) {
-            data = stored
-        } else if let task = try? await store.details(of: [versionID], artifacts: false)[versionID]?.tasks.first(where: { $0.id == taskID }),
-                  let path = task.logPath, let handle = FileHandle(forReadingAtPath: store.resolvedPath(path)) {
-            defer { try? handle.close() }
-            let size = (try? handle.seekToEnd()) ?? 0
-            try? handle.seek(toOffset: size > 65_536 ? size - 65_536 : 0)
-            data = try? handle.readToEnd()
-        }
-        guard let data else { return [] }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-            .map(String.init).filter { !$0.isEmpty }.suffix(count).map { $0 }
+        guard let task = try? await store.details(of: [versionID], artifacts: false)[versionID]?.tasks.first(where: { $0.id == taskID }),
+              let data = try? await store.logContents(of: task, lastBytes: 65_536) else { return [] }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").suffix(count).map(String.init)
     }
 }

@@ -101,6 +101,13 @@ public final class SessionContext: Sendable {
         return ((try pipelinePath()) as NSString).deletingLastPathComponent + "/.cdsh"
     }
 
+    /// The state as `--state` or `$CDSH_STATE` named it (a team's URL, or the folder made absolute); nil when
+    /// neither did and it is the default beside the pipeline file.
+    public func explicitState() throws -> String? {
+        guard let explicit = options.state ?? options.environment["CDSH_STATE"], !explicit.isEmpty else { return nil }
+        return try sharedLocation ?? stateFolder()
+    }
+
     /// The pipeline file as it is now in the work tree, validated; errors exit 2 with every position.
     public func currentPlan() throws -> PipelinePlan {
         let path = try pipelinePath()

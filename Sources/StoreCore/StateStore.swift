@@ -50,3 +50,17 @@ public protocol StateStore: EngineStore, VersionLedger, TriggerLedger, Notificat
     /// returns how many there were. The embedded store keeps none: its logs are files in the state folder.
     func removeStoredLogs(ofTasks taskIDs: [Int64], dryRun: Bool) async throws -> Int
 }
+
+extension StateStore {
+    /// A task's log as this machine can read it: its file here, else the copy the store keeps for other machines;
+    /// nil when it has no log yet or neither is there. With `lastBytes`, only the file's end is read.
+    public func logContents(of task: TaskRecord, lastBytes: UInt64? = nil) async throws -> Data? {
+        guard let recorded = task.logPath else { return nil }
+        if let handle = FileHandle(forReadingAtPath: resolvedPath(recorded)) {
+            defer { try? handle.close() }
+            if let lastBytes, let size = try? handle.seekToEnd() { try? handle.seek(toOffset: size > lastBytes ? size - lastBytes : 0) }
+            do { return try handle.readToEnd() ?? Data() } catch {}  // unreadable here (a folder in its place): the store's copy
+        }
+        return try await storedLog(ofTask: task.id!)
+    }
+}

@@ -41,7 +41,7 @@ enum HooksCommand {
 
     /// The repository the hook goes in and which hook: the source's post-commit, or `--repository`'s post-receive.
     private static func target(_ repository: String?, context: SessionContext) async throws
-        -> (GitRepository, HookScript.Kind, hooks: String, queue: HookQueue) {
+        -> (GitRepository, HookScript.Kind, hooks: String, hookPath: String, queue: HookQueue) {
         let git: GitRepository
         let kind: HookScript.Kind
         if let repository {
@@ -58,12 +58,12 @@ enum HooksCommand {
         guard let hooks = try await git.hooksFolder(), let common = try await git.commonGitFolder() else {
             throw ShellError("\(git.path) is not a git repository", hint: "name a repository with --repository")
         }
-        return (git, kind, hooks, HookQueue(gitFolder: common))
+        return (git, kind, hooks, "\(hooks)/\(kind.rawValue)", HookQueue(gitFolder: common))
     }
 
     private static func install(repository: String?, context: SessionContext) async throws -> CommandResult {
         let trigger = try await TriggerIntake(context: context).readFollowed().trigger
-        let (git, kind, hooks, queue) = try await target(repository, context: context)
+        let (git, kind, hooks, hookPath, queue) = try await target(repository, context: context)
         if kind == .postReceive {
             guard let remote = trigger.remote else {
                 throw ShellError.usage("a push to \(git.path) reaches the pipeline by a fetch, and `trigger` names no remote",
@@ -76,9 +76,7 @@ enum HooksCommand {
             }
         }
         let pipeline = try context.pipelinePath()
-        var state: String? = if context.options.state ?? context.options.environment["CDSH_STATE"] != nil {
-            try context.sharedLocation ?? context.stateFolder()
-        } else { nil }
+        var state = try context.explicitState()
         var stateFile: String?
         if let shared = context.sharedLocation, (try? PostgresLocation(url: shared))?.password != nil {
             stateFile = "\(hooks)/cdsh-state"
@@ -91,8 +89,7 @@ enum HooksCommand {
             throw ShellError("cannot write a hook naming \(path): it holds a quote, `$`, `\\` or a control character",
                              hint: "move it to a path without them")
         }
-        let hookPath = "\(hooks)/\(kind.rawValue)"
-        if let existing = try? String(contentsOfFile: hookPath, encoding: .utf8), !existing.contains(HookScript.marker) {
+        if HookScript.isCdshs(hookPath) == false {
             throw ShellError("\(hookPath) is already there and is not cdsh's",
                              hint: "move it aside (and call it from cdsh's hook if you need both), then `hooks install` again")
         }
@@ -119,9 +116,8 @@ enum HooksCommand {
     }
 
     private static func remove(repository: String?, context: SessionContext) async throws -> CommandResult {
-        let (_, kind, hooks, _) = try await target(repository, context: context)
-        let hookPath = "\(hooks)/\(kind.rawValue)"
-        guard let existing = try? String(contentsOfFile: hookPath, encoding: .utf8), existing.contains(HookScript.marker) else {
+        let (_, kind, hooks, hookPath, _) = try await target(repository, context: context)
+        guard HookScript.isCdshs(hookPath) == true else {
             return CommandResult(text: "no cdsh \(kind.rawValue) hook in \(hooks)", json: .object([("removed", .bool(false))]))
         }
         guard unlink(hookPath) == 0 else { throw ShellError("cannot remove \(hookPath): \(String(cString: strerror(errno)))") }
@@ -129,9 +125,8 @@ enum HooksCommand {
     }
 
     private static func status(repository: String?, context: SessionContext) async throws -> CommandResult {
-        let (_, kind, hooks, queue) = try await target(repository, context: context)
-        let hookPath = "\(hooks)/\(kind.rawValue)"
-        let installed = (try? String(contentsOfFile: hookPath, encoding: .utf8))?.contains(HookScript.marker) == true
+        let (_, kind, hooks, hookPath, queue) = try await target(repository, context: context)
+        let installed = HookScript.isCdshs(hookPath) == true
         let waiting = queue.pendingFiles().count
         var lines = [installed ? "\(kind.rawValue) hook installed: \(hookPath)" : "no cdsh \(kind.rawValue) hook in \(hooks); `hooks install` writes one"]
         if waiting > 0 {

@@ -82,9 +82,8 @@ enum LogsCommand {
     /// error when the file is gone and the store keeps no copy (a running task on another engine says so).
     private static func log(of task: TaskRecord, store: any StateStore) async throws -> String {
         guard let recorded = task.logPath else { return "" }
+        if let data = try await store.logContents(of: task) { return String(decoding: data, as: UTF8.self) }
         let path = store.resolvedPath(recorded)
-        if let data = FileManager.default.contents(atPath: path) { return String(decoding: data, as: UTF8.self) }
-        if let stored = try await store.storedLog(ofTask: task.id!) { return String(decoding: stored, as: UTF8.self) }
         if task.state == .running, let engine = task.engine {
             return "cdsh: \(task.name) is running on engine \(engine); its log is on that machine at \(path) until it ships\n"
         }

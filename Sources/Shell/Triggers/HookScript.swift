@@ -51,6 +51,12 @@ enum HookScript {
             """
     }
 
+    /// Whether the hook at `path` is cdsh's own (its marker line); nil when there is no hook there.
+    static func isCdshs(_ path: String) -> Bool? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return String(decoding: data, as: UTF8.self).contains(marker)
+    }
+
     /// True when `path` can go in the hook between single quotes, and in `-c "…"` between double ones.
     static func quotable(_ path: String) -> Bool {
         !path.contains { "'\"\\$`".contains($0) || $0.isNewline || $0.asciiValue.map { $0 < 0x20 } == true }
