@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "cdsh",
             dependencies: [
-                "Shell", "LineEditor", "PipelineEngine", "StoreSQLite", "StorePostgres",
+                "Shell", "LineEditor", "PipelineModel", "PipelineEngine", "StoreSQLite", "StorePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             plugins: ["BuildCommit"]

@@ -208,7 +208,7 @@ _cdsh_engine() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--state --name --cache --grace --follow --idle)
+    non_repeating_options=(--state --name --labels --cache --grace --follow --idle)
     __cdsh_offer_flags_options 1
 
     # Offer option value completions
@@ -218,6 +218,9 @@ _cdsh_engine() {
         return
         ;;
     '--name')
+        return
+        ;;
+    '--labels')
         return
         ;;
     '--cache')

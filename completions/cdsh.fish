@@ -23,7 +23,7 @@ function __cdsh_parse_tokens -S
         __cdsh_parse_subcommand 0 'c=+' 'f=' 'pipeline=' 'state=' 'continue-on-error' 'echo' 'no-pager' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'engine'
-            __cdsh_parse_subcommand 1 'state=' 'name=' 'cache=' 'grace=' 'follow=' 'idle=' 'version' 'h/help'
+            __cdsh_parse_subcommand 1 'state=' 'name=' 'labels=' 'cache=' 'grace=' 'follow=' 'idle=' 'version' 'h/help'
         case 'help'
             __cdsh_parse_subcommand -r 1 'version'
         end
@@ -92,6 +92,7 @@ complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_positional "cdsh" -eq
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_positional "cdsh" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" state' -l 'state' -d 'The state folder, or a team\'s store postgres://USER@HOST:PORT/DB (default: $CDSH_STATE, else .cdsh beside the pipeline file).' -rfa '(__cdsh_complete_directories)'
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" name' -l 'name' -d 'This engine\'s name among the team\'s engines (PostgreSQL only; required there).' -rfka ''
+complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" labels' -l 'labels' -d 'Labels this engine holds, comma-separated (PostgreSQL only): it runs the work whose `runs-on:` it satisfies, such as --labels production,eu.' -rfka ''
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" cache' -l 'cache' -d 'This engine\'s own folder: logs, workspaces, source clones, artifact cache (PostgreSQL only; default ~/.cache/cdsh/engines/NAME).' -rfka ''
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" grace' -l 'grace' -d 'Seconds an engine may stay silent before another marks its running work interrupted (PostgreSQL only).' -rfka ''
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh engine" follow' -l 'follow' -d 'A pipeline file whose `trigger.poll` this engine follows: it fetches on that interval and, on a state folder, stays up while the file declares it.' -rfa '(set -l exts \'yml\' \'yaml\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'

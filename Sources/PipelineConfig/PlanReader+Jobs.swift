@@ -80,7 +80,28 @@ extension PlanReader {
             name: entry.key, commands: commands, artifacts: artifacts, environment: environment, timeoutSeconds: timeout
         )
         job.secrets = fields["secrets"].map { readSecrets($0.value) }
+        job.runsOn = fields["runs-on"].map { readLabels($0.value, owner: owner) }
         return (job, declaresArtifacts)
+    }
+
+    /// `runs-on:`: one label or a list of them, each one an engine must hold (`Placement.isValidLabel`).
+    mutating func readLabels(_ node: Node, owner: String) -> [String] {
+        guard let items = nodes.strings(node, expected: "a label or a list of labels for `runs-on`") else { return [] }
+        var labels: [String] = []
+        for (label, position) in items {
+            if !Placement.isValidLabel(label) {
+                nodes.error("invalid label `\(label)` in `runs-on` of \(owner)", at: position,
+                            hint: "a label, as engines declare it with --labels, holds letters, digits, `-`, `_` and `.`, "
+                                + "starting with a letter or digit")
+            } else if !labels.contains(label) {
+                labels.append(label)
+            }
+        }
+        if items.isEmpty {
+            nodes.error("`runs-on` of \(owner) lists no label", at: nodes.position(of: node),
+                        hint: "name the labels an engine must hold, such as `runs-on: [production]`, or remove the key")
+        }
+        return labels
     }
 
     private mutating func readCommands(_ node: Node, owner: String) -> [String]? {

@@ -3,7 +3,7 @@ import Yams
 
 extension PlanReader {
     static let stageKeys = ["name", "environment", "approval", "jobs"]
-    static let jobKeys = ["run", "artifacts", "environment", "timeout", "secrets"]
+    static let jobKeys = ["run", "artifacts", "environment", "timeout", "secrets", "runs-on"]
     static let durationHint = "use a duration such as `90s`, `10m`, `1h` or `1h30m`"
 
     /// The stage a job is read in.

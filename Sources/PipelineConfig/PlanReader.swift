@@ -13,7 +13,7 @@ struct EnvironmentReference {
 /// Reads a composed pipeline document into a plan, collecting every problem on the way.
 struct PlanReader {
     static let topLevelKeys = ["name", "source", "deploy", "environments", "stages", "secrets", "retention", "trigger", "notify"]
-    static let environmentKeys = ["config", "traits", "supersede", "secrets"]
+    static let environmentKeys = ["config", "traits", "supersede", "secrets", "runs-on"]
 
     var nodes: NodeReader
     var environments: [EnvironmentSpec] = []
@@ -97,7 +97,7 @@ struct PlanReader {
         var environment = EnvironmentSpec(name: entry.key)
         if NodeReader.isNull(entry.value) { return environment }
         guard let fields = nodes.fields(
-            of: entry.value, expected: "a mapping with `config`, `traits`, `supersede` and `secrets`",
+            of: entry.value, expected: "a mapping with `config`, `traits`, `supersede`, `secrets` and `runs-on`",
             place: "in environment `\(entry.key)`", known: Self.environmentKeys
         ) else { return environment }
         environment.config = fields["config"].flatMap { field in
@@ -107,6 +107,7 @@ struct PlanReader {
         }
         environment.supersede = fields["supersede"].flatMap { nodes.bool($0.value, key: "supersede") }
         environment.secrets = fields["secrets"].map { readSecrets($0.value) }
+        environment.runsOn = fields["runs-on"].map { readLabels($0.value, owner: "environment `\(entry.key)`") }
         if let traits = fields["traits"], !NodeReader.isNull(traits.value),
            let entries = nodes.entries(of: traits.value, expected: "a mapping of trait names to values") {
             let unique = nodes.unique(entries) { "duplicate trait `\($0)` in environment `\(entry.key)`" }

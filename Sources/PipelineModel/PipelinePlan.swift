@@ -122,6 +122,8 @@ public struct EnvironmentSpec: Codable, Sendable, Equatable {
     public var supersede: Bool?
     /// Secrets the deploy to it and the jobs bound to it receive (nil: none declared).
     public var secrets: [String]?
+    /// `runs-on:`: labels an engine must hold to deploy to it or run the jobs bound to it (nil: any engine).
+    public var runsOn: [String]?
 
     public init(name: String, config: String? = nil, traits: [String: String] = [:], supersede: Bool? = nil) {
         self.name = name
@@ -206,6 +208,8 @@ public struct JobSpec: Codable, Sendable, Equatable {
     public var timeoutSeconds: Int
     /// Secrets this job receives besides its environment's and (after the commit stage) the pipeline's.
     public var secrets: [String]?
+    /// `runs-on:`: labels an engine must hold to run this job, besides its environment's (nil: none of its own).
+    public var runsOn: [String]?
 
     public init(
         name: String, commands: [String], artifacts: [String] = [], environment: String? = nil,

@@ -34,13 +34,13 @@ public enum Scheduler {
             let before = actions.count
             waiting.version = version
             actions += deployOnly(version, leases: &leases, running: &running, limit: snapshot.maxRunningTasks,
-                                  waiting: &waiting)
+                                  placement: snapshot.placement, waiting: &waiting)
             if version.stopping {
                 actions += stopAll(version)
             } else {
                 actions += stages(version, leases: &leases, running: &running, limit: snapshot.maxRunningTasks,
                                   held: version.priority == .normal ? heldStages : [], live: snapshot.live,
-                                  now: snapshot.now, waiting: &waiting)
+                                  now: snapshot.now, placement: snapshot.placement, waiting: &waiting)
             }
             let busy = (Array(version.latestAttempts.values) + version.deployAttempts)
                 .contains { $0.state == .queued || $0.state == .running }
@@ -53,7 +53,7 @@ public enum Scheduler {
     /// environment runs a newer version already ends `superseded` instead of starting (`Supersession`).
     private static func stages(
         _ version: VersionState, leases: inout [String: EnvironmentLease], running: inout Int, limit: Int,
-        held: Set<String>, live: [String: Int64], now: Double?, waiting: inout WaitingList
+        held: Set<String>, live: [String: Int64], now: Double?, placement: Placement?, waiting: inout WaitingList
     ) -> [SchedulerAction] {
         guard let stageIndex = currentStage(of: version) else { return [] }
         let stage = version.plan.stages[stageIndex]
@@ -81,26 +81,27 @@ public enum Scheduler {
             waiting.add(nil, .patchFirst(stage: stage.name, patches: waiting.patches))
             return []
         }
-        return move(attempt, versionID: version.id, environment: stage.environment, leases: &leases,
-                    running: &running, limit: limit, waiting: &waiting)
+        return move(attempt, version: version, environment: stage.environment, leases: &leases,
+                    running: &running, limit: limit, placement: placement, waiting: &waiting)
     }
 
     /// Rollbacks and other deploy-only attempts: they take their environment like a stage does.
     private static func deployOnly(
         _ version: VersionState, leases: inout [String: EnvironmentLease], running: inout Int, limit: Int,
-        waiting: inout WaitingList
+        placement: Placement?, waiting: inout WaitingList
     ) -> [SchedulerAction] {
         waiting.stage = "rollback"
         return version.deployAttempts.flatMap { attempt in
-            move(attempt, versionID: version.id, environment: attempt.environment, leases: &leases, running: &running,
-                 limit: limit, waiting: &waiting)
+            move(attempt, version: version, environment: attempt.environment, leases: &leases, running: &running,
+                 limit: limit, placement: placement, waiting: &waiting)
         }
     }
 
     private static func move(
-        _ attempt: AttemptState, versionID: Int64, environment: String?, leases: inout [String: EnvironmentLease],
-        running: inout Int, limit: Int, waiting: inout WaitingList
+        _ attempt: AttemptState, version: VersionState, environment: String?, leases: inout [String: EnvironmentLease],
+        running: inout Int, limit: Int, placement: Placement?, waiting: inout WaitingList
     ) -> [SchedulerAction] {
+        let versionID = version.id
         switch attempt.state {
         case .queued:
             if let environment {
@@ -116,8 +117,8 @@ public enum Scheduler {
         case .running where attempt.preempted:
             return stop(attempt, versionID: versionID)
         case .running:
-            return advance(attempt, versionID: versionID, leases: &leases, running: &running, limit: limit,
-                           waiting: &waiting)
+            return advance(attempt, version: version, leases: &leases, running: &running, limit: limit,
+                           placement: placement, waiting: &waiting)
         default:
             return []
         }
@@ -183,9 +184,10 @@ public enum Scheduler {
     }
 
     private static func advance(
-        _ attempt: AttemptState, versionID: Int64, leases: inout [String: EnvironmentLease],
-        running: inout Int, limit: Int, waiting: inout WaitingList
+        _ attempt: AttemptState, version: VersionState, leases: inout [String: EnvironmentLease],
+        running: inout Int, limit: Int, placement: Placement?, waiting: inout WaitingList
     ) -> [SchedulerAction] {
+        let versionID = version.id
         var actions: [SchedulerAction] = []
         var states = Dictionary(uniqueKeysWithValues: attempt.tasks.map { ($0.id, $0.state) })
         for task in attempt.tasks where task.state == .queued {
@@ -198,6 +200,13 @@ public enum Scheduler {
                     let name = attempt.tasks.first { $0.id == after }?.name ?? "its prerequisite"
                     actions.append(.skipTask(taskID: task.id, reason: "\(name) did not pass (\(prerequisite.rawValue))"))
                     states[task.id] = .cancelled
+                    continue
+                }
+            }
+            if let placement {
+                let labels = version.plan.requiredLabels(stageIndex: attempt.stageIndex, task: task)
+                if !labels.isEmpty, !placement.mayStart(labels) {
+                    waiting.add(task.name, .labels(labels.sorted(), engines: placement.engines(satisfying: labels)))
                     continue
                 }
             }

@@ -11,6 +11,9 @@ public struct SchedulerSnapshot: Sendable, Equatable {
     public var live: [String: Int64]
     /// The time of the pass, for approvals that expire; nil: none expires in this pass.
     public var now: Double?
+    /// A team's engines and their labels, for work that requires some (`runs-on:`); nil: any engine runs anything
+    /// (the embedded store's one engine).
+    public var placement: Placement?
 
     public init(versions: [VersionState], leases: [String: EnvironmentLease] = [:], maxRunningTasks: Int = 16,
                 live: [String: Int64] = [:], now: Double? = nil) {

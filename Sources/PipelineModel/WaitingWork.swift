@@ -32,6 +32,9 @@ public enum WaitReason: Sendable, Equatable {
     case task(String)
     /// Every job slot is taken.
     case jobSlot
+    /// It needs an engine holding every one of `labels` (`runs-on:`); `engines` are the registered ones that do
+    /// (none: no engine can run it until one with those labels joins).
+    case labels([String], engines: [String])
 }
 
 /// One scheduler pass: the actions that move work on, and why the rest of the queued work waits.

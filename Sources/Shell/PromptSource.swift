@@ -28,7 +28,8 @@ final class PromptSource: Sendable {
             waiting = (try? await WaitReasonText.waiting(store: store, jobLimit: WaitReasonText.jobLimit(context))) ?? []
         }
         let prompt = PromptBuilder.prompt(pipeline: pipeline, counts: counts, held: PromptBuilder.held(waiting),
-                                          engineStopped: context.engineStopped != nil, style: context.style)
+                                          engineStopped: context.engineStopped != nil,
+                                          unplaced: PromptBuilder.unplaced(waiting), style: context.style)
         return (notices, prompt)
     }
 

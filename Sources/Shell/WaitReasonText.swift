@@ -20,6 +20,10 @@ enum WaitReasonText {
             return "\(name) to pass"
         case .jobSlot:
             return "a free job slot"
+        case let .labels(labels, engines):
+            let wanted = "an engine labelled " + labels.joined(separator: " and ")
+            return engines.isEmpty ? "\(wanted); none alive (start one with `cdsh engine --labels \(labels.joined(separator: ","))`)"
+                : "\(wanted) (\(engines.joined(separator: ", ")))"
         }
     }
 

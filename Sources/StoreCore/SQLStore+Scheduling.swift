@@ -9,7 +9,8 @@ extension SQLStore {
         let engine = engineName
         // Most wake-ups change nothing: decide on a read snapshot first and take the scheduling lock only when needed.
         let probe = try await transaction(.read) { connection in
-            try await Self.snapshotAndVersions(connection, maxRunningTasks: maxRunningTasks, capacityOf: engine, now: now).snapshot
+            try await Self.snapshotAndVersions(connection, maxRunningTasks: maxRunningTasks, capacityOf: engine,
+                                               placing: placesWork, now: now).snapshot
         }
         var probeStops: [Int64] = []
         if SnapshotAssembly.changes(in: Scheduler.decide(probe), collectingStopsInto: &probeStops).isEmpty {
@@ -19,7 +20,7 @@ extension SQLStore {
             var launches: [TaskLaunch] = [], stops: [Int64] = []
             for _ in 0..<SnapshotAssembly.maximumPasses {
                 let (snapshot, versions) = try await Self.snapshotAndVersions(
-                    connection, maxRunningTasks: maxRunningTasks, capacityOf: engine, now: now)
+                    connection, maxRunningTasks: maxRunningTasks, capacityOf: engine, placing: placesWork, now: now)
                 let changes = SnapshotAssembly.changes(in: Scheduler.decide(snapshot), collectingStopsInto: &stops)
                 if changes.isEmpty { break }
                 launches += try await Self.apply(changes, connection, now: now, engine: engine, versions: versions)
@@ -39,7 +40,8 @@ extension SQLStore {
 
     public func snapshot(maxRunningTasks: Int) async throws -> SchedulerSnapshot {
         try await transaction(.read) { connection in
-            try await Self.snapshotAndVersions(connection, maxRunningTasks: maxRunningTasks, capacityOf: nil).snapshot
+            try await Self.snapshotAndVersions(connection, maxRunningTasks: maxRunningTasks, capacityOf: nil,
+                                               placing: placesWork).snapshot
         }
     }
 
@@ -118,8 +120,10 @@ extension SQLStore {
 
     /// The snapshot, and the unsettled versions it was built from (so applying its actions need not read them
     /// again). With `capacityOf`, the limit is that engine's own: tasks other engines run count toward theirs.
+    /// `placing`: read the team's engines and their labels (`Placement`), deciding for `engine` when given.
     static func snapshotAndVersions(
-        _ connection: any SQLConnection, maxRunningTasks: Int, capacityOf engine: String?, now: Double? = nil
+        _ connection: any SQLConnection, maxRunningTasks: Int, capacityOf engine: String?, placing: Bool,
+        now: Double? = nil
     ) async throws -> (snapshot: SchedulerSnapshot, versions: [Int64: VersionRecord]) {
         let versions = try await connection.query(
             "SELECT \(unescaped: VersionRecord.columns) FROM version WHERE NOT settled ORDER BY id").map(VersionRecord.init)
@@ -150,7 +154,25 @@ extension SQLStore {
             snapshot.now = now
             try await Self.noteApprovalTimes(&snapshot, connection)
         }
+        if placing {
+            let engines = try await Self.engineLabels(connection)
+            snapshot.placement = Placement(deciding: engine.map { engines[$0] ?? [] }, engines: engines)
+        }
         return (snapshot, Dictionary(uniqueKeysWithValues: versions.map { ($0.id!, $0) }))
+    }
+
+    public func engines() async throws -> [String: Set<String>]? {
+        guard placesWork else { return nil }
+        return try await transaction(.read) { try await Self.engineLabels($0) }
+    }
+
+    /// Each registered engine's labels, by name (the `engine` table of a team's store).
+    static func engineLabels(_ connection: any SQLConnection) async throws -> [String: Set<String>] {
+        var engines: [String: Set<String>] = [:]
+        for row in try await connection.query("SELECT name, labels FROM engine") {
+            engines[try row.string("name")] = Set(try row.string("labels").split(separator: ",").map(String.init))
+        }
+        return engines
     }
 
     static func apply(

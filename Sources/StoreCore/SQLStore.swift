@@ -14,6 +14,9 @@ public protocol SQLStore: StateStore, SQLDatabase {
     /// The folder the store records this machine's paths relative to (`StatePaths`): the embedded store's state
     /// folder; nil when paths are recorded as they are (a team's store, whose paths name other machines' files).
     var relativePathBase: String? { get }
+    /// True for a team's store, whose engines register with labels in its `engine` table and start only the work
+    /// whose `runs-on:` labels they hold (`Placement`); false for the embedded store's one engine, which runs all.
+    var placesWork: Bool { get }
 }
 
 extension SQLStore {

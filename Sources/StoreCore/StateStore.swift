@@ -24,6 +24,8 @@ public protocol StateStore: EngineStore, VersionLedger, TriggerLedger, Notificat
     func attempt(_ id: Int64) async throws -> AttemptRecord?
     /// What the scheduler sees now (for `queue`).
     func snapshot(maxRunningTasks: Int) async throws -> SchedulerSnapshot
+    /// A team's registered engines and their labels, by name; nil for the embedded store's one engine.
+    func engines() async throws -> [String: Set<String>]?
     /// Counts for the prompt; `stopped` looks at the `recent` newest versions, as `status` does.
     func counts(recent: Int) async throws -> PipelineCounts
     /// The version `rollback ENV [VERSION]` would deploy (see `RollbackRules`).

@@ -135,6 +135,10 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX notification_pending ON notification (state, next_at)",
         ]),
+        ("v15-engine-labels", [
+            // Comma-separated, sorted: the `runs-on:` labels the engine declared (`cdsh engine --labels`).
+            "ALTER TABLE engine ADD COLUMN labels TEXT NOT NULL DEFAULT ''",
+        ]),
     ]
 
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines

@@ -27,9 +27,12 @@ extension PostgresStore: TeamStore {
             """, logger: logger) {
             return true
         }
+        let labels = engineLabels.joined(separator: ",")
         try await client.query("""
-            INSERT INTO engine (name, host, pid, started_at, heartbeat_at) VALUES (\(engineName), \(host), \(pid), \(now), \(now))
-            ON CONFLICT (name) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, heartbeat_at = EXCLUDED.heartbeat_at
+            INSERT INTO engine (name, host, pid, started_at, heartbeat_at, labels)
+            VALUES (\(engineName), \(host), \(pid), \(now), \(now), \(labels))
+            ON CONFLICT (name) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, heartbeat_at = EXCLUDED.heartbeat_at,
+              labels = EXCLUDED.labels
             """, logger: logger)
         return false
     }
@@ -40,7 +43,7 @@ extension PostgresStore: TeamStore {
     @discardableResult
     public func claimName(host: String, pid: Int, grace: Double, now: Double) async throws -> String? {
         guard let engineName else { throw StoreError.unavailable("an engine needs a name") }
-        let logger = self.logger
+        let logger = self.logger, labels = engineLabels.joined(separator: ",")
         return try await transaction { connection in
             // Two engines starting under one new name at once: the second waits here and then sees the first.
             try await Self.take(.engineName, key: engineName, connection, logger: logger)
@@ -59,9 +62,10 @@ extension PostgresStore: TeamStore {
                                              + "\(Int(grace)) s after its last heartbeat")
             }
             try await connection.query("""
-                INSERT INTO engine (name, host, pid, started_at, heartbeat_at) VALUES (\(engineName), \(host), \(pid), \(now), \(now))
+                INSERT INTO engine (name, host, pid, started_at, heartbeat_at, labels)
+                VALUES (\(engineName), \(host), \(pid), \(now), \(now), \(labels))
                 ON CONFLICT (name) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, started_at = EXCLUDED.started_at,
-                  heartbeat_at = EXCLUDED.heartbeat_at
+                  heartbeat_at = EXCLUDED.heartbeat_at, labels = EXCLUDED.labels
                 """, logger: logger)
             return previous?.host
         }

@@ -11,6 +11,9 @@ extension PostgresStore: SQLStore, LogArchive {
     /// A team's paths name files and repositories on the machines that wrote them: recorded as they are.
     public var relativePathBase: String? { nil }
 
+    /// A team's engines run the work their labels allow (`runs-on:`).
+    public var placesWork: Bool { true }
+
     /// Each machine witnesses the team's chain in its own `$XDG_STATE_HOME/cdsh/witness` (default
     /// `~/.local/state`), one file per database: what this machine appended is checked here.
     public var auditWitness: AuditWitness? {

@@ -11,24 +11,29 @@ public final class PostgresStore: Sendable {
     public let location: PostgresLocation
     /// The engine this store acts for (recorded on the attempts and tasks it starts); nil for shells.
     public let engineName: String?
+    /// The labels that engine declares (`--labels`), sorted: the `runs-on:` work it may take.
+    public let engineLabels: [String]
     let client: PostgresClient
     let logger: Logger
     private let running: Task<Void, Never>
 
-    private init(location: PostgresLocation, engineName: String?) {
+    private init(location: PostgresLocation, engineName: String?, engineLabels: [String]) {
         var logger = Logger(label: "cdsh.postgres")
         logger.logLevel = .critical
         self.location = location
         self.engineName = engineName
+        self.engineLabels = engineLabels.sorted()
         self.logger = logger
         let client = PostgresClient(configuration: location.configuration, backgroundLogger: logger)
         self.client = client
         running = Task { await client.run() }
     }
 
-    /// Connects, and brings the schema up to date; `engine` names the engine this store acts for.
-    public static func open(_ location: PostgresLocation, engine: String? = nil) async throws -> PostgresStore {
-        let store = PostgresStore(location: location, engineName: engine)
+    /// Connects, and brings the schema up to date; `engine` names the engine this store acts for, `labels` what
+    /// it declares.
+    public static func open(_ location: PostgresLocation, engine: String? = nil, labels: [String] = []) async throws
+        -> PostgresStore {
+        let store = PostgresStore(location: location, engineName: engine, engineLabels: labels)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await PostgresMigrations.migrate(store.client, logger: store.logger) }

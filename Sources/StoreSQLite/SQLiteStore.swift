@@ -43,6 +43,9 @@ extension SQLiteStore: SQLStore {
     /// Paths on this machine are recorded relative to the state folder, so it can be moved.
     public var relativePathBase: String? { folder }
 
+    /// Its one engine runs every task: `runs-on:` places work among a team's engines.
+    public var placesWork: Bool { false }
+
     /// The chain's head is witnessed in the state folder, beside the database file: it moves with the folder.
     public var auditWitness: AuditWitness? {
         AuditWitness(path: "\(folder)/audit.witness", keyPath: "\(folder)/audit.key", createsKey: true)

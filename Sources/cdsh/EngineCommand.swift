@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import StageRunner
 import PipelineEngine
+import PipelineModel
 import StoreSQLite
 import StorePostgres
 import Shell
@@ -29,6 +30,9 @@ struct EngineCommand: AsyncParsableCommand {
     @Option(help: "This engine's name among the team's engines (PostgreSQL only; required there).")
     var name: String?
 
+    @Option(help: "Labels this engine holds, comma-separated (PostgreSQL only): it runs the work whose `runs-on:` it satisfies, such as --labels production,eu.")
+    var labels: String?
+
     @Option(help: "This engine's own folder: logs, workspaces, source clones, artifact cache (PostgreSQL only; default ~/.cache/cdsh/engines/NAME).")
     var cache: String?
 
@@ -45,19 +49,20 @@ struct EngineCommand: AsyncParsableCommand {
     mutating func run() async throws {
         FileCreationMask.withholdWriteFromOthers()
         if state != nil, stateOption.state != nil, state != stateOption.state {
-            throw ValidationError("name the state once: either `cdsh engine STATE` or `cdsh engine --state STATE`")
+            throw usage("name the state once: either `cdsh engine STATE` or `cdsh engine --state STATE`")
         }
         let target = state ?? stateOption.state ?? ProcessInfo.processInfo.environment["CDSH_STATE"]
         guard let target, !target.isEmpty else {
-            throw ValidationError("name the state: `cdsh engine DIR`, or for a team `cdsh engine --state postgres://USER@HOST:PORT/DB "
+            throw usage("name the state: `cdsh engine DIR`, or for a team `cdsh engine --state postgres://USER@HOST:PORT/DB "
                                   + "--name NAME` (or set $CDSH_STATE)")
         }
         if PostgresLocation.isURL(target) {
             try await runTeamEngine(PostgresLocation(url: target))
             return
         }
-        guard name == nil, cache == nil else {
-            throw ValidationError("--name and --cache are for a team's engine on a PostgreSQL store; \(target) is a state folder")
+        guard name == nil, cache == nil, labels == nil else {
+            throw usage("--name, --labels and --cache are for a team's engine on a PostgreSQL store; "
+                                  + "\(target) is a state folder, whose one engine runs everything")
         }
         let layout = StateLayout(folder: target)
         let variables = Array(ProcessInfo.processInfo.environment.filter { !$0.value.isEmpty }.keys)
@@ -111,27 +116,31 @@ struct EngineCommand: AsyncParsableCommand {
     private func runTeamEngine(_ location: PostgresLocation) async throws {
         guard let name, !name.isEmpty,
               name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw ValidationError("a team's engine needs --name NAME (letters, digits, - _ .), unique among the team's engines")
+            throw usage("a team's engine needs --name NAME (letters, digits, - _ .), unique among the team's engines")
         }
-        guard grace >= 1 else { throw ValidationError("--grace must be at least 1 second") }
+        guard grace >= 1 else { throw usage("--grace must be at least 1 second") }
+        let declared = labels.map(Placement.labels(from:)) ?? (labels: [], problem: nil)
+        if let problem = declared.problem { throw usage(problem) }
         let folder = cache ?? "\(CacheFolder.path(environment: ProcessInfo.processInfo.environment))/engines/\(name)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let layout = StateLayout(folder: folder)
         guard let lock = EngineLock(path: layout.lockPath) else {
-            throw ValidationError("another engine already runs with the folder \(folder); give each engine its own --cache")
+            throw usage("another engine already runs with the folder \(folder); give each engine its own --cache")
         }
         do {
-            try await runTeamEngine(location, name: name, folder: folder, layout: layout)
+            try await runTeamEngine(location, name: name, labels: declared.labels, folder: folder, layout: layout)
         } catch {
             let presented = ErrorPresenter.present(error)
             OutputWriter.err("cdsh engine: error: \(presented.message)\(presented.hint.map { "; \($0)" } ?? "")\n")
-            throw ExitCode(presented.exitCode)
+            throw ArgumentParser.ExitCode(presented.exitCode)
         }
         withExtendedLifetime(lock) {}
     }
 
-    private func runTeamEngine(_ location: PostgresLocation, name: String, folder: String, layout: StateLayout) async throws {
-        let store = try await PostgresStore.open(location, engine: name)
+    private func runTeamEngine(
+        _ location: PostgresLocation, name: String, labels: [String], folder: String, layout: StateLayout
+    ) async throws {
+        let store = try await PostgresStore.open(location, engine: name, labels: labels)
         defer { store.close() }
         let engine = Engine(store: store, layout: layout, blobs: PostgresBlobStore(store: store, cacheFolder: folder),
                             sources: SourceMirrors(folder: "\(folder)/sources"), environment: .watched())
@@ -146,6 +155,12 @@ struct EngineCommand: AsyncParsableCommand {
         }
         try await engine.runAsTeamMember(grace: grace, stopping: { stop.request })
         withExtendedLifetime(stop) {}
+    }
+
+    /// A usage error as every cdsh command gives it (SPEC §4: status 2), not ArgumentParser's 64 and the root's usage.
+    private func usage(_ message: String) -> ArgumentParser.ExitCode {
+        OutputWriter.err("cdsh engine: error: \(message)\n")
+        return ArgumentParser.ExitCode(2)
     }
 
     /// The follower of `--follow`'s `trigger.poll`, if one was asked for.

@@ -114,7 +114,7 @@ struct EnvironmentRuleTests {
             "cdsh.yml:8:5: error: unknown key `confg` in environment `perf`; did you mean `config`?",
             "cdsh.yml:10:3: error: invalid environment name `load test`; "
                 + "a name starts with a letter or digit and holds only letters, digits, `.`, `_` and `-`",
-            "cdsh.yml:11:12: error: expected a mapping with `config`, `traits`, `supersede` and `secrets`, found a list",
+            "cdsh.yml:11:12: error: expected a mapping with `config`, `traits`, `supersede`, `secrets` and `runs-on`, found a list",
             "cdsh.yml:13:13: error: expected a file path for `config`, found a list",
             "cdsh.yml:14:13: error: expected a mapping of trait names to values, found a list",
             "cdsh.yml:16:24: error: expected a value for trait `database`, found a list",

@@ -28,4 +28,16 @@ struct PromptBuilderTests {
         #expect(PromptBuilder.prompt(pipeline: "shop", counts: counts, engineStopped: true, style: ascii)
                 == "shop run:3 approve:1 engine-stopped> ")
     }
+
+    @Test func workNoEngineMayRunIsHeldAndNamedInThePrompt() {
+        let waiting = [
+            work(2, .labels(["production"], engines: [])), work(3, .labels(["production"], engines: [])),
+            work(4, .labels(["browser"], engines: ["builder-1"])), work(5, .labels(["eu", "production"], engines: [])),
+        ]
+        #expect(PromptBuilder.held(waiting) == 3, "v4's engine is alive: it only has to get to it")
+        #expect(PromptBuilder.unplaced(waiting) == ["production", "eu+production"])
+        let counts = PipelineCounts(running: 1, stopped: 0, awaitingApproval: 0, patches: [])
+        #expect(PromptBuilder.prompt(pipeline: "shop", counts: counts, held: 1, unplaced: ["production"],
+                                     style: TextStyle(unicode: false)) == "shop run:1 held:1 no-engine:production> ")
+    }
 }

@@ -27,6 +27,8 @@ enum StatusCommand {
             lines.append("\(waiting) update\(waiting == 1 ? "" : "s") handed over by a git hook wait\(waiting == 1 ? "s" : "") "
                          + "(the oldest for \(TimeText.elapsed(wait))); see \(queue.logPath)")
         }
+        let engines = try await store.engines()
+        if let engines, let plan { lines += placementLines(engines: engines, plan: plan) }
         let json = JSONValue.object([
             ("pipeline", .string(reports.first?.plan.name ?? ((try? context.currentPlan())?.name ?? ""))),
             ("stages", .array((plan?.stages ?? []).map { .string($0.name) })),
@@ -37,8 +39,27 @@ enum StatusCommand {
                          ("reason", .optional(record.reason)), ("at", .time(record.at))])
             })),
             ("hook_updates_waiting", .int(waiting)),
+            ("engines", engines.map { engines in
+                .array(engines.keys.sorted().map { name in
+                    .object([("name", .string(name)), ("labels", .array(engines[name]!.sorted().map { .string($0) }))])
+                })
+            } ?? .null),
         ])
         return CommandResult(text: lines.joined(separator: "\n"), json: json)
+    }
+
+    /// A team's engines with their labels, and each label the pipeline's `runs-on:` needs that none of them holds.
+    static func placementLines(engines: [String: Set<String>], plan: PipelinePlan) -> [String] {
+        let listed = engines.keys.sorted().map { name in
+            engines[name]!.isEmpty ? name : "\(name) [\(engines[name]!.sorted().joined(separator: ", "))]"
+        }
+        var lines = ["engines: " + (listed.isEmpty ? "none alive" : listed.joined(separator: ", "))]
+        let held = engines.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        for label in plan.requiredLabels where !held.contains(label) {
+            lines.append("no engine holds label \(label), which `runs-on:` requires: that work waits until one starts "
+                         + "with `cdsh engine --labels \(label)`")
+        }
+        return lines
     }
 
     /// The value-stream map: a row per version, a column per stage, `●` where an environment of that stage runs
