@@ -32,7 +32,9 @@ extension Engine where Store: StateStore {
             // A team's engines share the server's clock, as their heartbeats do: claims and retries mean the same on each.
             now: { (try? await (store as? any TeamStore)?.serverNow()) ?? clock() },
             logTail: { record in await Self.lastLines(of: record, in: store) },
-            secretNames: { record in await Self.secretNames(for: record, in: store) },
+            secretNames: { [credentials = self.environment.storeCredentials.variables] record in
+                await Self.secretNames(for: record, in: store).union(credentials)
+            },
             log: { [weak self] line in self?.log(line) })
     }
 

@@ -13,6 +13,9 @@ public struct EngineEnvironment: Sendable {
     public var jobWatch: JobGroupWatch?
     /// Where declared secrets are read from (the engine's own environment).
     public var variables: [String: String] = ProcessInfo.processInfo.environment
+    /// The store's own credentials: variables no job or notification command receives (a team's `CDSH_STATE` URL,
+    /// `PGPASSWORD`), and values masked in every log should a job find them anyway (the store's password).
+    public var storeCredentials: (variables: Set<String>, values: [String]) = ([], [])
 
     public init(now: @escaping @Sendable () -> Double, launcher: any CommandLaunching, host: String, maxRunningTasks: Int) {
         self.now = now

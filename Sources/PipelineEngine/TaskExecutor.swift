@@ -20,7 +20,7 @@ struct TaskExecutor: Sendable {
     /// (`PatchBlocker`), else nil.
     func execute(_ launch: TaskLaunch) async -> (environment: String, since: Double)? {
         let began = environment.now()
-        let secrets = TaskSecrets(launch, variables: environment.variables)
+        let secrets = TaskSecrets(launch, variables: environment.variables, storeCredentials: environment.storeCredentials)
         let masker = SecretMasker(secrets: secrets.maskedValues)
         let task = launch.task
         let logPath = layout.logPath(version: launch.version.id!, stage: launch.attempt.stage,

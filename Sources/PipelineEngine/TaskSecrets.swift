@@ -12,12 +12,13 @@ struct TaskSecrets {
     /// Secrets in the task's scope that the engine's environment does not set.
     let missing: [String]
 
-    init(_ launch: TaskLaunch, variables: [String: String]) {
+    init(_ launch: TaskLaunch, variables: [String: String],
+         storeCredentials: (variables: Set<String>, values: [String]) = ([], [])) {
         let declared = launch.plan.declaredSecrets
         let given = launch.plan.secrets(stageIndex: launch.attempt.stageIndex, job: launch.jobSpec,
                                         environment: launch.task.environment)
-        maskedValues = declared.compactMap { variables[$0] }.filter { !$0.isEmpty }
-        withheld = Set(declared).subtracting(given)
+        maskedValues = (declared.compactMap { variables[$0] } + storeCredentials.values).filter { !$0.isEmpty }
+        withheld = Set(declared).subtracting(given).union(storeCredentials.variables)
         missing = given.filter { variables[$0]?.isEmpty ?? true }
     }
 

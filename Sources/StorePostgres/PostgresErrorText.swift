@@ -1,15 +1,46 @@
 import PostgresNIO
 
 /// postgres-nio's errors print a fixed "generic description" so that queries cannot leak into logs; this says
-/// what went wrong in words a user can act on: the server's message and SQL state, or the connection problem.
+/// what went wrong in words a user can act on: the server's message and SQL state, the TLS check that failed and
+/// what to change, or the connection problem.
 public enum PostgresErrorText {
-    /// The readable text of a PostgreSQL error, or nil when `error` did not come from postgres-nio.
-    public static func describe(_ error: any Error) -> String? {
+    /// The readable text of a PostgreSQL error, or nil when `error` did not come from postgres-nio; `location` names
+    /// the TLS settings a refused certificate is checked against.
+    public static func describe(_ error: any Error, location: PostgresLocation? = nil) -> String? {
+        if let transaction = error as? PostgresTransactionError {
+            return [transaction.beginError, transaction.closureError, transaction.commitError].lazy.compactMap { $0 }
+                .compactMap { describe($0, location: location) }.first
+        }
         guard let error = error as? PSQLError else { return nil }
         if let info = error.serverInfo, let message = info[.message] {
             return "PostgreSQL: \(message)" + (info[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
         }
-        if let underlying = error.underlying { return "PostgreSQL connection: \(underlying)" }
+        if error.code == .sslUnsupported {
+            return "the server does not offer TLS, and sslmode=\(location?.tls.mode.rawValue ?? "require") needs it: "
+                + "turn on ssl in the server's postgresql.conf, or connect with sslmode=prefer on a trusted network"
+        }
+        if let underlying = error.underlying {
+            return tlsProblem(underlying, location: location) ?? "PostgreSQL connection: \(underlying)"
+        }
         return "PostgreSQL: \(error.code)"
+    }
+
+    /// A refused server certificate in words: which check failed, against what, and what to change.
+    static func tlsProblem(_ underlying: any Error, location: PostgresLocation?) -> String? {
+        let text = String(describing: underlying)
+        let mode = location.map { "sslmode=\($0.tls.mode.rawValue)" } ?? "sslmode"
+        if text.contains("failedToValidateHostname") {
+            return "TLS: the server's certificate does not name the host \(location?.host ?? "connected to") (\(mode) "
+                + "checks it): connect by a host name the certificate holds, or use sslmode=verify-ca"
+        }
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            let root = location?.tls.rootCertificate.map { "sslrootcert \($0)" } ?? "sslrootcert"
+            return "TLS: the server's certificate is not signed by a CA in \(root) (or has expired) (\(mode)): give "
+                + "the CA certificate that signed the server's, or ask whoever runs the server which it is"
+        }
+        if text.contains("handshakeFailed") || text.contains("NIOSSL") {
+            return "TLS handshake with the server failed (\(mode)): \(text)"
+        }
+        return nil
     }
 }

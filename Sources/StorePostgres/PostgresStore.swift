@@ -17,14 +17,15 @@ public final class PostgresStore: Sendable {
     let logger: Logger
     private let running: Task<Void, Never>
 
-    private init(location: PostgresLocation, engineName: String?, engineLabels: [String]) {
+    private init(location: PostgresLocation, engineName: String?, engineLabels: [String]) throws {
         var logger = Logger(label: "cdsh.postgres")
         logger.logLevel = .critical
         self.location = location
         self.engineName = engineName
         self.engineLabels = engineLabels.sorted()
         self.logger = logger
-        let client = PostgresClient(configuration: location.configuration, backgroundLogger: logger)
+        let client = PostgresClient(configuration: try PostgresTLS.settingUp { try location.configuration },
+                                    backgroundLogger: logger)
         self.client = client
         running = Task { await client.run() }
     }
@@ -33,7 +34,7 @@ public final class PostgresStore: Sendable {
     /// it declares.
     public static func open(_ location: PostgresLocation, engine: String? = nil, labels: [String] = []) async throws
         -> PostgresStore {
-        let store = PostgresStore(location: location, engineName: engine, engineLabels: labels)
+        let store = try PostgresStore(location: location, engineName: engine, engineLabels: labels)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await PostgresMigrations.migrate(store.client, logger: store.logger) }
@@ -42,7 +43,8 @@ public final class PostgresStore: Sendable {
                 group.addTask {
                     try await Task.sleep(for: .seconds(2))
                     let probe = try await PostgresConnection.connect(
-                        configuration: location.connectionConfiguration, id: 0, logger: store.logger)
+                        configuration: try PostgresTLS.settingUp { try location.connectionConfiguration }, id: 0,
+                        logger: store.logger)
                     try? await probe.close()
                     try await Task.sleep(for: .seconds(3600))  // reachable after all: the schema check decides
                 }
@@ -52,7 +54,7 @@ public final class PostgresStore: Sendable {
         } catch {
             store.close()
             throw StoreError.unavailable("cannot open the state store at \(location): "
-                                         + (PostgresErrorText.describe(error) ?? "\(error)"))
+                                         + (PostgresErrorText.describe(error, location: location) ?? "\(error)"))
         }
         return store
     }

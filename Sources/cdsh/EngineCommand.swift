@@ -57,7 +57,13 @@ struct EngineCommand: AsyncParsableCommand {
                                   + "--name NAME` (or set $CDSH_STATE)")
         }
         if PostgresLocation.isURL(target) {
-            try await runTeamEngine(PostgresLocation(url: target))
+            let location: PostgresLocation
+            do {
+                location = try PostgresLocation(url: target)
+            } catch {
+                throw failure(error)
+            }
+            try await runTeamEngine(location)
             return
         }
         guard name == nil, cache == nil, labels == nil else {
@@ -130,9 +136,7 @@ struct EngineCommand: AsyncParsableCommand {
         do {
             try await runTeamEngine(location, name: name, labels: declared.labels, folder: folder, layout: layout)
         } catch {
-            let presented = ErrorPresenter.present(error)
-            OutputWriter.err("cdsh engine: error: \(presented.message)\(presented.hint.map { "; \($0)" } ?? "")\n")
-            throw ArgumentParser.ExitCode(presented.exitCode)
+            throw failure(error)
         }
         withExtendedLifetime(lock) {}
     }
@@ -142,8 +146,11 @@ struct EngineCommand: AsyncParsableCommand {
     ) async throws {
         let store = try await PostgresStore.open(location, engine: name, labels: labels)
         defer { store.close() }
+        var environment = EngineEnvironment.watched()
+        // Jobs run code from any commit: they get no way into the team's store, and its password never reaches a log.
+        environment.storeCredentials = (["CDSH_STATE", "PGPASSWORD"], [location.password].compactMap { $0 })
         let engine = Engine(store: store, layout: layout, blobs: PostgresBlobStore(store: store, cacheFolder: folder),
-                            sources: SourceMirrors(folder: "\(folder)/sources"), environment: .watched())
+                            sources: SourceMirrors(folder: "\(folder)/sources"), environment: environment)
         let stop = StopSignals()
         let follower = following(state: state ?? stateOption.state ?? ProcessInfo.processInfo.environment["CDSH_STATE"] ?? "",
                                  log: { engine.log($0) })
@@ -155,6 +162,13 @@ struct EngineCommand: AsyncParsableCommand {
         }
         try await engine.runAsTeamMember(grace: grace, stopping: { stop.request })
         withExtendedLifetime(stop) {}
+    }
+
+    /// `error` said as every cdsh command says it, with the exit status SPEC §4 gives it.
+    private func failure(_ error: any Error) -> ArgumentParser.ExitCode {
+        let presented = ErrorPresenter.present(error)
+        OutputWriter.err("cdsh engine: error: \(presented.message)\(presented.hint.map { "; \($0)" } ?? "")\n")
+        return ArgumentParser.ExitCode(presented.exitCode)
     }
 
     /// A usage error as every cdsh command gives it (SPEC §4: status 2), not ArgumentParser's 64 and the root's usage.
