@@ -16,37 +16,47 @@ public enum StopRequest: Sendable {
 /// keeping in touch with the others through `beat` (which records it alive and interrupts silent engines' work).
 extension Engine {
     /// Runs until `stopping` asks: settles whenever a task ends, whenever `listen` calls the function it is given
-    /// (work announced by a shell), and at least every `tick`; calls `beat` every `beatEvery`. While finishing it
-    /// takes no work but stops the tasks `requestedStops` names (a `cancel` from a shell) and keeps beating.
+    /// (work announced by a shell), and at least every `tick`; calls `beat` every `beatEvery`, on its own, so that a
+    /// slow settle never holds a heartbeat up. While finishing it takes no work but stops the tasks `requestedStops`
+    /// names (a `cancel` from a shell) and keeps beating.
+    /// `mayLaunch` false: take no work this pass (the engine has lost its store and stopped its jobs).
     public func runShared(
         tick: Duration, beatEvery: Duration, stopping: @escaping @Sendable () -> StopRequest,
+        mayLaunch: @escaping @Sendable () -> Bool = { true },
         listen: @escaping @Sendable (@escaping @Sendable () -> Void) async -> Void,
         requestedStops: @escaping @Sendable () async throws -> [Int64],
         beat: @escaping @Sendable () async throws -> Void
     ) async {
         let (events, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let expecting = Mutex(false)  // a task ended or a shell announced work since the last step
+        let wake = { @Sendable in
+            expecting.withLock { $0 = true }
+            continuation.yield()
+        }
         let ticker = Task {
             while !Task.isCancelled {
                 continuation.yield()
                 try? await Task.sleep(for: tick)
             }
         }
-        let listener = Task { await listen { continuation.yield() } }
-        defer {
-            ticker.cancel()
-            listener.cancel()
-        }
-        let clock = ContinuousClock()
-        var lastBeat: ContinuousClock.Instant?
-        loop: for await _ in events {
-            if lastBeat.map({ clock.now - $0 >= beatEvery }) ?? true {
+        let listener = Task { await listen(wake) }
+        let heart = Task {
+            while !Task.isCancelled {
                 do {
                     try await beat()
-                    lastBeat = clock.now
                 } catch {
                     log("heartbeat failed: \(String(reflecting: error))")
                 }
+                try? await Task.sleep(for: beatEvery)
             }
+        }
+        defer {
+            ticker.cancel()
+            listener.cancel()
+            heart.cancel()
+        }
+        let clock = ContinuousClock()
+        loop: for await _ in events {
             switch stopping() {
             case .now:
                 stopEverything()
@@ -56,8 +66,12 @@ extension Engine {
                 if runningCount == 0 { break loop }
                 if let stops = try? await requestedStops() { stop(taskIDs: stops) }
             case .none:
+                guard mayLaunch() else { continue }
+                let started = clock.now
                 do {
-                    try await step(finished: { continuation.yield() })
+                    try await step(expectingWork: expecting.withLock { value in defer { value = false }; return value },
+                                   finished: wake)
+                    if clock.now - started > .seconds(5) { log("a settle took \(clock.now - started)") }
                 } catch {
                     log("engine step failed: \(String(reflecting: error))")
                     try? await Task.sleep(for: .seconds(1))  // the store is away: try again, but not on every tick
@@ -74,6 +88,10 @@ extension Engine where Store: TeamStore {
     /// heart-beats every `grace`/4 on the store's clock, and interrupts the work of engines silent for longer
     /// than `grace` — only once it has itself reached the store for a whole grace period, so that after an outage
     /// the first to reconnect does not reap the rest. Declared dead meanwhile, it stops what it still runs.
+    ///
+    /// Cut off from the store (no heartbeat for three quarters of `grace`), it fences itself: it stops its jobs,
+    /// recorded `interrupted` once the store is back, and takes no work until a heartbeat gets through — so the
+    /// engine that reaps its work a quarter of the grace period later never shares an environment with it.
     public func runAsTeamMember(grace: Double, stopping: @escaping @Sendable () -> StopRequest) async throws {
         let store = self.store
         let host = environment.host, pid = Int(getpid())
@@ -82,17 +100,51 @@ extension Engine where Store: TeamStore {
         if lastHost == host { LeftoverProcesses.stop(leftovers) }  // this machine's last run under the name
         layout.removeLeftoverWorkspaces()  // this engine's own folder: nothing of it runs yet
         let connection = ConnectionWatch()
+        let name = (store as? any SQLStore)?.engineName ?? "this engine"
+        let fencing = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                guard connection.silent(longerThan: grace * 0.75), connection.fence() else { continue }
+                log("no heartbeat reached the store for \(grace * 0.75) s: stopping this engine's jobs and taking no "
+                    + "work until it is back")
+                stopEverything(interrupting: "engine \(name) lost its connection to the store and stopped it; "
+                               + "`rerun` starts a new attempt")
+            }
+        }
+        // Reaping waits for the scheduling lock, behind other engines' settles: never in a heartbeat's way.
+        let reaping = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(max(0.25, grace / 4)))
+                guard connection.connected(for: grace), let now = try? await store.serverNow() else { continue }
+                do {
+                    _ = try await store.recoverDeadEngines(grace: grace, now: now)
+                    let stray = try await store.recoverStrayWork(running: runningTaskIDs, startedBefore: now - grace, now: now)
+                    if !stray.isEmpty { log("interrupted \(stray.count) task(s) recorded under this name that it never ran") }
+                } catch {
+                    log("taking over silent engines' work failed: \(String(reflecting: error))")
+                }
+            }
+        }
+        defer {
+            fencing.cancel()
+            reaping.cancel()
+        }
+        let beatTimeout = max(0.5, grace / 4)
         await runShared(
             tick: .milliseconds(250), beatEvery: .seconds(max(0.25, grace / 4)), stopping: stopping,
+            mayLaunch: { !connection.isFenced },
             listen: { wake in await store.listenForWork(wake) },
             requestedStops: { try await store.requestedStops() },
             beat: {
                 do {
-                    let now = try await store.serverNow()
-                    if try await !store.heartbeat(host: host, pid: pid, now: now) { self.stopEverything() }
-                    if connection.connected(for: grace) {
-                        _ = try await store.recoverDeadEngines(grace: grace, now: now)
+                    // The engine's clock starts before the server's time is read, so the fence comes no later,
+                    // counted from the recorded heartbeat, than three quarters of the grace period.
+                    let sent = ContinuousClock.now
+                    let alive = try await Self.within(seconds: beatTimeout) {
+                        try await store.heartbeat(host: host, pid: pid, now: try await store.serverNow())
                     }
+                    connection.beat(at: sent)
+                    if !alive { self.stopEverything() }
                 } catch {
                     connection.lost()
                     throw error
@@ -100,11 +152,60 @@ extension Engine where Store: TeamStore {
             })
         try? await store.leave()
     }
+
+    /// Runs `body`, giving up after `seconds` without waiting for it to notice (a call on a cut link may not): the
+    /// next heartbeat must not queue behind a lost one.
+    static func within<Value: Sendable>(
+        seconds: Double, _ body: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        let once = ResumeOnce()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
+            let work = Task {
+                do {
+                    let value = try await body()
+                    if once.claim() { continuation.resume(returning: value) }
+                } catch {
+                    if once.claim() { continuation.resume(throwing: error) }
+                }
+            }
+            Task {
+                try? await Task.sleep(for: .seconds(seconds))
+                if once.claim() {
+                    work.cancel()
+                    continuation.resume(throwing: StoreError.unavailable("the store did not answer within \(seconds) s"))
+                }
+            }
+        }
+    }
 }
 
-/// Since when a team's engine has reached its store without a failed heartbeat.
+/// Since when a team's engine has reached its store without a failed heartbeat, when a heartbeat last got through,
+/// and whether the engine has fenced itself off for want of one.
 final class ConnectionWatch: Sendable {
     private let since = Mutex<ContinuousClock.Instant?>(nil)
+    private let lastBeat = Mutex(ContinuousClock.now)
+    private let fenced = Mutex(false)
+
+    /// A heartbeat sent at `sent` got through: the engine may take work again.
+    func beat(at sent: ContinuousClock.Instant) {
+        lastBeat.withLock { $0 = max($0, sent) }
+        fenced.withLock { $0 = false }
+    }
+
+    /// True when no heartbeat has got through for `seconds`.
+    func silent(longerThan seconds: Double) -> Bool {
+        ContinuousClock.now - lastBeat.withLock { $0 } > .seconds(seconds)
+    }
+
+    /// Fences the engine off; true the first time since the last heartbeat.
+    func fence() -> Bool {
+        fenced.withLock { fenced in
+            defer { fenced = true }
+            return !fenced
+        }
+    }
+
+    var isFenced: Bool { fenced.withLock { $0 } }
 
     /// True once heartbeats have succeeded for `seconds`; the first call after a loss starts the count.
     func connected(for seconds: Double) -> Bool {
@@ -117,5 +218,18 @@ final class ConnectionWatch: Sendable {
 
     func lost() {
         since.withLock { $0 = nil }
+    }
+}
+
+/// Lets exactly one of several racing tasks resume a continuation.
+final class ResumeOnce: Sendable {
+    private let claimed = Mutex(false)
+
+    /// True for the first caller only.
+    func claim() -> Bool {
+        claimed.withLock { claimed in
+            defer { claimed = true }
+            return !claimed
+        }
     }
 }

@@ -30,8 +30,10 @@ public final class Engine<Store: EngineStore>: Sendable {
 
     /// Decides and applies until the scheduler has nothing more to say, in one transaction; returns the tasks
     /// started and stops the running tasks the scheduler asked to stop.
-    public func settle() async throws -> [TaskLaunch] {
-        let (launches, stops) = try await store.advance(maxRunningTasks: environment.maxRunningTasks, now: environment.now())
+    /// `expectingWork`: the wake-up came from a task's end or announced work, so no read-only probe first.
+    public func settle(expectingWork: Bool = false) async throws -> [TaskLaunch] {
+        let (launches, stops) = try await store.advance(maxRunningTasks: environment.maxRunningTasks, now: environment.now(),
+                                                        probing: !expectingWork)
         for taskID in stops {
             inFlight.withLock { $0[taskID]?.cancel() }
         }
@@ -39,8 +41,8 @@ public final class Engine<Store: EngineStore>: Sendable {
     }
 
     /// One pass: settle, then launch every started task in the background; `finished` is called as each ends.
-    public func step(finished: @escaping @Sendable () -> Void = {}) async throws {
-        let launches = try await settle()
+    public func step(expectingWork: Bool = false, finished: @escaping @Sendable () -> Void = {}) async throws {
+        let launches = try await settle(expectingWork: expectingWork)
         if !launches.isEmpty { CrashPoint.afterSettle.reach() }
         for launch in launches {
             let executor = self.executor
@@ -68,15 +70,19 @@ public final class Engine<Store: EngineStore>: Sendable {
         }
     }
 
-    /// Stops every task this engine runs.
-    public func stopEverything() {
+    /// Stops every task this engine runs; with `reason`, each is recorded `interrupted` with it, not cancelled.
+    public func stopEverything(interrupting reason: String? = nil) {
         inFlight.withLock { running in
+            if let reason { executor.interruptions.set(reason, for: running.keys) }
             for task in running.values { task.cancel() }
         }
     }
 
     /// How many tasks this engine is running now.
     public var runningCount: Int { inFlight.withLock { $0.count } }
+
+    /// The tasks this engine is running now.
+    public var runningTaskIDs: Set<Int64> { inFlight.withLock { Set($0.keys) } }
 
     /// Waits for every task this engine launched, then drops the cached checkouts.
     public func drain() async {

@@ -14,6 +14,8 @@ struct TaskExecutor: Sendable {
     let environment: EngineEnvironment
     let halt: EngineHalt
     let checkouts: CheckoutCache
+    /// Why the engine stopped a task it must record `interrupted` rather than cancelled (it lost its store), by task.
+    let interruptions = InterruptionReasons()
 
     /// Runs the task to its recorded end. Returns the environment where it made a security patch live (its
     /// production deploy passed) and when the task began, for the engine to block what lacks the patch
@@ -46,11 +48,26 @@ struct TaskExecutor: Sendable {
             if failure == ENOSPC || failure == EDQUOT { halt.request("disk full in \(layout.folder)") }
         } else if outcome.0.state == .cancelled, let stopping = halt.requested {
             outcome.0 = ProcessOutcome(state: .errored, reason: "the engine stopped: \(stopping)")
+        } else if outcome.0.state == .cancelled, let reason = interruptions.take(task.id!) {
+            outcome.0 = ProcessOutcome(state: .interrupted, reason: reason)
         }
         try? FileManager.default.removeItem(atPath: work)
         if task.kind == .job { CrashPoint.jobExited.reach() }
-        // A task left `running` would hold its environment for good: keep trying while the store is away — but
-        // only three times once the engine stops for a full disk (the next engine's recovery settles it then).
+        // Recorded from a task of its own: a stopped task's (cancelled) would fail every store call at once.
+        let ended = outcome
+        return await Task {
+            await record(ended, of: launch, masker: masker, logPath: logPath, began: began)
+        }.value
+    }
+
+    /// Records how `launch`'s task ended. A task left `running` would hold its environment for good: this keeps
+    /// trying while the store is away — but only three times once the engine stops for a full disk (the next
+    /// engine's recovery settles it then).
+    private func record(
+        _ outcome: (ProcessOutcome, [ArtifactRecord]), of launch: TaskLaunch, masker: SecretMasker, logPath: String,
+        began: Double
+    ) async -> (environment: String, since: Double)? {
+        let task = launch.task
         let delays = [1, 2, 4, 8, 15, 30, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60]
         var failures = 0
         while failures < (halt.requested == nil ? delays.count : min(delays.count, 3)) {

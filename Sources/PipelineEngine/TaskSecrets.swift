@@ -11,6 +11,8 @@ struct TaskSecrets {
     let withheld: Set<String>
     /// Secrets in the task's scope that the engine's environment does not set.
     let missing: [String]
+    /// Secrets in the task's scope that are the store's own credentials on this engine (`PGPASSWORD`).
+    let storeOwn: [String]
 
     init(_ launch: TaskLaunch, variables: [String: String],
          storeCredentials: (variables: Set<String>, values: [String]) = ([], [])) {
@@ -20,10 +22,15 @@ struct TaskSecrets {
         maskedValues = (declared.compactMap { variables[$0] } + storeCredentials.values).filter { !$0.isEmpty }
         withheld = Set(declared).subtracting(given).union(storeCredentials.variables)
         missing = given.filter { variables[$0]?.isEmpty ?? true }
+        storeOwn = given.filter(storeCredentials.variables.contains)
     }
 
-    /// Why the task cannot run, when a secret it needs is not set; nil when every one is.
+    /// Why the task cannot run, when a secret it needs is not set or is the store's credential; nil when it can.
     func missingReason(_ launch: TaskLaunch) -> String? {
+        if let name = storeOwn.first {
+            return "secret \(name) is the team store's credential on this engine, which no job receives; give the "
+                + "job's own password another name (in cdsh.yml and where the engine starts)"
+        }
         guard let name = missing.first else { return nil }
         let others = missing.count > 1 ? " (and \(missing.dropFirst().joined(separator: ", ")))" : ""
         let stage = launch.attempt.isDeployOnly ? "" : " \(launch.attempt.stage)"

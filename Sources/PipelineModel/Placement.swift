@@ -16,9 +16,11 @@ public struct Placement: Sendable, Equatable {
         engines.filter { labels.isSubset(of: $0.value) }.keys.sorted()
     }
 
-    /// Whether the engine deciding may start work that requires `labels`.
+    /// Whether work that requires `labels` may start in this pass: on the engine deciding, when it holds them all;
+    /// for a shell's look (no engine deciding), when some registered engine does — what then holds it back is
+    /// whatever else the scheduler finds.
     public func mayStart(_ labels: Set<String>) -> Bool {
-        deciding.map { labels.isSubset(of: $0) } ?? false
+        deciding.map { labels.isSubset(of: $0) } ?? !engines(satisfying: labels).isEmpty
     }
 
     /// What a label may be: letters, digits, `-`, `_` and `.`, starting with a letter or digit, at most 64.
@@ -59,8 +61,21 @@ extension PipelinePlan {
         return labels
     }
 
-    /// Every label some environment or job requires, sorted: what the team's engines must cover between them.
-    public var requiredLabels: [String] {
-        Set(environments.flatMap { $0.runsOn ?? [] } + stages.flatMap { $0.jobs.flatMap { $0.runsOn ?? [] } }).sorted()
+    /// The label sets the plan's tasks require, each sorted, without repeats: for each, one engine must hold
+    /// every label of it (deploys and rollbacks to an environment, and each job with its environment's).
+    public var requiredLabelSets: [[String]] {
+        var sets: [[String]] = []
+        func add(_ labels: Set<String>) {
+            let sorted = labels.sorted()
+            if !sorted.isEmpty && !sets.contains(sorted) { sets.append(sorted) }
+        }
+        for environment in environments { add(Set(environment.runsOn ?? [])) }
+        for stage in stages {
+            for job in stage.jobs {
+                let bound = (job.environment ?? stage.environment).flatMap { environment(named: $0)?.runsOn } ?? []
+                add(Set(bound).union(job.runsOn ?? []))
+            }
+        }
+        return sets
     }
 }

@@ -121,6 +121,11 @@ public struct AuditWitness: Sendable {
             }
         }
 
+        /// Forgets what a transaction that then rolled back noted: it is run again, and only what commits counts.
+        public func forget() {
+            state.withLock { $0 = (nil, true, nil) }
+        }
+
         var head: AuditHead? {
             state.withLock { state in
                 state.head.map { AuditHead(id: $0.id, hash: $0.hash, sealedFrom: state.firstSealed) }
@@ -129,7 +134,7 @@ public struct AuditWitness: Sendable {
         }
     }
 
-    @TaskLocal static var appended: Appended?
+    @TaskLocal public static var appended: Appended?
 
     /// Runs one transaction of a store (`body` commits or throws) and then witnesses the head it appended, if
     /// any: every store's `transaction` runs through this, so no append goes unwitnessed. An append to a chain

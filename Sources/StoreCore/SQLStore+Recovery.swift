@@ -13,13 +13,14 @@ extension SQLStore {
         }
     }
 
-    /// `interruptRunningWork` inside the caller's scheduling transaction.
+    /// `interruptRunningWork` inside the caller's scheduling transaction; with `only`, just those of these tasks.
     public static func interruptRunningWork(
-        ofEngines engines: [String]?, reason: String, now: Double, _ connection: any SQLConnection
+        ofEngines engines: [String]?, only: [Int64]? = nil, reason: String, now: Double, _ connection: any SQLConnection
     ) async throws -> [TaskRecord] {
         let whose: SQL = engines.map { "AND engine IN \(in: $0)" } ?? ""
+        let which: SQL = only.map { "AND id IN \(in: $0)" } ?? ""
         let running = try await connection.query("""
-            SELECT \(unescaped: TaskRecord.columns) FROM task WHERE state = 'running' \(whose) ORDER BY id
+            SELECT \(unescaped: TaskRecord.columns) FROM task WHERE state = 'running' \(whose) \(which) ORDER BY id
             """).map(TaskRecord.init)
         let ids = running.compactMap(\.id)
         try await connection.execute("""

@@ -5,16 +5,20 @@ import PipelineModel
 /// engines on several machines decide one at a time — a task is started, and so launched, by exactly one engine,
 /// and a lease row (the environment is its key) is taken by one attempt.
 extension SQLStore {
-    public func advance(maxRunningTasks: Int, now: Double) async throws -> (launches: [TaskLaunch], stops: [Int64]) {
+    public func advance(maxRunningTasks: Int, now: Double, probing: Bool) async throws
+        -> (launches: [TaskLaunch], stops: [Int64]) {
         let engine = engineName
-        // Most wake-ups change nothing: decide on a read snapshot first and take the scheduling lock only when needed.
-        let probe = try await transaction(.read) { connection in
-            try await Self.snapshotAndVersions(connection, maxRunningTasks: maxRunningTasks, capacityOf: engine,
-                                               placing: placesWork, now: now).snapshot
-        }
-        var probeStops: [Int64] = []
-        if SnapshotAssembly.changes(in: Scheduler.decide(probe), collectingStopsInto: &probeStops).isEmpty {
-            return ([], probeStops)
+        // Most timed wake-ups change nothing: decide on a read snapshot first and take the scheduling lock only when
+        // needed. A task that ended or work a shell announced almost always changes something: no probe then.
+        if probing {
+            let probe = try await transaction(.read) { connection in
+                try await Self.snapshotAndVersions(connection, maxRunningTasks: maxRunningTasks, capacityOf: engine,
+                                                   placing: placesWork, now: now).snapshot
+            }
+            var probeStops: [Int64] = []
+            if SnapshotAssembly.changes(in: Scheduler.decide(probe), collectingStopsInto: &probeStops).isEmpty {
+                return ([], probeStops)
+            }
         }
         return try await transaction(.scheduling) { connection in
             var launches: [TaskLaunch] = [], stops: [Int64] = []
@@ -154,7 +158,8 @@ extension SQLStore {
             snapshot.now = now
             try await Self.noteApprovalTimes(&snapshot, connection)
         }
-        if placing {
+        // Only work that requires labels is placed: a pipeline without `runs-on:` pays no query for it.
+        if placing, snapshot.versions.contains(where: { !$0.plan.requiredLabelSets.isEmpty }) {
             let engines = try await Self.engineLabels(connection)
             snapshot.placement = Placement(deciding: engine.map { engines[$0] ?? [] }, engines: engines)
         }

@@ -4,8 +4,9 @@ import PipelineModel
 /// engine per state folder, the PostgreSQL store for several engines on several machines.
 public protocol SchedulerStore: Sendable {
     /// Decides and applies scheduler passes atomically until nothing changes; returns the tasks this caller
-    /// must launch (no other caller gets them) and the running tasks to stop.
-    func advance(maxRunningTasks: Int, now: Double) async throws -> (launches: [TaskLaunch], stops: [Int64])
+    /// must launch (no other caller gets them) and the running tasks to stop. `probing`: decide on a read snapshot
+    /// first, and take the scheduling lock only if that changes something (for wake-ups that seldom do).
+    func advance(maxRunningTasks: Int, now: Double, probing: Bool) async throws -> (launches: [TaskLaunch], stops: [Int64])
     /// Records how a running task ended, with the artifacts a commit-stage job produced.
     func recordTaskFinished(
         taskID: Int64, state: RunState, exitCode: Int?, reason: String?, artifacts: [ArtifactRecord], logPath: String?,
@@ -15,4 +16,11 @@ public protocol SchedulerStore: Sendable {
     func attempts(of versionID: Int64) async throws -> [AttemptRecord]
     /// The tasks of some attempts, in creation order.
     func tasks(of attemptIDs: [Int64]) async throws -> [TaskRecord]
+}
+
+extension SchedulerStore {
+    /// `advance` with a probe first.
+    public func advance(maxRunningTasks: Int, now: Double) async throws -> (launches: [TaskLaunch], stops: [Int64]) {
+        try await advance(maxRunningTasks: maxRunningTasks, now: now, probing: true)
+    }
 }

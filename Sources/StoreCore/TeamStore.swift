@@ -11,6 +11,9 @@ public protocol TeamStore: EngineStore {
     func heartbeat(host: String, pid: Int, now: Double) async throws -> Bool
     /// Interrupts the work of engines silent for longer than `grace`.
     func recoverDeadEngines(grace: Double, now: Double) async throws -> (engines: [String], tasks: [TaskRecord])
+    /// Interrupts tasks recorded running under this engine's name, started before `startedBefore`, that this
+    /// process does not run (`running`); returns them.
+    func recoverStrayWork(running: Set<Int64>, startedBefore: Double, now: Double) async throws -> [TaskRecord]
     /// The running tasks the scheduler wants stopped (for an engine that takes no more work).
     func requestedStops() async throws -> [Int64]
     /// Calls `wake` whenever a shell announces work, until the calling task is cancelled.

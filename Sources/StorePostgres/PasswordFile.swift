@@ -15,10 +15,10 @@ enum PasswordFile {
         for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
             let fields = Self.fields(of: String(line))
             guard fields.count == 5, zip(fields, wanted).allSatisfy({ $0 == "*" || $0 == $1 }) else { continue }
-            if let permissions = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber,
-               permissions.intValue & 0o077 != 0 {
+            var info = stat()  // the file a link points to, as libpq checks it
+            if stat(path, &info) == 0, Int(info.st_mode) & 0o077 != 0 {
                 throw StoreError.unavailable("the password file \(path) may be read by others (mode "
-                    + "\(String(permissions.intValue & 0o777, radix: 8))); psql ignores it too: chmod 600 \(path)")
+                    + "\(String(Int(info.st_mode) & 0o777, radix: 8))); psql ignores it too: chmod 600 \(path)")
             }
             return fields[4]
         }

@@ -19,10 +19,22 @@ public enum PostgresErrorText {
             return "the server does not offer TLS, and sslmode=\(location?.tls.mode.rawValue ?? "require") needs it: "
                 + "turn on ssl in the server's postgresql.conf, or connect with sslmode=prefer on a trusted network"
         }
+        if error.code == .serverClosedConnection || error.code == .uncleanShutdown {
+            return "the PostgreSQL server closed the connection (it restarted, or an administrator ended it)"
+        }
         if let underlying = error.underlying {
+            if underlying is PSQLError { return describe(underlying, location: location) }
             return tlsProblem(underlying, location: location) ?? "PostgreSQL connection: \(underlying)"
         }
         return "PostgreSQL: \(error.code)"
+    }
+
+    /// True for an error that only says the connection went away (or the server is not yet taking connections):
+    /// nothing of an uncommitted transaction happened, so it may be tried again.
+    public static func isLostConnection(_ error: (any Error)?) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        if let state = error.serverInfo?[.sqlState] { return ["57P01", "57P02", "57P03", "08006", "08003"].contains(state) }
+        return [.serverClosedConnection, .uncleanShutdown, .connectionError].contains(error.code)
     }
 
     /// A refused server certificate in words: which check failed, against what, and what to change.

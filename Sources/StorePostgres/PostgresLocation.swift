@@ -16,7 +16,7 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     public var tls: PostgresTLS
 
     /// The URL parameters cdsh reads; any other is refused.
-    public static let parameters = ["sslmode", "sslrootcert", "sslcert", "sslkey", "host"]
+    public static let parameters = ["sslmode", "sslrootcert", "sslcert", "sslkey", "host", "password"]
 
     /// True for the `postgres://` and `postgresql://` forms `--state` and `$CDSH_STATE` accept.
     public static func isURL(_ text: String) -> Bool {
@@ -42,7 +42,7 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         var parameters: [String: String] = [:]
         for item in components.queryItems ?? [] {
             guard Self.parameters.contains(item.name), let value = item.value, !value.isEmpty else {
-                throw StoreError.unavailable("`\(shown)`: cdsh does not know the parameter `\(item.name)`; it reads "
+                throw StoreError.unavailable("the state's URL has the parameter `\(item.name)`, which cdsh does not know; it reads "
                     + Self.parameters.joined(separator: ", ") + " (and PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, "
                     + "PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, ~/.pgpass)")
             }
@@ -67,7 +67,7 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         user = given(components.user) ?? given(environment["PGUSER"]) ?? NSUserName()
         database = given(path) ?? given(environment["PGDATABASE"]) ?? user
         tls = try PostgresTLS(parameters: parameters, environment: environment, home: home)
-        password = try given(components.password) ?? given(environment["PGPASSWORD"])
+        password = try given(components.password) ?? given(parameters["password"]) ?? given(environment["PGPASSWORD"])
             ?? PasswordFile.password(host: host, port: port, database: database, user: user, environment: environment,
                                      home: home)
     }
@@ -79,12 +79,22 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
             : "postgres://\(user)@\(host):\(port)/\(database)\(settings)"
     }
 
-    /// `text` with any password between `://USER:` and `@` replaced by `***`.
+    /// `text` with its password — between `://USER:` and the authority's last `@`, or a `password=` parameter —
+    /// replaced by `***`.
     public static func redacted(_ text: String) -> String {
-        guard let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@") else { return text }
-        let credentials = text[scheme.upperBound..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return text }
-        return String(text[..<colon]) + ":***" + String(text[at...])
+        var text = text
+        if let scheme = text.range(of: "://") {
+            let authorityEnd = text[scheme.upperBound...].firstIndex { "/?#".contains($0) } ?? text.endIndex
+            if let at = text[scheme.upperBound..<authorityEnd].lastIndex(of: "@"),
+               let colon = text[scheme.upperBound..<at].firstIndex(of: ":") {
+                text = String(text[..<colon]) + ":***" + String(text[at...])
+            }
+        }
+        if let range = text.range(of: #"([?&]password=)[^&#]*"#, options: .regularExpression) {
+            let key = text[range].prefix { $0 != "=" }
+            text.replaceSubrange(range, with: key + "=***")
+        }
+        return text
     }
 
     var connectionConfiguration: PostgresConnection.Configuration {

@@ -27,14 +27,27 @@ extension PostgresStore: TeamStore {
             """, logger: logger) {
             return true
         }
-        let labels = engineLabels.joined(separator: ",")
-        try await client.query("""
-            INSERT INTO engine (name, host, pid, started_at, heartbeat_at, labels)
-            VALUES (\(engineName), \(host), \(pid), \(now), \(now), \(labels))
-            ON CONFLICT (name) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, heartbeat_at = EXCLUDED.heartbeat_at,
-              labels = EXCLUDED.labels
-            """, logger: logger)
+        let logger = self.logger, labels = engineLabels
+        try await transaction { connection in
+            try await Self.register(engineName, host: host, pid: pid, labels: labels, now: now, starting: false, connection,
+                                    logger: logger)
+        }
         return false
+    }
+
+    /// Records `name` as this process's, with its labels; `starting` also resets when it started.
+    static func register(
+        _ name: String, host: String, pid: Int, labels: [String], now: Double, starting: Bool,
+        _ connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let joined = labels.joined(separator: ",")
+        let restart: PostgresQuery = starting ? "started_at = EXCLUDED.started_at," : ""
+        try await connection.query("""
+            INSERT INTO engine (name, host, pid, started_at, heartbeat_at, labels)
+            VALUES (\(name), \(host), \(pid), \(now), \(now), \(joined))
+            ON CONFLICT (name) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, \(unescaped: restart.sql)
+              heartbeat_at = EXCLUDED.heartbeat_at, labels = EXCLUDED.labels
+            """, logger: logger)
     }
 
     /// Takes this store's engine name for this process, in one transaction: refused while another live process under
@@ -43,7 +56,7 @@ extension PostgresStore: TeamStore {
     @discardableResult
     public func claimName(host: String, pid: Int, grace: Double, now: Double) async throws -> String? {
         guard let engineName else { throw StoreError.unavailable("an engine needs a name") }
-        let logger = self.logger, labels = engineLabels.joined(separator: ",")
+        let logger = self.logger, labels = engineLabels
         return try await transaction { connection in
             // Two engines starting under one new name at once: the second waits here and then sees the first.
             try await Self.take(.engineName, key: engineName, connection, logger: logger)
@@ -61,12 +74,8 @@ extension PostgresStore: TeamStore {
                                          hint: "give each engine its own --name; a stopped engine's name is free again "
                                              + "\(Int(grace)) s after its last heartbeat")
             }
-            try await connection.query("""
-                INSERT INTO engine (name, host, pid, started_at, heartbeat_at, labels)
-                VALUES (\(engineName), \(host), \(pid), \(now), \(now), \(labels))
-                ON CONFLICT (name) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, started_at = EXCLUDED.started_at,
-                  heartbeat_at = EXCLUDED.heartbeat_at, labels = EXCLUDED.labels
-                """, logger: logger)
+            try await Self.register(engineName, host: host, pid: pid, labels: labels, now: now, starting: true, connection,
+                                    logger: logger)
             return previous?.host
         }
     }
@@ -127,6 +136,22 @@ extension PostgresStore: TeamStore {
         return try await interruptRunningWork(
             ofEngines: [engineName], reason: "engine \(engineName) stopped while it ran; `rerun` starts a new attempt",
             now: now)
+    }
+
+    /// Tasks recorded running under this engine's name, started before `startedBefore`, that this process does
+    /// not run (`running`): an earlier process under the name, SIGKILLed as its last transaction was sent, can have
+    /// that transaction commit after this one recovered its work. They become `interrupted`; returns them.
+    public func recoverStrayWork(running: Set<Int64>, startedBefore: Double, now: Double) async throws -> [TaskRecord] {
+        guard let engineName else { return [] }
+        return try await transaction(.scheduling) { connection in
+            let stray = try await connection.query("""
+                SELECT id FROM task WHERE state = 'running' AND engine = \(engineName) AND started_at < \(startedBefore)
+                """).map { try $0.int64("id") }.filter { !running.contains($0) }
+            guard !stray.isEmpty else { return [] }
+            return try await Self.interruptRunningWork(
+                ofEngines: [engineName], only: stray, reason: "engine \(engineName) restarted and no longer ran it; "
+                    + "`rerun` starts a new attempt", now: now, connection)
+        }
     }
 
     /// Which engine ran each of these tasks (for `show` and the audit of a team's pipeline).

@@ -61,12 +61,38 @@ public final class PostgresStore: Sendable {
 
     /// Runs `body` in one transaction; the error `body` threw comes out as itself, not wrapped by postgres-nio, and
     /// the server's or the connection's errors as `StoreError.unavailable` in words (`answering`).
+    ///
+    /// A connection lost before `COMMIT` was sent (a server restart, `pg_terminate_backend`, a dropped link) committed
+    /// nothing, so the whole transaction runs again on a new connection, up to three more times; one lost during
+    /// `COMMIT` may have committed, and is reported instead.
     func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         try await answering {
+            try await Self.againAfterLostConnection {
+                do {
+                    return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+                } catch let error as PostgresTransactionError {
+                    // Lost during COMMIT: it may have committed, so it is reported as it is, never run again.
+                    if error.commitError == nil, let cause = error.beginError ?? error.closureError,
+                       PostgresErrorText.isLostConnection(cause) {
+                        throw cause
+                    }
+                    throw error.closureError ?? error
+                }
+            }
+        }
+    }
+
+    /// Runs `body` again, up to three more times, when it failed only because its connection was lost before it
+    /// committed anything; what an earlier run noted for the audit witness is forgotten first.
+    static func againAfterLostConnection<Result>(_ body: () async throws -> Result) async throws -> Result {
+        var retries = 0
+        while true {
             do {
-                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
-            } catch let error as PostgresTransactionError {
-                throw error.closureError ?? error
+                return try await body()
+            } catch where retries < 3 && PostgresErrorText.isLostConnection(error) {
+                retries += 1
+                AuditWitness.appended?.forget()
+                try await Task.sleep(for: .milliseconds(150 * retries * retries))
             }
         }
     }
@@ -94,12 +120,24 @@ public final class PostgresStore: Sendable {
         }
     }
 
-    /// A read-only transaction that sees one consistent snapshot of the database.
+    /// A read-only transaction that sees one consistent snapshot of the database, begun in one round trip; a read
+    /// that lost its connection is read again (up to three more times).
     func snapshotRead<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let logger = self.logger
-        return try await transaction { connection in
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            return try await body(connection)
+        return try await answering {
+            try await Self.againAfterLostConnection {
+                try await client.withConnection { connection in
+                    try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+                    do {
+                        let result = try await body(connection)
+                        try await connection.query("COMMIT", logger: logger)
+                        return result
+                    } catch {
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+            }
         }
     }
 

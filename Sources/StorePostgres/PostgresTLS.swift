@@ -50,19 +50,25 @@ public struct PostgresTLS: Sendable, Equatable {
     /// Reads the settings from the URL's parameters, then the `PG*` variables, then the files libpq looks for in
     /// `home`; refuses a mode it does not know, a check without CA certificates, and a certificate without its key.
     init(parameters: [String: String], environment: [String: String], home: String) throws {
-        let modeText = parameters["sslmode"] ?? environment["PGSSLMODE"] ?? Mode.prefer.rawValue
+        func given(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
+        let modeText = given(parameters["sslmode"]) ?? given(environment["PGSSLMODE"]) ?? Mode.prefer.rawValue
         guard let mode = Mode(rawValue: modeText) else {
             throw StoreError.unavailable("sslmode=\(modeText) is not a mode; use one of "
                                          + Mode.allCases.map(\.rawValue).joined(separator: ", "))
         }
         func existing(_ path: String) -> String? { FileManager.default.fileExists(atPath: path) ? path : nil }
         self.mode = mode
-        rootCertificate = parameters["sslrootcert"] ?? environment["PGSSLROOTCERT"]
+        rootCertificate = given(parameters["sslrootcert"]) ?? given(environment["PGSSLROOTCERT"])
             ?? existing("\(home)/.postgresql/root.crt")
-        clientCertificate = parameters["sslcert"] ?? environment["PGSSLCERT"]
+        clientCertificate = given(parameters["sslcert"]) ?? given(environment["PGSSLCERT"])
             ?? existing("\(home)/.postgresql/postgresql.crt")
-        clientKey = parameters["sslkey"] ?? environment["PGSSLKEY"]
+        clientKey = given(parameters["sslkey"]) ?? given(environment["PGSSLKEY"])
             ?? clientCertificate.flatMap { _ in existing("\(home)/.postgresql/postgresql.key") }
+        // As libpq 16: the system's trust store vouches for any public name, so only the full check means anything.
+        if rootCertificate == "system", [.disable, .allow, .prefer].contains(mode) {
+            throw StoreError.unavailable("sslrootcert=system needs sslmode=verify-full (sslmode=\(mode.rawValue) would "
+                                         + "check nothing): drop sslmode or write sslmode=verify-full")
+        }
         if (mode == .verifyCA || mode == .verifyFull) && rootCertificate == nil {
             throw StoreError.unavailable("sslmode=\(mode.rawValue) checks the server's certificate, but no CA certificate "
                 + "was given: add sslrootcert=FILE to the URL (or set PGSSLROOTCERT, or put it in ~/.postgresql/root.crt; "
@@ -76,6 +82,7 @@ public struct PostgresTLS: Sendable, Equatable {
     var check: Check {
         switch mode {
         case .disable, .allow, .prefer: .none
+        case .require where rootCertificate == "system", .verifyCA where rootCertificate == "system": .authorityAndHost
         case .require: rootCertificate == nil ? .none : .authority  // as libpq: a CA file makes require verify-ca
         case .verifyCA: .authority
         case .verifyFull: .authorityAndHost
@@ -147,13 +154,14 @@ public struct PostgresTLS: Sendable, Equatable {
         }
     }
 
-    /// As libpq: a private key others may read is refused (0600, or 0640 when root owns it).
+    /// As libpq: a private key others may read is refused (0600, or 0640 when root owns it). The file a link
+    /// points to is what counts (a secret mounted through a symbolic link).
     private static func checkPrivate(_ path: String) throws {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let permissions = (attributes[.posixPermissions] as? NSNumber)?.intValue else { return }
-        let owner = (attributes[.ownerAccountID] as? NSNumber)?.intValue
-        let allowed = owner == 0 ? 0o640 : 0o600
-        if permissions & ~allowed & 0o777 != 0 {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        let permissions = Int(info.st_mode) & 0o777
+        let allowed = info.st_uid == 0 ? 0o640 : 0o600
+        if permissions & ~allowed != 0 {
             throw StoreError.unavailable("sslkey \(path) may be read by others (mode \(String(permissions, radix: 8))): "
                                          + "chmod 600 \(path)")
         }

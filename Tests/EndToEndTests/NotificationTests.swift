@@ -113,7 +113,7 @@ struct NotificationTests {
         defer { try? FileManager.default.removeItem(atPath: out) }
         project.environment["NOTIFY_OUT"] = out
         project.environment["UNUSED_HOOK_URL"] = "http://127.0.0.1:9/secret-token"
-        defer { for id in 1...4 { try? FileManager.default.removeItem(atPath: "\(project.path)-notified-env-\(id)") } }
+        defer { for id in 1...9 { try? FileManager.default.removeItem(atPath: "\(project.path)-notified-env-\(id)") } }
         #expect(try project.run("submit", "wait v1 --timeout 60s", "approve v1 --reason ok", "wait v1 --timeout 60s").status == 0)
         let deadline = Date().addingTimeInterval(30)
         var names: [String] = []
@@ -124,6 +124,10 @@ struct NotificationTests {
         #expect(names.map { $0.components(separatedBy: "-").dropLast().joined(separator: "-") } == ["awaiting-approval", "live"],
                 "\(names)")
         let live = try #require(names.first { $0.hasPrefix("live") })
+        // `cat` has created the file, not necessarily filled it: the command writes its env file once `cat` is done.
+        let delivery = live.dropFirst("live-".count).dropLast(".json".count)
+        let written = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: "\(out)-env-\(delivery)"), Date() < written { usleep(50_000) }
         // The command sees no secret: not the webhook's signing key, not a variable naming a webhook's URL.
         let environment = try String(contentsOfFile: "\(out)-env-1", encoding: .utf8)
         #expect(environment.contains("CDSH_EVENT=awaiting-approval") && environment.contains("NOTIFY_OUT="))

@@ -55,12 +55,13 @@ struct PlacementTests {
         #expect(try project.run("submit").status == 0)
         let reason = "production/deploy     waits for an engine labelled production; none alive"
         var queue = ""
-        let deadline = Date().addingTimeInterval(60)
+        // Beside the other end-to-end suites on two cores, a debug engine's start and v1's first stages can take a while.
+        let deadline = Date().addingTimeInterval(150)
         while !queue.contains(reason), Date() < deadline {
             queue = try project.run("queue").stdout
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(queue.contains(reason), "\(queue)")
+        #expect(queue.contains(reason), "\(queue)\n\(Self.outputs(of: ["builder-1", "builder-2"], in: log))")
         let waited = try project.run("wait v1 --timeout 2s")
         #expect(waited.status == 124, "\(waited.stdout)\(waited.stderr)")
         #expect((waited.stdout + waited.stderr).contains("deploy waits for an engine labelled production; none alive"),
@@ -92,6 +93,12 @@ struct PlacementTests {
         #expect(listed?.map { "\($0["name"]!) \($0["labels"]!)" }.last == "deployer [\"eu\", \"production\"]", "\(String(describing: listed))")
         let deploys = try String(contentsOfFile: "\(log)/deploys", encoding: .utf8).split(separator: "\n")
         #expect(deploys.filter { $0.hasPrefix("production ") }.count == 6, "each version deployed to production once")
+    }
+
+    /// What the engines printed, for a failure's message.
+    static func outputs(of engines: [String], in folder: String) -> String {
+        engines.map { "\($0): " + ((try? String(contentsOfFile: "\(folder)/engine-\($0).out", encoding: .utf8)) ?? "") }
+            .joined(separator: "\n")
     }
 
     @Test func labelsAreForATeamsEnginesAndMustBeWords() throws {

@@ -26,9 +26,9 @@ struct RunsOnRuleTests {
         let plan = try #require(result.plan)
         #expect(plan.environment(named: "production")?.runsOn == ["production", "eu"])
         #expect(plan.stages[1].job(named: "smoke")?.runsOn == ["browser"], "one label as a string")
-        #expect(plan.requiredLabels == ["browser", "eu", "production"])
+        #expect(plan.requiredLabelSets == [["eu", "production"], ["browser", "eu", "production"]])
         let plain = try #require(load(Self.pipeline(environment: "{}", job: "./smoke.sh")).plan)
-        #expect(plain.environment(named: "production")?.runsOn == nil && plain.requiredLabels.isEmpty)
+        #expect(plain.environment(named: "production")?.runsOn == nil && plain.requiredLabelSets.isEmpty)
     }
 
     @Test func aWrongLabelIsReportedAtItsPosition() {

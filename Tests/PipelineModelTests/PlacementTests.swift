@@ -48,6 +48,10 @@ struct PlacementTests {
         let nobody = Scheduler.plan(snapshot(deciding: nil, engines: ["builder": []])).waiting
         #expect(nobody.first?.reason == .labels(["production"], engines: []))
         #expect(nobody.first?.job == "deploy")
+        // A shell's look, with an engine that may take it: what holds it back is whatever else there is.
+        var full = snapshot(deciding: nil)
+        full.maxRunningTasks = 0
+        #expect(Scheduler.plan(full).waiting.first?.reason == .jobSlot)
     }
 
     @Test func aJobBoundToTheEnvironmentNeedsItsLabelsAndItsOwn() {
@@ -62,7 +66,7 @@ struct PlacementTests {
         // A rollback's deploy and the jobs checking production after it.
         let rollbackSmoke = TaskState(id: 140, kind: .job, name: "smoke", environment: "production", state: .queued)
         #expect(Self.plan.requiredLabels(stageIndex: AttemptState.deployOnlyStage, task: rollbackSmoke) == ["production"])
-        #expect(Self.plan.requiredLabels == ["perf-rig", "production"])
+        #expect(Self.plan.requiredLabelSets == [["production"], ["perf-rig"]])
     }
 
     @Test func aRollbackToProductionWaitsForAnEngineLabelledProduction() {

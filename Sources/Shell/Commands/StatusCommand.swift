@@ -48,16 +48,18 @@ enum StatusCommand {
         return CommandResult(text: lines.joined(separator: "\n"), json: json)
     }
 
-    /// A team's engines with their labels, and each label the pipeline's `runs-on:` needs that none of them holds.
+    /// A team's engines with their labels, and each label set the pipeline's `runs-on:` requires that no one
+    /// engine holds (`Placement`, as the scheduler decides it).
     static func placementLines(engines: [String: Set<String>], plan: PipelinePlan) -> [String] {
         let listed = engines.keys.sorted().map { name in
             engines[name]!.isEmpty ? name : "\(name) [\(engines[name]!.sorted().joined(separator: ", "))]"
         }
         var lines = ["engines: " + (listed.isEmpty ? "none alive" : listed.joined(separator: ", "))]
-        let held = engines.values.reduce(into: Set<String>()) { $0.formUnion($1) }
-        for label in plan.requiredLabels where !held.contains(label) {
-            lines.append("no engine holds label \(label), which `runs-on:` requires: that work waits until one starts "
-                         + "with `cdsh engine --labels \(label)`")
+        let placement = Placement(deciding: nil, engines: engines)
+        for labels in plan.requiredLabelSets where !placement.mayStart(Set(labels)) {
+            let named = labels.count == 1 ? "label \(labels[0])" : "labels \(labels.joined(separator: " and ")) together"
+            lines.append("no engine holds \(named), which `runs-on:` requires: that work waits until one starts "
+                         + "with `cdsh engine --labels \(labels.joined(separator: ","))`")
         }
         return lines
     }
