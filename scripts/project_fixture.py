@@ -98,15 +98,21 @@ class TeamEngine:
     """A team's engine for `project` (whose env names the PostgreSQL store in CDSH_STATE), started and killed at will;
     it keeps one name and cache folder, so a restart takes back what the last run left (`recoverOwnWork`)."""
 
-    def __init__(self, project, name="torture"):
+    def __init__(self, project, name="torture", state=None, namespace=None, grace=None, cache="engine"):
+        """`state`: the store's URL when not the project's CDSH_STATE; `namespace`: a network namespace to run in
+        (`ip netns exec`); `grace`: its --grace; `cache`: its folder's name under the project's output folder."""
         self.project = project
         self.name = name
+        self.options = (["--state", state] if state else []) + (["--grace", str(grace)] if grace else [])
+        self.prefix = ["ip", "netns", "exec", namespace] if namespace else []
+        self.cache = os.path.join(project.out, cache)
         self.process = None
+        self.kills = 0
 
     def start(self, extra=None):
         log = open(os.path.join(self.project.out, f"engine-{self.name}.log"), "a")
         self.process = subprocess.Popen(
-            [self.project.binary, "engine", "--name", self.name, "--cache", os.path.join(self.project.out, "engine")],
+            self.prefix + [self.project.binary, "engine", "--name", self.name, "--cache", self.cache] + self.options,
             env=dict(self.project.env, **(extra or {})), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
 
     @property
@@ -117,6 +123,7 @@ class TeamEngine:
         if self.process:
             self.process.kill()
             self.process.wait()
+            self.kills += 1
 
     def stop(self):
         if self.process and self.process.poll() is None:

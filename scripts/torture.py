@@ -19,6 +19,7 @@ import torture_inputs  # noqa: E402
 import torture_records  # noqa: E402
 import torture_secrets  # noqa: E402
 import torture_tamper  # noqa: E402
+import torture_team  # noqa: E402
 from doc_table import write_table  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -35,7 +36,7 @@ def main():
     parser.add_argument("--short", action="store_true")
     arguments = parser.parse_args()
     short = arguments.short
-    sizes = dict(pipelines=12 if short else 200, team_pipelines=4 if short else 40, seconds=5 if short else 60,
+    sizes = dict(pipelines=12 if short else 200, team_pipelines=4 if short else 40, team_versions=6 if short else 30, seconds=5 if short else 60,
                  fuzz=10_000 if short else 1_000_000, lines=10_000)
     rows, failures = [], []
 
@@ -88,6 +89,31 @@ def main():
     rows.append(crash_row("1c", f"crash on a team's PostgreSQL store: {team_crash['pipelines']} pipelines, the team "
                           f"engine SIGKILLed ({team_crash['named_crashes']} at named points, {team_crash['random_crashes']} "
                           "at random moments) and started again under its name", team_crash, "team "))
+
+    section(f"team: 3 engines on PostgreSQL, {sizes['team_versions']} versions, kills, cuts, a restart, a partition")
+    team = torture_team.run(arguments.binary, sizes["team_versions"], 2026)
+    if team["cut_skipped"]:
+        print(f"torture: the cut-off engine was not tried: {team['cut_skipped']}", file=sys.stderr)
+    for sample in team["stuck_samples"]:
+        print(f"torture: team version stuck: {sample}", file=sys.stderr)
+    cut = (f"the cut-off engine's jobs stopped {team['cut']:.1f} s after its link was cut (grace {torture_team.GRACE} s), "
+           f"another engine had them {team['taken_over_after']:.1f} s after the cut"
+           if team["cut"] is not None else f"partition not tried: {team['cut_skipped']}")
+    rows.append(("1d", f"team: 3 engines on one PostgreSQL server, {team['versions']} versions; {team['kills']} engines "
+                 f"SIGKILLed at random, {team['terminations']} times every connection cut (pg_terminate_backend), "
+                 f"{team['restarts']} server restart, one engine cut off from the server (its own network namespace) "
+                 "while its jobs ran",
+                 f"versions lost {must_be_zero('team versions lost', team['versions_lost'])}, jobs run twice "
+                 f"{must_be_zero('team jobs twice', team['jobs_run_twice'])}, environments held by two at once "
+                 f"{must_be_zero('team environments twice', team['environments_held_twice'])}, production deploys twice "
+                 f"{must_be_zero('team production twice', team['production_deploys_twice'])}, audit chain broken "
+                 f"{must_be_zero('team audit', team['audit_chain_broken'])}, cut-off jobs running past the grace period "
+                 f"{must_be_zero('team fence', team['jobs_after_grace'])}, taken-over work resumed "
+                 f"{must_be_zero('team resumed', team['resumed_after_takeover'])}, stuck "
+                 f"{must_be_zero('team stuck', team['stuck'])}, partition not tried where possible "
+                 f"{must_be_zero('team partition not tried', int(team['partition_possible'] and team['cut'] is None))}",
+                 f"{cut}; server restart {team['restart_seconds']:.1f} s; {team['interrupted_reruns']} interrupted "
+                 "stages brought through by `rerun`"))
 
     section(f"concurrency (8 shells, {sizes['seconds']} s)")
     busy = torture_concurrency.run(arguments.binary, 8, sizes["seconds"], 2026)
