@@ -41,10 +41,17 @@ struct PatchFastTrackTests {
 
         let patch = try project.json("show v6 --json")
         let injectedAt = try #require(patch["submitted_at"] as? String)
+        // Each time is taken just before its transaction, which may then wait for another writer: a stage whose
+        // start was decided, and committed, before the patch's submit committed can carry a time a few ms after
+        // the patch's. Half a second leaves those out; overtaking is about whole stages (a second each here).
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let injectedDate = try #require(formatter.date(from: injectedAt))
         for version in 2...5 {
             let normal = try project.json("show v\(version) --json")
             for stage in ["sandbox", "specialist"] {
-                guard let started = stageStart(normal, stage), started > injectedAt else { continue }
+                guard let started = stageStart(normal, stage), let startedAt = formatter.date(from: started),
+                      startedAt.timeIntervalSince(injectedDate) > 0.5 else { continue }
                 let patchStarted = try #require(stageStart(patch, stage))
                 #expect(patchStarted <= started, "v\(version) started \(stage) at \(started), before the patch (\(patchStarted))")
             }
