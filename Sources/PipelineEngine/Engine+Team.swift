@@ -113,11 +113,14 @@ extension Engine where Store: TeamStore {
         }
         // Reaping waits for the scheduling lock, behind other engines' settles: never in a heartbeat's way.
         let reaping = Task {
+            var round = 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(max(0.25, grace / 4)))
                 guard connection.connected(for: grace), let now = try? await store.serverNow() else { continue }
                 do {
                     _ = try await store.recoverDeadEngines(grace: grace, now: now)
+                    round += 1
+                    guard round % 4 == 0 else { continue }  // stray work is rare: once a grace period is enough
                     let stray = try await store.recoverStrayWork(running: runningTaskIDs, startedBefore: now - grace, now: now)
                     if !stray.isEmpty { log("interrupted \(stray.count) task(s) recorded under this name that it never ran") }
                 } catch {
@@ -129,7 +132,9 @@ extension Engine where Store: TeamStore {
             fencing.cancel()
             reaping.cancel()
         }
-        let beatTimeout = max(0.5, grace / 4)
+        // Half the grace period: a slow heartbeat on a busy machine is not a lost store (a timeout also holds off
+        // reaping for a grace period), and the fence still comes first, at three quarters.
+        let beatTimeout = max(0.5, grace / 2)
         await runShared(
             tick: .milliseconds(250), beatEvery: .seconds(max(0.25, grace / 4)), stopping: stopping,
             mayLaunch: { !connection.isFenced },
