@@ -113,7 +113,8 @@ def main():
                  f"{must_be_zero('team stuck', team['stuck'])}, partition not tried where possible "
                  f"{must_be_zero('team partition not tried', int(team['partition_possible'] and team['cut'] is None))}",
                  f"{cut}; server restart {team['restart_seconds']:.1f} s; {team['interrupted_reruns']} interrupted "
-                 "stages brought through by `rerun`"))
+                 f"stages brought through by `rerun`, {team['errored_by_cut']} of them errored by a connection "
+                 "cut outside a transaction"))
 
     section(f"concurrency (8 shells, {sizes['seconds']} s)")
     busy = torture_concurrency.run(arguments.binary, 8, sizes["seconds"], 2026)

@@ -2,6 +2,7 @@
 server restarted mid-run, every connection cut by pg_terminate_backend, and one engine cut off from the server (in a
 network namespace of its own, joined to the server by a virtual link, as another machine would be) while its jobs
 run. Counts what must never happen, read as a user reads it, plus the files the jobs themselves leave."""
+import json
 import os
 import random
 import shutil
@@ -218,7 +219,7 @@ def cut_off(project, cluster, database, link, engine, figures):
 
 def finish(project, submitted):
     """Brings every version through (rerunning stages an engine's death interrupted), then counts."""
-    stuck = interrupted = 0
+    stuck = interrupted = errored_by_cut = 0
     samples = []
     names = [version["id"] for version in project.json("status --limit 1000")["versions"]]
     for version in sorted(set(names), key=lambda name: int(name[1:])):
@@ -226,8 +227,15 @@ def finish(project, submitted):
         for _ in range(6):
             if outcome.returncode == 0:
                 break
-            stages = [stage["name"] for stage in project.show(version).get("stages", [])
-                      if stage["state"] == "interrupted"]
+            shown = project.show(version).get("stages", [])
+            stages = [stage["name"] for stage in shown if stage["state"] == "interrupted"]
+            # A store call outside a transaction (an artifact's chunks, a log) that lost its connection to
+            # pg_terminate_backend errors its task; an operator reruns it. Counted, not hidden.
+            lost = [stage["name"] for stage in shown if stage["state"] == "errored"
+                    and "terminating connection due to administrator command" in json.dumps(stage)]
+            if lost:
+                errored_by_cut += 1
+            stages += lost
             if not stages:
                 break
             interrupted += 1
@@ -246,4 +254,4 @@ def finish(project, submitted):
         environments_held_twice=len(project.lines("overlaps")),
         production_deploys_twice=len(production) - len(set(production)) + len(recorded) - len(set(recorded)),
         audit_chain_broken=0 if project.cdsh("audit --verify").returncode == 0 else 1,
-        interrupted_reruns=interrupted, stuck=stuck, stuck_samples=samples)
+        interrupted_reruns=interrupted, errored_by_cut=errored_by_cut, stuck=stuck, stuck_samples=samples)
