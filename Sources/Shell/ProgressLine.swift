@@ -5,15 +5,20 @@ import LineEditor
 
 /// Live progress on stderr: one redrawn line with a spinner on a terminal, plain lines when something changes
 /// otherwise.
+///
+/// On a terminal the line is written with automatic wrapping off and the cursor is left at its start, so clearing it
+/// is "clear to the end of the screen" from there. No row count is computed from the width: a terminal that reflows
+/// its rows when it narrows (tmux, VTE, iTerm) keeps the cursor at the start of the reflowed line, and a redraw that
+/// read the width just before a resize still draws on one row.
 public final class ProgressLine: @unchecked Sendable {
     private let terminal: Bool
     private let lock = NSLock()
     private var lastKey = ""
     private var frame = 0
     private var shown = false
-    /// Columns the line on screen takes: after the terminal narrows it wraps onto more rows, all to be cleared.
-    private var shownLength = 0
     private static let spinner = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+    private static let erase = "\r\u{1B}[J"
+    private static let wrapOff = "\u{1B}[?7l", wrapOn = "\u{1B}[?7h"
 
     /// `unicode` chooses the spinner; `terminal` defaults to whether stderr is one.
     public init(terminal: Bool = isatty(2) == 1, unicode: Bool) {
@@ -30,12 +35,10 @@ public final class ProgressLine: @unchecked Sendable {
             if terminal {
                 frame += 1
                 let spin = unicode ? Self.spinner[frame % Self.spinner.count] : ["|", "/", "-", "\\"][frame % 4]
-                let width = Self.width()
-                let room = max(10, width - 3)
+                let room = max(10, Self.width() - 3)
                 let fitted = line.count > room ? String(line.prefix(room - 1)) + (unicode ? "…" : "~") : line
-                OutputWriter.err(erasure(width: width) + "\(spin) \(fitted)")
+                OutputWriter.err(Self.erase + Self.wrapOff + "\(spin) \(fitted)" + Self.wrapOn + "\r")
                 shown = true
-                shownLength = fitted.count + 2
             } else if key != lastKey {
                 OutputWriter.err(line + "\n")
             }
@@ -43,22 +46,16 @@ public final class ProgressLine: @unchecked Sendable {
         }
     }
 
-    /// Columns of the terminal on stderr (80 when unknown): a wrapped line could not be redrawn in place.
+    /// Columns of the terminal on stderr (80 when unknown).
     static func width() -> Int {
         TerminalSize.of(2)?.columns ?? 80
-    }
-
-    /// Moves to the first row the shown line takes at `width` columns and clears to the end of the screen.
-    private func erasure(width: Int) -> String {
-        let rows = shown ? max(0, shownLength - 1) / max(1, width) : 0
-        return "\r" + (rows > 0 ? "\u{1B}[\(rows)A" : "") + "\u{1B}[J"
     }
 
     /// Removes the line from a terminal before other output.
     public func clear() {
         lock.withLock {
             if terminal && shown {
-                OutputWriter.err(erasure(width: Self.width()))
+                OutputWriter.err(Self.erase)
                 shown = false
             }
         }

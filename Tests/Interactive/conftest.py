@@ -117,12 +117,15 @@ class Screen:
     """cdsh in a tmux window, a real terminal that reflows on resize: keys go in, and the screen comes out as a
     person sees it (`tmux capture-pane`)."""
 
-    def __init__(self, project, width=100, height=30):
+    def __init__(self, project, width=100, height=30, reported_width=None):
+        """`reported_width` makes the terminal tell cdsh it has that many columns while tmux shows `width`: what a
+        program sees when it reads the width just before a resize."""
         self.socket = os.path.join(project["repo"], "..", "tmux.sock")
         self.target = "cdsh"
         variables = " ".join(f"{key}={shlex.quote(value)}" for key, value in project["env"].items()
                              if key.isidentifier())
-        command = f"cd {shlex.quote(project['repo'])} && exec env -i {variables} {shlex.quote(BINARY)}"
+        stty = f"stty cols {reported_width} && " if reported_width else ""
+        command = f"cd {shlex.quote(project['repo'])} && {stty}exec env -i {variables} {shlex.quote(BINARY)}"
         self.tmux("new-session", "-d", "-s", self.target, "-x", str(width), "-y", str(height), command)
         try:
             self.wait_for(re.escape(PROMPT.strip()))

@@ -73,6 +73,18 @@ def test_a_wait_narrowed_while_it_runs_leaves_no_stale_progress_line(project, sc
     assert progress == [], "the progress line is cleared, whatever its width was:\n" + terminal.text()
 
 
+def test_a_progress_line_drawn_wider_than_the_screen_is_still_cleared(project, screen):
+    with open(f"{project['repo']}/cdsh.yml", "w") as handle:
+        handle.write(ONCALL_PIPELINE)
+    commit(project, "slow sandbox", slow="")
+    terminal = screen(width=30, reported_width=120)
+    terminal.type("submit; wait v1 --timeout 4s")
+    terminal.press("Enter")
+    terminal.wait_for(r"timed out")
+    progress = [line for line in terminal.lines() if "v1 sandbox" in line or "v1 commit" in line]
+    assert progress == [], "every redraw and the clear leave nothing behind:\n" + terminal.text()
+
+
 def test_the_on_call_path(project, screen):
     with open(f"{project['repo']}/cdsh.yml", "w") as handle:
         handle.write(ONCALL_PIPELINE)
