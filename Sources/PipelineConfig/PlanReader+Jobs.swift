@@ -91,8 +91,7 @@ extension PlanReader {
         for (label, position) in items {
             if !Placement.isValidLabel(label) {
                 nodes.error("invalid label `\(label)` in `runs-on` of \(owner)", at: position,
-                            hint: "a label, as engines declare it with --labels, holds letters, digits, `-`, `_` and `.`, "
-                                + "starting with a letter or digit")
+                            hint: "a label, as engines declare it with --labels, holds \(Placement.labelRule)")
             } else if !labels.contains(label) {
                 labels.append(label)
             }

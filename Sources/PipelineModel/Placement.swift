@@ -23,7 +23,10 @@ public struct Placement: Sendable, Equatable {
         deciding.map { labels.isSubset(of: $0) } ?? !engines(satisfying: labels).isEmpty
     }
 
-    /// What a label may be: letters, digits, `-`, `_` and `.`, starting with a letter or digit, at most 64.
+    /// What a label may be, in words for errors.
+    public static let labelRule = "letters, digits, `-`, `_` and `.`, starting with a letter or digit, at most 64"
+
+    /// What a label may be: `labelRule`.
     public static func isValidLabel(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first, text.unicodeScalars.count <= 64 else { return false }
         func allowed(_ scalar: Unicode.Scalar) -> Bool {
@@ -40,7 +43,7 @@ public struct Placement: Sendable, Equatable {
             guard isValidLabel(label) else {
                 let what = label.isEmpty ? "an empty label in `\(list)`" : "`\(label)`, which is not a label"
                 return ([], "--labels has \(what): write labels separated by commas, such as --labels production,eu "
-                            + "(letters, digits, - _ ., starting with a letter or digit)")
+                            + "(\(labelRule))")
             }
             if !labels.contains(label) { labels.append(label) }
         }
