@@ -145,7 +145,7 @@ extension Engine where Store: TeamStore {
                     // The engine's clock starts before the server's time is read, so the fence comes no later,
                     // counted from the recorded heartbeat, than three quarters of the grace period.
                     let sent = ContinuousClock.now
-                    let alive = try await Self.within(seconds: beatTimeout) {
+                    let alive = try await Deadline.within(seconds: beatTimeout) {
                         try await store.heartbeat(host: host, pid: pid, now: try await store.serverNow())
                     }
                     connection.beat(at: sent)
@@ -157,31 +157,6 @@ extension Engine where Store: TeamStore {
             })
         try? await store.leave()
     }
-
-    /// Runs `body`, giving up after `seconds` without waiting for it to notice (a call on a cut link may not): the
-    /// next heartbeat must not queue behind a lost one.
-    static func within<Value: Sendable>(
-        seconds: Double, _ body: @escaping @Sendable () async throws -> Value
-    ) async throws -> Value {
-        let once = ResumeOnce()
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
-            let work = Task {
-                do {
-                    let value = try await body()
-                    if once.claim() { continuation.resume(returning: value) }
-                } catch {
-                    if once.claim() { continuation.resume(throwing: error) }
-                }
-            }
-            Task {
-                try? await Task.sleep(for: .seconds(seconds))
-                if once.claim() {
-                    work.cancel()
-                    continuation.resume(throwing: StoreError.unavailable("the store did not answer within \(seconds) s"))
-                }
-            }
-        }
-    }
 }
 
 /// Since when a team's engine has reached its store without a failed heartbeat, when a heartbeat last got through,
@@ -189,12 +164,12 @@ extension Engine where Store: TeamStore {
 final class ConnectionWatch: Sendable {
     private let since = Mutex<ContinuousClock.Instant?>(nil)
     private let lastBeat = Mutex(ContinuousClock.now)
-    private let fenced = Mutex(false)
+    private let fenced = OnceFlag()
 
     /// A heartbeat sent at `sent` got through: the engine may take work again.
     func beat(at sent: ContinuousClock.Instant) {
         lastBeat.withLock { $0 = max($0, sent) }
-        fenced.withLock { $0 = false }
+        fenced.reset()
     }
 
     /// True when no heartbeat has got through for `seconds`.
@@ -204,13 +179,10 @@ final class ConnectionWatch: Sendable {
 
     /// Fences the engine off; true the first time since the last heartbeat.
     func fence() -> Bool {
-        fenced.withLock { fenced in
-            defer { fenced = true }
-            return !fenced
-        }
+        fenced.claim()
     }
 
-    var isFenced: Bool { fenced.withLock { $0 } }
+    var isFenced: Bool { fenced.isClaimed }
 
     /// True once heartbeats have succeeded for `seconds`; the first call after a loss starts the count.
     func connected(for seconds: Double) -> Bool {
@@ -223,18 +195,5 @@ final class ConnectionWatch: Sendable {
 
     func lost() {
         since.withLock { $0 = nil }
-    }
-}
-
-/// Lets exactly one of several racing tasks resume a continuation.
-final class ResumeOnce: Sendable {
-    private let claimed = Mutex(false)
-
-    /// True for the first caller only.
-    func claim() -> Bool {
-        claimed.withLock { claimed in
-            defer { claimed = true }
-            return !claimed
-        }
     }
 }

@@ -275,9 +275,15 @@ struct TaskExecutor: Sendable {
                     watch?.ended(previous)
                 }
                 watch?.started(pid)
-                try? await store.recordTaskProcess(taskID: taskID, pid: Int(pid), logPath: logPath)
+                // The process runs whether or not its id is recorded: a store that does not answer must not hold it.
+                _ = try? await Deadline.within(seconds: Self.storeCallLimit) {
+                    try await store.recordTaskProcess(taskID: taskID, pid: Int(pid), logPath: logPath)
+                }
             })
     }
+
+    /// Seconds a store call on a task's behalf may take before the engine stops waiting for it.
+    static let storeCallLimit = 120.0
 
     /// How much of a running task's log is shipped to a log archive; the whole log's tail goes with its end.
     static let shippedLogLimit: Int64 = 8 << 20

@@ -59,7 +59,7 @@ public struct PostgresBlobStore: BlobStore {
         let fetched = "\(cache.root)/.fetch-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: cache.root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: fetched) }
-        try await store.answering { try await fetch(path: path, digest: digest, into: fetched) }
+        try await fetch(path: path, digest: digest, into: fetched)
         _ = try cache.ingest(fileAt: fetched)
         try cache.verifiedCopy(path: path, digest: digest, to: destination)
     }
@@ -94,7 +94,7 @@ public struct PostgresBlobStore: BlobStore {
         let scratch = NSTemporaryDirectory() + "cdsh-verify-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         do {
-            try await store.answering { try await fetch(path: path, digest: digest, into: scratch) }
+            try await fetch(path: path, digest: digest, into: scratch)
             return nil
         } catch let error as ArtifactError {
             return error
@@ -103,23 +103,30 @@ public struct PostgresBlobStore: BlobStore {
         }
     }
 
-    /// Writes the chunks in order, checking each chunk's digest, the count and the whole digest.
+    /// Writes the chunks in order, checking each chunk's digest, the count and the whole digest; a fetch whose
+    /// connection was lost starts again from the first chunk.
     private func fetch(path: String, digest: String, into file: String) async throws {
+        let logger = store.logger
+        try await store.idempotent { connection in try await fetch(path: path, digest: digest, into: file, connection, logger: logger) }
+    }
+
+    private func fetch(path: String, digest: String, into file: String, _ connection: PostgresConnection, logger: Logger)
+        async throws {
         guard FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600]),
               let handle = FileHandle(forWritingAtPath: file) else {
             throw ArtifactError.unreadable(path: file, reason: "cannot write the cache")
         }
         defer { try? handle.close() }
         var expectedChunks: Int?
-        for try await chunks in try await store.client.query("SELECT chunks FROM blob WHERE digest = \(digest)",
-                                                             logger: store.logger).decode(Int.self) {
+        for try await chunks in try await connection.query("SELECT chunks FROM blob WHERE digest = \(digest)", logger: logger)
+            .decode(Int.self) {
             expectedChunks = chunks
         }
         guard let expectedChunks else { throw ArtifactError.missing(path: path, digest: digest) }
         var hasher = SHA256()
         var seen = 0
-        let rows = try await store.client.query(
-            "SELECT seq, sha256, bytes FROM blob_chunk WHERE digest = \(digest) ORDER BY seq", logger: store.logger)
+        let rows = try await connection.query(
+            "SELECT seq, sha256, bytes FROM blob_chunk WHERE digest = \(digest) ORDER BY seq", logger: logger)
         for try await (index, chunkDigest, bytes) in rows.decode((Int, String, ByteBuffer).self) {
             let data = Data(bytes.readableBytesView)
             let actualChunk = Hex.string(SHA256.hash(data: data))

@@ -8,11 +8,14 @@ extension PostgresStore: TeamStore {
     /// The database server's clock, in seconds since 1970: every engine's heartbeat and every reaping decision use
     /// it, so machines whose clocks disagree cannot declare each other dead.
     public func serverNow() async throws -> Double {
-        for try await now in try await client.query("SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8", logger: logger)
-            .decode(Double.self) {
-            return now
+        let logger = self.logger
+        return try await idempotent { connection in
+            for try await now in try await connection.query("SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8",
+                                                        logger: logger).decode(Double.self) {
+                return now
+            }
+            throw StoreError.unavailable("the PostgreSQL server did not say what time it is")
         }
-        throw StoreError.unavailable("the PostgreSQL server did not say what time it is")
     }
 
     /// Records that this store's engine (this process: `host`, `pid`) is alive. Returns false when its row was gone
@@ -21,13 +24,17 @@ extension PostgresStore: TeamStore {
     @discardableResult
     public func heartbeat(host: String, pid: Int, now: Double) async throws -> Bool {
         guard let engineName else { throw StoreError.unavailable("a heartbeat needs an engine name") }
-        for try await _ in try await client.query("""
-            UPDATE engine SET heartbeat_at = \(now) WHERE name = \(engineName) AND host = \(host) AND pid = \(pid)
-            RETURNING name
-            """, logger: logger) {
-            return true
-        }
         let logger = self.logger, labels = engineLabels
+        let beat = try await idempotent { connection in
+            for try await _ in try await connection.query("""
+                UPDATE engine SET heartbeat_at = \(now) WHERE name = \(engineName) AND host = \(host) AND pid = \(pid)
+                RETURNING name
+                """, logger: logger) {
+                return true
+            }
+            return false
+        }
+        if beat { return true }
         try await transaction { connection in
             try await Self.register(engineName, host: host, pid: pid, labels: labels, now: now, starting: false, connection,
                                     logger: logger)
@@ -82,7 +89,8 @@ extension PostgresStore: TeamStore {
 
     /// Tells every listening engine that a shell recorded new work (a submit, an approval, a rerun…).
     public func announceWork() async throws {
-        try await client.query("SELECT pg_notify('cdsh_work', '')", logger: logger)
+        let logger = self.logger
+        try await idempotent { connection in try await connection.query("SELECT pg_notify('cdsh_work', '')", logger: logger) }
     }
 
     /// Calls `wake` whenever work is announced, and once each time it (re)starts listening; reconnects after a
@@ -105,7 +113,10 @@ extension PostgresStore: TeamStore {
     /// Removes this store's engine from the engine table, as it stops with nothing left running.
     public func leave() async throws {
         guard let engineName else { return }
-        try await client.query("DELETE FROM engine WHERE name = \(engineName)", logger: logger)
+        let logger = self.logger
+        try await idempotent { connection in
+            try await connection.query("DELETE FROM engine WHERE name = \(engineName)", logger: logger)
+        }
     }
 
     /// Engines silent for more than `grace` seconds: their running work is interrupted (`interruptRunningWork`)

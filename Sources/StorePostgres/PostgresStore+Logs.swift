@@ -39,14 +39,14 @@ extension PostgresStore: SQLStore, LogArchive {
 
     /// Ships output of a running task (the engine calls it about once a second while the task runs).
     public func appendLog(taskID: Int64, offset: Int64, bytes: Data) async throws {
-        try await answering { try await appendChunk(taskID: taskID, offset: offset, bytes: bytes) }
-    }
-
-    private func appendChunk(taskID: Int64, offset: Int64, bytes: Data) async throws {
-        try await client.query("""
-            INSERT INTO task_log_chunk (task_id, "offset", bytes) VALUES (\(taskID), \(offset), \(ByteBuffer(bytes: bytes)))
-            ON CONFLICT DO NOTHING
-            """, logger: logger)
+        let logger = self.logger
+        try await idempotent { connection in
+            try await connection.query("""
+                INSERT INTO task_log_chunk (task_id, "offset", bytes)
+                VALUES (\(taskID), \(offset), \(ByteBuffer(bytes: bytes)))
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
     }
 
     public func removeStoredLogs(ofTasks taskIDs: [Int64], dryRun: Bool) async throws -> Int {
@@ -66,16 +66,17 @@ extension PostgresStore: SQLStore, LogArchive {
     }
 
     public func storedLog(ofTask taskID: Int64) async throws -> Data? {
-        try await answering { try await readLog(ofTask: taskID) }
+        let logger = self.logger
+        return try await idempotent { connection in try await Self.readLog(ofTask: taskID, connection, logger: logger) }
     }
 
-    private func readLog(ofTask taskID: Int64) async throws -> Data? {
-        for try await content in try await client.query(
+    private static func readLog(ofTask taskID: Int64, _ connection: PostgresConnection, logger: Logger) async throws -> Data? {
+        for try await content in try await connection.query(
             "SELECT content FROM task_log WHERE task_id = \(taskID)", logger: logger).decode(ByteBuffer.self) {
             return Data(content.readableBytesView)
         }
         var shipped: Data?
-        for try await (offset, bytes) in try await client.query("""
+        for try await (offset, bytes) in try await connection.query("""
             SELECT "offset", bytes FROM task_log_chunk WHERE task_id = \(taskID) ORDER BY "offset"
             """, logger: logger).decode((Int64, ByteBuffer).self) where offset == shipped?.count ?? 0 {
             shipped = shipped ?? Data()

@@ -63,17 +63,35 @@ public final class PostgresStore: Sendable {
     /// the server's or the connection's errors as `StoreError.unavailable` in words (`answering`).
     ///
     /// A connection lost before `COMMIT` was sent (a server restart, `pg_terminate_backend`, a dropped link) committed
-    /// nothing, so the whole transaction runs again on a new connection, up to three more times; one lost during
-    /// `COMMIT` may have committed, and is reported instead.
-    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await answering {
-            try await Self.againAfterLostConnection {
+    /// nothing, so the whole transaction runs again on a new connection, up to three more times. One lost during
+    /// `COMMIT` may have committed: the server says whether its transaction id did (`txid_status`), and it runs again
+    /// only when it did not. `locking` takes that advisory lock in the statement that reads the transaction id.
+    func transaction<Result: Sendable>(
+        locking lock: AdvisoryLock? = nil, _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let logger = self.logger
+        return try await answering {
+            try await Self.againAfterLostConnection { retry in
+                var transactionID: Int64?
+                var finished: Result?
                 do {
-                    return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+                    return try await connection(retry: retry) { connection in
+                      try await connection.withTransaction(logger: logger) { connection in
+                        transactionID = try await Self.open(connection, locking: lock, logger: logger)
+                        let result = try await body(connection)
+                        finished = result
+                        return result
+                      }
+                    }
                 } catch let error as PostgresTransactionError {
-                    // Lost during COMMIT: it may have committed, so it is reported as it is, never run again.
-                    if error.commitError == nil, let cause = error.beginError ?? error.closureError,
-                       PostgresErrorText.isLostConnection(cause) {
+                    if let cause = error.commitError {
+                        // Not a lost connection, or no knowing whether it committed: reported, never run again.
+                        guard PostgresErrorText.isLostConnection(cause), let transactionID, let finished,
+                              let committed = await committed(transactionID) else { throw error }
+                        if committed { return finished }
+                        throw cause  // rolled back: run again
+                    }
+                    if let cause = error.beginError ?? error.closureError, PostgresErrorText.isLostConnection(cause) {
                         throw cause
                     }
                     throw error.closureError ?? error
@@ -82,13 +100,74 @@ public final class PostgresStore: Sendable {
         }
     }
 
+    /// Begins the transaction's work: takes `lock`, and returns the transaction's id.
+    private static func open(_ connection: PostgresConnection, locking lock: AdvisoryLock?, logger: Logger) async throws
+        -> Int64? {
+        let statement: PostgresQuery = lock.map {
+            "SELECT txid_current() FROM (SELECT pg_advisory_xact_lock(\(Int64($0.rawValue)))) AS locked"
+        } ?? "SELECT txid_current()"
+        for try await id in try await connection.query(statement, logger: logger).decode(Int64.self) { return id }
+        return nil
+    }
+
+    /// Whether transaction `id` committed: nil when the server no longer knows, or cannot be asked within about 30 s
+    /// (a restart). One whose connection was just ended is rolled back by its server process as that process exits,
+    /// so "in progress" is asked again meanwhile.
+    private func committed(_ id: Int64) async -> Bool? {
+        let logger = self.logger
+        for _ in 0..<60 {
+            do {
+                let status = try await connection(retry: 1) { connection in
+                    for try await status in try await connection.query("SELECT txid_status(\(id))", logger: logger)
+                        .decode(String?.self) { return status }
+                    return nil
+                }
+                switch status {
+                case "committed": return true
+                case "aborted": return false
+                case "in progress": break
+                default: return nil
+                }
+            } catch where PostgresErrorText.isLostConnection(error) || error is StoreError {
+            } catch {
+                return nil
+            }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+        return nil
+    }
+
+    /// Runs `body` on a connection: the pool's on a first try; after a lost connection (`retry` > 0) one of its own,
+    /// closed afterwards — postgres-nio's pool was seen to leave a request waiting for good after its connection was
+    /// ended under it.
+    func connection<Result>(retry: Int, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        guard retry > 0 else { return try await client.withConnection { connection in try await body(connection) } }
+        let connection = try await PostgresConnection.connect(
+            configuration: try PostgresTLS.settingUp { try location.connectionConfiguration }, id: 0, logger: logger)
+        do {
+            let result = try await body(connection)
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// Runs `body` — statements outside a transaction that may run twice to the same effect (reads, a heartbeat, a
+    /// log chunk stored once per offset) — again when its connection was lost, with errors in words (`answering`).
+    @discardableResult
+    func idempotent<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await answering { try await Self.againAfterLostConnection { retry in try await connection(retry: retry, body) } }
+    }
+
     /// Runs `body` again, up to three more times, when it failed only because its connection was lost before it
     /// committed anything; what an earlier run noted for the audit witness is forgotten first.
-    static func againAfterLostConnection<Result>(_ body: () async throws -> Result) async throws -> Result {
+    static func againAfterLostConnection<Result>(_ body: (_ retry: Int) async throws -> Result) async throws -> Result {
         var retries = 0
         while true {
             do {
-                return try await body()
+                return try await body(retries)
             } catch where retries < 3 && PostgresErrorText.isLostConnection(error) {
                 retries += 1
                 AuditWitness.appended?.forget()
@@ -113,11 +192,7 @@ public final class PostgresStore: Sendable {
     func schedulingTransaction<Result: Sendable>(
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let logger = self.logger
-        return try await transaction { connection in
-            try await Self.take(.scheduling, connection, logger: logger)
-            return try await body(connection)
-        }
+        try await transaction(locking: .scheduling, body)
     }
 
     /// A read-only transaction that sees one consistent snapshot of the database, begun in one round trip; a read
@@ -125,8 +200,8 @@ public final class PostgresStore: Sendable {
     func snapshotRead<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let logger = self.logger
         return try await answering {
-            try await Self.againAfterLostConnection {
-                try await client.withConnection { connection in
+            try await Self.againAfterLostConnection { retry in
+                try await connection(retry: retry) { connection in
                     try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                     do {
                         let result = try await body(connection)

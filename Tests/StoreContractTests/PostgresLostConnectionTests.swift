@@ -1,0 +1,121 @@
+import Foundation
+import PostgresNIO
+import StoreCore
+import StorePostgres
+import Testing
+import TestSupport
+
+/// Statements outside a transaction — a blob's chunks, a log chunk, a stored log, a heartbeat — whose connection an
+/// administrator ends while they run (`pg_terminate_backend`, as a server restart or a failover does): each runs
+/// again on a new connection and the caller never sees the cut.
+@Suite(.serialized)
+struct PostgresLostConnectionTests {
+    let folder = NSTemporaryDirectory() + "cdsh-lost-\(UUID().uuidString.prefix(8))"
+
+    /// Holds `table` locked in another session until a statement of this database waits for it, ends that
+    /// statement's connection, and lets go: runs while `body` runs, so `body`'s statement is cut for sure.
+    func cutting<Result: Sendable>(
+        _ url: String, waitingOn table: String, _ body: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        let location = try PostgresLocation(url: url)
+        let holder = try await PostgresConnection.connect(
+            configuration: .init(host: location.host, port: location.port, username: location.user, password: nil,
+                                 database: location.database, tls: .disable),
+            id: 1, logger: logger)
+        do {
+            try await holder.query("BEGIN", logger: logger)
+            try await holder.query("LOCK TABLE \(unescaped: table) IN ACCESS EXCLUSIVE MODE", logger: logger)
+            async let result = body()
+            var cut = 0
+            for _ in 0..<400 where cut == 0 {
+                try await holder.query("SELECT pg_stat_clear_snapshot()", logger: logger)
+                for try await _ in try await holder.query("""
+                    SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                    WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))
+                    """, logger: logger) { cut += 1 }
+                if cut == 0 { try await Task.sleep(for: .milliseconds(25)) }
+            }
+            try await holder.query("COMMIT", logger: logger)
+            #expect(cut > 0, "a statement waited for \(table) and was cut")
+            let value = try await result
+            try await holder.close()
+            return value
+        } catch {
+            try? await holder.close()
+            throw error
+        }
+    }
+
+    let logger = Logger(label: "cutting")
+
+    @Test func aBlobFetchCutOffMidwayIsFetchedAgainWhole() async throws {
+        let url = try PostgresCluster.shared.get().freshDatabaseURL()
+        let store = try await PostgresStore.open(try PostgresLocation(url: url))
+        defer { store.close(); try? FileManager.default.removeItem(atPath: folder) }
+        let blobs = PostgresBlobStore(store: store, cacheFolder: "\(folder)/cache")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let bytes = Data((0..<2_500_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        try bytes.write(to: URL(fileURLWithPath: "\(folder)/app.tar"))
+        let (digest, _) = try await blobs.ingest(fileAt: "\(folder)/app.tar")
+
+        let problem = try await cutting(url, waitingOn: "blob_chunk") {
+            await blobs.check(path: "app.tar", digest: digest)
+        }
+        #expect(problem == nil)
+        try await cutting(url, waitingOn: "blob_chunk") {
+            try await blobs.verifiedCopy(path: "app.tar", digest: digest, to: "\(folder)/copy.tar")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(folder)/copy.tar")) == bytes)
+    }
+
+    @Test func aLogChunkAndAStoredLogCutOffMidwayAreWrittenAndReadAgain() async throws {
+        let url = try PostgresCluster.shared.get().freshDatabaseURL()
+        let store = try await PostgresStore.open(try PostgresLocation(url: url), engine: "alpha")
+        defer { store.close() }
+        _ = try await SchedulerContractTests.submit(store, 1)
+        let task = try #require(try await store.advance(maxRunningTasks: 1, now: 10).launches.first?.task.id)
+        try await cutting(url, waitingOn: "task_log_chunk") {
+            try await store.appendLog(taskID: task, offset: 0, bytes: Data("built 3 files\n".utf8))
+        }
+        let log = try await cutting(url, waitingOn: "task_log") { try await store.storedLog(ofTask: task) }
+        #expect(log == Data("built 3 files\n".utf8))
+    }
+
+    @Test func aTransactionCutOffBeforeItsCommitRunsAgainOnce() async throws {
+        let url = try PostgresCluster.shared.get().freshDatabaseURL()
+        let store = try await PostgresStore.open(try PostgresLocation(url: url))
+        defer { store.close() }
+        let version = try await cutting(url, waitingOn: "version") { try await SchedulerContractTests.submit(store, 1) }
+        #expect(try await store.versions(limit: 10).map(\.id) == [version.id])
+        #expect(try await store.auditEntries(versionID: nil).map(\.action) == ["submit"])
+    }
+
+    @Test func aTransactionCutOffDuringItsCommitRunsAgainOnlyWhenItRolledBack() async throws {
+        let url = try PostgresCluster.shared.get().freshDatabaseURL()
+        let store = try await PostgresStore.open(try PostgresLocation(url: url))
+        defer { store.close() }
+        // A check deferred to COMMIT that waits for the table `gate`: held locked, the COMMIT waits, and is cut.
+        let setUp = try ProcessRunner.run("/usr/bin/psql", [url, "-q", "-v", "ON_ERROR_STOP=1", "-c", """
+            CREATE TABLE gate (open int); INSERT INTO gate VALUES (1);
+            CREATE FUNCTION through_gate() RETURNS trigger LANGUAGE plpgsql AS
+              'BEGIN PERFORM 1 FROM gate FOR UPDATE; RETURN NULL; END';
+            CREATE CONSTRAINT TRIGGER at_commit AFTER INSERT ON version DEFERRABLE INITIALLY DEFERRED
+              FOR EACH ROW EXECUTE FUNCTION through_gate();
+            """])
+        #expect(setUp.status == 0, "\(setUp.stderr)")
+        let version = try await cutting(url, waitingOn: "gate") { try await SchedulerContractTests.submit(store, 1) }
+        #expect(try await store.versions(limit: 10).map(\.id) == [version.id], "submitted once")
+        #expect(try await store.auditEntries(versionID: nil).map(\.action) == ["submit"])
+    }
+
+    @Test func aHeartbeatCutOffMidwayStillCounts() async throws {
+        let url = try PostgresCluster.shared.get().freshDatabaseURL()
+        let store = try await PostgresStore.open(try PostgresLocation(url: url), engine: "alpha")
+        defer { store.close() }
+        try await store.claimName(host: "a.example", pid: 11, grace: 30, now: 100)
+        let beat = try await cutting(url, waitingOn: "engine") {
+            try await store.heartbeat(host: "a.example", pid: 11, now: 110)
+        }
+        #expect(beat, "the engine's row was there all along: no second registration")
+    }
+}
