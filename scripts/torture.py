@@ -94,6 +94,9 @@ def main():
     team = torture_team.run(arguments.binary, sizes["team_versions"], 2026)
     if team["cut_skipped"]:
         print(f"torture: the cut-off engine was not tried: {team['cut_skipped']}", file=sys.stderr)
+        for what in ("engines_then", "tasks_then", "queued_then", "cut_connections", "cut_log"):
+            if what in team:
+                print(f"torture: {what.replace('_', ' ')}: {team[what]}", file=sys.stderr)
     for sample in team["stuck_samples"]:
         print(f"torture: team version stuck: {sample}", file=sys.stderr)
     cut = (f"the cut-off engine's jobs stopped {team['cut']:.1f} s after its link was cut (grace {torture_team.GRACE} s), "
@@ -113,8 +116,7 @@ def main():
                  f"{must_be_zero('team stuck', team['stuck'])}, partition not tried where possible "
                  f"{must_be_zero('team partition not tried', int(team['partition_possible'] and team['cut'] is None))}",
                  f"{cut}; server restart {team['restart_seconds']:.1f} s; {team['interrupted_reruns']} interrupted "
-                 f"stages brought through by `rerun`, {team['errored_by_cut']} of them errored by a connection "
-                 "cut outside a transaction"))
+                 "stages brought through by `rerun`"))
 
     section(f"concurrency (8 shells, {sizes['seconds']} s)")
     busy = torture_concurrency.run(arguments.binary, 8, sizes["seconds"], 2026)
