@@ -110,7 +110,7 @@ def run(binary, versions, seed):
 def run_on(binary, versions, rng, link, cluster):
     figures = dict(versions=versions, kills=0, terminations=0, restarts=0, restart_seconds=0.0, cut=None,
                    cut_skipped=link.reason, partition_possible=link.reason is None, jobs_after_grace=0,
-                   resumed_after_takeover=0)
+                   resumed_after_takeover=0, idle_engine=0)
     database = f"t{os.getpid()}"
     cluster.psql(f"CREATE DATABASE {database}", check=True)
     url = cluster.url.rsplit("/", 1)[0] + "/" + database
@@ -161,6 +161,36 @@ def run_on(binary, versions, rng, link, cluster):
         project.close()
 
 
+def wait_for_a_job(project, cluster, database, seconds):
+    """Submits slow work, more every 10 s, until the cut-off engine runs a job; its (task, pid) rows, or []."""
+    deadline = time.time() + seconds
+    running, more_at = [], 0
+    while not running and time.time() < deadline:
+        if time.time() >= more_at:
+            for number in range(4):
+                project.git("commit", "-q", "--allow-empty", "-m", f"cut {number}")
+                project.cdsh("submit")
+            more_at = time.time() + 10
+        running = cluster.psql("SELECT id, pid FROM task WHERE engine = 'cut' AND state = 'running' "
+                               "AND kind = 'job' AND pid IS NOT NULL", database)
+        time.sleep(0.02)
+    return running
+
+
+def idle_state(project, cluster, database, figures):
+    """What the store and the idle engine's log said when it took no work."""
+    figures["engines_then"] = cluster.psql("SELECT name, heartbeat_at, labels FROM engine", database)
+    figures["tasks_then"] = cluster.psql("SELECT engine, state, count(*) FROM task GROUP BY 1, 2", database)
+    figures["queued_then"] = cluster.psql(
+        "SELECT v.id, a.stage, a.state, t.name, t.environment FROM task t JOIN attempt a ON a.id = t.attempt_id "
+        "JOIN version v ON v.id = a.version_id WHERE t.state = 'queued' ORDER BY t.id LIMIT 8", database)
+    figures["cut_connections"] = cluster.psql(
+        "SELECT client_addr, state, wait_event_type, wait_event, now() - xact_start, left(query, 80) "
+        "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", database)
+    log = os.path.join(project.out, "cache-cut", "engine.log")
+    figures["cut_log"] = open(log).read()[-1500:] if os.path.exists(log) else "no log"
+
+
 def cut_off(project, cluster, database, link, engine, figures):
     """Slows every job down, waits until the cut-off engine runs one, cuts its link and times how long its jobs
     run on (they must stop within the grace period), waits until another engine has taken the work over, brings
@@ -168,29 +198,17 @@ def cut_off(project, cluster, database, link, engine, figures):
     slow = os.path.join(project.out, "slow")
     open(slow, "w").close()
     try:
-        deadline = time.time() + 90
-        running, more_at = [], 0
-        while not running and time.time() < deadline:
-            if time.time() >= more_at:  # slow work, more each time, until the cut-off engine has some of it
-                for number in range(4):
-                    project.git("commit", "-q", "--allow-empty", "-m", f"cut {number}")
-                    project.cdsh("submit")
-                more_at = time.time() + 10
-            running = cluster.psql("SELECT id, pid FROM task WHERE engine = 'cut' AND state = 'running' "
-                                   "AND kind = 'job' AND pid IS NOT NULL", database)
-            time.sleep(0.02)
+        running = wait_for_a_job(project, cluster, database, 90)
         if not running:
-            figures["cut_skipped"] = "the cut-off engine never ran a job within 90 s"
-            figures["engines_then"] = cluster.psql("SELECT name, heartbeat_at, labels FROM engine", database)
-            figures["tasks_then"] = cluster.psql("SELECT engine, state, count(*) FROM task GROUP BY 1, 2", database)
-            figures["queued_then"] = cluster.psql(
-                "SELECT v.id, a.stage, a.state, t.name, t.environment FROM task t JOIN attempt a ON a.id = t.attempt_id "
-                "JOIN version v ON v.id = a.version_id WHERE t.state = 'queued' ORDER BY t.id LIMIT 8", database)
-            figures["cut_connections"] = cluster.psql(
-                "SELECT client_addr, state, wait_event_type, wait_event, now() - xact_start, left(query, 80) "
-                "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", database)
-            log = os.path.join(project.out, "engine-cut.log")
-            figures["cut_log"] = open(log).read()[-1500:] if os.path.exists(log) else "no log"
+            # Alive and beating but taking no work while builds wait (a known defect, issue 19's note): counted,
+            # its state kept, and a restarted engine tried, so the partition itself is still tested.
+            figures["idle_engine"] = 1
+            idle_state(project, cluster, database, figures)
+            engine.stop()
+            engine.start()
+            running = wait_for_a_job(project, cluster, database, 60)
+        if not running:
+            figures["cut_skipped"] = "the cut-off engine never ran a job within 90 s, nor within 60 s once restarted"
             return None
         cut_at = time.time()
         figures["engines_before_cut"] = cluster.psql("SELECT name, heartbeat_at FROM engine", database)
