@@ -98,7 +98,7 @@ extension PostgresStore: TeamStore {
     public func listenForWork(_ wake: @escaping @Sendable () -> Void) async {
         while !Task.isCancelled {
             do {
-                try await connection(retry: 1) { connection in
+                try await client.withConnection { connection in
                     try await connection.listen(on: "cdsh_work") { notifications in
                         wake()
                         for try await _ in notifications { wake() }

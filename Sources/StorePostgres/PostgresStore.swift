@@ -14,8 +14,6 @@ public final class PostgresStore: Sendable {
     /// The labels that engine declares (`--labels`), sorted: the `runs-on:` work it may take.
     public let engineLabels: [String]
     let client: PostgresClient
-    /// The connections every transaction and statement runs on (the client's pool only applies migrations).
-    let connections: PostgresConnections
     let logger: Logger
     private let running: Task<Void, Never>
 
@@ -29,9 +27,6 @@ public final class PostgresStore: Sendable {
         let client = PostgresClient(configuration: try PostgresTLS.settingUp { try location.configuration },
                                     backgroundLogger: logger)
         self.client = client
-        connections = PostgresConnections(logger: logger) {
-            try PostgresTLS.settingUp { try location.connectionConfiguration }
-        }
         running = Task { await client.run() }
     }
 
@@ -142,9 +137,21 @@ public final class PostgresStore: Sendable {
         return nil
     }
 
-    /// Runs `body` on one of the store's connections: after a lost connection (`retry` > 0) on a new one.
+    /// Runs `body` on a connection: the pool's on a first try; after a lost connection (`retry` > 0) one of its own,
+    /// closed afterwards — postgres-nio's pool was seen to leave a request waiting for good after its connection was
+    /// ended under it.
     func connection<Result>(retry: Int, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await connections.with(fresh: retry > 0, body)
+        guard retry > 0 else { return try await client.withConnection { connection in try await body(connection) } }
+        let connection = try await PostgresConnection.connect(
+            configuration: try PostgresTLS.settingUp { try location.connectionConfiguration }, id: 0, logger: logger)
+        do {
+            let result = try await body(connection)
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
     }
 
     /// Runs `body` — statements outside a transaction that may run twice to the same effect (reads, a heartbeat, a
@@ -220,7 +227,6 @@ public final class PostgresStore: Sendable {
 
     /// Stops the connection pool.
     public func close() {
-        connections.closeAll()
         running.cancel()
     }
 }
