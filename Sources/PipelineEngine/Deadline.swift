@@ -1,8 +1,8 @@
 import StoreCore
 
-/// A bound on a store call the engine cannot afford to wait on for good: a heartbeat, a task's process id, a task's
-/// end. The call is left behind, not awaited, when it runs out: a call on a cut link, or one the database client never
-/// answers, may not notice it was given up.
+/// A bound on a store call the engine cannot afford to wait on for good: a heartbeat, a task's process id. The call
+/// is left behind, not awaited, when it runs out: a call on a cut link, or one the database client never answers, may
+/// not notice it was given up.
 enum Deadline {
     /// Runs `body`, throwing `StoreError.unavailable` after `seconds` without it.
     static func within<Value: Sendable>(
