@@ -50,7 +50,7 @@ extension SQLStore {
     }
 
     /// Records how a running task ended, with the artifacts a commit-stage job produced; a task no longer
-    /// running (another engine declared its engine dead) changes nothing.
+    /// running (another engine declared its engine dead, or its end is already recorded) changes nothing.
     public func recordTaskFinished(
         taskID: Int64, state: RunState, exitCode: Int?, reason: String?, artifacts: [ArtifactRecord], logPath: String?,
         now: Double
@@ -59,7 +59,13 @@ extension SQLStore {
         if let logPath { try await keepLog(ofTask: taskID, at: logPath) }
         let logPath = logPath.map(recordedPath)
         try await transaction(.scheduling) { connection in
-            for artifact in artifacts {
+            // Recorded twice (its first COMMIT's fate unknown to the engine), the second changes nothing.
+            let ended = try await connection.execute("""
+                UPDATE task SET state = \(state), exit_code = \(exitCode), reason = \(reason), finished_at = \(now),
+                  log_path = COALESCE(log_path, \(logPath))
+                WHERE id = \(taskID) AND state = 'running'
+                """)
+            for artifact in artifacts where ended > 0 {
                 try await connection.execute("""
                     INSERT INTO artifact (version_id, attempt_id, path, sha256, size, commit_id, job, command, started_at,
                                           finished_at, exit_code, host)
@@ -68,11 +74,6 @@ extension SQLStore {
                             \(artifact.startedAt), \(artifact.finishedAt), \(artifact.exitCode), \(artifact.host))
                     """)
             }
-            try await connection.execute("""
-                UPDATE task SET state = \(state), exit_code = \(exitCode), reason = \(reason), finished_at = \(now),
-                  log_path = COALESCE(log_path, \(logPath))
-                WHERE id = \(taskID) AND state = 'running'
-                """)
             try await connection.execute("DELETE FROM lease WHERE task_id = \(taskID)")
         }
     }

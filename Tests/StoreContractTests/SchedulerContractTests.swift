@@ -61,6 +61,23 @@ struct SchedulerContractTests {
         #expect(try await store.advance(maxRunningTasks: 8, now: 4).launches.isEmpty, "waits for approval")
     }
 
+    /// An engine that could not tell whether a task's end was recorded (its connection was lost at COMMIT) records it
+    /// again: the second time changes nothing, and is no error (the artifacts are not inserted twice).
+    @Test(arguments: StoreKind.allCases)
+    func aTaskEndRecordedTwiceWithItsArtifactsIsRecordedOnce(_ kind: StoreKind) async throws {
+        let (store, remove) = try await kind.make()
+        defer { remove() }
+        let version = try await Self.submit(store, 1)
+        let build = try #require(try await store.advance(maxRunningTasks: 8, now: 2).launches.first)
+        try await Self.finish(store, build)
+        try await Self.finish(store, build)
+        _ = try await store.advance(maxRunningTasks: 0, now: 4)  // the commit stage passes: its artifacts count
+        let engineStore = try #require(store as? any EngineStore)
+        #expect(try await engineStore.artifacts(of: version.id!).map(\.path) == ["dist/app.tgz"])
+        let tasks = try await store.tasks(of: [build.attempt.id!])
+        #expect(tasks.map(\.state) == [.passed])
+    }
+
     @Test(arguments: StoreKind.allCases)
     func enginesDecidingAtOnceLaunchEachTaskOnceAndHoldEachEnvironmentAlone(_ kind: StoreKind) async throws {
         let (store, remove) = try await kind.make()
