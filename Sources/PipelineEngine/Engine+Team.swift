@@ -20,12 +20,15 @@ extension Engine {
     /// slow settle never holds a heartbeat up. While finishing it takes no work but stops the tasks `requestedStops`
     /// names (a `cancel` from a shell) and keeps beating.
     /// `mayLaunch` false: take no work this pass (the engine has lost its store and stopped its jobs).
+    /// A settle that has not come back after 10 s is logged (and every minute after) with `callsInProgress`: what
+    /// the store's calls wait on.
     public func runShared(
         tick: Duration, beatEvery: Duration, stopping: @escaping @Sendable () -> StopRequest,
         mayLaunch: @escaping @Sendable () -> Bool = { true },
         listen: @escaping @Sendable (@escaping @Sendable () -> Void) async -> Void,
         requestedStops: @escaping @Sendable () async throws -> [Int64],
-        beat: @escaping @Sendable () async throws -> Void
+        beat: @escaping @Sendable () async throws -> Void,
+        callsInProgress: @escaping @Sendable () -> [String] = { [] }
     ) async {
         let (events, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let expecting = Mutex(false)  // a task ended or a shell announced work since the last step
@@ -50,10 +53,24 @@ extension Engine {
                 try? await Task.sleep(for: beatEvery)
             }
         }
+        let settling = Mutex<ContinuousClock.Instant?>(nil)
+        let watchdog = Task {
+            var reported: ContinuousClock.Instant?
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                guard let started = settling.withLock({ $0 }), ContinuousClock.now - started > .seconds(10) else { continue }
+                if let reported, reported > started, ContinuousClock.now - reported < .seconds(60) { continue }
+                reported = ContinuousClock.now
+                let calls = callsInProgress()
+                log("a settle has not come back for \(Int((ContinuousClock.now - started).components.seconds)) s; "
+                    + (calls.isEmpty ? "no call to the store is open" : "the store's calls: " + calls.joined(separator: "; ")))
+            }
+        }
         defer {
             ticker.cancel()
             listener.cancel()
             heart.cancel()
+            watchdog.cancel()
         }
         let clock = ContinuousClock()
         loop: for await _ in events {
@@ -68,6 +85,8 @@ extension Engine {
             case .none:
                 guard mayLaunch() else { continue }
                 let started = clock.now
+                settling.withLock { $0 = started }
+                defer { settling.withLock { $0 = nil } }
                 do {
                     try await step(expectingWork: expecting.withLock { value in defer { value = false }; return value },
                                    finished: wake)
@@ -154,7 +173,8 @@ extension Engine where Store: TeamStore {
                     connection.lost()
                     throw error
                 }
-            })
+            },
+            callsInProgress: { store.callsInProgress(olderThan: 5) })
         try? await store.leave()
     }
 }

@@ -20,4 +20,6 @@ public protocol TeamStore: EngineStore {
     func listenForWork(_ wake: @escaping @Sendable () -> Void) async
     /// Leaves the team's engine table.
     func leave() async throws
+    /// The calls to the store begun more than `seconds` ago and not yet returned, each saying what it waits on.
+    func callsInProgress(olderThan seconds: Double) -> [String]
 }
