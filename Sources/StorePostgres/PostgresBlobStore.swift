@@ -12,6 +12,7 @@ public struct PostgresBlobStore: BlobStore {
     /// This machine's cache of blobs already fetched (`CACHE/sha256/ab/abcd…`).
     public let cache: ArtifactStore
     static let chunkSize = 1 << 20
+    static let chunksPerRead = 8
 
     public init(store: PostgresStore, cacheFolder: String) {
         self.store = store
@@ -21,19 +22,17 @@ public struct PostgresBlobStore: BlobStore {
     public func ingest(fileAt path: String) async throws -> (sha256: String, size: Int64) {
         let (digest, size) = try ArtifactStore.hash(fileAt: path, copyingTo: nil)
         CrashPoint.artifactIngest.reach()
-        let logger = store.logger
         try await store.transaction { connection in
-            try await PostgresStore.take(.blob, key: digest, connection, logger: logger)
-            for try await _ in try await connection.query("SELECT 1 FROM blob WHERE digest = \(digest)", logger: logger) {
-                try await connection.query("UPDATE blob SET used_at = EXTRACT(EPOCH FROM now()) WHERE digest = \(digest)",
-                                           logger: logger)
+            try await PostgresStore.take(.blob, key: digest, connection)
+            if try await !connection.query("SELECT 1 FROM blob WHERE digest = \(digest)").rows.isEmpty {
+                try await connection.query("UPDATE blob SET used_at = EXTRACT(EPOCH FROM now()) WHERE digest = \(digest)")
                 return
             }
             let chunks = Int((size + Int64(Self.chunkSize) - 1) / Int64(Self.chunkSize))
             try await connection.query("""
                 INSERT INTO blob (digest, size, chunks, used_at)
                 VALUES (\(digest), \(size), \(chunks), EXTRACT(EPOCH FROM now()))
-                """, logger: logger)
+                """)
             guard let handle = FileHandle(forReadingAtPath: path) else {
                 throw ArtifactError.unreadable(path: path, reason: "cannot open")
             }
@@ -43,7 +42,7 @@ public struct PostgresBlobStore: BlobStore {
                 let chunkDigest = Hex.string(SHA256.hash(data: data))
                 try await connection.query("""
                     INSERT INTO blob_chunk (digest, seq, sha256, bytes) VALUES (\(digest), \(index), \(chunkDigest), \(data))
-                    """, logger: logger)
+                    """)
                 index += 1
             }
         }
@@ -67,18 +66,16 @@ public struct PostgresBlobStore: BlobStore {
     /// Each blob goes in a transaction of its own under the lock `ingest` takes for it; "recent" is by the
     /// server's clock, the one `ingest` stamps with.
     public func remove(digests: Set<String>, unusedFor recentSeconds: Double, dryRun: Bool) async throws -> (count: Int, bytes: Int64) {
-        let logger = store.logger
         var count = 0, bytes: Int64 = 0
         for digest in digests.sorted() {
             let size: Int64? = try await store.transaction { connection in
-                try await PostgresStore.take(.blob, key: digest, connection, logger: logger)
-                var size: Int64?
-                for try await found in try await connection.query("""
+                try await PostgresStore.take(.blob, key: digest, connection)
+                let size = try await connection.value("""
                     SELECT size FROM blob WHERE digest = \(digest) AND used_at < EXTRACT(EPOCH FROM now()) - \(recentSeconds)
-                    """, logger: logger).decode(Int64.self) { size = found }
+                    """, as: Int64.self)
                 guard let size, !dryRun else { return size }
-                try await connection.query("DELETE FROM blob_chunk WHERE digest = \(digest)", logger: logger)
-                try await connection.query("DELETE FROM blob WHERE digest = \(digest)", logger: logger)
+                try await connection.query("DELETE FROM blob_chunk WHERE digest = \(digest)")
+                try await connection.query("DELETE FROM blob WHERE digest = \(digest)")
                 return size
             }
             if let size {
@@ -106,36 +103,36 @@ public struct PostgresBlobStore: BlobStore {
     /// Writes the chunks in order, checking each chunk's digest, the count and the whole digest; a fetch whose
     /// connection was lost starts again from the first chunk.
     private func fetch(path: String, digest: String, into file: String) async throws {
-        let logger = store.logger
-        try await store.idempotent { connection in try await fetch(path: path, digest: digest, into: file, connection, logger: logger) }
+        try await store.idempotent { connection in try await fetch(path: path, digest: digest, into: file, connection) }
     }
 
-    private func fetch(path: String, digest: String, into file: String, _ connection: PostgresConnection, logger: Logger)
-        async throws {
+    private func fetch(path: String, digest: String, into file: String, _ connection: StoreConnection) async throws {
         guard FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600]),
               let handle = FileHandle(forWritingAtPath: file) else {
             throw ArtifactError.unreadable(path: file, reason: "cannot write the cache")
         }
         defer { try? handle.close() }
-        var expectedChunks: Int?
-        for try await chunks in try await connection.query("SELECT chunks FROM blob WHERE digest = \(digest)", logger: logger)
-            .decode(Int.self) {
-            expectedChunks = chunks
-        }
-        guard let expectedChunks else { throw ArtifactError.missing(path: path, digest: digest) }
+        guard let expectedChunks = try await connection.value("SELECT chunks FROM blob WHERE digest = \(digest)", as: Int.self)
+        else { throw ArtifactError.missing(path: path, digest: digest) }
         var hasher = SHA256()
         var seen = 0
-        let rows = try await connection.query(
-            "SELECT seq, sha256, bytes FROM blob_chunk WHERE digest = \(digest) ORDER BY seq", logger: logger)
-        for try await (index, chunkDigest, bytes) in rows.decode((Int, String, ByteBuffer).self) {
-            let data = Data(bytes.readableBytesView)
-            let actualChunk = Hex.string(SHA256.hash(data: data))
-            guard index == seen, actualChunk == chunkDigest else {
-                throw ArtifactError.mismatch(path: path, expected: digest, actual: actualChunk)
+        // A few chunks per statement: an artifact is never held in memory whole.
+        for first in stride(from: 0, to: max(expectedChunks, 1), by: Self.chunksPerRead) {
+            let rows = try await connection.query("""
+                SELECT seq, sha256, bytes FROM blob_chunk
+                WHERE digest = \(digest) AND seq >= \(first) AND seq < \(first + Self.chunksPerRead) ORDER BY seq
+                """).rows
+            for row in rows {
+                let (index, chunkDigest, bytes) = try row.decode((Int, String, ByteBuffer).self)
+                let data = Data(bytes.readableBytesView)
+                let actualChunk = Hex.string(SHA256.hash(data: data))
+                guard index == seen, actualChunk == chunkDigest else {
+                    throw ArtifactError.mismatch(path: path, expected: digest, actual: actualChunk)
+                }
+                hasher.update(data: data)
+                try handle.write(contentsOf: data)
+                seen += 1
             }
-            hasher.update(data: data)
-            try handle.write(contentsOf: data)
-            seen += 1
         }
         let actual = Hex.string(hasher.finalize())
         guard seen == expectedChunks else {

@@ -11,6 +11,10 @@ public enum PostgresErrorText {
             return [transaction.beginError, transaction.closureError, transaction.commitError].lazy.compactMap { $0 }
                 .compactMap { describe($0, location: location) }.first
         }
+        if error is ConnectionClosedUnderStatement {
+            return "the connection to the PostgreSQL server closed before it answered (it restarted, an administrator "
+                + "ended the connection, or the network dropped it)"
+        }
         guard let error = error as? PSQLError else { return nil }
         if let info = error.serverInfo, let message = info[.message] {
             return "PostgreSQL: \(message)" + (info[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
@@ -32,9 +36,12 @@ public enum PostgresErrorText {
     /// True for an error that only says the connection went away (or the server is not yet taking connections):
     /// nothing of an uncommitted transaction happened, so it may be tried again.
     public static func isLostConnection(_ error: (any Error)?) -> Bool {
+        if error is ConnectionClosedUnderStatement { return true }
         guard let error = error as? PSQLError else { return false }
         if let state = error.serverInfo?[.sqlState] { return ["57P01", "57P02", "57P03", "08006", "08003"].contains(state) }
-        return [.serverClosedConnection, .uncleanShutdown, .connectionError].contains(error.code)
+        // `clientClosedConnection`: the statement was never sent, its connection having closed already (the server
+        // ended it a moment before, as a restart or `pg_terminate_backend` does).
+        return [.serverClosedConnection, .uncleanShutdown, .connectionError, .clientClosedConnection].contains(error.code)
     }
 
     /// A refused server certificate in words: which check failed, against what, and what to change.

@@ -151,7 +151,7 @@ enum PostgresMigrations {
         for migration in all {
             try await client.withTransaction(logger: logger) { connection in
                 // The lock comes first: two first starts must not both create the bookkeeping table.
-                try await PostgresStore.take(.migrations, connection, logger: logger)
+                try await PostgresStore.take(.migrations, StoreConnection(connection: connection, logger: logger))
                 try await connection.query("""
                     CREATE TABLE IF NOT EXISTS cdsh_migration (
                       name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())

@@ -4,8 +4,7 @@ import StoreCore
 /// The store core's statements on one PostgreSQL connection inside a transaction: `$n` placeholders, values
 /// bound in PostgreSQL's binary format, rows read back into `SQLValue`s.
 struct PostgresSQLConnection: SQLConnection {
-    let connection: PostgresConnection
-    let logger: Logger
+    let connection: StoreConnection
 
     func query(_ sql: SQL) async throws -> [SQLRow] {
         try await run(sql).rows
@@ -17,7 +16,7 @@ struct PostgresSQLConnection: SQLConnection {
 
     func hold(_ lock: TransactionLock) async throws {
         switch lock {
-        case .audit: try await PostgresStore.take(.audit, connection, logger: logger)
+        case .audit: try await PostgresStore.take(.audit, connection)
         }
     }
 
@@ -34,9 +33,7 @@ struct PostgresSQLConnection: SQLConnection {
             case .bytes(let bytes): bindings.append(ByteBuffer(bytes: bytes))
             }
         }
-        let future: EventLoopFuture<PostgresQueryResult> = connection.query(
-            PostgresQuery(unsafeSQL: text, binds: bindings), logger: logger)
-        let result = try await future.get()
+        let result = try await connection.query(PostgresQuery(unsafeSQL: text, binds: bindings))
         var rows: [SQLRow] = []
         rows.reserveCapacity(result.rows.count)
         var columns: SQLRow.Columns?
@@ -73,15 +70,14 @@ extension PostgresStore: SQLDatabase {
     private func run<Result: Sendable>(
         _ kind: TransactionKind, _ body: @Sendable (any SQLConnection) async throws -> Result
     ) async throws -> Result {
-        let logger = self.logger
         switch kind {
         case .read:
-            return try await snapshotRead { try await body(PostgresSQLConnection(connection: $0, logger: logger)) }
+            return try await snapshotRead { try await body(PostgresSQLConnection(connection: $0)) }
         case .write, .durable:
             // Every commit waits for the server's WAL flush (synchronous_commit on): durable already.
-            return try await transaction { try await body(PostgresSQLConnection(connection: $0, logger: logger)) }
+            return try await transaction { try await body(PostgresSQLConnection(connection: $0)) }
         case .scheduling:
-            return try await schedulingTransaction { try await body(PostgresSQLConnection(connection: $0, logger: logger)) }
+            return try await schedulingTransaction { try await body(PostgresSQLConnection(connection: $0)) }
         }
     }
 }

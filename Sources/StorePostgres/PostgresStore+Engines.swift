@@ -8,10 +8,8 @@ extension PostgresStore: TeamStore {
     /// The database server's clock, in seconds since 1970: every engine's heartbeat and every reaping decision use
     /// it, so machines whose clocks disagree cannot declare each other dead.
     public func serverNow() async throws -> Double {
-        let logger = self.logger
-        return try await idempotent { connection in
-            for try await now in try await connection.query("SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8",
-                                                        logger: logger).decode(Double.self) {
+        try await idempotent { connection in
+            if let now = try await connection.value("SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8", as: Double.self) {
                 return now
             }
             throw StoreError.unavailable("the PostgreSQL server did not say what time it is")
@@ -24,20 +22,16 @@ extension PostgresStore: TeamStore {
     @discardableResult
     public func heartbeat(host: String, pid: Int, now: Double) async throws -> Bool {
         guard let engineName else { throw StoreError.unavailable("a heartbeat needs an engine name") }
-        let logger = self.logger, labels = engineLabels
+        let labels = engineLabels
         let beat = try await idempotent { connection in
-            for try await _ in try await connection.query("""
+            try await !connection.query("""
                 UPDATE engine SET heartbeat_at = \(now) WHERE name = \(engineName) AND host = \(host) AND pid = \(pid)
                 RETURNING name
-                """, logger: logger) {
-                return true
-            }
-            return false
+                """).rows.isEmpty
         }
         if beat { return true }
         try await transaction { connection in
-            try await Self.register(engineName, host: host, pid: pid, labels: labels, now: now, starting: false, connection,
-                                    logger: logger)
+            try await Self.register(engineName, host: host, pid: pid, labels: labels, now: now, starting: false, connection)
         }
         return false
     }
@@ -45,7 +39,7 @@ extension PostgresStore: TeamStore {
     /// Records `name` as this process's, with its labels; `starting` also resets when it started.
     static func register(
         _ name: String, host: String, pid: Int, labels: [String], now: Double, starting: Bool,
-        _ connection: PostgresConnection, logger: Logger
+        _ connection: StoreConnection
     ) async throws {
         let joined = labels.joined(separator: ",")
         let restart: PostgresQuery = starting ? "started_at = EXCLUDED.started_at," : ""
@@ -54,7 +48,7 @@ extension PostgresStore: TeamStore {
             VALUES (\(name), \(host), \(pid), \(now), \(now), \(joined))
             ON CONFLICT (name) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, \(unescaped: restart.sql)
               heartbeat_at = EXCLUDED.heartbeat_at, labels = EXCLUDED.labels
-            """, logger: logger)
+            """)
     }
 
     /// Takes this store's engine name for this process, in one transaction: refused while another live process under
@@ -63,16 +57,13 @@ extension PostgresStore: TeamStore {
     @discardableResult
     public func claimName(host: String, pid: Int, grace: Double, now: Double) async throws -> String? {
         guard let engineName else { throw StoreError.unavailable("an engine needs a name") }
-        let logger = self.logger, labels = engineLabels
+        let labels = engineLabels
         return try await transaction { connection in
             // Two engines starting under one new name at once: the second waits here and then sees the first.
-            try await Self.take(.engineName, key: engineName, connection, logger: logger)
-            var previous: (host: String, pid: Int, beat: Double)?
-            for try await row in try await connection.query(
-                "SELECT host, pid, heartbeat_at FROM engine WHERE name = \(engineName) FOR UPDATE", logger: logger)
-                .decode((String, Int, Double).self) {
-                previous = row
-            }
+            try await Self.take(.engineName, key: engineName, connection)
+            let previous: (host: String, pid: Int, beat: Double)? = try await connection.query(
+                "SELECT host, pid, heartbeat_at FROM engine WHERE name = \(engineName) FOR UPDATE")
+                .rows.first.map { try $0.decode((String, Int, Double).self) }
             // Refused while another process holds the name — unless it ran on this machine and is gone (it crashed:
             // restarting it must not wait out the grace period).
             let gone = previous.map { $0.host == host && kill(pid_t($0.pid), 0) != 0 && errno == ESRCH } ?? false
@@ -81,16 +72,14 @@ extension PostgresStore: TeamStore {
                                          hint: "give each engine its own --name; a stopped engine's name is free again "
                                              + "\(Int(grace)) s after its last heartbeat")
             }
-            try await Self.register(engineName, host: host, pid: pid, labels: labels, now: now, starting: true, connection,
-                                    logger: logger)
+            try await Self.register(engineName, host: host, pid: pid, labels: labels, now: now, starting: true, connection)
             return previous?.host
         }
     }
 
     /// Tells every listening engine that a shell recorded new work (a submit, an approval, a rerun…).
     public func announceWork() async throws {
-        let logger = self.logger
-        try await idempotent { connection in try await connection.query("SELECT pg_notify('cdsh_work', '')", logger: logger) }
+        try await idempotent { connection in try await connection.query("SELECT pg_notify('cdsh_work', '')") }
     }
 
     /// Calls `wake` whenever work is announced, and once each time it (re)starts listening; reconnects after a
@@ -113,9 +102,8 @@ extension PostgresStore: TeamStore {
     /// Removes this store's engine from the engine table, as it stops with nothing left running.
     public func leave() async throws {
         guard let engineName else { return }
-        let logger = self.logger
         try await idempotent { connection in
-            try await connection.query("DELETE FROM engine WHERE name = \(engineName)", logger: logger)
+            try await connection.query("DELETE FROM engine WHERE name = \(engineName)")
         }
     }
 

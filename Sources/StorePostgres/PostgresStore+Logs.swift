@@ -27,58 +27,54 @@ extension PostgresStore: SQLStore, LogArchive {
 
     public func keepLog(ofTask taskID: Int64, at path: String) async throws {
         guard let content = Self.logContent(at: path) else { return }
-        let logger = self.logger
         try await transaction { connection in
             try await connection.query("""
                 INSERT INTO task_log (task_id, content) VALUES (\(taskID), \(content))
                 ON CONFLICT (task_id) DO UPDATE SET content = EXCLUDED.content
-                """, logger: logger)
-            try await connection.query("DELETE FROM task_log_chunk WHERE task_id = \(taskID)", logger: logger)
+                """)
+            try await connection.query("DELETE FROM task_log_chunk WHERE task_id = \(taskID)")
         }
     }
 
     /// Ships output of a running task (the engine calls it about once a second while the task runs).
     public func appendLog(taskID: Int64, offset: Int64, bytes: Data) async throws {
-        let logger = self.logger
         try await idempotent { connection in
             try await connection.query("""
                 INSERT INTO task_log_chunk (task_id, "offset", bytes)
                 VALUES (\(taskID), \(offset), \(ByteBuffer(bytes: bytes)))
                 ON CONFLICT DO NOTHING
-                """, logger: logger)
+                """)
         }
     }
 
     public func removeStoredLogs(ofTasks taskIDs: [Int64], dryRun: Bool) async throws -> Int {
         guard !taskIDs.isEmpty else { return 0 }
-        let logger = self.logger
         return try await transaction { connection in
-            var count = 0
-            for try await found in try await connection.query("""
-                SELECT count(*) FROM task_log WHERE task_id = ANY(\(taskIDs))
-                """, logger: logger).decode(Int64.self) { count = Int(found) }
+            let count = try await connection.value("SELECT count(*) FROM task_log WHERE task_id = ANY(\(taskIDs))",
+                                                   as: Int64.self) ?? 0
             if !dryRun {
-                try await connection.query("DELETE FROM task_log WHERE task_id = ANY(\(taskIDs))", logger: logger)
-                try await connection.query("DELETE FROM task_log_chunk WHERE task_id = ANY(\(taskIDs))", logger: logger)
+                try await connection.query("DELETE FROM task_log WHERE task_id = ANY(\(taskIDs))")
+                try await connection.query("DELETE FROM task_log_chunk WHERE task_id = ANY(\(taskIDs))")
             }
-            return count
+            return Int(count)
         }
     }
 
     public func storedLog(ofTask taskID: Int64) async throws -> Data? {
-        let logger = self.logger
-        return try await idempotent { connection in try await Self.readLog(ofTask: taskID, connection, logger: logger) }
+        try await idempotent { connection in try await Self.readLog(ofTask: taskID, connection) }
     }
 
-    private static func readLog(ofTask taskID: Int64, _ connection: PostgresConnection, logger: Logger) async throws -> Data? {
-        for try await content in try await connection.query(
-            "SELECT content FROM task_log WHERE task_id = \(taskID)", logger: logger).decode(ByteBuffer.self) {
+    private static func readLog(ofTask taskID: Int64, _ connection: StoreConnection) async throws -> Data? {
+        if let content = try await connection.value("SELECT content FROM task_log WHERE task_id = \(taskID)",
+                                                    as: ByteBuffer.self) {
             return Data(content.readableBytesView)
         }
         var shipped: Data?
-        for try await (offset, bytes) in try await connection.query("""
+        for row in try await connection.query("""
             SELECT "offset", bytes FROM task_log_chunk WHERE task_id = \(taskID) ORDER BY "offset"
-            """, logger: logger).decode((Int64, ByteBuffer).self) where offset == shipped?.count ?? 0 {
+            """).rows {
+            let (offset, bytes) = try row.decode((Int64, ByteBuffer).self)
+            guard offset == shipped?.count ?? 0 else { continue }
             shipped = shipped ?? Data()
             shipped!.append(contentsOf: bytes.readableBytesView)
         }

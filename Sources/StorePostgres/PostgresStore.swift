@@ -15,9 +15,16 @@ public final class PostgresStore: Sendable {
     public let engineLabels: [String]
     let client: PostgresClient
     let logger: Logger
+    let calls = StoreCalls()
+    /// How long the server lets a write transaction sit idle before it ends the session (and so releases the
+    /// scheduling lock): an engine that stopped mid-transaction — a machine asleep, a client that never sends its
+    /// next statement — cannot hold every other engine up for longer.
+    let idleTransactionLimit: Int
     private let running: Task<Void, Never>
 
-    private init(location: PostgresLocation, engineName: String?, engineLabels: [String]) throws {
+    private init(location: PostgresLocation, engineName: String?, engineLabels: [String], idleTransactionLimit: Int)
+        throws {
+        self.idleTransactionLimit = idleTransactionLimit
         var logger = Logger(label: "cdsh.postgres")
         logger.logLevel = .critical
         self.location = location
@@ -34,7 +41,13 @@ public final class PostgresStore: Sendable {
     /// it declares.
     public static func open(_ location: PostgresLocation, engine: String? = nil, labels: [String] = []) async throws
         -> PostgresStore {
-        let store = try PostgresStore(location: location, engineName: engine, engineLabels: labels)
+        try await open(location, engine: engine, labels: labels, idleTransactionLimit: 30)
+    }
+
+    static func open(_ location: PostgresLocation, engine: String?, labels: [String], idleTransactionLimit: Int)
+        async throws -> PostgresStore {
+        let store = try PostgresStore(location: location, engineName: engine, engineLabels: labels,
+                                      idleTransactionLimit: idleTransactionLimit)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await PostgresMigrations.migrate(store.client, logger: store.logger) }
@@ -59,68 +72,67 @@ public final class PostgresStore: Sendable {
         return store
     }
 
-    /// Runs `body` in one transaction; the error `body` threw comes out as itself, not wrapped by postgres-nio, and
-    /// the server's or the connection's errors as `StoreError.unavailable` in words (`answering`).
+    /// Runs `body` in one transaction; the error `body` threw comes out as itself, and the server's or the
+    /// connection's errors as `StoreError.unavailable` in words (`answering`).
     ///
     /// A connection lost before `COMMIT` was sent (a server restart, `pg_terminate_backend`, a dropped link) committed
     /// nothing, so the whole transaction runs again on a new connection, up to three more times. One lost during
     /// `COMMIT` may have committed: the server says whether its transaction id did (`txid_status`), and it runs again
     /// only when it did not. `locking` takes that advisory lock in the statement that reads the transaction id.
     func transaction<Result: Sendable>(
-        locking lock: AdvisoryLock? = nil, _ body: (PostgresConnection) async throws -> Result
+        locking lock: AdvisoryLock? = nil, _ body: (StoreConnection) async throws -> Result
     ) async throws -> Result {
-        let logger = self.logger
-        return try await answering {
+        try await answering {
             try await Self.againAfterLostConnection { retry in
-                var transactionID: Int64?
-                var finished: Result?
-                do {
-                    return try await connection(retry: retry) { connection in
-                      try await connection.withTransaction(logger: logger) { connection in
-                        transactionID = try await Self.open(connection, locking: lock, logger: logger)
-                        let result = try await body(connection)
-                        finished = result
-                        return result
-                      }
+                try await connection(retry: retry) { connection in
+                    try await connection.query("BEGIN")
+                    let transactionID: Int64?, result: Result
+                    do {
+                        transactionID = try await Self.open(connection, locking: lock, idleLimit: idleTransactionLimit)
+                        result = try await body(connection)
+                    } catch {
+                        if !PostgresErrorText.isLostConnection(error) { _ = try? await connection.query("ROLLBACK") }
+                        throw error
                     }
-                } catch let error as PostgresTransactionError {
-                    if let cause = error.commitError {
-                        // Not a lost connection, or no knowing whether it committed: reported, never run again.
-                        guard PostgresErrorText.isLostConnection(cause), let transactionID, let finished,
-                              let committed = await committed(transactionID) else { throw error }
-                        if committed { return finished }
-                        throw cause  // rolled back: run again
+                    StoreCalls.current?.note("committing")
+                    do {
+                        try await connection.query("COMMIT")
+                    } catch where PostgresErrorText.isLostConnection(error) {
+                        switch await committed(transactionID) {
+                        case true?: return result
+                        case false?: throw error  // rolled back: run again
+                        case nil:
+                            throw StoreError.unavailable(
+                                "the connection to the team's state store at \(location) was lost while a change was being "
+                                + "committed, and the server cannot say whether it was: check with `log` or `show` before "
+                                + "doing it again")
+                        }
                     }
-                    if let cause = error.beginError ?? error.closureError, PostgresErrorText.isLostConnection(cause) {
-                        throw cause
-                    }
-                    throw error.closureError ?? error
+                    return result
                 }
             }
         }
     }
 
-    /// Begins the transaction's work: takes `lock`, and returns the transaction's id.
-    private static func open(_ connection: PostgresConnection, locking lock: AdvisoryLock?, logger: Logger) async throws
+    /// Begins the transaction's work: sets how long it may sit idle (`idleLimit` seconds), takes `lock`, and returns
+    /// the transaction's id — in one statement.
+    private static func open(_ connection: StoreConnection, locking lock: AdvisoryLock?, idleLimit: Int) async throws
         -> Int64? {
-        let statement: PostgresQuery = lock.map {
-            "SELECT txid_current() FROM (SELECT pg_advisory_xact_lock(\(Int64($0.rawValue)))) AS locked"
-        } ?? "SELECT txid_current()"
-        for try await id in try await connection.query(statement, logger: logger).decode(Int64.self) { return id }
-        return nil
+        let limit = "set_config('idle_in_transaction_session_timeout', '\(idleLimit * 1000)', true)"
+        let locking = lock.map { "pg_advisory_xact_lock(\(Int64($0.rawValue))), " } ?? ""
+        return try await connection.value(PostgresQuery(unsafeSQL: "SELECT txid_current() FROM (SELECT \(locking)\(limit)) AS opened"),
+                                          as: Int64.self)
     }
 
     /// Whether transaction `id` committed: nil when the server no longer knows, or cannot be asked within about 30 s
     /// (a restart). One whose connection was just ended is rolled back by its server process as that process exits,
     /// so "in progress" is asked again meanwhile.
-    private func committed(_ id: Int64) async -> Bool? {
-        let logger = self.logger
+    private func committed(_ id: Int64?) async -> Bool? {
+        guard let id else { return nil }
         for _ in 0..<60 {
             do {
                 let status = try await connection(retry: 1) { connection in
-                    for try await status in try await connection.query("SELECT txid_status(\(id))", logger: logger)
-                        .decode(String?.self) { return status }
-                    return nil
+                    try await connection.value("SELECT txid_status(\(id))", as: String?.self) ?? nil
                 }
                 switch status {
                 case "committed": return true
@@ -140,24 +152,37 @@ public final class PostgresStore: Sendable {
     /// Runs `body` on a connection: the pool's on a first try; after a lost connection (`retry` > 0) one of its own,
     /// closed afterwards — postgres-nio's pool was seen to leave a request waiting for good after its connection was
     /// ended under it.
-    func connection<Result>(retry: Int, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        guard retry > 0 else { return try await client.withConnection { connection in try await body(connection) } }
-        let connection = try await PostgresConnection.connect(
-            configuration: try PostgresTLS.settingUp { try location.connectionConfiguration }, id: 0, logger: logger)
-        do {
-            let result = try await body(connection)
-            try? await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
+    func connection<Result>(retry: Int, _ body: (StoreConnection) async throws -> Result) async throws -> Result {
+        try await calls.run(retry > 0 ? "opening a connection for retry \(retry)" : "waiting for a pooled connection") { call in
+            guard retry > 0 else {
+                return try await client.withConnection { connection in
+                    call.note("on a pooled connection")
+                    return try await body(StoreConnection(connection: connection, logger: logger))
+                }
+            }
+            let connection = try await PostgresConnection.connect(
+                configuration: try PostgresTLS.settingUp { try location.connectionConfiguration }, id: 0, logger: logger)
+            call.note("on a connection of its own")
+            do {
+                let result = try await body(StoreConnection(connection: connection, logger: logger))
+                try? await connection.close()
+                return result
+            } catch {
+                try? await connection.close()
+                throw error
+            }
         }
+    }
+
+    /// The calls to the server begun more than `seconds` ago and not yet returned, each saying what it waits on.
+    public func callsInProgress(olderThan seconds: Double) -> [String] {
+        calls.older(than: seconds)
     }
 
     /// Runs `body` — statements outside a transaction that may run twice to the same effect (reads, a heartbeat, a
     /// log chunk stored once per offset) — again when its connection was lost, with errors in words (`answering`).
     @discardableResult
-    func idempotent<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    func idempotent<Result>(_ body: (StoreConnection) async throws -> Result) async throws -> Result {
         try await answering { try await Self.againAfterLostConnection { retry in try await connection(retry: retry, body) } }
     }
 
@@ -190,25 +215,24 @@ public final class PostgresStore: Sendable {
     /// preemptions, a task's end, taking over a dead engine's work): it holds the scheduling lock, so these run one
     /// at a time across every engine and shell.
     func schedulingTransaction<Result: Sendable>(
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: (StoreConnection) async throws -> Result
     ) async throws -> Result {
         try await transaction(locking: .scheduling, body)
     }
 
     /// A read-only transaction that sees one consistent snapshot of the database, begun in one round trip; a read
     /// that lost its connection is read again (up to three more times).
-    func snapshotRead<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        let logger = self.logger
-        return try await answering {
+    func snapshotRead<Result: Sendable>(_ body: (StoreConnection) async throws -> Result) async throws -> Result {
+        try await answering {
             try await Self.againAfterLostConnection { retry in
                 try await connection(retry: retry) { connection in
-                    try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+                    try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     do {
                         let result = try await body(connection)
-                        try await connection.query("COMMIT", logger: logger)
+                        try await connection.query("COMMIT")
                         return result
                     } catch {
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        if !PostgresErrorText.isLostConnection(error) { _ = try? await connection.query("ROLLBACK") }
                         throw error
                     }
                 }
@@ -217,11 +241,11 @@ public final class PostgresStore: Sendable {
     }
 
     /// Takes `lock` until the transaction ends; with `key`, one lock per key (a blob's digest, an engine's name).
-    static func take(_ lock: AdvisoryLock, key: String? = nil, _ connection: PostgresConnection, logger: Logger) async throws {
+    static func take(_ lock: AdvisoryLock, key: String? = nil, _ connection: StoreConnection) async throws {
         if let key {
-            try await connection.query("SELECT pg_advisory_xact_lock(\(lock.rawValue), hashtext(\(key)))", logger: logger)
+            try await connection.query("SELECT pg_advisory_xact_lock(\(lock.rawValue), hashtext(\(key)))")
         } else {
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Int64(lock.rawValue)))", logger: logger)
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Int64(lock.rawValue)))")
         }
     }
 

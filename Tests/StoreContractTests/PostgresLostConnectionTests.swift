@@ -1,7 +1,8 @@
 import Foundation
-import PostgresNIO
+@testable import PostgresNIO
 import StoreCore
-import StorePostgres
+@testable import StorePostgres
+import Synchronization
 import Testing
 import TestSupport
 
@@ -47,6 +48,75 @@ struct PostgresLostConnectionTests {
     }
 
     let logger = Logger(label: "cutting")
+
+    /// postgres-nio drops the failure of a statement written to a connection that has already closed: its answer
+    /// never comes. The store's statements fail as a lost connection instead (and so run again on a new one).
+    @Test func aStatementOnAConnectionThatClosedFailsAsALostConnection() async throws {
+        let location = try PostgresLocation(url: try PostgresCluster.shared.get().freshDatabaseURL())
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(host: location.host, port: location.port, username: location.user, password: nil,
+                                 database: location.database, tls: .disable),
+            id: 1, logger: logger)
+        try await connection.close()
+        let started = ContinuousClock.now
+        await #expect(throws: ConnectionClosedUnderStatement.self) {
+            try await StoreConnection(connection: connection, logger: logger).query("SELECT 1")
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(PostgresErrorText.isLostConnection(ConnectionClosedUnderStatement()))
+    }
+
+    /// A connection the server ended while it sat idle (in the pool, between statements): the next statement on it
+    /// fails as a lost connection however soon after the end it comes — the server's error, the connection found
+    /// closed before the statement was sent, or closed with no answer — so it runs again on a new connection.
+    @Test func aStatementOnAConnectionTheServerEndedCountsAsALostConnection() async throws {
+        let location = try PostgresLocation(url: try PostgresCluster.shared.get().freshDatabaseURL())
+        let configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user, password: nil, database: location.database,
+            tls: .disable)
+        let administrator = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+        defer { Task { try? await administrator.close() } }
+        for delay in [0, 2, 10, 300] {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+            let store = StoreConnection(connection: connection, logger: logger)
+            let pid = try #require(try await store.value("SELECT pg_backend_pid()", as: Int32.self))
+            try await administrator.query("SELECT pg_terminate_backend(\(pid))", logger: logger)
+            try await Task.sleep(for: .milliseconds(delay))
+            do {
+                try await store.query("SELECT 1")
+                Issue.record("a statement on an ended connection answered")
+            } catch {
+                #expect(PostgresErrorText.isLostConnection(error), "after \(delay) ms: \(String(reflecting: error))")
+            }
+            try? await connection.close()
+        }
+        // Found by the team torture under load: the connection had seen the server's goodbye and refused the
+        // statement itself (postgres-nio's `clientClosedConnection`, carrying the server's error).
+        #expect(PostgresErrorText.isLostConnection(PSQLError.clientClosedConnection(underlying: nil)))
+    }
+
+    /// A write transaction that sits idle (its engine's machine asleep, a client that never sends its next
+    /// statement) is ended by the server after the idle limit: the scheduling lock it held is free for the other
+    /// engines then, not when it wakes; and the stalled transaction runs again.
+    @Test func aStalledTransactionLetsGoOfTheSchedulingLockAfterTheIdleLimit() async throws {
+        let location = try PostgresLocation(url: try PostgresCluster.shared.get().freshDatabaseURL())
+        let stalled = try await PostgresStore.open(location, engine: nil, labels: [], idleTransactionLimit: 1)
+        let other = try await PostgresStore.open(location)
+        defer { stalled.close(); other.close() }
+        let runs = Mutex(0)
+        async let stalledResult: Int = stalled.schedulingTransaction { connection in
+            let run = runs.withLock { $0 += 1; return $0 }
+            try await connection.query("SELECT 1")
+            if run == 1 { try await Task.sleep(for: .seconds(6)) }
+            try await connection.query("SELECT 1")
+            return run
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let started = ContinuousClock.now
+        _ = try await other.schedulingTransaction { connection in try await connection.query("SELECT 1") }
+        #expect(ContinuousClock.now - started < .seconds(4), "the lock was let go after the 1 s idle limit")
+        #expect(try await stalledResult == 2, "ended by the server, the stalled transaction ran again")
+    }
 
     @Test func aBlobFetchCutOffMidwayIsFetchedAgainWhole() async throws {
         let url = try PostgresCluster.shared.get().freshDatabaseURL()
