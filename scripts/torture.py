@@ -90,45 +90,38 @@ def main():
                           f"engine SIGKILLed ({team_crash['named_crashes']} at named points, {team_crash['random_crashes']} "
                           "at random moments) and started again under its name", team_crash, "team "))
 
-    if short:
-        # Not yet wired into the short run CI uses: a long-lived team engine can stop taking work after connection
-        # cuts and a restart (issue 19, docs/reliability.md), which fails this section about one run in three.
-        section("team (1d): left to the full run until the idle-engine defect of issue 19 is fixed")
-        rows.append(("1d", "team: 3 engines on one PostgreSQL server, kills, cuts, a restart, a partition",
-                     "not run in --short", "a known defect fails it about one run in three; `scripts/torture` runs it"))
-    else:
-        section(f"team: 3 engines on PostgreSQL, {sizes['team_versions']} versions, kills, cuts, a restart, a partition")
-        team = torture_team.run(arguments.binary, sizes["team_versions"], 2026)
-        if team["cut_skipped"]:
-            print(f"torture: the cut-off engine was not tried: {team['cut_skipped']}", file=sys.stderr)
-        if team["idle_engine"]:
-            print("torture: the cut-off engine was alive and beating but took no work for 90 s while builds waited "
-                  "(known defect, issue 19); restarted", file=sys.stderr)
-        if team["cut_skipped"] or team["idle_engine"]:
-            for what in ("engines_then", "tasks_then", "queued_then", "cut_connections", "cut_log"):
-                if what in team:
-                    print(f"torture: {what.replace('_', ' ')}: {team[what]}", file=sys.stderr)
-        for sample in team["stuck_samples"]:
-            print(f"torture: team version stuck: {sample}", file=sys.stderr)
-        cut = (f"the cut-off engine's jobs stopped {team['cut']:.1f} s after its link was cut (grace {torture_team.GRACE} s), "
-               f"another engine had them {team['taken_over_after']:.1f} s after the cut"
-               if team["cut"] is not None else f"partition not tried: {team['cut_skipped']}")
-        rows.append(("1d", f"team: 3 engines on one PostgreSQL server, {team['versions']} versions; {team['kills']} engines "
-                     f"SIGKILLed at random, {team['terminations']} times every connection cut (pg_terminate_backend), "
-                     f"{team['restarts']} server restart, one engine cut off from the server (its own network namespace) "
-                     "while its jobs ran",
-                     f"versions lost {must_be_zero('team versions lost', team['versions_lost'])}, jobs run twice "
-                     f"{must_be_zero('team jobs twice', team['jobs_run_twice'])}, environments held by two at once "
-                     f"{must_be_zero('team environments twice', team['environments_held_twice'])}, production deploys twice "
-                     f"{must_be_zero('team production twice', team['production_deploys_twice'])}, audit chain broken "
-                     f"{must_be_zero('team audit', team['audit_chain_broken'])}, cut-off jobs running past the grace period "
-                     f"{must_be_zero('team fence', team['jobs_after_grace'])}, taken-over work resumed "
-                     f"{must_be_zero('team resumed', team['resumed_after_takeover'])}, stuck "
-                     f"{must_be_zero('team stuck', team['stuck'])}, partition not tried where possible "
-                     f"{must_be_zero('team partition not tried', int(team['partition_possible'] and team['cut'] is None))}, "
-                     f"engine idle while work waited {must_be_zero('team idle engine', team['idle_engine'])}",
-                     f"{cut}; server restart {team['restart_seconds']:.1f} s; {team['interrupted_reruns']} interrupted "
-                     "stages brought through by `rerun`"))
+    section(f"team: 3 engines on PostgreSQL, {sizes['team_versions']} versions, kills, cuts, a restart, a partition")
+    team = torture_team.run(arguments.binary, sizes["team_versions"], 2026)
+    if team["cut_skipped"]:
+        print(f"torture: the cut-off engine was not tried: {team['cut_skipped']}", file=sys.stderr)
+    if team["idle_engine"]:
+        print("torture: the cut-off engine was alive and beating but took no work for 90 s while builds waited; "
+              "restarted", file=sys.stderr)
+    if team["cut_skipped"] or team["idle_engine"]:
+        for what in ("engines_then", "tasks_then", "queued_then", "cut_connections", "cut_log"):
+            if what in team:
+                print(f"torture: {what.replace('_', ' ')}: {team[what]}", file=sys.stderr)
+    for sample in team["stuck_samples"]:
+        print(f"torture: team version stuck: {sample}", file=sys.stderr)
+    cut = (f"the cut-off engine's jobs stopped {team['cut']:.1f} s after its link was cut (grace {torture_team.GRACE} s), "
+           f"another engine had them {team['taken_over_after']:.1f} s after the cut"
+           if team["cut"] is not None else f"partition not tried: {team['cut_skipped']}")
+    rows.append(("1d", f"team: 3 engines on one PostgreSQL server, {team['versions']} versions; {team['kills']} engines "
+                 f"SIGKILLed at random, {team['terminations']} times every connection cut (pg_terminate_backend), "
+                 f"{team['restarts']} server restart, one engine cut off from the server (its own network namespace) "
+                 "while its jobs ran",
+                 f"versions lost {must_be_zero('team versions lost', team['versions_lost'])}, jobs run twice "
+                 f"{must_be_zero('team jobs twice', team['jobs_run_twice'])}, environments held by two at once "
+                 f"{must_be_zero('team environments twice', team['environments_held_twice'])}, production deploys twice "
+                 f"{must_be_zero('team production twice', team['production_deploys_twice'])}, audit chain broken "
+                 f"{must_be_zero('team audit', team['audit_chain_broken'])}, cut-off jobs running past the grace period "
+                 f"{must_be_zero('team fence', team['jobs_after_grace'])}, taken-over work resumed "
+                 f"{must_be_zero('team resumed', team['resumed_after_takeover'])}, stuck "
+                 f"{must_be_zero('team stuck', team['stuck'])}, partition not tried where possible "
+                 f"{must_be_zero('team partition not tried', int(team['partition_possible'] and team['cut'] is None))}, "
+                 f"engine idle while work waited {must_be_zero('team idle engine', team['idle_engine'])}",
+                 f"{cut}; server restart {team['restart_seconds']:.1f} s; {team['interrupted_reruns']} interrupted "
+                 "stages brought through by `rerun`"))
 
     section(f"concurrency (8 shells, {sizes['seconds']} s)")
     busy = torture_concurrency.run(arguments.binary, 8, sizes["seconds"], 2026)
