@@ -55,10 +55,7 @@ public final class PostgresStore: Sendable {
                 // check takes more than two seconds, one direct connection says at once why the server is away.
                 group.addTask {
                     try await Task.sleep(for: .seconds(2))
-                    let probe = try await PostgresConnection.connect(
-                        configuration: try PostgresTLS.settingUp { try location.connectionConfiguration }, id: 0,
-                        logger: store.logger)
-                    try? await probe.close()
+                    try await store.connection(retry: 1) { _ in }
                     try await Task.sleep(for: .seconds(3600))  // reachable after all: the schema check decides
                 }
                 try await group.next()
