@@ -100,10 +100,11 @@ public struct PostgresBlobStore: BlobStore {
         }
     }
 
-    /// Writes the chunks in order, checking each chunk's digest, the count and the whole digest; a fetch whose
-    /// connection was lost starts again from the first chunk.
+    /// Writes the chunks in order, checking each chunk's digest, the count and the whole digest, from one snapshot (a
+    /// blob removed meanwhile is missing, not damaged); a fetch whose connection was lost starts again from the first
+    /// chunk.
     private func fetch(path: String, digest: String, into file: String) async throws {
-        try await store.idempotent { connection in try await fetch(path: path, digest: digest, into: file, connection) }
+        try await store.snapshotRead { connection in try await fetch(path: path, digest: digest, into: file, connection) }
     }
 
     private func fetch(path: String, digest: String, into file: String, _ connection: StoreConnection) async throws {

@@ -7,10 +7,6 @@ public enum PostgresErrorText {
     /// The readable text of a PostgreSQL error, or nil when `error` did not come from postgres-nio; `location` names
     /// the TLS settings a refused certificate is checked against.
     public static func describe(_ error: any Error, location: PostgresLocation? = nil) -> String? {
-        if let transaction = error as? PostgresTransactionError {
-            return [transaction.beginError, transaction.closureError, transaction.commitError].lazy.compactMap { $0 }
-                .compactMap { describe($0, location: location) }.first
-        }
         if error is ConnectionClosedUnderStatement {
             return "the connection to the PostgreSQL server closed before it answered (it restarted, an administrator "
                 + "ended the connection, or the network dropped it)"
@@ -38,9 +34,13 @@ public enum PostgresErrorText {
     public static func isLostConnection(_ error: (any Error)?) -> Bool {
         if error is ConnectionClosedUnderStatement { return true }
         guard let error = error as? PSQLError else { return false }
-        if let state = error.serverInfo?[.sqlState] { return ["57P01", "57P02", "57P03", "08006", "08003"].contains(state) }
-        // `clientClosedConnection`: the statement was never sent, its connection having closed already (the server
-        // ended it a moment before, as a restart or `pg_terminate_backend` does).
+        // 25P03 and 57P05: the server ended a session idle for too long (in a transaction, or at all).
+        if let state = error.serverInfo?[.sqlState] {
+            return ["57P01", "57P02", "57P03", "57P05", "25P03", "08006", "08003"].contains(state)
+        }
+        // `clientClosedConnection`: the connection had closed before the statement could be answered (the server ended
+        // it a moment before, as a restart or `pg_terminate_backend` does, or the store was closed); what it was part
+        // of did not commit, or `COMMIT`'s fate is asked of the server.
         return [.serverClosedConnection, .uncleanShutdown, .connectionError, .clientClosedConnection].contains(error.code)
     }
 

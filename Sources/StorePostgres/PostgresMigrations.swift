@@ -143,36 +143,31 @@ enum PostgresMigrations {
 
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines
     /// and shells starting together do not race.
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+    static func migrate(_ store: PostgresStore) async throws {
         // Every shell command opens the store: one query when the schema is current, not a transaction per migration.
-        if let applied = try? await appliedNames(client, logger: logger), Set(all.map(\.name)).isSubset(of: applied) {
+        if let applied = try? await store.idempotent({ try await $0.values("SELECT name FROM cdsh_migration", as: String.self) }),
+           Set(all.map(\.name)).isSubset(of: applied) {
             return
         }
         for migration in all {
-            try await client.withTransaction(logger: logger) { connection in
-                // The lock comes first: two first starts must not both create the bookkeeping table.
-                try await PostgresStore.take(.migrations, StoreConnection(connection: connection, logger: logger))
-                try await connection.query("""
-                    CREATE TABLE IF NOT EXISTS cdsh_migration (
-                      name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
-                    """, logger: logger)
-                let done = try await connection.query(
-                    "SELECT 1 FROM cdsh_migration WHERE name = \(migration.name)", logger: logger)
-                for try await _ in done { return }
-                for statement in migration.sql {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            // Applied once under the lock, whoever else starts: safe to run again after a lost connection.
+            try await PostgresStore.againAfterLostConnection { retry in
+                try await store.connection(retry: retry) { connection in
+                    try await connection.within(begin: "BEGIN") {
+                        // The lock comes first: two first starts must not both create the bookkeeping table.
+                        try await PostgresStore.take(.migrations, connection)
+                        try await connection.query("""
+                            CREATE TABLE IF NOT EXISTS cdsh_migration (
+                              name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                            """)
+                        guard try await connection.query("SELECT 1 FROM cdsh_migration WHERE name = \(migration.name)")
+                            .rows.isEmpty else { return }
+                        for statement in migration.sql { try await connection.query(PostgresQuery(unsafeSQL: statement)) }
+                        try await connection.query("INSERT INTO cdsh_migration (name) VALUES (\(migration.name))")
+                    }
+                    try await connection.query("COMMIT")
                 }
-                try await connection.query("INSERT INTO cdsh_migration (name) VALUES (\(migration.name))", logger: logger)
             }
         }
-    }
-
-    /// The migrations applied so far; throws when the bookkeeping table does not exist yet.
-    private static func appliedNames(_ client: PostgresClient, logger: Logger) async throws -> Set<String> {
-        var names: Set<String> = []
-        for try await name in try await client.query("SELECT name FROM cdsh_migration", logger: logger).decode(String.self) {
-            names.insert(name)
-        }
-        return names
     }
 }

@@ -50,7 +50,7 @@ public final class PostgresStore: Sendable {
                                       idleTransactionLimit: idleTransactionLimit)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await PostgresMigrations.migrate(store.client, logger: store.logger) }
+                group.addTask { try await PostgresMigrations.migrate(store) }
                 // The pool retries a refused connection for about a minute before it gives up: when the schema
                 // check takes more than two seconds, one direct connection says at once why the server is away.
                 group.addTask {
@@ -75,21 +75,17 @@ public final class PostgresStore: Sendable {
     /// A connection lost before `COMMIT` was sent (a server restart, `pg_terminate_backend`, a dropped link) committed
     /// nothing, so the whole transaction runs again on a new connection, up to three more times. One lost during
     /// `COMMIT` may have committed: the server says whether its transaction id did (`txid_status`), and it runs again
-    /// only when it did not. `locking` takes that advisory lock in the statement that reads the transaction id.
+    /// only when it did not; when the server cannot say, the error says so. `locking` takes that advisory lock, and
+    /// the transaction's idle limit (`idleTransactionLimit`) is set, in the statement that reads the transaction id.
     func transaction<Result: Sendable>(
         locking lock: AdvisoryLock? = nil, _ body: (StoreConnection) async throws -> Result
     ) async throws -> Result {
         try await answering {
             try await Self.againAfterLostConnection { retry in
                 try await connection(retry: retry) { connection in
-                    try await connection.query("BEGIN")
-                    let transactionID: Int64?, result: Result
-                    do {
-                        transactionID = try await Self.open(connection, locking: lock, idleLimit: idleTransactionLimit)
-                        result = try await body(connection)
-                    } catch {
-                        if !PostgresErrorText.isLostConnection(error) { _ = try? await connection.query("ROLLBACK") }
-                        throw error
+                    let (transactionID, result) = try await connection.within(begin: "BEGIN") {
+                        (try await Self.open(connection, locking: lock, idleLimit: idleTransactionLimit),
+                         try await body(connection))
                     }
                     StoreCalls.current?.note("committing")
                     do {
@@ -121,12 +117,13 @@ public final class PostgresStore: Sendable {
                                           as: Int64.self)
     }
 
-    /// Whether transaction `id` committed: nil when the server no longer knows, or cannot be asked within about 30 s
-    /// (a restart). One whose connection was just ended is rolled back by its server process as that process exits,
-    /// so "in progress" is asked again meanwhile.
+    /// Whether transaction `id` committed: nil when the server no longer knows, or cannot be asked in time. One whose
+    /// connection was just ended is rolled back by its server process as that process exits — or, when the server
+    /// never saw the connection go (a cut link), by the idle limit — so "in progress" is asked again meanwhile, for
+    /// 15 s longer than that limit.
     private func committed(_ id: Int64?) async -> Bool? {
         guard let id else { return nil }
-        for _ in 0..<60 {
+        for _ in 0..<(2 * (idleTransactionLimit + 15)) {
             do {
                 let status = try await connection(retry: 1) { connection in
                     try await connection.value("SELECT txid_status(\(id))", as: String?.self) ?? nil
@@ -223,15 +220,11 @@ public final class PostgresStore: Sendable {
         try await answering {
             try await Self.againAfterLostConnection { retry in
                 try await connection(retry: retry) { connection in
-                    try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    do {
-                        let result = try await body(connection)
-                        try await connection.query("COMMIT")
-                        return result
-                    } catch {
-                        if !PostgresErrorText.isLostConnection(error) { _ = try? await connection.query("ROLLBACK") }
-                        throw error
+                    let result = try await connection.within(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+                        try await body(connection)
                     }
+                    try await connection.query("COMMIT")
+                    return result
                 }
             }
         }

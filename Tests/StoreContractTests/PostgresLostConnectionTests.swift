@@ -104,14 +104,18 @@ struct PostgresLostConnectionTests {
         let other = try await PostgresStore.open(location)
         defer { stalled.close(); other.close() }
         let runs = Mutex(0)
+        let (locked, lockTaken) = AsyncStream<Void>.makeStream()
         async let stalledResult: Int = stalled.schedulingTransaction { connection in
             let run = runs.withLock { $0 += 1; return $0 }
             try await connection.query("SELECT 1")
-            if run == 1 { try await Task.sleep(for: .seconds(6)) }
+            if run == 1 {
+                lockTaken.yield()
+                try await Task.sleep(for: .seconds(6))
+            }
             try await connection.query("SELECT 1")
             return run
         }
-        try await Task.sleep(for: .milliseconds(500))
+        for await _ in locked { break }  // the stalled transaction holds the scheduling lock now
         let started = ContinuousClock.now
         _ = try await other.schedulingTransaction { connection in try await connection.query("SELECT 1") }
         #expect(ContinuousClock.now - started < .seconds(4), "the lock was let go after the 1 s idle limit")
