@@ -130,18 +130,25 @@ extension SQLStore {
         _ connection: any SQLConnection, maxRunningTasks: Int, capacityOf engine: String?, placing: Bool,
         now: Double? = nil
     ) async throws -> (snapshot: SchedulerSnapshot, versions: [Int64: VersionRecord]) {
-        let versions = try await connection.query(
-            "SELECT \(unescaped: VersionRecord.columns) FROM version WHERE NOT settled ORDER BY id").map(VersionRecord.init)
-        let attempts = try await connection.query("""
+        // One round trip where the database is across a network (`queryEach`).
+        let read = try await connection.queryEach([
+            "SELECT \(unescaped: VersionRecord.columns) FROM version WHERE NOT settled ORDER BY id",
+            """
             SELECT \(unescaped: qualified(AttemptRecord.columns, "a")) FROM attempt a JOIN version v ON v.id = a.version_id
             WHERE NOT v.settled ORDER BY a.id
-            """).map(AttemptRecord.init)
-        let tasks = try await connection.query("""
+            """,
+            """
             SELECT \(unescaped: qualified(TaskRecord.columns, "t")) FROM task t JOIN attempt a ON a.id = t.attempt_id
             JOIN version v ON v.id = a.version_id WHERE NOT v.settled AND a.state = 'running' ORDER BY t.id
-            """).map(TaskRecord.init)
+            """,
+            "SELECT environment, attempt_id, task_id FROM lease",
+        ])
+        // In id order, as the scheduler reads them, whichever way the database gave them.
+        let versions = try read[0].map(VersionRecord.init).sorted { $0.id! < $1.id! }
+        let attempts = try read[1].map(AttemptRecord.init).sorted { $0.id! < $1.id! }
+        let tasks = try read[2].map(TaskRecord.init).sorted { $0.id! < $1.id! }
         var leases: [String: EnvironmentLease] = [:]
-        for row in try await connection.query("SELECT environment, attempt_id, task_id FROM lease") {
+        for row in read[3] {
             leases[try row.string("environment")] = EnvironmentLease(attemptID: try row.int64("attempt_id"),
                                                                      taskID: try row.optionalInt64("task_id"))
         }

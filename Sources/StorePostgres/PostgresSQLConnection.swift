@@ -20,6 +20,24 @@ struct PostgresSQLConnection: SQLConnection {
         }
     }
 
+    /// Every statement's rows in one round trip: each becomes a JSON array of its rows (in its own order), read back
+    /// as the rows the statement would have returned.
+    func queryEach(_ statements: [SQL]) async throws -> [[SQLRow]] {
+        guard statements.count > 1 else { return statements.isEmpty ? [] : [try await query(statements[0])] }
+        var combined: SQL = "SELECT "
+        for (index, statement) in statements.enumerated() {
+            let separator = index == 0 ? "" : ", "
+            combined = """
+                \(combined)\(unescaped: separator)(SELECT coalesce(json_agg(q), '[]')::text FROM (\(statement)) q) \
+                AS r\(unescaped: String(index))
+                """
+        }
+        guard let row = try await run(combined).rows.first else {
+            throw StoreError.unavailable("the PostgreSQL server returned no row for a combined read")
+        }
+        return try statements.indices.map { index in try JSONRows.rows(from: try row.string("r\(index)")) }
+    }
+
     private func run(_ sql: SQL) async throws -> (rows: [SQLRow], changed: Int) {
         let (text, values) = sql.rendered { "$\($0)" }
         var bindings = PostgresBindings(capacity: values.count)
