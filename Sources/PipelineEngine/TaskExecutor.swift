@@ -247,6 +247,11 @@ struct TaskExecutor: Sendable {
         } catch where EngineHalt.isDiskFull(error) {
             halt.request("disk full in \(layout.folder)")
             return (ProcessOutcome(state: .errored, reason: "disk full while storing the artifacts of \(spec.name)"), [])
+        } catch let error as StoreError {
+            // The store's trouble, not the job's: errored, and `rerun` builds it again.
+            append(logPath, "cdsh: \(ErrorText.describe(error))")
+            return (ProcessOutcome(state: .errored, exitCode: 0, reason: "storing the artifacts of \(spec.name) failed: "
+                                   + ErrorText.describe(error)), [])
         } catch {
             append(logPath, "cdsh: \(ErrorText.describe(error))")
             return (ProcessOutcome(state: .failed, exitCode: 0, reason: ErrorText.describe(error)), [])

@@ -13,6 +13,7 @@ public enum PostgresErrorText {
         }
         guard let error = error as? PSQLError else { return nil }
         if let info = error.serverInfo, let message = info[.message] {
+            if let state = info[.sqlState], let ended = endedSessions[state] { return ended }
             return "PostgreSQL: \(message)" + (info[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
         }
         if error.code == .sslUnsupported {
@@ -24,7 +25,8 @@ public enum PostgresErrorText {
         }
         if let underlying = error.underlying {
             if underlying is PSQLError { return describe(underlying, location: location) }
-            return tlsProblem(underlying, location: location) ?? "PostgreSQL connection: \(underlying)"
+            return tlsProblem(underlying, location: location) ?? unreachable(underlying, location: location)
+                ?? "PostgreSQL connection: \(underlying)"
         }
         return "PostgreSQL: \(error.code)"
     }
@@ -42,6 +44,31 @@ public enum PostgresErrorText {
         // it a moment before, as a restart or `pg_terminate_backend` does, or the store was closed); what it was part
         // of did not commit, or `COMMIT`'s fate is asked of the server.
         return [.serverClosedConnection, .uncleanShutdown, .connectionError, .clientClosedConnection].contains(error.code)
+    }
+
+    /// What the server says as it ends a session, in words: these are what a restart, an administrator or a limit
+    /// does to a connection, never the user's doing, and the store tries again before it says so.
+    static let endedSessions = [
+        "57P01": "the PostgreSQL server ended the connection (it is restarting, or an administrator ended it)",
+        "57P02": "the PostgreSQL server ended the connection (it crashed, or another session crashed it)",
+        "57P03": "the PostgreSQL server is not taking connections yet (it is starting or shutting down)",
+        "57P05": "the PostgreSQL server ended a connection idle for longer than its idle_session_timeout",
+        "25P03": "the PostgreSQL server ended a transaction left idle for longer than the limit the store sets",
+    ]
+
+    /// A server that cannot be reached, in words: which address, what the network said, what to check.
+    static func unreachable(_ underlying: any Error, location: PostgresLocation?) -> String? {
+        let text = String(describing: underlying)
+        let address = location.map { "\($0.host):\($0.port)" } ?? "the server"
+        if text.contains("Connection refused") {
+            return "cannot reach the PostgreSQL server at \(address): Connection refused (is it running, and listening "
+                + "on that address and port?)"
+        }
+        if text.contains("connectTimeout") || text.contains("timed out") {
+            return "cannot reach the PostgreSQL server at \(address): no answer within the connection timeout (is the "
+                + "network up, and does a firewall let it through?)"
+        }
+        return nil
     }
 
     /// A refused server certificate in words: which check failed, against what, and what to change.

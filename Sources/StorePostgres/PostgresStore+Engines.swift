@@ -118,10 +118,12 @@ extension PostgresStore: TeamStore {
                   WHERE state = 'running' AND engine IS NOT NULL AND engine NOT IN (SELECT name FROM engine)
                 ORDER BY 1
                 """).map { try $0.string("name") }
-            guard !dead.isEmpty else { return ([], []) }
-            let running = try await Self.interruptRunningWork(
-                ofEngines: dead, reason: "engine \(dead.joined(separator: ", ")) stopped beating while it ran; "
-                    + "`rerun` starts a new attempt", now: now, connection)
+            var running: [TaskRecord] = []
+            for engine in dead {
+                running += try await Self.interruptRunningWork(
+                    ofEngines: [engine], reason: "engine \(engine) stopped beating while it ran; `rerun` starts a new attempt",
+                    now: now, connection)
+            }
             try await connection.execute("DELETE FROM engine WHERE name IN \(in: dead)")
             return (dead, running)
         }

@@ -41,7 +41,7 @@ public final class PostgresStore: Sendable {
     /// it declares.
     public static func open(_ location: PostgresLocation, engine: String? = nil, labels: [String] = []) async throws
         -> PostgresStore {
-        try await open(location, engine: engine, labels: labels, idleTransactionLimit: 30)
+        try await open(location, engine: engine, labels: labels, idleTransactionLimit: 10)
     }
 
     static func open(_ location: PostgresLocation, engine: String?, labels: [String], idleTransactionLimit: Int)
@@ -81,7 +81,7 @@ public final class PostgresStore: Sendable {
         locking lock: AdvisoryLock? = nil, _ body: (StoreConnection) async throws -> Result
     ) async throws -> Result {
         try await answering {
-            try await Self.againAfterLostConnection { retry in
+            try await Self.againAfterLostConnection(limit: lostConnectionRetries) { retry in
                 try await connection(retry: retry) { connection in
                     let (transactionID, result) = try await connection.within(begin: "BEGIN") {
                         (try await Self.open(connection, locking: lock, idleLimit: idleTransactionLimit),
@@ -143,6 +143,10 @@ public final class PostgresStore: Sendable {
         return nil
     }
 
+    /// How often a call whose connection was lost runs again: an engine rides out a server restart or a failover
+    /// (six more times, over about 14 s); a shell says within about 2 s that the store is away.
+    var lostConnectionRetries: Int { engineName == nil ? 3 : 6 }
+
     /// Runs `body` on a connection: the pool's on a first try; after a lost connection (`retry` > 0) one of its own,
     /// closed afterwards — postgres-nio's pool was seen to leave a request waiting for good after its connection was
     /// ended under it.
@@ -177,17 +181,23 @@ public final class PostgresStore: Sendable {
     /// log chunk stored once per offset) — again when its connection was lost, with errors in words (`answering`).
     @discardableResult
     func idempotent<Result>(_ body: (StoreConnection) async throws -> Result) async throws -> Result {
-        try await answering { try await Self.againAfterLostConnection { retry in try await connection(retry: retry, body) } }
+        try await answering {
+            try await Self.againAfterLostConnection(limit: lostConnectionRetries) { retry in
+                try await connection(retry: retry, body)
+            }
+        }
     }
 
-    /// Runs `body` again, up to three more times, when it failed only because its connection was lost before it
-    /// committed anything; what an earlier run noted for the audit witness is forgotten first.
-    static func againAfterLostConnection<Result>(_ body: (_ retry: Int) async throws -> Result) async throws -> Result {
+    /// Runs `body` again, up to `limit` more times (150 ms·n² apart), when it failed only because its connection was
+    /// lost before it committed anything; what an earlier run noted for the audit witness is forgotten first.
+    static func againAfterLostConnection<Result>(
+        limit: Int = 3, _ body: (_ retry: Int) async throws -> Result
+    ) async throws -> Result {
         var retries = 0
         while true {
             do {
                 return try await body(retries)
-            } catch where retries < 3 && PostgresErrorText.isLostConnection(error) {
+            } catch where retries < limit && PostgresErrorText.isLostConnection(error) {
                 retries += 1
                 AuditWitness.appended?.forget()
                 try await Task.sleep(for: .milliseconds(150 * retries * retries))
@@ -218,7 +228,7 @@ public final class PostgresStore: Sendable {
     /// that lost its connection is read again (up to three more times).
     func snapshotRead<Result: Sendable>(_ body: (StoreConnection) async throws -> Result) async throws -> Result {
         try await answering {
-            try await Self.againAfterLostConnection { retry in
+            try await Self.againAfterLostConnection(limit: lostConnectionRetries) { retry in
                 try await connection(retry: retry) { connection in
                     let result = try await connection.within(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
                         try await body(connection)

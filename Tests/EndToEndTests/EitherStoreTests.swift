@@ -137,5 +137,7 @@ struct EitherStoreTests {
         #expect(result.status == 3)
         #expect(result.stderr.contains("cannot open the state store at postgres://cdsh@127.0.0.1:\(port)/pipelines"))
         #expect(result.stderr.contains("Connection refused"), "the reason, not the pool's circuit breaker: \(result.stderr)")
+        #expect(result.stderr.contains("cannot reach the PostgreSQL server at 127.0.0.1:\(port)"), "\(result.stderr)")
+        #expect(!result.stderr.contains("SingleConnectionFailure"), "postgres-nio's own words: \(result.stderr)")
     }
 }

@@ -72,6 +72,26 @@ struct EngineTests {
         #expect(try await engine.store.deploys(environment: "production").first?.who == "bob")
     }
 
+    /// The store failing while a build's artifacts are stored (a team's server cut off, again and again) is not the
+    /// build's fault: the job is errored, not failed, and says what the store said.
+    @Test func aBuildWhoseArtifactsTheStoreCouldNotKeepIsErroredNotFailed() async throws {
+        launcher.write("make dist", files: ["dist/app.tgz": "the build"])
+        let store = try SQLiteStore(folder: folder)
+        let clock = self.clock
+        let engine = Engine(
+            store: store, layout: .embedded(stateFolder: folder, environment: [:]), blobs: UnavailableBlobs(),
+            sources: RecordedSource(stateFolder: folder),
+            environment: EngineEnvironment(now: { clock.now }, launcher: launcher, host: "test-host", maxRunningTasks: 4))
+        let version = try await submit(store)
+        try await runUntilSettled(engine)
+        let attempts = try await store.attempts(of: version.id!)
+        #expect(attempts.map(\.state) == [.errored])
+        let build = try #require(try await store.tasks(of: [attempts[0].id!]).first)
+        #expect(build.state == .errored)
+        #expect(build.reason?.contains("storing the artifacts of build failed") == true)
+        #expect(build.reason?.contains("the server went away") == true)
+    }
+
     @Test func anEngineStartedWithWorkPendingBeginsItAtOnceNotAtItsFirstTick() async throws {
         launcher.write("make dist", files: ["dist/app.tgz": "the build"])
         let engine = try makeEngine()
@@ -139,5 +159,19 @@ struct EngineTests {
         #expect(production.state == .errored)
         #expect(production.reason?.contains("deploy script differs") == true)
         #expect(launcher.calls.filter { $0.commands == ["./deploy.sh"] }.count == deploysBefore, "the deploy must not run")
+    }
+}
+
+/// A blob store whose server is away: every ingest fails as the team's store does when its connection cannot be had.
+struct UnavailableBlobs: BlobStore {
+    func ingest(fileAt path: String) async throws -> (sha256: String, size: Int64) {
+        throw StoreError.unavailable("the server went away")
+    }
+    func verifiedCopy(path: String, digest: String, to destination: String) async throws {
+        throw StoreError.unavailable("the server went away")
+    }
+    func check(path: String, digest: String) async -> ArtifactError? { nil }
+    func remove(digests: Set<String>, unusedFor recentSeconds: Double, dryRun: Bool) async throws -> (count: Int, bytes: Int64) {
+        (0, 0)
     }
 }

@@ -7,6 +7,27 @@ import TestSupport
 
 /// Several named engines on one PostgreSQL state: who ran what, and taking over a silent engine's work.
 struct PostgresEngineTests {
+    /// Two engines fall silent at once: each interrupted task names the engine that ran it, not both.
+    @Test func eachInterruptedTaskNamesTheEngineThatRanIt() async throws {
+        let location = try PostgresLocation(url: try PostgresCluster.shared.get().freshDatabaseURL())
+        let alpha = try await PostgresStore.open(location, engine: "alpha")
+        let gamma = try await PostgresStore.open(location, engine: "gamma")
+        let beta = try await PostgresStore.open(location, engine: "beta")
+        defer { alpha.close(); gamma.close(); beta.close() }
+        for (store, host) in [(alpha, "a"), (gamma, "g"), (beta, "b")] { try await store.heartbeat(host: host, pid: 1, now: 100) }
+        let first = try await SchedulerContractTests.submit(alpha, 1)
+        #expect(try await alpha.advance(maxRunningTasks: 1, now: 101).launches.count == 1)
+        let second = try await SchedulerContractTests.submit(gamma, 2)
+        #expect(try await gamma.advance(maxRunningTasks: 1, now: 102).launches.count == 1)
+        try await beta.heartbeat(host: "b", pid: 1, now: 200)
+        #expect(Set(try await beta.recoverDeadEngines(grace: 30, now: 200).engines) == ["alpha", "gamma"])
+        for (version, engine, other) in [(first, "alpha", "gamma"), (second, "gamma", "alpha")] {
+            let attempt = try #require(try await beta.attempts(of: version.id!).first)
+            let reason = try #require(try await beta.tasks(of: [attempt.id!]).first?.reason)
+            #expect(reason.contains("engine \(engine) stopped beating") && !reason.contains(other), "\(reason)")
+        }
+    }
+
     @Test func aSilentEnginesWorkBecomesInterruptedAndALiveOneIsLeftAlone() async throws {
         let location = try PostgresLocation(url: try PostgresCluster.shared.get().freshDatabaseURL())
         let alpha = try await PostgresStore.open(location, engine: "alpha")

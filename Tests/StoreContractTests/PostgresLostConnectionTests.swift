@@ -95,6 +95,20 @@ struct PostgresLostConnectionTests {
         #expect(PostgresErrorText.isLostConnection(PSQLError.clientClosedConnection(underlying: nil)))
     }
 
+    /// When retrying did not help, what the user reads says what happened to the server in words, not its SQLSTATE
+    /// (seen as `… (SQLSTATE 57P01)` on a build whose artifact store was cut once a second).
+    @Test func aSessionTheServerEndedIsDescribedInWords() {
+        let ended = PSQLError.server(.init(fields: [
+            .sqlState: "57P01", .message: "terminating connection due to administrator command", .severity: "FATAL"]))
+        let text = PostgresErrorText.describe(ended)
+        #expect(text == "the PostgreSQL server ended the connection (it is restarting, or an administrator ended it)")
+        #expect(PostgresErrorText.isLostConnection(ended))
+        let idle = PSQLError.server(.init(fields: [
+            .sqlState: "25P03", .message: "terminating connection due to idle-in-transaction timeout"]))
+        #expect(PostgresErrorText.describe(idle)?.contains("idle") == true)
+        #expect(PostgresErrorText.isLostConnection(idle))
+    }
+
     /// A write transaction that sits idle (its engine's machine asleep, a client that never sends its next
     /// statement) is ended by the server after the idle limit: the scheduling lock it held is free for the other
     /// engines then, not when it wakes; and the stalled transaction runs again.
