@@ -16,7 +16,7 @@ public protocol EngineStore: SchedulerStore, DecisionStore {
     func versionsBound(for environment: String, supersededSince: Double, limit: Int) async throws -> [VersionRecord]
     /// Records that a deploy is about to run; `durable` makes it survive a power cut before returning.
     func beginDeploy(_ deploy: DeployRecord, durable: Bool) async throws -> DeployRecord
-    /// Records how a deploy ended.
+    /// Records how a running deploy ended; one another engine already ended (interrupted) keeps that end.
     func finishDeploy(id: Int64, result: RunState, now: Double) async throws
     /// Records a task's pid and log file once its process started.
     func recordTaskProcess(taskID: Int64, pid: Int?, logPath: String) async throws

@@ -105,15 +105,20 @@ extension SQLStore {
         }
     }
 
-    /// Records how a deploy ended; a passed one supersedes the older versions waiting to enter its environment
-    /// (`Supersession`), in the same transaction.
+    /// Records how a running deploy ended; a passed one supersedes the older versions waiting to enter its
+    /// environment (`Supersession`), in the same transaction. A deploy no longer running changes nothing.
     public func finishDeploy(id: Int64, result: RunState, now: Double) async throws {
         try await transaction(.scheduling) { connection in
+            // A deploy already ended — interrupted by another engine while this one was cut off or asleep — keeps
+            // that end: a late report neither makes it live nor audits it.
             guard let row = try await connection.queryOne("""
-                UPDATE deploy SET result = \(result), finished_at = \(now) WHERE id = \(id)
+                UPDATE deploy SET result = \(result), finished_at = \(now) WHERE id = \(id) AND result = 'running'
                 RETURNING who, version_id, environment
                 """)
-            else { throw StoreError.notFound("no deploy \(id)") }
+            else {
+                if try await connection.queryOne("SELECT id FROM deploy WHERE id = \(id)") != nil { return }
+                throw StoreError.notFound("no deploy \(id)")
+            }
             let versionID = try row.int64("version_id"), environment = try row.string("environment")
             try await Self.appendAudit(connection, at: now, who: try row.string("who"), action: "deploy-\(result.rawValue)",
                                        versionID: versionID, detail: ["environment": environment])

@@ -7,6 +7,33 @@ import TestSupport
 
 /// Several named engines on one PostgreSQL state: who ran what, and taking over a silent engine's work.
 struct PostgresEngineTests {
+    /// An engine that wakes after its deploy was taken over (its machine asleep past the grace period) and then
+    /// reports the deploy's end changes nothing: the deploy stays interrupted, no `deploy-passed` is audited, and
+    /// nothing counts as live.
+    @Test func aDeployTakenOverStaysInterruptedWhenItsEngineWakesAndReportsIt() async throws {
+        let location = try PostgresLocation(url: try PostgresCluster.shared.get().freshDatabaseURL())
+        let alpha = try await PostgresStore.open(location, engine: "alpha")
+        let beta = try await PostgresStore.open(location, engine: "beta")
+        defer { alpha.close(); beta.close() }
+        try await alpha.heartbeat(host: "a", pid: 1, now: 100)
+        try await beta.heartbeat(host: "b", pid: 2, now: 100)
+        let version = try await SchedulerContractTests.submit(alpha, 1)
+        let build = try #require(try await alpha.advance(maxRunningTasks: 4, now: 101).launches.first)
+        try await SchedulerContractTests.finish(alpha, build)
+        let deployTask = try #require(try await alpha.advance(maxRunningTasks: 4, now: 102).launches.first)
+        #expect(deployTask.task.kind == .deploy)
+        let deploy = try await alpha.beginDeploy(DeployRecord(
+            environment: "sandbox", versionID: version.id!, attemptID: deployTask.attempt.id!, taskID: deployTask.task.id!,
+            artifactsJSON: "{}", configDigest: nil, scriptDigest: "s", who: "alice", startedAt: 102, result: .running),
+            durable: false)
+        try await beta.heartbeat(host: "b", pid: 2, now: 200)
+        #expect(try await beta.recoverDeadEngines(grace: 30, now: 200).engines == ["alpha"])
+        try await alpha.finishDeploy(id: deploy.id!, result: .passed, now: 201)
+        #expect(try await beta.deploys(environment: "sandbox").map(\.result) == [.interrupted])
+        #expect(try await beta.liveVersion(in: "sandbox") == nil)
+        #expect(!(try await beta.auditEntries(versionID: version.id).map(\.action).contains("deploy-passed")))
+    }
+
     /// Two engines fall silent at once: each interrupted task names the engine that ran it, not both.
     @Test func eachInterruptedTaskNamesTheEngineThatRanIt() async throws {
         let location = try PostgresLocation(url: try PostgresCluster.shared.get().freshDatabaseURL())
