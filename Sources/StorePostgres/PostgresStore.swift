@@ -73,7 +73,7 @@ public final class PostgresStore: Sendable {
     /// connection's errors as `StoreError.unavailable` in words (`answering`).
     ///
     /// A connection lost before `COMMIT` was sent (a server restart, `pg_terminate_backend`, a dropped link) committed
-    /// nothing, so the whole transaction runs again on a new connection, up to three more times. One lost during
+    /// nothing, so the whole transaction runs again on a new connection (`lostConnectionRetries`). One lost during
     /// `COMMIT` may have committed: the server says whether its transaction id did (`txid_status`), and it runs again
     /// only when it did not; when the server cannot say, the error says so. `locking` takes that advisory lock, and
     /// the transaction's idle limit (`idleTransactionLimit`) is set, in the statement that reads the transaction id.
@@ -113,8 +113,8 @@ public final class PostgresStore: Sendable {
         -> Int64? {
         let limit = "set_config('idle_in_transaction_session_timeout', '\(idleLimit * 1000)', true)"
         let locking = lock.map { "pg_advisory_xact_lock(\(Int64($0.rawValue))), " } ?? ""
-        return try await connection.value(PostgresQuery(unsafeSQL: "SELECT txid_current() FROM (SELECT \(locking)\(limit)) AS opened"),
-                                          as: Int64.self)
+        let statement = PostgresQuery(unsafeSQL: "SELECT txid_current() FROM (SELECT \(locking)\(limit)) AS opened")
+        return try await connection.value(statement, as: Int64.self)
     }
 
     /// Whether transaction `id` committed: nil when the server no longer knows, or cannot be asked in time. One whose
@@ -225,7 +225,7 @@ public final class PostgresStore: Sendable {
     }
 
     /// A read-only transaction that sees one consistent snapshot of the database, begun in one round trip; a read
-    /// that lost its connection is read again (up to three more times).
+    /// that lost its connection is read again (`lostConnectionRetries`).
     func snapshotRead<Result: Sendable>(_ body: (StoreConnection) async throws -> Result) async throws -> Result {
         try await answering {
             try await Self.againAfterLostConnection(limit: lostConnectionRetries) { retry in

@@ -3,9 +3,9 @@ import PostgresNIO
 
 /// One PostgreSQL connection as the store uses it (every statement of the store, its migrations included; not
 /// `LISTEN`): each statement's answer read whole, and a statement whose connection closes under it fails as a lost
-/// connection instead of waiting for good. (postgres-nio 1.33 drops the
-/// failure of a statement written just as its connection closed: the caller's future is never completed. The team
-/// torture found engines waiting on such a statement for minutes, one of them holding the scheduling lock.)
+/// connection instead of waiting for good. (postgres-nio 1.33 drops the failure of a statement written just as its
+/// connection closed: the caller's future is never completed. The team torture found engines waiting on such a
+/// statement for minutes, one of them holding the scheduling lock.)
 struct StoreConnection {
     let connection: PostgresConnection
     let logger: Logger
