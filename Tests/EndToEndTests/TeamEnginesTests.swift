@@ -122,6 +122,24 @@ struct TeamEnginesTests {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
+        if victim == nil {
+            // What each engine was doing, for the run that shows it: their logs and v21's records.
+            var report = ["v21: " + (try psql.rows("""
+                SELECT a.stage, a.state, t.name, t.state, t.engine FROM attempt a LEFT JOIN task t ON t.attempt_id = a.id
+                WHERE a.version_id = 21 ORDER BY a.id, t.id
+                """)).description, "engines: " + (try psql.rows("SELECT name, heartbeat_at FROM engine")).description,
+                "sessions: " + (try psql.rows("""
+                    SELECT state, wait_event_type, wait_event, left(query, 70) FROM pg_stat_activity
+                    WHERE datname = current_database() AND pid <> pg_backend_pid()
+                    """)).description]
+            for name in ["east", "west", "north"] {
+                for file in ["\(log)/cache-\(name)/engine.log", "\(log)/engine-\(name).out"] {
+                    let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? "(none)"
+                    report.append("\(file):\n" + text.split(separator: "\n").suffix(15).joined(separator: "\n"))
+                }
+            }
+            Issue.record(Comment(rawValue: report.joined(separator: "\n")))
+        }
         let killedName = try #require(victim, "v21's sandbox job never started")
         let killed = try #require(engines.first { $0.name == killedName })
         let pid = try psql.rows("SELECT pid FROM task WHERE state = 'running' AND engine = '\(killedName)'").first?.first
