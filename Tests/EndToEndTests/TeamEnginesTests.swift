@@ -112,7 +112,10 @@ struct TeamEnginesTests {
         #expect(FileManager.default.createFile(atPath: "\(log)/hang", contents: nil))
         #expect(try project.run("submit").status == 0)
         var victim: String?
-        let hangDeadline = Date().addingTimeInterval(60)
+        // As long as the test gives each of the twenty (`wait --timeout 180s`): under the parallel suites' load v21
+        // was seen still on its way at 60 s, its smoke job starting as the report was made.
+        let submittedAt = Date()
+        let hangDeadline = submittedAt.addingTimeInterval(180)
         while victim == nil, Date() < hangDeadline {
             if FileManager.default.fileExists(atPath: "\(log)/hanging") {
                 victim = try psql.rows("""
@@ -125,9 +128,10 @@ struct TeamEnginesTests {
         if victim == nil {
             // What each engine was doing, for the run that shows it: their logs and v21's records.
             var report = ["v21: " + (try psql.rows("""
-                SELECT a.stage, a.state, t.name, t.state, t.engine FROM attempt a LEFT JOIN task t ON t.attempt_id = a.id
-                WHERE a.version_id = 21 ORDER BY a.id, t.id
-                """)).description, "engines: " + (try psql.rows("SELECT name, heartbeat_at FROM engine")).description,
+                SELECT a.stage, a.state, t.name, t.state, t.engine, t.started_at, t.finished_at FROM attempt a
+                LEFT JOIN task t ON t.attempt_id = a.id WHERE a.version_id = 21 ORDER BY a.id, t.id
+                """)).description, "submitted at \(submittedAt.timeIntervalSince1970), now \(Date().timeIntervalSince1970)",
+                "engines: " + (try psql.rows("SELECT name, heartbeat_at FROM engine")).description,
                 "sessions: " + (try psql.rows("""
                     SELECT state, wait_event_type, wait_event, left(query, 70) FROM pg_stat_activity
                     WHERE datname = current_database() AND pid <> pg_backend_pid()
@@ -141,6 +145,8 @@ struct TeamEnginesTests {
             Issue.record(Comment(rawValue: report.joined(separator: "\n")))
         }
         let killedName = try #require(victim, "v21's sandbox job never started")
+        let reached = Date().timeIntervalSince(submittedAt)
+        if reached > 30 { print("TeamEnginesTests: v21's sandbox job started \(Int(reached)) s after its submit") }
         let killed = try #require(engines.first { $0.name == killedName })
         let pid = try psql.rows("SELECT pid FROM task WHERE state = 'running' AND engine = '\(killedName)'").first?.first
         let shipping = Date().addingTimeInterval(20)  // a running job's output reaches the store about once a second
