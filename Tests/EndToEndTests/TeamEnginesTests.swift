@@ -128,7 +128,7 @@ struct TeamEnginesTests {
         if victim == nil {
             // What each engine was doing, for the run that shows it: their logs and v21's records.
             var report = ["v21: " + (try psql.rows("""
-                SELECT a.stage, a.state, t.name, t.state, t.engine, t.started_at, t.finished_at FROM attempt a
+                SELECT a.stage, a.state, t.name, t.state, t.engine, t.pid, t.started_at, t.finished_at FROM attempt a
                 LEFT JOIN task t ON t.attempt_id = a.id WHERE a.version_id = 21 ORDER BY a.id, t.id
                 """)).description, "submitted at \(submittedAt.timeIntervalSince1970), now \(Date().timeIntervalSince1970)",
                 "engines: " + (try psql.rows("SELECT name, heartbeat_at FROM engine")).description,
