@@ -7,14 +7,21 @@ import TestSupport
 
 /// Several named engines on one PostgreSQL state: who ran what, and taking over a silent engine's work.
 struct PostgresEngineTests {
+    /// Stores acting for the engines `names`, in that order, on one new database.
+    static func engines(_ names: String...) async throws -> [PostgresStore] {
+        let location = try PostgresLocation(url: try PostgresCluster.shared.get().freshDatabaseURL())
+        var stores: [PostgresStore] = []
+        for name in names { stores.append(try await PostgresStore.open(location, engine: name)) }
+        return stores
+    }
+
     /// An engine that wakes after its deploy was taken over (its machine asleep past the grace period) and then
     /// reports the deploy's end changes nothing: the deploy stays interrupted, no `deploy-passed` is audited, and
     /// nothing counts as live.
     @Test func aDeployTakenOverStaysInterruptedWhenItsEngineWakesAndReportsIt() async throws {
-        let location = try PostgresLocation(url: try PostgresCluster.shared.get().freshDatabaseURL())
-        let alpha = try await PostgresStore.open(location, engine: "alpha")
-        let beta = try await PostgresStore.open(location, engine: "beta")
-        defer { alpha.close(); beta.close() }
+        let stores = try await Self.engines("alpha", "beta")
+        defer { for store in stores { store.close() } }
+        let (alpha, beta) = (stores[0], stores[1])
         try await alpha.heartbeat(host: "a", pid: 1, now: 100)
         try await beta.heartbeat(host: "b", pid: 2, now: 100)
         let version = try await SchedulerContractTests.submit(alpha, 1)
@@ -36,11 +43,9 @@ struct PostgresEngineTests {
 
     /// Two engines fall silent at once: each interrupted task names the engine that ran it, not both.
     @Test func eachInterruptedTaskNamesTheEngineThatRanIt() async throws {
-        let location = try PostgresLocation(url: try PostgresCluster.shared.get().freshDatabaseURL())
-        let alpha = try await PostgresStore.open(location, engine: "alpha")
-        let gamma = try await PostgresStore.open(location, engine: "gamma")
-        let beta = try await PostgresStore.open(location, engine: "beta")
-        defer { alpha.close(); gamma.close(); beta.close() }
+        let stores = try await Self.engines("alpha", "gamma", "beta")
+        defer { for store in stores { store.close() } }
+        let (alpha, gamma, beta) = (stores[0], stores[1], stores[2])
         for (store, host) in [(alpha, "a"), (gamma, "g"), (beta, "b")] { try await store.heartbeat(host: host, pid: 1, now: 100) }
         let first = try await SchedulerContractTests.submit(alpha, 1)
         #expect(try await alpha.advance(maxRunningTasks: 1, now: 101).launches.count == 1)
@@ -56,10 +61,9 @@ struct PostgresEngineTests {
     }
 
     @Test func aSilentEnginesWorkBecomesInterruptedAndALiveOneIsLeftAlone() async throws {
-        let location = try PostgresLocation(url: try PostgresCluster.shared.get().freshDatabaseURL())
-        let alpha = try await PostgresStore.open(location, engine: "alpha")
-        let beta = try await PostgresStore.open(location, engine: "beta")
-        defer { alpha.close(); beta.close() }
+        let stores = try await Self.engines("alpha", "beta")
+        defer { for store in stores { store.close() } }
+        let (alpha, beta) = (stores[0], stores[1])
         try await alpha.heartbeat(host: "a.example", pid: 11, now: 100)
         try await beta.heartbeat(host: "b.example", pid: 22, now: 100)
         let version = try await SchedulerContractTests.submit(alpha, 1)
@@ -98,10 +102,9 @@ struct PostgresEngineTests {
     }
 
     @Test func eachEngineRunsUpToItsOwnLimitWhateverTheOthersRun() async throws {
-        let location = try PostgresLocation(url: try PostgresCluster.shared.get().freshDatabaseURL())
-        let alpha = try await PostgresStore.open(location, engine: "alpha")
-        let beta = try await PostgresStore.open(location, engine: "beta")
-        defer { alpha.close(); beta.close() }
+        let stores = try await Self.engines("alpha", "beta")
+        defer { for store in stores { store.close() } }
+        let (alpha, beta) = (stores[0], stores[1])
         for number in 1...3 { _ = try await SchedulerContractTests.submit(alpha, number) }
         #expect(try await alpha.advance(maxRunningTasks: 1, now: 10).launches.count == 1)
         #expect(try await alpha.advance(maxRunningTasks: 1, now: 11).launches.isEmpty, "alpha is full")
@@ -112,10 +115,9 @@ struct PostgresEngineTests {
     }
 
     @Test func aDeadEnginesJobLeavesALiveSiblingItsEnvironmentUntilItEnds() async throws {
-        let location = try PostgresLocation(url: try PostgresCluster.shared.get().freshDatabaseURL())
-        let alpha = try await PostgresStore.open(location, engine: "alpha")
-        let beta = try await PostgresStore.open(location, engine: "beta")
-        defer { alpha.close(); beta.close() }
+        let stores = try await Self.engines("alpha", "beta")
+        defer { for store in stores { store.close() } }
+        let (alpha, beta) = (stores[0], stores[1])
         try await alpha.heartbeat(host: "a", pid: 1, now: 100)
         try await beta.heartbeat(host: "b", pid: 2, now: 100)
         let version = try await SchedulerContractTests.submit(alpha, 1)
