@@ -36,10 +36,8 @@ public enum PostgresErrorText {
     public static func isLostConnection(_ error: (any Error)?) -> Bool {
         if error is ConnectionClosedUnderStatement { return true }
         guard let error = error as? PSQLError else { return false }
-        // 25P03 and 57P05: the server ended a session idle for too long (in a transaction, or at all).
-        if let state = error.serverInfo?[.sqlState] {
-            return ["57P01", "57P02", "57P03", "57P05", "25P03", "08006", "08003"].contains(state)
-        }
+        // A session the server ended (`endedSessions`), or a connection that failed under it (08006, 08003).
+        if let state = error.serverInfo?[.sqlState] { return endedSessions[state] != nil || ["08006", "08003"].contains(state) }
         // `clientClosedConnection`: the connection had closed before the statement could be answered (the server ended
         // it a moment before, as a restart or `pg_terminate_backend` does, or the store was closed); what it was part
         // of did not commit, or `COMMIT`'s fate is asked of the server.

@@ -150,23 +150,17 @@ enum PostgresMigrations {
             return
         }
         for migration in all {
-            // Applied once under the lock, whoever else starts: safe to run again after a lost connection.
-            try await PostgresStore.againAfterLostConnection { retry in
-                try await store.connection(retry: retry) { connection in
-                    try await connection.within(begin: "BEGIN") {
-                        // The lock comes first: two first starts must not both create the bookkeeping table.
-                        try await PostgresStore.take(.migrations, connection)
-                        try await connection.query("""
-                            CREATE TABLE IF NOT EXISTS cdsh_migration (
-                              name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
-                            """)
-                        guard try await connection.query("SELECT 1 FROM cdsh_migration WHERE name = \(migration.name)")
-                            .rows.isEmpty else { return }
-                        for statement in migration.sql { try await connection.query(PostgresQuery(unsafeSQL: statement)) }
-                        try await connection.query("INSERT INTO cdsh_migration (name) VALUES (\(migration.name))")
-                    }
-                    try await connection.query("COMMIT")
-                }
+            // The lock comes first (taken as the transaction opens): two first starts must not both create the
+            // bookkeeping table. Applied once under it, so safe to run again after a lost connection.
+            try await store.retriedTransaction(locking: .migrations) { connection in
+                try await connection.query("""
+                    CREATE TABLE IF NOT EXISTS cdsh_migration (
+                      name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                    """)
+                guard try await connection.query("SELECT 1 FROM cdsh_migration WHERE name = \(migration.name)")
+                    .rows.isEmpty else { return }
+                for statement in migration.sql { try await connection.query(PostgresQuery(unsafeSQL: statement)) }
+                try await connection.query("INSERT INTO cdsh_migration (name) VALUES (\(migration.name))")
             }
         }
     }

@@ -80,29 +80,35 @@ public final class PostgresStore: Sendable {
     func transaction<Result: Sendable>(
         locking lock: AdvisoryLock? = nil, _ body: (StoreConnection) async throws -> Result
     ) async throws -> Result {
-        try await answering {
-            try await Self.againAfterLostConnection(limit: lostConnectionRetries) { retry in
-                try await connection(retry: retry) { connection in
-                    let (transactionID, result) = try await connection.within(begin: "BEGIN") {
-                        (try await Self.open(connection, locking: lock, idleLimit: idleTransactionLimit),
-                         try await body(connection))
-                    }
-                    StoreCalls.current?.note("committing")
-                    do {
-                        try await connection.query("COMMIT")
-                    } catch where PostgresErrorText.isLostConnection(error) {
-                        switch await committed(transactionID) {
-                        case true?: return result
-                        case false?: throw error  // rolled back: run again
-                        case nil:
-                            throw StoreError.unavailable(
-                                "the connection to the team's state store at \(location) was lost while a change was being "
-                                + "committed, and the server cannot say whether it was: check with `log` or `show` before "
-                                + "doing it again")
-                        }
-                    }
-                    return result
+        try await answering { try await retriedTransaction(locking: lock, body) }
+    }
+
+    /// `transaction`, with the server's and the connection's errors as postgres-nio gives them (for the migrations,
+    /// whose errors `open` puts in words with the store's address).
+    func retriedTransaction<Result: Sendable>(
+        locking lock: AdvisoryLock?, _ body: (StoreConnection) async throws -> Result
+    ) async throws -> Result {
+        try await Self.againAfterLostConnection(limit: lostConnectionRetries) { retry in
+            try await connection(retry: retry) { connection in
+                let (transactionID, result) = try await connection.within(begin: "BEGIN") {
+                    (try await Self.open(connection, locking: lock, idleLimit: idleTransactionLimit),
+                     try await body(connection))
                 }
+                StoreCalls.current?.note("committing")
+                do {
+                    try await connection.query("COMMIT")
+                } catch where PostgresErrorText.isLostConnection(error) {
+                    switch await committed(transactionID) {
+                    case true?: return result
+                    case false?: throw error  // rolled back: run again
+                    case nil:
+                        throw StoreError.unavailable(
+                            "the connection to the team's state store at \(location) was lost while a change was being "
+                            + "committed, and the server cannot say whether it was: check with `log` or `show` before "
+                            + "doing it again")
+                    }
+                }
+                return result
             }
         }
     }
@@ -210,8 +216,9 @@ public final class PostgresStore: Sendable {
     func answering<Result>(_ body: () async throws -> Result) async throws -> Result {
         do {
             return try await body()
-        } catch let error where PostgresErrorText.describe(error) != nil {
-            throw StoreError.unavailable("the team's state store at \(location) failed: " + PostgresErrorText.describe(error)!)
+        } catch {
+            guard let text = PostgresErrorText.describe(error, location: location) else { throw error }
+            throw StoreError.unavailable("the team's state store at \(location) failed: " + text)
         }
     }
 
