@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CLibedit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         // What must be C: the saved termios restored by fatal-signal handlers, and a SIGINT self-pipe.
         .target(name: "CTerminal"),
+        // The I/O priority system call glibc does not wrap, for jobs that yield to a security patch.
+        .target(name: "CProcessPriority"),
         // Reading lines: libedit at a terminal, plain reads from pipes and files.
         .target(name: "LineEditor", dependencies: ["CLibedit", "CTerminal"]),
         // cdsh.yml to a PipelinePlan, every problem with FILE:LINE:COLUMN.
@@ -55,7 +57,7 @@ let package = Package(
         .target(
             name: "StageRunner",
             dependencies: [
-                "PipelineModel",
+                "PipelineModel", "CProcessPriority",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

@@ -16,6 +16,8 @@ struct TaskExecutor: Sendable {
     let checkouts: CheckoutCache
     /// Why the engine stopped a task it must record `interrupted` rather than cancelled (it lost its store), by task.
     let interruptions = InterruptionReasons()
+    /// Lowers normal jobs' priority while a security patch is in flight.
+    let patchYield = PatchYield()
 
     /// Runs the task to its recorded end. Returns the environment where it made a security patch live (its
     /// production deploy passed) and when the task began, for the engine to block what lacks the patch
@@ -269,8 +271,14 @@ struct TaskExecutor: Sendable {
         defer { shipping?.cancel() }
         // Each command leads a group of its own; the watcher knows the one running now.
         let watch = environment.jobWatch
+        let patchYield = PatchYield.yields(launch) ? self.patchYield : nil
         let leading = Mutex<Int32?>(nil)
-        defer { if let last = leading.withLock({ $0 }) { watch?.ended(last) } }
+        defer {
+            if let last = leading.withLock({ $0 }) {
+                watch?.ended(last)
+                patchYield?.ended(last)
+            }
+        }
         return await environment.launcher.run(
             CommandSpec(commands: commands, workingDirectory: source, environment: variables, logPath: logPath,
                         timeoutSeconds: timeout, secrets: secrets.maskedValues,
@@ -278,8 +286,10 @@ struct TaskExecutor: Sendable {
             started: { pid in
                 if let previous = leading.withLock({ current in defer { current = pid }; return current }) {
                     watch?.ended(previous)
+                    patchYield?.ended(previous)
                 }
                 watch?.started(pid)
+                patchYield?.started(pid)
                 // The process runs whether or not its id is recorded: a store that does not answer must not hold it.
                 _ = try? await Deadline.within(seconds: Self.storeCallLimit) {
                     try await store.recordTaskProcess(taskID: taskID, pid: Int(pid), logPath: logPath)

@@ -12,7 +12,7 @@ public enum Scheduler {
     /// One pass over `snapshot`: the actions to apply, in order, and why the queued work left waits.
     public static func plan(_ snapshot: SchedulerSnapshot) -> SchedulerDecision {
         var actions: [SchedulerAction] = []
-        var waiting = WaitingList(patches: snapshot.versions.filter { $0.priority == .security && !$0.stopping }.map(\.id))
+        var waiting = WaitingList(patches: snapshot.patches.map(\.id))
         var leases = snapshot.leases
         var running = snapshot.versions.reduce(0) { total, version in
             total + version.latestAttempts.values.reduce(0) { $0 + $1.tasks.filter { $0.state == .running }.count }
@@ -164,7 +164,7 @@ public enum Scheduler {
     public static func reservations(_ versions: [VersionState]) -> (environments: Set<String>, stages: Set<String>) {
         var environments = Set<String>()
         var stages = Set<String>()
-        for version in versions where version.priority == .security && !version.stopping {
+        for version in versions where version.isActivePatch {
             guard let current = currentStage(of: version) else { continue }
             for index in current..<version.plan.stages.count {
                 let stage = version.plan.stages[index]

@@ -23,6 +23,11 @@ public struct SchedulerSnapshot: Sendable, Equatable {
         self.live = live
         self.now = now
     }
+
+    /// The security versions that still have work: they go ahead of everything else.
+    public var patches: [VersionState] {
+        versions.filter(\.isActivePatch)
+    }
 }
 
 /// Who holds an environment.
@@ -53,6 +58,9 @@ public struct VersionState: Sendable, Equatable {
 
     /// Cancelled or blocked: the version's work only ends.
     public var stopping: Bool { cancelled || blocked }
+
+    /// A security version whose work goes on: it goes ahead of everything else.
+    public var isActivePatch: Bool { priority == .security && !stopping }
 
     public init(
         id: Int64, priority: Priority, plan: PipelinePlan, latestAttempts: [Int: AttemptState] = [:],

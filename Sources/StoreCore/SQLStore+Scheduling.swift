@@ -5,8 +5,7 @@ import PipelineModel
 /// engines on several machines decide one at a time — a task is started, and so launched, by exactly one engine,
 /// and a lease row (the environment is its key) is taken by one attempt.
 extension SQLStore {
-    public func advance(maxRunningTasks: Int, now: Double, probing: Bool) async throws
-        -> (launches: [TaskLaunch], stops: [Int64]) {
+    public func advance(maxRunningTasks: Int, now: Double, probing: Bool) async throws -> Settled {
         let engine = engineName
         // Most timed wake-ups change nothing: decide on a read snapshot first and take the scheduling lock only when
         // needed. A task that ended or work a shell announced almost always changes something: no probe then.
@@ -17,19 +16,20 @@ extension SQLStore {
             }
             var probeStops: [Int64] = []
             if SnapshotAssembly.changes(in: Scheduler.decide(probe), collectingStopsInto: &probeStops).isEmpty {
-                return ([], probeStops)
+                return ([], probeStops, !probe.patches.isEmpty)
             }
         }
         return try await transaction(.scheduling) { connection in
-            var launches: [TaskLaunch] = [], stops: [Int64] = []
+            var launches: [TaskLaunch] = [], stops: [Int64] = [], patchInFlight = false
             for _ in 0..<SnapshotAssembly.maximumPasses {
                 let (snapshot, versions) = try await Self.snapshotAndVersions(
                     connection, maxRunningTasks: maxRunningTasks, capacityOf: engine, placing: placesWork, now: now)
+                patchInFlight = !snapshot.patches.isEmpty
                 let changes = SnapshotAssembly.changes(in: Scheduler.decide(snapshot), collectingStopsInto: &stops)
                 if changes.isEmpty { break }
                 launches += try await Self.apply(changes, connection, now: now, engine: engine, versions: versions)
             }
-            return (launches, stops)
+            return (launches, stops, patchInFlight)
         }
     }
 

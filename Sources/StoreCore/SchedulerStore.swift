@@ -6,7 +6,8 @@ public protocol SchedulerStore: Sendable {
     /// Decides and applies scheduler passes atomically until nothing changes; returns the tasks this caller
     /// must launch (no other caller gets them) and the running tasks to stop. `probing`: decide on a read snapshot
     /// first, and take the scheduling lock only if that changes something (for wake-ups that seldom do).
-    func advance(maxRunningTasks: Int, now: Double, probing: Bool) async throws -> (launches: [TaskLaunch], stops: [Int64])
+    /// `patchInFlight`: a security version still had work in the last snapshot read.
+    func advance(maxRunningTasks: Int, now: Double, probing: Bool) async throws -> Settled
     /// Records how a running task ended, with the artifacts a commit-stage job produced.
     func recordTaskFinished(
         taskID: Int64, state: RunState, exitCode: Int?, reason: String?, artifacts: [ArtifactRecord], logPath: String?,
@@ -20,7 +21,11 @@ public protocol SchedulerStore: Sendable {
 
 extension SchedulerStore {
     /// `advance` with a probe first.
-    public func advance(maxRunningTasks: Int, now: Double) async throws -> (launches: [TaskLaunch], stops: [Int64]) {
+    public func advance(maxRunningTasks: Int, now: Double) async throws -> Settled {
         try await advance(maxRunningTasks: maxRunningTasks, now: now, probing: true)
     }
 }
+
+/// What one settle did: the tasks its caller must launch, the running tasks to stop, and whether a security
+/// version still had work.
+public typealias Settled = (launches: [TaskLaunch], stops: [Int64], patchInFlight: Bool)

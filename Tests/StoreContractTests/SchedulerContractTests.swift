@@ -45,7 +45,7 @@ struct SchedulerContractTests {
         defer { remove() }
         let version = try await Self.submit(store, 1)
         for _ in 0..<40 {
-            let (launches, stops) = try await store.advance(maxRunningTasks: 8, now: 2)
+            let (launches, stops, _) = try await store.advance(maxRunningTasks: 8, now: 2)
             #expect(stops.isEmpty)
             if launches.isEmpty { break }
             for launch in launches { try await Self.finish(store, launch) }
@@ -122,6 +122,27 @@ struct SchedulerContractTests {
         for number in 1...6 {
             #expect(try await store.attempts(of: Int64(number)).last?.state == .awaitingApproval)
         }
+    }
+
+    /// A settle tells the engine whether a security version still has work, so normal jobs can yield to it; a
+    /// patch waiting for a person's approval has none.
+    @Test(arguments: StoreKind.allCases)
+    func aSettleSaysWhetherAPatchIsInFlight(_ kind: StoreKind) async throws {
+        let (store, remove) = try await kind.make()
+        defer { remove() }
+        _ = try await Self.submit(store, 1)
+        #expect(try await store.advance(maxRunningTasks: 8, now: 2, probing: false).patchInFlight == false)
+        _ = try await Self.submit(store, 2, priority: .security)
+        var settled = try await store.advance(maxRunningTasks: 8, now: 2, probing: false)
+        #expect(settled.patchInFlight)
+        #expect(try await store.advance(maxRunningTasks: 8, now: 2, probing: true).patchInFlight, "the probe's answer too")
+        for _ in 0..<40 where !settled.launches.isEmpty {
+            for launch in settled.launches where launch.version.priority == .security { try await Self.finish(store, launch) }
+            settled = try await store.advance(maxRunningTasks: 8, now: 2, probing: false)
+        }
+        let patch = try await store.attempts(of: 2)
+        #expect(patch.last?.state == .awaitingApproval, "\(patch.map(\.state))")
+        #expect(settled.patchInFlight == false)
     }
 }
 
