@@ -4,11 +4,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-int cdsh_ioprio_set_group(int group, int io_class, int level) {
+int cdsh_ioprio_set_process(int pid, int io_class, int level) {
 #ifdef SYS_ioprio_set
-    const int who_process_group = 2;
+    const int who_process = 1;
     const int class_shift = 13;
-    return (int)syscall(SYS_ioprio_set, who_process_group, group, (io_class << class_shift) | level);
+    return (int)syscall(SYS_ioprio_set, who_process, pid, (io_class << class_shift) | level);
 #else
     errno = ENOSYS;
     return -1;

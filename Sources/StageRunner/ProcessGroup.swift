@@ -14,18 +14,23 @@ public struct ProcessGroup: Sendable {
 
     /// How many members are alive; zombies waiting to be reaped are not (they hold nothing).
     public var liveMembers: Int {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else {
-            return kill(-id, 0) == 0 ? 1 : 0
-        }
-        var count = 0
+        Self.liveProcesses { $0.group == id }?.count ?? (kill(-id, 0) == 0 ? 1 : 0)
+    }
+
+    /// The live processes `belongs` picks by their process group and session (from /proc); nil without /proc.
+    static func liveProcesses(_ belongs: (_ member: (group: Int32, session: Int32)) -> Bool) -> [Int32]? {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
+        var found: [Int32] = []
         for entry in entries where entry.first?.isNumber == true {
             guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
                   let end = stat.lastIndex(of: ")") else { continue }
-            // After "pid (comm) ": state, ppid, pgrp, …
+            // After "pid (comm) ": state, ppid, pgrp, session, …
             let fields = stat[stat.index(after: end)...].split(separator: " ")
-            if fields.count > 2, fields[0] != "Z", Int32(fields[2]) == id { count += 1 }
+            guard fields.count > 3, fields[0] != "Z", let group = Int32(fields[2]), let session = Int32(fields[3]),
+                  let pid = Int32(entry), belongs((group, session)) else { continue }
+            found.append(pid)
         }
-        return count
+        return found
     }
 
     /// Sends TERM to the group, waits up to `grace` seconds for every member to end, then KILLs the rest and
