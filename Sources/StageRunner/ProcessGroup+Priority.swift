@@ -20,11 +20,13 @@ extension ProcessGroup {
             _ = yielding ? cdsh_ioprio_set_process(pid, 2, 7) : cdsh_ioprio_set_process(pid, 0, 0)
         }
         // The leader first (just started, it may not have made its session yet), then the members until a look
-        // finds none not set: a process forked meanwhile by one not yet set would otherwise keep the old priority.
+        // finds none not set — a process forked meanwhile by one not yet set would otherwise keep the old
+        // priority — but no more than ten looks for a job that forks without pause.
         var done: Set<Int32> = [id]
         set(id)
         setSessionNice(nice)
-        while let members = Self.liveProcesses({ $0.session == id || $0.group == id }) {
+        for _ in 0..<10 {
+            guard let members = Self.liveProcesses({ $0.session == id || $0.group == id }) else { break }
             let new = Set(members).subtracting(done)
             if new.isEmpty { break }
             new.forEach(set)
@@ -36,10 +38,7 @@ extension ProcessGroup {
     /// sessions first, and a process's nice counts only inside its own: the session's nice is set here too, only
     /// once the leader has a session of its own (else this would be the engine's).
     private func setSessionNice(_ nice: Int32) {
-        guard let stat = try? String(contentsOfFile: "/proc/\(id)/stat", encoding: .utf8),
-              let end = stat.lastIndex(of: ")") else { return }
-        let fields = stat[stat.index(after: end)...].split(separator: " ")
-        guard fields.count > 3, Int32(fields[3]) == id else { return }
+        guard Self.membership(of: id)?.session == id else { return }
         let descriptor = open("/proc/\(id)/autogroup", O_WRONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
         defer { close(descriptor) }

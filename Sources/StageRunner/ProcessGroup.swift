@@ -20,17 +20,21 @@ public struct ProcessGroup: Sendable {
     /// The live processes `belongs` picks by their process group and session (from /proc); nil without /proc.
     static func liveProcesses(_ belongs: (_ member: (group: Int32, session: Int32)) -> Bool) -> [Int32]? {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
-        var found: [Int32] = []
-        for entry in entries where entry.first?.isNumber == true {
-            guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let end = stat.lastIndex(of: ")") else { continue }
-            // After "pid (comm) ": state, ppid, pgrp, session, …
-            let fields = stat[stat.index(after: end)...].split(separator: " ")
-            guard fields.count > 3, fields[0] != "Z", let group = Int32(fields[2]), let session = Int32(fields[3]),
-                  let pid = Int32(entry), belongs((group, session)) else { continue }
-            found.append(pid)
+        return entries.compactMap { entry in
+            guard entry.first?.isNumber == true, let pid = Int32(entry), let member = membership(of: pid),
+                  member.alive, belongs((member.group, member.session)) else { return nil }
+            return pid
         }
-        return found
+    }
+
+    /// Process `pid`'s group and session, and whether it is alive (not a zombie waiting to be reaped).
+    static func membership(of pid: Int32) -> (group: Int32, session: Int32, alive: Bool)? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")") else { return nil }
+        // After "pid (comm) ": state, ppid, pgrp, session, …
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 3, let group = Int32(fields[2]), let session = Int32(fields[3]) else { return nil }
+        return (group, session, fields[0] != "Z")
     }
 
     /// Sends TERM to the group, waits up to `grace` seconds for every member to end, then KILLs the rest and
