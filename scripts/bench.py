@@ -319,8 +319,10 @@ def bench_large_history(binary, versions, samples):
 
 
 def bench_artifacts(binary):
-    pipeline = PIPELINE.replace('build: {run: "true", artifacts: [cdsh.yml]}',
-                                'build: {run: "dd if=/dev/urandom of=big.bin bs=1M count=1024 status=none", artifacts: [big.bin]}')
+    pipeline = re.sub(r"build: \{run: .*, artifacts: \[cdsh.yml\]\}",
+                      'build: {run: "dd if=/dev/urandom of=big.bin bs=1M count=1024 status=none", artifacts: [big.bin]}',
+                      PIPELINE)
+    assert "big.bin" in pipeline, "the artifact benchmark's build did not replace the trivial one"
     project = Project(binary, pipeline)
     try:
         project.cdsh("submit", "wait v1 --timeout 600s")

@@ -81,6 +81,7 @@ extension Engine {
                 return
             case .finishRunning:
                 if runningCount == 0 { break loop }
+                _ = executor.patchYield.patch(hasWork: false)  // no settle tells it any more
                 if let stops = try? await requestedStops() { stop(taskIDs: stops) }
             case .none:
                 guard mayLaunch() else { continue }

@@ -31,16 +31,18 @@ public final class Engine<Store: EngineStore>: Sendable {
     /// Decides and applies until the scheduler has nothing more to say, in one transaction; returns the tasks
     /// started and stops the running tasks the scheduler asked to stop.
     /// `expectingWork`: the wake-up came from a task's end or announced work, so no read-only probe first.
-    /// While a security patch is in flight, its tasks come first and normal jobs yield the CPU (`PatchYield`).
+    /// While a security patch has work, its tasks come first and normal jobs yield the machine (`PatchYield`).
     public func settle(expectingWork: Bool = false) async throws -> [TaskLaunch] {
         let settled = try await store.advance(maxRunningTasks: environment.maxRunningTasks, now: environment.now(),
                                               probing: !expectingWork)
         for taskID in settled.stops {
             inFlight.withLock { $0[taskID]?.cancel() }
         }
-        executor.patchYield.patch(inFlight: settled.patchInFlight)
-        let patches = settled.launches.filter { $0.version.priority == .security }
-        return patches + settled.launches.filter { $0.version.priority != .security }
+        if let jobs = executor.patchYield.patch(hasWork: settled.patchHasWork) {
+            log(settled.patchHasWork ? "a security patch has work: \(jobs) running normal job(s) yield the machine to it"
+                : "no security patch has work: \(jobs) running normal job(s) get their priority back")
+        }
+        return settled.launches
     }
 
     /// One pass: settle, then launch every started task in the background; `finished` is called as each ends.

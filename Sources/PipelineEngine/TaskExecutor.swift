@@ -272,11 +272,11 @@ struct TaskExecutor: Sendable {
         // Each command leads a group of its own; the watcher knows the one running now.
         let watch = environment.jobWatch
         let patchYield = PatchYield.yields(launch) ? self.patchYield : nil
-        let leading = Mutex<Int32?>(nil)
+        let leading = Mutex<(pid: Int32, yielding: Int?)?>(nil)
         defer {
             if let last = leading.withLock({ $0 }) {
-                watch?.ended(last)
-                patchYield?.ended(last)
+                watch?.ended(last.pid)
+                last.yielding.map { patchYield?.ended($0) }
             }
         }
         return await environment.launcher.run(
@@ -284,12 +284,12 @@ struct TaskExecutor: Sendable {
                         timeoutSeconds: timeout, secrets: secrets.maskedValues,
                         removedVariables: CheckoutCache.repositoryVariables.union(secrets.withheld)),
             started: { pid in
-                if let previous = leading.withLock({ current in defer { current = pid }; return current }) {
-                    watch?.ended(previous)
-                    patchYield?.ended(previous)
+                let yielding = patchYield?.started(pid)
+                if let previous = leading.withLock({ current in defer { current = (pid, yielding) }; return current }) {
+                    watch?.ended(previous.pid)
+                    previous.yielding.map { patchYield?.ended($0) }
                 }
                 watch?.started(pid)
-                patchYield?.started(pid)
                 // The process runs whether or not its id is recorded: a store that does not answer must not hold it.
                 _ = try? await Deadline.within(seconds: Self.storeCallLimit) {
                     try await store.recordTaskProcess(taskID: taskID, pid: Int(pid), logPath: logPath)

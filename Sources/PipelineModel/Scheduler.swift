@@ -12,7 +12,7 @@ public enum Scheduler {
     /// One pass over `snapshot`: the actions to apply, in order, and why the queued work left waits.
     public static func plan(_ snapshot: SchedulerSnapshot) -> SchedulerDecision {
         var actions: [SchedulerAction] = []
-        var waiting = WaitingList(patches: snapshot.patches.map(\.id))
+        var waiting = WaitingList(patches: snapshot.versions.filter(\.isActivePatch).map(\.id))
         var leases = snapshot.leases
         var running = snapshot.versions.reduce(0) { total, version in
             total + version.latestAttempts.values.reduce(0) { $0 + $1.tasks.filter { $0.state == .running }.count }

@@ -24,9 +24,10 @@ public struct SchedulerSnapshot: Sendable, Equatable {
         self.now = now
     }
 
-    /// The security versions that still have work: they go ahead of everything else.
-    public var patches: [VersionState] {
-        versions.filter(\.isActivePatch)
+    /// True when a security version has stage work before it: the engine's normal jobs yield the machine to it
+    /// (`PatchYield`). Not for a rollback to a security version (its stages are all passed).
+    public var patchHasWork: Bool {
+        versions.contains { $0.isActivePatch && Scheduler.currentStage(of: $0) != nil }
     }
 }
 

@@ -27,14 +27,22 @@ public struct ProcessGroup: Sendable {
         }
     }
 
-    /// Process `pid`'s group and session, and whether it is alive (not a zombie waiting to be reaped).
-    static func membership(of pid: Int32) -> (group: Int32, session: Int32, alive: Bool)? {
+    /// The live processes of the session the group's leader started: the group, and any group a member made of
+    /// its own (`timeout` does).
+    public var sessionMembers: [Int32] {
+        Self.liveProcesses { $0.session == id || $0.group == id } ?? []
+    }
+
+    /// Process `pid`'s group and session, whether it is alive (not a zombie waiting to be reaped), and when it
+    /// started (clock ticks after boot: with the id, it names one process even once the id is used again).
+    public static func membership(of pid: Int32) -> (group: Int32, session: Int32, alive: Bool, started: UInt64)? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let end = stat.lastIndex(of: ")") else { return nil }
-        // After "pid (comm) ": state, ppid, pgrp, session, …
+        // After "pid (comm) ": state, ppid, pgrp, session, … starttime is the 20th.
         let fields = stat[stat.index(after: end)...].split(separator: " ")
-        guard fields.count > 3, let group = Int32(fields[2]), let session = Int32(fields[3]) else { return nil }
-        return (group, session, fields[0] != "Z")
+        guard fields.count > 19, let group = Int32(fields[2]), let session = Int32(fields[3]),
+              let started = UInt64(fields[19]) else { return nil }
+        return (group, session, fields[0] != "Z", started)
     }
 
     /// Sends TERM to the group, waits up to `grace` seconds for every member to end, then KILLs the rest and

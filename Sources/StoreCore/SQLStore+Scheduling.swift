@@ -5,7 +5,7 @@ import PipelineModel
 /// engines on several machines decide one at a time — a task is started, and so launched, by exactly one engine,
 /// and a lease row (the environment is its key) is taken by one attempt.
 extension SQLStore {
-    public func advance(maxRunningTasks: Int, now: Double, probing: Bool) async throws -> Settled {
+    public func advance(maxRunningTasks: Int, now: Double, probing: Bool) async throws -> SettleOutcome {
         let engine = engineName
         // Most timed wake-ups change nothing: decide on a read snapshot first and take the scheduling lock only when
         // needed. A task that ended or work a shell announced almost always changes something: no probe then.
@@ -16,20 +16,20 @@ extension SQLStore {
             }
             var probeStops: [Int64] = []
             if SnapshotAssembly.changes(in: Scheduler.decide(probe), collectingStopsInto: &probeStops).isEmpty {
-                return ([], probeStops, !probe.patches.isEmpty)
+                return SettleOutcome(launches: [], stops: probeStops, patchHasWork: probe.patchHasWork)
             }
         }
         return try await transaction(.scheduling) { connection in
-            var launches: [TaskLaunch] = [], stops: [Int64] = [], patchInFlight = false
+            var launches: [TaskLaunch] = [], stops: [Int64] = [], patchHasWork = false
             for _ in 0..<SnapshotAssembly.maximumPasses {
                 let (snapshot, versions) = try await Self.snapshotAndVersions(
                     connection, maxRunningTasks: maxRunningTasks, capacityOf: engine, placing: placesWork, now: now)
-                patchInFlight = !snapshot.patches.isEmpty
+                patchHasWork = snapshot.patchHasWork
                 let changes = SnapshotAssembly.changes(in: Scheduler.decide(snapshot), collectingStopsInto: &stops)
                 if changes.isEmpty { break }
                 launches += try await Self.apply(changes, connection, now: now, engine: engine, versions: versions)
             }
-            return (launches, stops, patchInFlight)
+            return SettleOutcome(launches: launches, stops: stops, patchHasWork: patchHasWork)
         }
     }
 

@@ -6,8 +6,7 @@ public protocol SchedulerStore: Sendable {
     /// Decides and applies scheduler passes atomically until nothing changes; returns the tasks this caller
     /// must launch (no other caller gets them) and the running tasks to stop. `probing`: decide on a read snapshot
     /// first, and take the scheduling lock only if that changes something (for wake-ups that seldom do).
-    /// `patchInFlight`: a security version still had work in the last snapshot read.
-    func advance(maxRunningTasks: Int, now: Double, probing: Bool) async throws -> Settled
+    func advance(maxRunningTasks: Int, now: Double, probing: Bool) async throws -> SettleOutcome
     /// Records how a running task ended, with the artifacts a commit-stage job produced.
     func recordTaskFinished(
         taskID: Int64, state: RunState, exitCode: Int?, reason: String?, artifacts: [ArtifactRecord], logPath: String?,
@@ -21,11 +20,23 @@ public protocol SchedulerStore: Sendable {
 
 extension SchedulerStore {
     /// `advance` with a probe first.
-    public func advance(maxRunningTasks: Int, now: Double) async throws -> Settled {
+    public func advance(maxRunningTasks: Int, now: Double) async throws -> SettleOutcome {
         try await advance(maxRunningTasks: maxRunningTasks, now: now, probing: true)
     }
 }
 
-/// What one settle did: the tasks its caller must launch, the running tasks to stop, and whether a security
-/// version still had work.
-public typealias Settled = (launches: [TaskLaunch], stops: [Int64], patchInFlight: Bool)
+/// What one settle did.
+public struct SettleOutcome: Sendable {
+    /// The tasks the caller must launch (no other caller gets them), a security patch's first.
+    public var launches: [TaskLaunch]
+    /// The running tasks to stop.
+    public var stops: [Int64]
+    /// A security version had stage work in the last snapshot read (`SchedulerSnapshot.patchHasWork`).
+    public var patchHasWork: Bool
+
+    public init(launches: [TaskLaunch], stops: [Int64], patchHasWork: Bool) {
+        self.launches = launches.filter { $0.version.priority == .security } + launches.filter { $0.version.priority != .security }
+        self.stops = stops
+        self.patchHasWork = patchHasWork
+    }
+}

@@ -43,7 +43,8 @@ struct BlockContractTests {
         let launched = try await store.advance(maxRunningTasks: 8, now: 2).launches
         #expect(launched.map(\.task.name) == ["build"])
         try await store.block(versionID: v1.id!, by: 9, reason: Self.reason, who: "engine", now: 3)
-        let (more, stops, _) = try await store.advance(maxRunningTasks: 8, now: 4)
+        let settled = try await store.advance(maxRunningTasks: 8, now: 4)
+        let (more, stops) = (settled.launches, settled.stops)
         #expect(more.isEmpty && stops == [launched[0].task.id!])
         try await store.recordTaskFinished(taskID: launched[0].task.id!, state: .cancelled, exitCode: nil, reason: "cancelled",
                                            artifacts: [], logPath: nil, now: 5)

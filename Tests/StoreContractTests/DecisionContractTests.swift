@@ -89,7 +89,7 @@ struct CancelContractTests {
         #expect(launched.map(\.task.name) == ["build", "build"])
         let summary = try await store.cancel(versionID: first.id!, who: "dave", now: 3)
         #expect(summary == CancelSummary(stopping: 1, dropped: 0))
-        let (_, stops, _) = try await store.advance(maxRunningTasks: 8, now: 4)
+        let stops = try await store.advance(maxRunningTasks: 8, now: 4).stops
         #expect(stops == [launched.first { $0.version.id == first.id }!.task.id!], "the engine is told to stop it")
         await #expect(throws: StoreError.refused("v1 was already cancelled", hint: nil)) {
             try await store.cancel(versionID: first.id!, who: "dave", now: 5)

@@ -97,6 +97,7 @@ struct ReleaseContractTests {
                                                        reason: "v2 breaks logins", overridePatch: false, now: 10)
         #expect(rollback.versionID == 1)
         #expect(try await store.counts(recent: 20).patches.isEmpty, "a queued rollback to the patch is no patch in flight")
+        #expect(try await store.snapshot(maxRunningTasks: 8).patchHasWork == false, "so normal jobs do not yield to it")
         try await Self.drive(store, now: 11)
         #expect(try await store.counts(recent: 20).patches.isEmpty, "nor is the patch once it is live again")
     }

@@ -45,7 +45,8 @@ struct SchedulerContractTests {
         defer { remove() }
         let version = try await Self.submit(store, 1)
         for _ in 0..<40 {
-            let (launches, stops, _) = try await store.advance(maxRunningTasks: 8, now: 2)
+            let settled = try await store.advance(maxRunningTasks: 8, now: 2)
+            let (launches, stops) = (settled.launches, settled.stops)
             #expect(stops.isEmpty)
             if launches.isEmpty { break }
             for launch in launches { try await Self.finish(store, launch) }
@@ -131,18 +132,18 @@ struct SchedulerContractTests {
         let (store, remove) = try await kind.make()
         defer { remove() }
         _ = try await Self.submit(store, 1)
-        #expect(try await store.advance(maxRunningTasks: 8, now: 2, probing: false).patchInFlight == false)
+        #expect(try await store.advance(maxRunningTasks: 8, now: 2, probing: false).patchHasWork == false)
         _ = try await Self.submit(store, 2, priority: .security)
         var settled = try await store.advance(maxRunningTasks: 8, now: 2, probing: false)
-        #expect(settled.patchInFlight)
-        #expect(try await store.advance(maxRunningTasks: 8, now: 2, probing: true).patchInFlight, "the probe's answer too")
+        #expect(settled.patchHasWork)
+        #expect(try await store.advance(maxRunningTasks: 8, now: 2, probing: true).patchHasWork, "the probe's answer too")
         for _ in 0..<40 where !settled.launches.isEmpty {
             for launch in settled.launches where launch.version.priority == .security { try await Self.finish(store, launch) }
             settled = try await store.advance(maxRunningTasks: 8, now: 2, probing: false)
         }
         let patch = try await store.attempts(of: 2)
         #expect(patch.last?.state == .awaitingApproval, "\(patch.map(\.state))")
-        #expect(settled.patchInFlight == false)
+        #expect(settled.patchHasWork == false)
     }
 }
 
