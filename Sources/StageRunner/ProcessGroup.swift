@@ -12,9 +12,17 @@ public struct ProcessGroup: Sendable {
         self.id = id
     }
 
-    /// How many members are alive; zombies waiting to be reaped are not (they hold nothing).
+    /// How many members are alive — of the group and of the session its leader started — zombies waiting to be
+    /// reaped not counted (they hold nothing).
     public var liveMembers: Int {
-        Self.liveProcesses { $0.group == id }?.count ?? (kill(-id, 0) == 0 ? 1 : 0)
+        Self.liveProcesses { $0.session == id || $0.group == id }?.count ?? (kill(-id, 0) == 0 ? 1 : 0)
+    }
+
+    /// Sends `signal` to the group and to every process of the session its leader started: a member that made a
+    /// group of its own (`timeout` does) is still the job's.
+    func signal(_ signal: Int32) {
+        kill(-id, signal)
+        for pid in sessionMembers { kill(pid, signal) }
     }
 
     /// The live processes `belongs` picks by their process group and session (from /proc); nil without /proc.
@@ -54,12 +62,12 @@ public struct ProcessGroup: Sendable {
         let id = self.id
         return await Task.detached {
             let group = ProcessGroup(id: id)
-            kill(-id, SIGTERM)
+            group.signal(SIGTERM)
             let deadline = Date().addingTimeInterval(grace)
             while group.liveMembers > 0, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
             let left = group.liveMembers
             guard left > 0 else { return 0 }
-            kill(-id, SIGKILL)
+            group.signal(SIGKILL)
             let end = Date().addingTimeInterval(5)
             while group.liveMembers > 0, Date() < end { try? await Task.sleep(for: .milliseconds(10)) }
             return left

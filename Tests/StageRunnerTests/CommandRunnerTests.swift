@@ -75,6 +75,25 @@ struct CommandRunnerTests {
         #expect(log.contains("timed out"))
     }
 
+    /// `timeout` leads a process group of its own: stopping the job stops what it runs all the same.
+    @Test func aStoppedJobStopsWhatAGroupOfItsOwnRuns() async throws {
+        let marker = "\(folder)/inner.pid"
+        let job = Task {
+            await CommandRunner().run(spec(["timeout 120 sh -c 'echo $$ > \(marker); exec sleep 120'"], grace: 0.5),
+                                      started: { _ in })
+        }
+        var inner: Int32?
+        for _ in 0..<200 where inner == nil {
+            try await Task.sleep(for: .milliseconds(20))
+            inner = (try? String(contentsOfFile: marker, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        let pid = try #require(inner)
+        job.cancel()
+        #expect(await job.value.state == .cancelled)
+        #expect(!Self.isRunning(pid), "the sleep in timeout's own group must be gone with the job")
+        if Self.isRunning(pid) { kill(pid, SIGKILL) }
+    }
+
     @Test func aCommandThatCannotStartIsReported() async {
         let outcome = await CommandRunner().run(
             CommandSpec(commands: ["true"], workingDirectory: "\(folder)/missing", environment: [:],
