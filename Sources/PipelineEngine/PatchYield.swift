@@ -41,7 +41,7 @@ final class PatchYield: Sendable {
             state.jobs[state.nextToken] = Job(leader: leader, started: began)
             return state.nextToken
         }
-        reconcile()
+        reconcile(only: token)
         return token
     }
 
@@ -63,10 +63,12 @@ final class PatchYield: Sendable {
         return changed
     }
 
-    /// Brings every running job to the latest state.
-    private func reconcile() {
+    /// Brings every running job (or the one `only` names) to the latest state.
+    private func reconcile(only: Int? = nil) {
         worker.async { [self] in
-            let (lowering, jobs) = state.withLock { ($0.patchHasWork, $0.jobs) }
+            let (lowering, jobs) = state.withLock { state in
+                (state.patchHasWork, only.map { token in state.jobs.filter { $0.key == token } } ?? state.jobs)
+            }
             for (token, job) in jobs where ProcessGroup.membership(of: job.leader)?.started == job.started {
                 if lowering { lower(token, job) } else { restore(token, job) }
             }
