@@ -103,7 +103,7 @@ final class PatchYield: Sendable {
     /// unless it changed its priority itself since — and the session its nice.
     private func restore(_ token: Int, _ job: Job) {
         guard let record = saved.take(token), let leaderHad = record.processes[job.leader] else { return }
-        for pid in Set(ProcessGroup(id: job.leader).sessionMembers + [job.leader]) {
+        for pid in ProcessGroup(id: job.leader).sessionMembers {
             let had = record.processes[pid] ?? leaderHad
             guard let now = ProcessPriority.of(pid), now == had.lowered else { continue }
             had.apply(to: pid)

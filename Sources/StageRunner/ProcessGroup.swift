@@ -15,14 +15,19 @@ public struct ProcessGroup: Sendable {
     /// How many members are alive — of the group and of the session its leader started — zombies waiting to be
     /// reaped not counted (they hold nothing).
     public var liveMembers: Int {
-        Self.liveProcesses { $0.session == id || $0.group == id }?.count ?? (kill(-id, 0) == 0 ? 1 : 0)
+        Self.liveProcesses(isMember)?.count ?? (kill(-id, 0) == 0 ? 1 : 0)
     }
 
-    /// Sends `signal` to the group and to every process of the session its leader started: a member that made a
-    /// group of its own (`timeout` does) is still the job's.
+    /// Sends `signal` to the group, and once to each process of the session its leader started that made a group
+    /// of its own (`timeout` does): it is still the job's.
     func signal(_ signal: Int32) {
         kill(-id, signal)
-        for pid in sessionMembers { kill(pid, signal) }
+        for pid in Self.liveProcesses({ $0.session == id && $0.group != id }) ?? [] { kill(pid, signal) }
+    }
+
+    /// Whether a process of `group` in `session` belongs to the job this group's leader started.
+    private func isMember(_ member: (group: Int32, session: Int32)) -> Bool {
+        member.session == id || member.group == id
     }
 
     /// The live processes `belongs` picks by their process group and session (from /proc); nil without /proc.
@@ -38,7 +43,7 @@ public struct ProcessGroup: Sendable {
     /// The live processes of the session the group's leader started: the group, and any group a member made of
     /// its own (`timeout` does).
     public var sessionMembers: [Int32] {
-        Self.liveProcesses { $0.session == id || $0.group == id } ?? []
+        Self.liveProcesses(isMember) ?? []
     }
 
     /// Process `pid`'s group and session, whether it is alive (not a zombie waiting to be reaped), and when it

@@ -7,11 +7,16 @@ import TestSupport
 
 /// Several named engines on one PostgreSQL state: who ran what, and taking over a silent engine's work.
 struct PostgresEngineTests {
-    /// Stores acting for the engines `names`, in that order, on one new database.
-    static func engines(_ names: String...) async throws -> [PostgresStore] {
+    /// Stores acting for the engines `names`, in that order, on one new database; with `beatingAt`, each has beaten
+    /// then from host `NAME's first letter` with pid = its place (1, 2, …).
+    static func engines(_ names: String..., beatingAt now: Double? = nil) async throws -> [PostgresStore] {
         let location = try PostgresLocation(url: try PostgresCluster.shared.get().freshDatabaseURL())
         var stores: [PostgresStore] = []
-        for name in names { stores.append(try await PostgresStore.open(location, engine: name)) }
+        for (index, name) in names.enumerated() {
+            let store = try await PostgresStore.open(location, engine: name)
+            stores.append(store)
+            if let now { try await store.heartbeat(host: String(name.prefix(1)), pid: index + 1, now: now) }
+        }
         return stores
     }
 
@@ -19,11 +24,9 @@ struct PostgresEngineTests {
     /// reports the deploy's end changes nothing: the deploy stays interrupted, no `deploy-passed` is audited, and
     /// nothing counts as live.
     @Test func aDeployTakenOverStaysInterruptedWhenItsEngineWakesAndReportsIt() async throws {
-        let stores = try await Self.engines("alpha", "beta")
+        let stores = try await Self.engines("alpha", "beta", beatingAt: 100)
         defer { for store in stores { store.close() } }
         let (alpha, beta) = (stores[0], stores[1])
-        try await alpha.heartbeat(host: "a", pid: 1, now: 100)
-        try await beta.heartbeat(host: "b", pid: 2, now: 100)
         let version = try await SchedulerContractTests.submit(alpha, 1)
         let build = try #require(try await alpha.advance(maxRunningTasks: 4, now: 101).launches.first)
         try await SchedulerContractTests.finish(alpha, build)
@@ -43,15 +46,14 @@ struct PostgresEngineTests {
 
     /// Two engines fall silent at once: each interrupted task names the engine that ran it, not both.
     @Test func eachInterruptedTaskNamesTheEngineThatRanIt() async throws {
-        let stores = try await Self.engines("alpha", "gamma", "beta")
+        let stores = try await Self.engines("alpha", "gamma", "beta", beatingAt: 100)
         defer { for store in stores { store.close() } }
         let (alpha, gamma, beta) = (stores[0], stores[1], stores[2])
-        for (store, host) in [(alpha, "a"), (gamma, "g"), (beta, "b")] { try await store.heartbeat(host: host, pid: 1, now: 100) }
         let first = try await SchedulerContractTests.submit(alpha, 1)
         #expect(try await alpha.advance(maxRunningTasks: 1, now: 101).launches.count == 1)
         let second = try await SchedulerContractTests.submit(gamma, 2)
         #expect(try await gamma.advance(maxRunningTasks: 1, now: 102).launches.count == 1)
-        try await beta.heartbeat(host: "b", pid: 1, now: 200)
+        try await beta.heartbeat(host: "b", pid: 3, now: 200)
         #expect(Set(try await beta.recoverDeadEngines(grace: 30, now: 200).engines) == ["alpha", "gamma"])
         for (version, engine, other) in [(first, "alpha", "gamma"), (second, "gamma", "alpha")] {
             let attempt = try #require(try await beta.attempts(of: version.id!).first)
@@ -115,11 +117,9 @@ struct PostgresEngineTests {
     }
 
     @Test func aDeadEnginesJobLeavesALiveSiblingItsEnvironmentUntilItEnds() async throws {
-        let stores = try await Self.engines("alpha", "beta")
+        let stores = try await Self.engines("alpha", "beta", beatingAt: 100)
         defer { for store in stores { store.close() } }
         let (alpha, beta) = (stores[0], stores[1])
-        try await alpha.heartbeat(host: "a", pid: 1, now: 100)
-        try await beta.heartbeat(host: "b", pid: 2, now: 100)
         let version = try await SchedulerContractTests.submit(alpha, 1)
         var now = 101.0
         var deploy: TaskLaunch?
