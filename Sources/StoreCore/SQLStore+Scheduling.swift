@@ -138,13 +138,14 @@ extension SQLStore {
         // One round trip where the database is across a network (`queryEach`).
         let read = try await connection.queryEach([
             "SELECT \(unescaped: VersionRecord.columns) FROM version WHERE NOT settled ORDER BY id",
+            // `IN (…)`, not a join: SQLite would otherwise walk every attempt of the history.
             """
-            SELECT \(unescaped: qualified(AttemptRecord.columns, "a")) FROM attempt a JOIN version v ON v.id = a.version_id
-            WHERE NOT v.settled ORDER BY a.id
+            SELECT \(unescaped: AttemptRecord.columns) FROM attempt
+            WHERE version_id IN (SELECT id FROM version WHERE NOT settled) ORDER BY id
             """,
             """
             SELECT \(unescaped: qualified(TaskRecord.columns, "t")) FROM task t JOIN attempt a ON a.id = t.attempt_id
-            JOIN version v ON v.id = a.version_id WHERE NOT v.settled AND a.state = 'running' ORDER BY t.id
+            WHERE a.version_id IN (SELECT id FROM version WHERE NOT settled) AND a.state = 'running' ORDER BY t.id
             """,
             "SELECT environment, attempt_id, task_id FROM lease",
         ])

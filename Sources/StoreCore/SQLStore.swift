@@ -252,8 +252,10 @@ extension SQLStore {
     static func artifacts(ofVersions versionIDs: [Int64], _ connection: any SQLConnection) async throws -> [ArtifactRecord] {
         try await connection.query("""
             SELECT \(unescaped: ArtifactRecord.columns) FROM artifact WHERE attempt_id IN
-              (SELECT MAX(id) FROM attempt WHERE version_id IN \(in: versionIDs) AND stage_index = 0 AND state = 'passed'
-               GROUP BY version_id)
+              -- `passed` in the CASE, not the WHERE: SQLite would otherwise go through every passed attempt of the
+              -- history (the index on state) instead of these versions' own
+              (SELECT MAX(CASE WHEN state = 'passed' THEN id END) FROM attempt
+               WHERE version_id IN \(in: versionIDs) AND stage_index = 0 GROUP BY version_id)
             ORDER BY path
             """).map(ArtifactRecord.init)
     }

@@ -272,6 +272,14 @@ final class StateDatabase: Sendable {
                 CREATE INDEX notification_pending ON notification(state, next_at);
                 """)
         }
+        migrator.registerMigration("v12-unsettled-index-the-queries-use") { db in
+            // SQLite uses a partial index only where a query's condition is the index's own: the queries say
+            // `NOT settled` (as on PostgreSQL), so `settled = 0` left every settle reading the whole history.
+            try db.execute(sql: """
+                DROP INDEX version_unsettled;
+                CREATE INDEX version_unsettled ON version(id) WHERE NOT settled;
+                """)
+        }
         return migrator
     }
 }
