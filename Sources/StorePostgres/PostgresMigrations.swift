@@ -139,6 +139,10 @@ enum PostgresMigrations {
             // Comma-separated, sorted: the `runs-on:` labels the engine declared (`cdsh engine --labels`).
             "ALTER TABLE engine ADD COLUMN labels TEXT NOT NULL DEFAULT ''",
         ]),
+        ("v16-index-on-a-tasks-predecessor", [
+            // The foreign key's child side: without it, removing a task (retention) walked every task.
+            "CREATE INDEX task_after ON task (after_task_id)",
+        ]),
     ]
 
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines
