@@ -80,35 +80,53 @@ def ensure_buildbot():
 
 
 class Buildbot:
-    """A master and a worker in a throw-away folder, started on free ports of 127.0.0.1 and stopped by pid."""
+    """A master and a worker in a throw-away folder, started on free ports of 127.0.0.1 and stopped by pid. On a
+    failure the folder is kept and the error quotes the end of both logs."""
 
     def __init__(self, repository):
         self.folder = tempfile.mkdtemp(prefix="cdsh-bench-buildbot-")
         self.repository = repository
-        self.www, pb = free_port(), free_port()
-        self.processes = []
-        master, worker = os.path.join(self.folder, "master"), os.path.join(self.folder, "worker")
-        self.run("buildbot", "create-master", "-q", master)
-        with open(os.path.join(master, "master.cfg"), "w") as config:
-            config.write(MASTER_CFG.format(repository=repository, www=self.www, pb=pb))
-        self.run("buildbot", "upgrade-master", master)
-        self.run("buildbot-worker", "create-worker", "-q", worker, f"127.0.0.1:{pb}", "bench", "bench")
+        self.processes, self.logs = [], []
         try:
+            self.www, pb = free_port(), free_port()
+            master, worker = os.path.join(self.folder, "master"), os.path.join(self.folder, "worker")
+            self.run("buildbot", "create-master", "-q", master)
+            with open(os.path.join(master, "master.cfg"), "w") as config:
+                config.write(MASTER_CFG.format(repository=repository, www=self.www, pb=pb))
+            self.run("buildbot", "upgrade-master", master)
+            self.run("buildbot-worker", "create-worker", "-q", worker, f"127.0.0.1:{pb}", "bench", "bench")
             self.start("buildbot", master)
             self.start("buildbot-worker", worker)
             self.wait_for_worker()
         except BaseException:
-            self.close()
+            self.close(keep=True)
             raise
 
     def run(self, tool, *args):
-        subprocess.run([os.path.join(VENV, "bin", tool), *args], check=True, capture_output=True, cwd=self.folder)
+        result = subprocess.run([os.path.join(VENV, "bin", tool), *args], capture_output=True, text=True,
+                                cwd=self.folder)
+        if result.returncode != 0:
+            raise self.failure(f"`{tool} {args[0]}` exited with status {result.returncode}: "
+                               f"{(result.stderr or result.stdout).strip()[-1500:]}")
 
     def start(self, tool, folder):
         log = open(os.path.join(self.folder, os.path.basename(folder) + ".out"), "w")
+        self.logs.append(log)
         self.processes.append(subprocess.Popen([os.path.join(VENV, "bin", tool), "start", "--nodaemon", folder],
                                                cwd=self.folder, stdout=log, stderr=subprocess.STDOUT,
                                                start_new_session=True))
+
+    def failure(self, what):
+        """An error saying `what`, with the end of the master's and the worker's logs (the folder is kept)."""
+        tails = []
+        for name in ("master", "worker"):
+            path = os.path.join(self.folder, name, "twistd.log")
+            try:
+                with open(path, errors="replace") as log:
+                    tails.append(f"--- {path} (end) ---\n{log.read()[-1500:]}")
+            except OSError:
+                tails.append(f"--- {path}: none ---")
+        return RuntimeError(f"{what}; kept {self.folder}\n" + "\n".join(tails))
 
     def api(self, path, data=None):
         with urllib.request.urlopen(f"http://127.0.0.1:{self.www}{path}", data=data, timeout=30) as response:
@@ -117,8 +135,10 @@ class Buildbot:
     def wait_for_worker(self, timeout=90):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if any(process.poll() is not None for process in self.processes):
-                break
+            for name, process in zip(("master", "worker"), self.processes):
+                if process.poll() is not None:
+                    raise self.failure(f"Buildbot's {name} exited with status {process.returncode} before the worker "
+                                       "connected (a port taken meanwhile?)")
             try:
                 workers = json.loads(self.api("/api/v2/workers"))["workers"]
                 if workers and workers[0]["connected_to"]:
@@ -126,7 +146,7 @@ class Buildbot:
             except OSError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"Buildbot's worker did not connect within {timeout} s; see {self.folder}/*/twistd.log")
+        raise self.failure(f"Buildbot's worker did not connect within {timeout} s")
 
     def completed(self):
         query = "complete=true&field=number&field=complete&field=results"
@@ -144,25 +164,36 @@ class Buildbot:
             builds = self.completed()
             if len(builds) > before:
                 if builds[-1]["results"] != 0:
-                    raise RuntimeError(f"Buildbot's build {builds[-1]['number']} failed; see {self.folder}")
+                    raise self.failure(f"Buildbot's build {builds[-1]['number']} did not succeed")
                 return time.perf_counter() - started
             time.sleep(0.01)
-        raise RuntimeError(f"Buildbot's build did not complete within {timeout} s; see {self.folder}")
+        raise self.failure(f"Buildbot's build did not complete within {timeout} s")
 
-    def close(self):
-        for process in self.processes:
-            signal_group(process, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                signal_group(process, signal.SIGKILL)
-                process.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
+    def close(self, keep=False):
+        """Stops both processes (TERM, then KILL after 15 s or on a second interrupt); removes the folder unless
+        `keep`."""
+        try:
+            for process in self.processes:
+                signal_group(process, signal.SIGTERM)
+            for process in self.processes:
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    pass
+        finally:
+            for process in self.processes:
+                if process.poll() is None:
+                    signal_group(process, signal.SIGKILL)
+                    process.wait()
+            for log in self.logs:
+                log.close()
+            if not keep:
+                shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def signal_group(process, number):
-    """`number` to the process group the process leads (its session: the worker's jobs too), if still there."""
+    """`number` to the process group the process leads (the master or the worker, and what it started without a
+    group of its own), if it is still there."""
     try:
         os.killpg(process.pid, number)
     except ProcessLookupError:
@@ -175,6 +206,9 @@ def bench_buildbot(repository, revision, samples):
     buildbot = Buildbot(repository)
     try:
         buildbot.run_pipeline(revision)
-        return [buildbot.run_pipeline(revision) for _ in range(samples)]
-    finally:
-        buildbot.close()
+        samples = [buildbot.run_pipeline(revision) for _ in range(samples)]
+    except BaseException:
+        buildbot.close(keep=True)
+        raise
+    buildbot.close()
+    return samples
