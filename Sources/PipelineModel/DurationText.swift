@@ -13,7 +13,7 @@ public enum DurationText {
         return parts.joined()
     }
 
-    /// Parses `90s`, `10m`, `1h`, `1h30m`, `250ms` into seconds, and a bare number as seconds (`timeout 5` reads
+    /// Parses `90s`, `10m`, `1h`, `1h30m`, `250ms`, `30d`, `2w` into seconds, and a bare number as seconds (`timeout 5` reads
     /// so); nil when malformed.
     public static func parse(_ text: String) -> Double? {
         var total = 0.0
@@ -34,6 +34,8 @@ public enum DurationText {
             case "s": total += value
             case "m": total += value * 60
             case "h": total += value * 3600
+            case "d": total += value * 86_400
+            case "w": total += value * 604_800
             default: return nil
             }
             rest = rest.dropFirst()

@@ -8,7 +8,7 @@ public enum CommandTable {
         DecisionCommands.approve, DecisionCommands.reject, CancelCommand.descriptor, WaitCommand.descriptor,
         QueueCommand.descriptor, EnvsCommand.descriptor, EnvCommand.descriptor, RollbackCommand.descriptor,
         ParityCommand.descriptor, AuditCommand.descriptor, HistoryCommand.descriptor, CheckCommand.descriptor, GcCommand.descriptor,
-        PollCommand.descriptor, HooksCommand.descriptor, NotificationsCommand.descriptor,
+        PollCommand.descriptor, HooksCommand.descriptor, NotificationsCommand.descriptor, StatsCommand.descriptor,
         HelpCommand.descriptor,
         HelpCommand.exit, HelpCommand.quit,
     ]

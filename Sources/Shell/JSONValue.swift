@@ -96,11 +96,12 @@ public enum TimeText {
         return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// `2.1s`, `3m04s`.
+    /// `2.1s`, `3m04s`, `5h07m`, `2d03h`.
     public static func elapsed(_ seconds: Double) -> String {
         if seconds < 60 { return String(format: "%.1fs", seconds) }
         let total = Int(seconds.rounded())
-        return total < 3600 ? String(format: "%dm%02ds", total / 60, total % 60)
-            : String(format: "%dh%02dm", total / 3600, total % 3600 / 60)
+        if total < 3600 { return String(format: "%dm%02ds", total / 60, total % 60) }
+        return total < 86_400 ? String(format: "%dh%02dm", total / 3600, total % 3600 / 60)
+            : String(format: "%dd%02dh", total / 86_400, total % 86_400 / 3600)
     }
 }

@@ -26,6 +26,8 @@ public protocol StateStore: EngineStore, VersionLedger, TriggerLedger, Notificat
     func snapshot(maxRunningTasks: Int) async throws -> SchedulerSnapshot
     /// A team's registered engines and their labels, by name; nil for the embedded store's one engine.
     func engines() async throws -> [String: Set<String>]?
+    /// What `stats` and `report` compute from: the window from `since` on, for `environment`.
+    func deliveryFacts(since: Double, environment: String) async throws -> DeliveryFacts
     /// Counts for the prompt; `stopped` looks at the `recent` newest versions, as `status` does.
     func counts(recent: Int) async throws -> PipelineCounts
     /// The version `rollback ENV [VERSION]` would deploy (see `RollbackRules`).

@@ -1,0 +1,54 @@
+import Foundation
+import PipelineModel
+import StageRunner
+import StoreCore
+
+/// `stats`: the four DORA measures and where the time goes, from the store's own records.
+enum StatsCommand {
+    static let descriptor = CommandDescriptor(
+        name: "stats", summary: "delivery measures: deploy frequency, lead time, change failure rate, time to restore",
+        details: "Computed from the store over a window (default the last 30 days) for one environment (default the "
+            + "production environment): deploys of new versions (rollbacks do not count) and how often; lead time from "
+            + "each commit's committer time to live there (from the submit when git no longer has the commit); the "
+            + "deploys that failed as changes — rolled back before the next new version, their stage failing after "
+            + "the deploy, or followed by a security patch — and how long until a deploy passed there again. Then per "
+            + "stage the median and 90th percentile of waiting (approvals included) and running, the slowest jobs, "
+            + "jobs that failed and passed on a rerun of the same version, and the versions waiting at each stage now.",
+        options: [OptionSpec("--since", value: "DURATION", summary: "the window: `7d`, `2w`, `12h` (default 30d)"),
+                  OptionSpec("--env", value: "ENV", summary: "the environment (default the production environment)")]
+    ) { invocation, context in
+        let stats = try await compute(invocation, context: context)
+        return CommandResult(text: StatsPresenter.lines(stats, style: context.style).joined(separator: "\n"),
+                             json: StatsPresenter.json(stats))
+    }
+
+    /// The figures `stats` (and `report`) show, for the window and environment the invocation names.
+    static func compute(_ invocation: Invocation, context: SessionContext) async throws -> DeliveryStats {
+        var window = 30.0 * 86_400
+        if let text = invocation.values["--since"] {
+            guard let seconds = DurationText.parse(text), seconds > 0 else {
+                throw ShellError.usage("--since needs a duration such as 30d, 2w or 12h, not `\(text)`")
+            }
+            window = seconds
+        }
+        let plan = try? context.currentPlan()
+        guard let environment = invocation.values["--env"] ?? plan?.productionEnvironment else {
+            throw ShellError("the pipeline names no production environment", hint: "name one: stats --env ENV")
+        }
+        if let plan, !plan.environments.contains(where: { $0.name == environment }) {
+            let known = plan.environments.map(\.name).joined(separator: ", ")
+            throw ShellError.usage("no environment `\(environment)` in the pipeline", hint: "environments: \(known)")
+        }
+        let now = context.now(), since = now - window
+        let facts = try await context.stateStore().deliveryFacts(since: since, environment: environment)
+        let deployed = Set(facts.deploys.map(\.versionID))
+        let commits = facts.versions.filter { deployed.contains($0.id) }.map(\.commitID)
+        let folder = (try? context.pipelinePath()).map { ($0 as NSString).deletingLastPathComponent }
+        var commitTimes: [String: Double] = [:]
+        if !commits.isEmpty, let folder, let top = try? await GitRepository.topLevel(of: folder) {
+            commitTimes = (try? await GitRepository(path: top).commitTimes(commits)) ?? [:]
+        }
+        return DeliveryStats(facts: facts, environment: environment, since: since, until: now, commitTimes: commitTimes,
+                             stageOrder: plan?.stages.map(\.name) ?? [])
+    }
+}

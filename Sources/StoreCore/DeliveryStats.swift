@@ -1,0 +1,102 @@
+import PipelineModel
+
+/// The delivery figures of a window of time, computed once from `DeliveryFacts` for `stats` and `report`: the four
+/// DORA measures for one environment (production by default) and where the time goes.
+public struct DeliveryStats: Sendable, Equatable {
+    /// How many durations, their median and 90th percentile (nearest rank), in seconds.
+    public struct Spread: Sendable, Equatable {
+        public var count: Int
+        public var median: Double
+        public var p90: Double
+
+        /// nil for no values.
+        public init?(_ values: [Double]) {
+            guard !values.isEmpty else { return nil }
+            let sorted = values.sorted()
+            count = sorted.count
+            median = sorted.count % 2 == 1 ? sorted[sorted.count / 2]
+                : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+            p90 = sorted[max(0, Int((0.9 * Double(sorted.count)).rounded(.up)) - 1)]
+        }
+    }
+
+    /// Why a deploy counts as a failed change.
+    public enum FailureCause: String, Sendable, Equatable {
+        case rolledBack = "rolled back"
+        case failedAfterDeploy = "failed after its deploy"
+        case patched = "followed by a security patch"
+    }
+
+    /// A deploy that counts as a failed change: when it failed, and when a later deploy passed there again.
+    public struct ChangeFailure: Sendable, Equatable {
+        public var versionID: Int64
+        public var cause: FailureCause
+        public var failedAt: Double
+        public var restoredAt: Double?
+    }
+
+    /// Time spent waiting (created → started, approvals included) and running (started → ended) in one stage.
+    public struct StageTime: Sendable, Equatable {
+        public var stage: String
+        public var waiting: Spread?
+        public var running: Spread?
+    }
+
+    /// A job's runs that ended in the window.
+    public struct JobTime: Sendable, Equatable {
+        public var stage: String
+        public var job: String
+        public var running: Spread
+    }
+
+    /// A job that failed and then passed on a rerun of the same version: how many versions it did that for.
+    public struct FlakyJob: Sendable, Equatable {
+        public var stage: String
+        public var job: String
+        public var versions: Int
+    }
+
+    /// Versions waiting at a stage now: for a person's approval, or queued.
+    public struct Stock: Sendable, Equatable {
+        public var stage: String
+        public var awaitingApproval: Int
+        public var queued: Int
+    }
+
+    public var since: Double
+    public var until: Double
+    public var environment: String
+    /// Deploys of new versions that passed (rollbacks are not counted), oldest first.
+    public var deployTimes: [Double]
+    /// Commit (committer time) → live in the environment, for each of those deploys.
+    public var leadTime: Spread?
+    /// Lead times measured from the submit, for commits whose time git could not tell.
+    public var leadTimesFromSubmit: Int
+    public var failures: [ChangeFailure]
+    public var timeToRestore: Spread?
+    public var stages: [StageTime]
+    /// Slowest first.
+    public var jobs: [JobTime]
+    public var flakyJobs: [FlakyJob]
+    public var stock: [Stock]
+
+    /// Deploys of new versions per day.
+    public var deploysPerDay: Double {
+        deployTimes.count == 0 ? 0 : Double(deployTimes.count) / max((until - since) / 86_400, 1)
+    }
+
+    /// Failed changes over deploys of new versions; nil without deploys.
+    public var changeFailureRate: Double? {
+        deployTimes.isEmpty ? nil : Double(failures.count) / Double(deployTimes.count)
+    }
+
+    /// Deploys in each of `count` equal parts of the window, oldest first (for a sparkline).
+    public func deploysPerPeriod(_ count: Int) -> [Int] {
+        var buckets = [Int](repeating: 0, count: max(count, 1))
+        let width = max(until - since, 1) / Double(buckets.count)
+        for time in deployTimes {
+            buckets[min(buckets.count - 1, max(0, Int((time - since) / width)))] += 1
+        }
+        return buckets
+    }
+}
