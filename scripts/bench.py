@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -282,6 +283,7 @@ def bench_large_history(binary, versions, samples):
         middle = f"v{versions // 2}"
         status = timed(lambda: project.cdsh("status"), samples)
         show = timed(lambda: project.cdsh(f"show {middle}"), samples)
+        stats = timed(lambda: project.cdsh("stats"), samples)
         child = pexpect.spawn(binary, cwd=project.folder, env=project.env, encoding="utf-8", timeout=30,
                               dimensions=(40, 200))
         prompts = [time_to_prompt(binary, project.folder, project.env) for _ in range(samples)]
@@ -314,7 +316,7 @@ def bench_large_history(binary, versions, samples):
         for line in open(f"/proc/{engine}/status"):
             if line.startswith("VmHWM:"):
                 peak_kb = int(line.split()[1])
-        return status, show, prompts, tabs, stale_tabs, peak_kb
+        return status, show, prompts, tabs, stale_tabs, peak_kb, stats
     finally:
         project.close()
 
@@ -380,9 +382,15 @@ def main():
     busy, busy_worst = bench_fast_track(arguments.binary, queued)
     preempting, preempting_worst = bench_fast_track(arguments.binary, queued, preempt=True)
     burnt, burnt_worst = bench_fast_track(arguments.binary, 0, burning=True)
-    status, show, prompts, tabs, stale_tabs, peak_kb = bench_large_history(arguments.binary, history, samples)
+    status, show, prompts, tabs, stale_tabs, peak_kb, stats = bench_large_history(arguments.binary, history, samples)
     size, ingest, verify, baseline, handover = (None,) * 5 if arguments.quick else bench_artifacts(arguments.binary)
-    buildbot = bench_peers(arguments.binary, samples) if arguments.peers else None
+    buildbot, peers_failure = None, None
+    if arguments.peers:
+        try:
+            buildbot = bench_peers(arguments.binary, samples)
+        except (RuntimeError, OSError, SystemExit) as error:  # the figures above are kept; row 8 says why
+            peers_failure = str(error).splitlines()[0]
+            print(f"bench --peers: {error}", file=sys.stderr)
 
     rows = [
         ("1", f"submit → production passed, trivial 4-stage pipeline ({samples} versions)",
@@ -427,8 +435,12 @@ def main():
                      f"cdsh {ms(statistics.median(end_to_end))}, bash {ms(statistics.median(bash))}; "
                      f"Buildbot/cdsh {statistics.median(buildbot) / statistics.median(end_to_end):.1f}×",
                      "Buildbot/cdsh ≥ 50×"))
+    elif peers_failure:
+        rows.append(("8", what, "failed", peers_failure, "Buildbot/cdsh ≥ 50×"))
     else:
         rows.append(("8", what, "not measured", "`scripts/bench --peers` installs and runs it", "Buildbot/cdsh ≥ 50×"))
+    rows.append(("9", f"`cdsh -c stats`, {history} versions in its 30-day window", f"median {ms(statistics.median(stats))}",
+                 "whole process", "≤ 100 ms"))
 
     width = max(len(row[1]) for row in rows)
     for number, what, figure, note, target in rows:
