@@ -4,22 +4,24 @@ import StoreCore
 /// `stats` for people (a compact table with small bars, Unicode or ASCII) and for scripts (JSON).
 enum StatsPresenter {
     static func lines(_ stats: DeliveryStats, style: TextStyle) -> [String] {
-        let days = (stats.until - stats.since) / 86_400
-        let window = days >= 1 ? "\(Int(days.rounded())) day\(Int(days.rounded()) == 1 ? "" : "s")" : TimeText.elapsed(stats.until - stats.since)
+        let seconds = stats.until - stats.since, days = seconds / 86_400
+        let wholeDays = days >= 1 && days == days.rounded()
+        let window = wholeDays ? "\(Int(days)) day\(days == 1 ? "" : "s")" : TimeText.elapsed(seconds)
         var lines = ["\(stats.environment), the last \(window) (since \(TimeText.clock(seconds: stats.since)))"]
         let count = stats.deployTimes.count
-        let frequency = count == 0 ? "none" : "\(count) (\(rate(stats.deploysPerDay)))"
-        lines.append(row("deploys", frequency + (count == 0 ? "" : "  " + sparkline(stats.deploysPerPeriod(min(14, max(1, Int(days.rounded())))), style: style))))
+        let frequency = count == 0 ? "none" : days < 1 ? "\(count)" : "\(count) (\(rate(stats.deploysPerDay)))"
+        let periods = min(14, max(1, Int(days.rounded())))
+        lines.append(row("deploys", frequency + (count == 0 || days < 1 ? "" : "  " + sparkline(stats.deploysPerPeriod(periods), style: style))))
         if let lead = stats.leadTime {
             let fallback = stats.leadTimesFromSubmit == 0 ? "" : ", \(stats.leadTimesFromSubmit) from the submit (commit not in git here)"
-            lines.append(row("lead time", "median \(TimeText.elapsed(lead.median)), p90 \(TimeText.elapsed(lead.p90))  commit → live\(fallback)"))
+            lines.append(row("lead time", "median \(TimeText.elapsed(lead.median)), p90 \(TimeText.elapsed(lead.p90))  commit \(style.unicode ? "→" : "->") live\(fallback)"))
         } else {
             lines.append(row("lead time", "no deploys"))
         }
         if let rate = stats.changeFailureRate {
             let causes = Dictionary(grouping: stats.failures, by: \.cause).sorted { $0.key.rawValue < $1.key.rawValue }
                 .map { "\($0.value.count) \($0.key.rawValue)" }.joined(separator: ", ")
-            lines.append(row("change failures", "\(Int((rate * 100).rounded())) % (\(stats.failures.count) of \(count)\(causes.isEmpty ? "" : ": " + causes))"))
+            lines.append(row("change failures", "\(Int((rate * 100).rounded())) % (\(stats.failures.count) of \(stats.changes)\(causes.isEmpty ? "" : ": " + causes))"))
         } else {
             lines.append(row("change failures", "no deploys"))
         }
@@ -39,7 +41,8 @@ enum StatsPresenter {
             }.joined(separator: ", ") + "  failed, then passed on a rerun"))
         }
         let stock = stats.stock.flatMap { entry in
-            (entry.awaitingApproval > 0 ? ["\(entry.awaitingApproval) await approval for \(entry.stage)"] : [])
+            (entry.awaitingApproval > 0
+                ? ["\(entry.awaitingApproval) await\(entry.awaitingApproval == 1 ? "s" : "") approval for \(entry.stage)"] : [])
                 + (entry.queued > 0 ? ["\(entry.queued) queued for \(entry.stage)"] : [])
         }
         lines.append(row("waiting now", stock.isEmpty ? "nothing" : stock.joined(separator: ", ")))
@@ -51,7 +54,8 @@ enum StatsPresenter {
     }
 
     private static func rate(_ perDay: Double) -> String {
-        perDay >= 1 ? String(format: "%.1f a day", perDay) : String(format: "%.1f a week", perDay * 7)
+        if perDay >= 1 { return String(format: "%.1f a day", perDay) }
+        return perDay * 7 >= 0.95 ? String(format: "%.1f a week", perDay * 7) : String(format: "%.1f a month", perDay * 30)
     }
 
     private static func stageLines(_ stats: DeliveryStats, style: TextStyle) -> [String] {
@@ -95,6 +99,7 @@ enum StatsPresenter {
         return .object([
             ("environment", .string(stats.environment)), ("since", .time(stats.since)), ("until", .time(stats.until)),
             ("deploys", .int(stats.deployTimes.count)), ("deploys_per_day", .number(stats.deploysPerDay)),
+            ("changes", .int(stats.changes)),
             ("lead_time", spread(stats.leadTime)), ("lead_times_from_submit", .int(stats.leadTimesFromSubmit)),
             ("change_failure_rate", stats.changeFailureRate.map(JSONValue.number) ?? .null),
             ("failed_changes", .array(stats.failures.map { failure in

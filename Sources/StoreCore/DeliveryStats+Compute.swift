@@ -12,26 +12,32 @@ extension DeliveryStats {
         let versions = Dictionary(facts.versions.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let attempts = Dictionary(facts.attempts.compactMap { attempt in attempt.id.map { ($0, attempt) } },
                                   uniquingKeysWith: { first, _ in first })
-        let passed = facts.deploys.filter { $0.result == .passed && $0.finishedAt != nil }
-            .sorted { $0.finishedAt! < $1.finishedAt! }
-        let forward = passed.filter { deploy in
-            attempts[deploy.attemptID].map { !$0.isDeployOnly } ?? true && deploy.finishedAt! >= since
+        // A change: a new version's deploys (not rollbacks) that ended in the window, passed or failed, first first.
+        let ended = facts.deploys.filter { $0.finishedAt != nil }
+        let forward = ended.filter { deploy in
+            (attempts[deploy.attemptID].map { !$0.isDeployOnly } ?? true) && deploy.finishedAt! >= since
                 && deploy.finishedAt! <= until
         }
-        deployTimes = forward.map { $0.finishedAt! }
+        let changes = Dictionary(grouping: forward, by: \.versionID).values
+            .map { $0.sorted { ($0.startedAt, $0.id ?? 0) < ($1.startedAt, $1.id ?? 0) } }
+            .sorted { $0[0].startedAt < $1[0].startedAt }
+        self.changes = changes.count
+        let live = changes.compactMap { deploys in deploys.first { $0.result == .passed } }  // a redeploy is no new version
+        deployTimes = live.map { $0.finishedAt! }.sorted()
         var leads: [Double] = []
         leadTimesFromSubmit = 0
-        for deploy in forward {
+        for deploy in live {
             guard let version = versions[deploy.versionID] else { continue }
             let start = commitTimes[version.commitID] ?? version.submittedAt
             if commitTimes[version.commitID] == nil { leadTimesFromSubmit += 1 }
             leads.append(max(0, deploy.finishedAt! - start))
         }
         leadTime = Spread(leads)
-        let rollbacks = facts.attempts.filter { $0.isDeployOnly && $0.environment == environment }
-        failures = forward.indices.compactMap { index in
-            let deploy = forward[index], next = index + 1 < forward.count ? forward[index + 1] : nil
-            return Self.failure(of: deploy, next: next, rollbacks: rollbacks, attempt: attempts[deploy.attemptID],
+        let passed = ended.filter { $0.result == .passed }.sorted { $0.finishedAt! < $1.finishedAt! }
+        let rollbacks = facts.attempts.filter { $0.isDeployOnly && $0.environment == environment && $0.state != .cancelled }
+        failures = changes.indices.compactMap { index in
+            let next = index + 1 < changes.count ? changes[index + 1][0] : nil
+            return Self.failure(of: changes[index], next: next, rollbacks: rollbacks, attempts: attempts,
                                 versions: versions, passed: passed, until: until)
         }
         timeToRestore = Spread(failures.compactMap { failure in failure.restoredAt.map { $0 - failure.failedAt } })
@@ -41,26 +47,34 @@ extension DeliveryStats {
         stock = Self.stock(staged, order: stageOrder)
     }
 
-    /// Whether `deploy` was a failed change: rolled back before the next new version went live, its stage failed
-    /// after it, or the next new version was a security patch (the first of these that happened).
+    /// Whether a change (a version's deploys) failed: a deploy of it failed, its stage failed after a deploy
+    /// passed, it was rolled back before the next change started, or the next change was a security patch — the
+    /// first of these that happened; restored when a deploy (a rollback's too) next passed there.
     private static func failure(
-        of deploy: DeployRecord, next: DeployRecord?, rollbacks: [AttemptRecord], attempt: AttemptRecord?,
+        of deploys: [DeployRecord], next: DeployRecord?, rollbacks: [AttemptRecord], attempts: [Int64: AttemptRecord],
         versions: [Int64: DeliveryFacts.Version], passed: [DeployRecord], until: Double
     ) -> ChangeFailure? {
-        let live = deploy.finishedAt!, bound = next?.startedAt ?? until
+        let began = deploys[0].startedAt, bound = next?.startedAt ?? until
         var found: [(FailureCause, Double)] = []
-        if let rollback = rollbacks.first(where: { $0.createdAt > live && $0.createdAt <= bound }) {
+        if let failed = deploys.first(where: { [.failed, .errored].contains($0.result) }) {
+            found.append((.deployFailed, failed.finishedAt!))
+        }
+        for deploy in deploys where deploy.result == .passed {
+            if let attempt = attempts[deploy.attemptID], [.failed, .errored].contains(attempt.state),
+               let stopped = attempt.finishedAt, stopped >= deploy.finishedAt! {
+                found.append((.failedAfterDeploy, stopped))
+            }
+        }
+        if let rollback = rollbacks.first(where: { $0.createdAt > began && $0.createdAt <= bound }) {
             found.append((.rolledBack, rollback.createdAt))
         }
-        if let attempt, [.failed, .errored].contains(attempt.state), let ended = attempt.finishedAt, ended >= live {
-            found.append((.failedAfterDeploy, ended))
-        }
         if let next, let patch = versions[next.versionID], patch.priority == .security {
+            let live = deploys.first { $0.result == .passed }?.finishedAt ?? began
             found.append((.patched, max(live, patch.submittedAt)))
         }
         guard let (cause, failedAt) = found.min(by: { $0.1 < $1.1 }) else { return nil }
-        let restoredAt = passed.first { $0.finishedAt! > failedAt && $0.id != deploy.id }?.finishedAt
-        return ChangeFailure(versionID: deploy.versionID, cause: cause, failedAt: failedAt, restoredAt: restoredAt)
+        let restoredAt = passed.first { $0.finishedAt! > failedAt }?.finishedAt
+        return ChangeFailure(versionID: deploys[0].versionID, cause: cause, failedAt: failedAt, restoredAt: restoredAt)
     }
 
     private static func ordered(_ stages: some Sequence<String>, by order: [String]) -> [String] {

@@ -22,6 +22,7 @@ public struct DeliveryStats: Sendable, Equatable {
 
     /// Why a deploy counts as a failed change.
     public enum FailureCause: String, Sendable, Equatable {
+        case deployFailed = "deploy failed"
         case rolledBack = "rolled back"
         case failedAfterDeploy = "failed after its deploy"
         case patched = "followed by a security patch"
@@ -66,7 +67,9 @@ public struct DeliveryStats: Sendable, Equatable {
     public var since: Double
     public var until: Double
     public var environment: String
-    /// Deploys of new versions that passed (rollbacks are not counted), oldest first.
+    /// New versions whose deploys ended in the window, passed or failed (rollbacks are not counted).
+    public var changes: Int
+    /// When each new version's first deploy passed (a redeploy of it does not count again), oldest first.
     public var deployTimes: [Double]
     /// Commit (committer time) → live in the environment, for each of those deploys.
     public var leadTime: Spread?
@@ -82,12 +85,12 @@ public struct DeliveryStats: Sendable, Equatable {
 
     /// Deploys of new versions per day.
     public var deploysPerDay: Double {
-        deployTimes.count == 0 ? 0 : Double(deployTimes.count) / max((until - since) / 86_400, 1)
+        until > since ? Double(deployTimes.count) / ((until - since) / 86_400) : 0
     }
 
-    /// Failed changes over deploys of new versions; nil without deploys.
+    /// Failed changes over changes; nil without any.
     public var changeFailureRate: Double? {
-        deployTimes.isEmpty ? nil : Double(failures.count) / Double(deployTimes.count)
+        changes == 0 ? nil : Double(failures.count) / Double(changes)
     }
 
     /// Deploys in each of `count` equal parts of the window, oldest first (for a sparkline).

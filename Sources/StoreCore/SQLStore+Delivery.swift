@@ -4,9 +4,11 @@ extension SQLStore {
     /// The facts `stats` and `report` need for the window from `since` on (`DeliveryFacts`), for `environment`.
     public func deliveryFacts(since: Double, environment: String) async throws -> DeliveryFacts {
         try await transaction(.read) { connection in
+            // A deploy belongs to the window it ended in (one still running, to the one it started in).
+            let inWindow: SQL = "(finished_at >= \(since) OR (finished_at IS NULL AND started_at >= \(since)))"
             let chosen: SQL = """
                 SELECT id FROM version WHERE submitted_at >= \(since) OR NOT settled
-                UNION SELECT version_id FROM deploy WHERE environment = \(environment) AND started_at >= \(since)
+                UNION SELECT version_id FROM deploy WHERE environment = \(environment) AND \(inWindow)
                 """
             let versions = try await connection.query("""
                 SELECT id, commit_id, priority, submitted_at FROM version WHERE id IN (\(chosen)) ORDER BY id
@@ -16,7 +18,8 @@ extension SQLStore {
                                       submittedAt: try row.double("submitted_at"))
             }
             let attempts = try await connection.query("""
-                SELECT \(unescaped: AttemptRecord.columns) FROM attempt WHERE version_id IN (\(chosen)) ORDER BY id
+                SELECT \(unescaped: AttemptRecord.columns) FROM attempt WHERE version_id IN (\(chosen))
+                  OR (stage_index < 0 AND environment = \(environment) AND created_at >= \(since)) ORDER BY id
                 """).map(AttemptRecord.init)
             let jobs = try await connection.query("""
                 SELECT t.attempt_id, t.name, t.state, t.started_at, t.finished_at FROM task t
@@ -30,7 +33,7 @@ extension SQLStore {
             }
             let deploys = try await connection.query("""
                 SELECT \(unescaped: DeployRecord.columns) FROM deploy WHERE environment = \(environment)
-                  AND started_at >= \(since) ORDER BY id
+                  AND \(inWindow) ORDER BY id
                 """).map(DeployRecord.init)
             return DeliveryFacts(versions: versions, attempts: attempts, jobs: jobs, deploys: deploys)
         }

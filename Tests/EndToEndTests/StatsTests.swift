@@ -31,14 +31,19 @@ struct StatsTests {
         let text = try project.run("stats")
         #expect(text.status == 0, "\(text.stderr)")
         for line in ["deploys          2 (", "change failures  50 % (1 of 2: 1 rolled back)",
-                     "time to restore  median ", "waiting now      1 await approval for production"] {
+                     "time to restore  median ", "waiting now      1 awaits approval for production"] {
             #expect(text.stdout.contains(line), "\(line)\n\(text.stdout)")
         }
+        let ascii = try project.cdsh(["-c", "stats"], extra: ["LANG": "C"])
+        #expect(ascii.stdout.contains("commit -> live") && !ascii.stdout.contains("→") && !ascii.stdout.contains("█"),
+                "without a UTF-8 locale: \(ascii.stdout)")
         usleep(1_100_000)  // every deploy of this fast pipeline ended within the last second
         let narrow = try project.run("stats --since 1s")
         #expect(narrow.stdout.contains("deploys          none"), "\(narrow.stdout)")
         let bad = try project.run("stats --since soon")
         #expect(bad.status == 2 && bad.stderr.contains("--since needs a duration such as 30d"), "\(bad.stderr)")
+        let huge = try project.run("stats --since 999999999999999d")
+        #expect(huge.status == 2 && huge.stderr.contains("at most 100 years"), "\(huge.stderr)")
         let unknown = try project.run("stats --env moon")
         #expect(unknown.status == 2 && unknown.stderr.contains("no environment `moon`"), "\(unknown.stderr)")
     }

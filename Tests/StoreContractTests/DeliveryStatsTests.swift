@@ -106,4 +106,43 @@ struct DeliveryStatsTests {
         #expect(stats.leadTimesFromSubmit == 4)
         #expect(stats.leadTime?.median == 175, "120, 150, 200 and 250 s after their submits")
     }
+
+    /// v1's first deploy failed and a rerun's passed; v2 went live and was redeployed; a rollback was cancelled.
+    @Test func aFailedDeployIsAFailedChangeAndARedeployIsNoNewVersion() {
+        var failed = Self.deploy(1, 1, attempt: 1, 1_000, 1_100)
+        failed.result = .failed
+        let facts = DeliveryFacts(
+            versions: [.init(id: 1, commitID: "c1", priority: .normal, submittedAt: 100),
+                       .init(id: 2, commitID: "c2", priority: .normal, submittedAt: 4_000)],
+            attempts: [Self.attempt(1, 1, "production", .errored, 900, 1_000, 1_100),
+                       Self.attempt(2, 1, "production", number: 2, .passed, 1_900, 2_000, 2_200),
+                       Self.attempt(3, 2, "production", .passed, 4_900, 5_000, 5_200),
+                       Self.attempt(4, 2, "production", number: 2, .passed, 5_900, 6_000, 6_200),
+                       Self.attempt(5, 1, "rollback", .cancelled, 7_000, nil, 7_001)],
+            deploys: [failed, Self.deploy(2, 1, attempt: 2, 2_000, 2_100), Self.deploy(3, 2, attempt: 3, 5_000, 5_100),
+                      Self.deploy(4, 2, attempt: 4, 6_000, 6_100)])
+        let stats = DeliveryStats(facts: facts, environment: "production", since: 0, until: Self.day, commitTimes: [:],
+                                  stageOrder: [])
+        #expect(stats.changes == 2)
+        #expect(stats.deployTimes == [2_100, 5_100], "v2's redeploy is not a new version")
+        #expect(stats.leadTime?.median == 1_550, "each version's first passed deploy: 2,000 and 1,100 s")
+        #expect(stats.failures.map { "v\($0.versionID) \($0.cause.rawValue) \($0.failedAt) \($0.restoredAt ?? -1)" }
+                == ["v1 deploy failed 1100.0 2100.0"], "the cancelled rollback is no failure")
+        #expect(stats.changeFailureRate == 0.5)
+        #expect(stats.deploysPerDay == 2)
+    }
+
+    @Test func theVersionASecurityPatchFollowsIsAFailedChangeUntilThePatchIsLive() {
+        let facts = DeliveryFacts(
+            versions: [.init(id: 1, commitID: "c1", priority: .normal, submittedAt: 100),
+                       .init(id: 2, commitID: "c2", priority: .security, submittedAt: 3_000)],
+            attempts: [Self.attempt(1, 1, "production", .passed, 900, 1_000, 1_200),
+                       Self.attempt(2, 2, "production", .passed, 3_100, 3_200, 3_400)],
+            deploys: [Self.deploy(1, 1, attempt: 1, 1_000, 1_100), Self.deploy(2, 2, attempt: 2, 3_200, 3_300)])
+        let stats = DeliveryStats(facts: facts, environment: "production", since: 0, until: Self.day, commitTimes: [:],
+                                  stageOrder: [])
+        #expect(stats.failures.map { "v\($0.versionID) \($0.cause.rawValue) \($0.failedAt) \($0.restoredAt ?? -1)" }
+                == ["v1 followed by a security patch 3000.0 3300.0"])
+        #expect(stats.timeToRestore?.median == 300)
+    }
 }

@@ -26,8 +26,8 @@ enum StatsCommand {
     static func compute(_ invocation: Invocation, context: SessionContext) async throws -> DeliveryStats {
         var window = 30.0 * 86_400
         if let text = invocation.values["--since"] {
-            guard let seconds = DurationText.parse(text), seconds > 0 else {
-                throw ShellError.usage("--since needs a duration such as 30d, 2w or 12h, not `\(text)`")
+            guard let seconds = DurationText.parse(text), seconds > 0, seconds <= 100 * 365 * 86_400 else {
+                throw ShellError.usage("--since needs a duration such as 30d, 2w or 12h (at most 100 years), not `\(text)`")
             }
             window = seconds
         }
