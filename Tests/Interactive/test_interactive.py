@@ -17,7 +17,7 @@ from conftest import BINARY, PROMPT, cdsh, leave, ready_version, shell
 def test_tab_completes_a_command_a_flag_and_a_version(project):
     ready_version(project)
     child = shell(project)
-    child.send("sta\t")
+    child.send("statu\t")  # `sta` is also `stats`
     child.send("--li\t")
     child.send("5\r")
     child.expect("ver +commit +commit +sandbox")
@@ -190,7 +190,7 @@ def test_the_users_editrc_is_honoured_and_can_bind_completion(project):
         handle.write("bind ^B rl_complete\n")
     project["env"]["EDITRC"] = editrc
     child = shell(project)
-    child.send("sta\x02\r")
+    child.send("statu\x02\r")
     child.expect("no versions yet")
     child.expect_exact(PROMPT)
     assert leave(child) == 0

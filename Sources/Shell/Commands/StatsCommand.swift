@@ -8,12 +8,15 @@ enum StatsCommand {
     static let descriptor = CommandDescriptor(
         name: "stats", summary: "delivery measures: deploy frequency, lead time, change failure rate, time to restore",
         details: "Computed from the store over a window (default the last 30 days) for one environment (default the "
-            + "production environment): deploys of new versions (rollbacks do not count) and how often; lead time from "
-            + "each commit's committer time to live there (from the submit when git no longer has the commit); the "
-            + "deploys that failed as changes — rolled back before the next new version, their stage failing after "
-            + "the deploy, or followed by a security patch — and how long until a deploy passed there again. Then per "
-            + "stage the median and 90th percentile of waiting (approvals included) and running, the slowest jobs, "
-            + "jobs that failed and passed on a rerun of the same version, and the versions waiting at each stage now.",
+            + "production environment). Deploys: each new version's first deploy there that passed (rollbacks and "
+            + "redeploys do not count), and how often. Lead time: from the version's commit (its committer time; the "
+            + "submit when git here no longer has the commit) to that deploy. Change failures: of the new versions "
+            + "whose deploys ended in the window, those whose deploy failed, that were rolled back before the next "
+            + "one started, whose stage failed or errored after the deploy, or that a security patch followed — the "
+            + "first of these counts. Time to restore: from that moment until a deploy (a rollback's too) next passed "
+            + "there. Then per stage the median and 90th percentile of waiting (approvals included) and running, the "
+            + "slowest jobs, jobs that failed and passed on a rerun of the same version, and the versions waiting at "
+            + "each stage now.",
         options: [OptionSpec("--since", value: "DURATION", summary: "the window: `7d`, `2w`, `12h` (default 30d)"),
                   OptionSpec("--env", value: "ENV", summary: "the environment (default the production environment)")]
     ) { invocation, context in
