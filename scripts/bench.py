@@ -203,7 +203,8 @@ def bench_fast_track(binary, queued, preempt=False, samples=5, burning=False):
 
 
 def make_history(project, count):
-    """Adds `count` finished versions to the store, shaped like real ones, in one transaction."""
+    """Adds `count` finished versions to the store, shaped like real ones (attempts, tasks and deploys), in one
+    transaction."""
     database = sqlite3.connect(os.path.join(project.folder, ".cdsh", "state.sqlite"))
     template = database.execute("SELECT * FROM version ORDER BY id LIMIT 1").fetchone()
     columns = [row[1] for row in database.execute("PRAGMA table_info(version)")]
@@ -214,20 +215,33 @@ def make_history(project, count):
     tasks = {row[0]: database.execute("SELECT * FROM task WHERE attempt_id = ?", (row[0],)).fetchall() for row in attempts}
     next_task = database.execute("SELECT MAX(id) FROM task").fetchone()[0] + 1
     first = database.execute("SELECT MAX(id) FROM version").fetchone()[0] + 1
+    deploy_columns = [row[1] for row in database.execute("PRAGMA table_info(deploy)")]
+    deploys = database.execute("SELECT * FROM deploy WHERE version_id = ? ORDER BY id", (template[0],)).fetchall()
+    next_deploy = (database.execute("SELECT MAX(id) FROM deploy").fetchone()[0] or 0) + 1
     for number in range(first, first + count):
         row = list(template)
         row[0] = number
         database.execute(f"INSERT INTO version ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})", row)
+        new_attempt, new_task = {}, {}
         for attempt in attempts:
             copy = list(attempt)
             copy[0], copy[1] = next_attempt, number
+            new_attempt[attempt[0]] = next_attempt
             database.execute(f"INSERT INTO attempt ({','.join(attempt_columns)}) VALUES ({','.join('?' * len(attempt_columns))})", copy)
             for task in tasks[attempt[0]]:
                 task_copy = list(task)
                 task_copy[0], task_copy[1] = next_task, next_attempt
+                new_task[task[0]] = next_task
                 database.execute(f"INSERT INTO task ({','.join(task_columns)}) VALUES ({','.join('?' * len(task_columns))})", task_copy)
                 next_task += 1
             next_attempt += 1
+        for deploy in deploys:
+            copy = dict(zip(deploy_columns, deploy))
+            copy.update(id=next_deploy, version_id=number, attempt_id=new_attempt[copy["attempt_id"]],
+                        task_id=new_task.get(copy["task_id"], copy["task_id"]))
+            database.execute(f"INSERT INTO deploy ({','.join(deploy_columns)}) VALUES ({','.join('?' * len(deploy_columns))})",
+                             [copy[column] for column in deploy_columns])
+            next_deploy += 1
     database.commit()
     database.close()
 

@@ -152,10 +152,17 @@ extension SQLStore {
 
     public func currentDeploys() async throws -> [DeployRecord] {
         try await transaction(.read) { connection in
+            // Each environment (found by a skip scan of the index, not a walk of every deploy), then its newest
+            // passed deploy from the index's end.
             try await connection.query("""
-                SELECT \(unescaped: DeployRecord.columns) FROM deploy WHERE id IN
-                  (SELECT MAX(id) FROM deploy WHERE result = 'passed' GROUP BY environment)
-                ORDER BY environment
+                WITH RECURSIVE environments(name) AS (
+                  SELECT MIN(environment) FROM deploy
+                  UNION ALL SELECT (SELECT MIN(environment) FROM deploy WHERE environment > e.name)
+                  FROM environments e WHERE e.name IS NOT NULL)
+                SELECT \(unescaped: qualified(DeployRecord.columns, "d")) FROM environments e
+                JOIN deploy d ON d.id = (SELECT id FROM deploy WHERE environment = e.name AND result = 'passed'
+                                         ORDER BY id DESC LIMIT 1)
+                WHERE e.name IS NOT NULL ORDER BY d.environment
                 """).map(DeployRecord.init)
         }
     }
