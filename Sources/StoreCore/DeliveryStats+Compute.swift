@@ -77,9 +77,15 @@ extension DeliveryStats {
         return ChangeFailure(versionID: deploys[0].versionID, cause: cause, failedAt: failedAt, restoredAt: restoredAt)
     }
 
+    /// Each stage's place in the plan's order; stages no longer in the plan come after, by name.
+    private static func rank(_ order: [String]) -> (String) -> (Int, String) {
+        let places = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        return { stage in (places[stage] ?? Int.max, stage) }
+    }
+
     private static func ordered(_ stages: some Sequence<String>, by order: [String]) -> [String] {
-        let rank = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        return Set(stages).sorted { (rank[$0] ?? Int.max, $0) < (rank[$1] ?? Int.max, $1) }
+        let place = rank(order)
+        return Set(stages).sorted { place($0) < place($1) }
     }
 
     private static func stageTimes(_ attempts: [AttemptRecord], order: [String]) -> [StageTime] {
@@ -122,8 +128,8 @@ extension DeliveryStats {
             }.count
             return count == 0 ? nil : FlakyJob(stage: key.stage, job: key.job, versions: count)
         }
-        let rank = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        return (times, flaky.sorted { (rank[$0.stage] ?? Int.max, $0.stage, $0.job) < (rank[$1.stage] ?? Int.max, $1.stage, $1.job) })
+        let place = rank(order)
+        return (times, flaky.sorted { (place($0.stage).0, $0.stage, $0.job) < (place($1.stage).0, $1.stage, $1.job) })
     }
 
     private static func stock(_ attempts: [AttemptRecord], order: [String]) -> [Stock] {
