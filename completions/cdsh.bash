@@ -171,7 +171,7 @@ _cdsh() {
     # Offer option value completions
     case "${prev}" in
     '-c')
-        __cdsh_add_completions -W 'status'$'\n''submit'$'\n''patch'$'\n''show'$'\n''logs'$'\n''artifacts'$'\n''verify'$'\n''diff'$'\n''rerun'$'\n''approve'$'\n''reject'$'\n''cancel'$'\n''wait'$'\n''queue'$'\n''envs'$'\n''env'$'\n''rollback'$'\n''parity'$'\n''audit'$'\n''history'$'\n''check'$'\n''gc'$'\n''poll'$'\n''hooks'$'\n''notifications'$'\n''stats'$'\n''help'$'\n''exit'$'\n''quit'
+        __cdsh_add_completions -W 'status'$'\n''submit'$'\n''patch'$'\n''show'$'\n''logs'$'\n''artifacts'$'\n''verify'$'\n''diff'$'\n''rerun'$'\n''approve'$'\n''reject'$'\n''cancel'$'\n''wait'$'\n''queue'$'\n''envs'$'\n''env'$'\n''rollback'$'\n''parity'$'\n''audit'$'\n''history'$'\n''check'$'\n''gc'$'\n''poll'$'\n''hooks'$'\n''notifications'$'\n''stats'$'\n''report'$'\n''help'$'\n''exit'$'\n''quit'
         return
         ;;
     '-f')

@@ -79,7 +79,7 @@ function __cdsh_custom_completion
 end
 
 complete -c 'cdsh' -f
-complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh"' -s 'c' -d 'Run these commands (`;` separates them); repeatable.' -rfka 'status submit patch show logs artifacts verify diff rerun approve reject cancel wait queue envs env rollback parity audit history check gc poll hooks notifications stats help exit quit'
+complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh"' -s 'c' -d 'Run these commands (`;` separates them); repeatable.' -rfka 'status submit patch show logs artifacts verify diff rerun approve reject cancel wait queue envs env rollback parity audit history check gc poll hooks notifications stats report help exit quit'
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh" f' -s 'f' -d 'Run the commands in FILE (`-` for standard input); not with -c.' -rF
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh" pipeline' -l 'pipeline' -d 'The pipeline file (default: $CDSH_PIPELINE, else cdsh.yml here or in a parent folder).' -rfa '(set -l exts \'yml\' \'yaml\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'cdsh' -n '__cdsh_should_offer_completions_for_flags_or_options "cdsh" state' -l 'state' -d 'The state folder, or a team\'s store postgres://USER@HOST:PORT/DB (default: $CDSH_STATE, else .cdsh beside the pipeline file).' -rfa '(__cdsh_complete_directories)'

@@ -9,7 +9,7 @@ public enum CommandTable {
         QueueCommand.descriptor, EnvsCommand.descriptor, EnvCommand.descriptor, RollbackCommand.descriptor,
         ParityCommand.descriptor, AuditCommand.descriptor, HistoryCommand.descriptor, CheckCommand.descriptor, GcCommand.descriptor,
         PollCommand.descriptor, HooksCommand.descriptor, NotificationsCommand.descriptor, StatsCommand.descriptor,
-        HelpCommand.descriptor,
+        ReportCommand.descriptor, HelpCommand.descriptor,
         HelpCommand.exit, HelpCommand.quit,
     ]
 

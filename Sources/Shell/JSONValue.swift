@@ -87,6 +87,11 @@ public enum TimeText {
         format(seconds, "%Y-%m-%d %H:%M:%S", utc: false)
     }
 
+    /// `Dec 07` local time.
+    public static func day(seconds: Double) -> String {
+        format(seconds, "%b %d", utc: false)
+    }
+
     private static func format(_ seconds: Double, _ pattern: String, utc: Bool) -> String {
         var time = time_t(seconds.rounded(.down))
         var parts = tm()

@@ -11,7 +11,7 @@ enum StatsPresenter {
         let count = stats.deployTimes.count
         let frequency = count == 0 ? "none" : days < 1 ? "\(count)" : "\(count) (\(rate(stats.deploysPerDay)))"
         let periods = min(14, max(1, Int(days.rounded())))
-        lines.append(row("deploys", frequency + (count == 0 || days < 1 ? "" : "  " + sparkline(stats.deploysPerPeriod(periods), style: style))))
+        lines.append(row("deploys", frequency + (count == 0 || days < 1 ? "" : "  " + sparkline(stats.periods(periods).map(\.deploys), style: style))))
         if let lead = stats.leadTime {
             let fallback = stats.leadTimesFromSubmit == 0 ? "" : ", \(stats.leadTimesFromSubmit) from the submit (commit not in git here)"
             lines.append(row("lead time", "median \(TimeText.elapsed(lead.median)), p90 \(TimeText.elapsed(lead.p90))  commit \(style.unicode ? "→" : "->") live\(fallback)"))
@@ -53,7 +53,8 @@ enum StatsPresenter {
         TextStyle.pad(label, 17) + text
     }
 
-    private static func rate(_ perDay: Double) -> String {
+    /// How often, in the unit that reads best: `2.5 a day`, `1.2 a week`, `0.5 a month`.
+    static func rate(_ perDay: Double) -> String {
         if perDay >= 1 { return String(format: "%.1f a day", perDay) }
         return perDay * 7 >= 0.95 ? String(format: "%.1f a week", perDay * 7) : String(format: "%.1f a month", perDay * 30)
     }

@@ -21,18 +21,19 @@ extension DeliveryStats {
         let changes = Dictionary(grouping: forward, by: \.versionID).values
             .map { $0.sorted { ($0.startedAt, $0.id ?? 0) < ($1.startedAt, $1.id ?? 0) } }
             .sorted { $0[0].startedAt < $1[0].startedAt }
-        self.changes = changes.count
+        changeTimes = changes.map { $0[0].finishedAt! }
         let live = changes.compactMap { deploys in deploys.first { $0.result == .passed } }  // a redeploy is no new version
         deployTimes = live.map { $0.finishedAt! }.sorted()
-        var leads: [Double] = []
+        var leads: [LeadTime] = []
         leadTimesFromSubmit = 0
         for deploy in live {
             guard let version = versions[deploy.versionID] else { continue }
             let start = commitTimes[version.commitID] ?? version.submittedAt
             if commitTimes[version.commitID] == nil { leadTimesFromSubmit += 1 }
-            leads.append(max(0, deploy.finishedAt! - start))
+            leads.append(LeadTime(live: deploy.finishedAt!, seconds: max(0, deploy.finishedAt! - start)))
         }
-        leadTime = Spread(leads)
+        leadTimes = leads
+        leadTime = Spread(leads.map(\.seconds))
         let passed = ended.filter { $0.result == .passed }.sorted { $0.finishedAt! < $1.finishedAt! }
         let rollbacks = facts.attempts.filter { $0.isDeployOnly && $0.environment == environment && $0.state != .cancelled }
         failures = changes.indices.compactMap { index in
@@ -74,7 +75,8 @@ extension DeliveryStats {
         }
         guard let (cause, failedAt) = found.min(by: { $0.1 < $1.1 }) else { return nil }
         let restoredAt = passed.first { $0.finishedAt! > failedAt }?.finishedAt
-        return ChangeFailure(versionID: deploys[0].versionID, cause: cause, failedAt: failedAt, restoredAt: restoredAt)
+        return ChangeFailure(versionID: deploys[0].versionID, changedAt: deploys[0].finishedAt!, cause: cause,
+                             failedAt: failedAt, restoredAt: restoredAt)
     }
 
     /// Each stage's place in the plan's order; stages no longer in the plan come after, by name.

@@ -20,6 +20,12 @@ public struct DeliveryStats: Sendable, Equatable {
         }
     }
 
+    /// One new version's lead time: when it went live and how long after its commit.
+    public struct LeadTime: Sendable, Equatable {
+        public var live: Double
+        public var seconds: Double
+    }
+
     /// Why a deploy counts as a failed change.
     public enum FailureCause: String, Sendable, Equatable {
         case deployFailed = "deploy failed"
@@ -31,6 +37,8 @@ public struct DeliveryStats: Sendable, Equatable {
     /// A deploy that counts as a failed change: when it failed, and when a later deploy passed there again.
     public struct ChangeFailure: Sendable, Equatable {
         public var versionID: Int64
+        /// When the change's first deploy ended (the period it belongs to).
+        public var changedAt: Double
         public var cause: FailureCause
         public var failedAt: Double
         public var restoredAt: Double?
@@ -67,11 +75,15 @@ public struct DeliveryStats: Sendable, Equatable {
     public var since: Double
     public var until: Double
     public var environment: String
-    /// New versions whose deploys ended in the window, passed or failed (rollbacks are not counted).
-    public var changes: Int
+    /// When each new version's deploys in the window (passed or failed; rollbacks are not counted) first ended.
+    public var changeTimes: [Double]
+    /// How many new versions were deployed in the window.
+    public var changes: Int { changeTimes.count }
     /// When each new version's first deploy passed (a redeploy of it does not count again), oldest first.
     public var deployTimes: [Double]
-    /// Commit (committer time) → live in the environment, for each of those deploys.
+    /// Commit (committer time) → live in the environment for each of those deploys, and when it went live.
+    public var leadTimes: [LeadTime]
+    /// The spread of `leadTimes`.
     public var leadTime: Spread?
     /// Lead times measured from the submit, for commits whose time git could not tell.
     public var leadTimesFromSubmit: Int
@@ -91,15 +103,5 @@ public struct DeliveryStats: Sendable, Equatable {
     /// Failed changes over changes; nil without any.
     public var changeFailureRate: Double? {
         changes == 0 ? nil : Double(failures.count) / Double(changes)
-    }
-
-    /// Deploys in each of `count` equal parts of the window, oldest first (for a sparkline).
-    public func deploysPerPeriod(_ count: Int) -> [Int] {
-        var buckets = [Int](repeating: 0, count: max(count, 1))
-        let width = max(until - since, 1) / Double(buckets.count)
-        for time in deployTimes {
-            buckets[min(buckets.count - 1, max(0, Int((time - since) / width)))] += 1
-        }
-        return buckets
     }
 }

@@ -19,7 +19,7 @@ struct ShellCompleterTests {
     @Test func completesEachKindOfWord() {
         let table: [(String, String, [String])] = [
             ("", "", CommandTable.all.map(\.name)),
-            ("re", "re", ["rerun", "reject"]),
+            ("re", "re", ["rerun", "reject", "report"]),
             ("status; sh", "sh", ["show"]),
             ("status; ", "", CommandTable.all.map(\.name)),
             ("show v1", "v1", ["v12", "v11"]),

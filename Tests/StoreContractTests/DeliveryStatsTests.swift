@@ -86,6 +86,18 @@ struct DeliveryStatsTests {
         #expect(stats.timeToRestore?.p90 == 109_950)
     }
 
+    @Test func theMeasuresOverTime() {
+        let periods = Self.stats.periods(5)
+        #expect(periods.map(\.since) == [0, 2, 4, 6, 8].map { $0 * Self.day })
+        #expect(periods.map(\.deploys) == [2, 2, 0, 0, 0])
+        #expect(periods.map(\.changes) == [2, 2, 0, 0, 0])
+        #expect(periods.map(\.failures) == [1, 1, 0, 0, 0], "v2 went live in the first two days, v3 in the next two")
+        #expect(periods.map(\.changeFailureRate) == [0.5, 0.5, nil, nil, nil])
+        #expect(periods.map { $0.leadTime?.median } == [2_275, 5_685, nil, nil, nil])
+        #expect(periods.map { $0.timeToRestore?.median } == [109_950, 100, nil, nil, nil],
+                "v2 failed on day 1 and was restored on day 3; v3's rollback passed 100 s after it began")
+    }
+
     @Test func whereTheTimeGoes() {
         let stats = Self.stats
         #expect(stats.stages.map(\.stage) == ["commit", "production"])
@@ -97,7 +109,7 @@ struct DeliveryStatsTests {
         #expect(stats.flakyJobs.map { "\($0.stage)/\($0.job) \($0.versions)" } == ["commit/build 1"],
                 "v2's smoke failed and never passed")
         #expect(stats.stock.map { "\($0.stage) \($0.awaitingApproval) \($0.queued)" } == ["production 1 0"])
-        #expect(stats.deploysPerPeriod(10) == [1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+        #expect(stats.periods(10).map(\.deploys) == [1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
     }
 
     @Test func aCommitGitNoLongerHasIsMeasuredFromItsSubmit() {

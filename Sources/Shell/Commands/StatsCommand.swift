@@ -25,8 +25,11 @@ enum StatsCommand {
                              json: StatsPresenter.json(stats))
     }
 
-    /// The figures `stats` (and `report`) show, for the window and environment the invocation names.
-    static func compute(_ invocation: Invocation, context: SessionContext) async throws -> DeliveryStats {
+    /// The figures `stats` (and `report`) show, for the window and environment the invocation names. Without
+    /// `--env` and a production environment, `stats` fails; `report` (`optionalEnvironment`) computes the stage
+    /// figures alone, for the environment "".
+    static func compute(_ invocation: Invocation, context: SessionContext, optionalEnvironment: Bool = false)
+        async throws -> DeliveryStats {
         var window = 30.0 * 86_400
         if let text = invocation.values["--since"] {
             guard let seconds = DurationText.parse(text), seconds > 0, seconds <= 100 * 365 * 86_400 else {
@@ -35,10 +38,12 @@ enum StatsCommand {
             window = seconds
         }
         let plan = try? context.currentPlan()
-        guard let environment = invocation.values["--env"] ?? plan?.productionEnvironment else {
+        if invocation.values["--env"]?.isEmpty == true { throw ShellError.usage("--env needs an environment's name") }
+        guard let environment = invocation.values["--env"] ?? plan?.productionEnvironment ?? (optionalEnvironment ? "" : nil)
+        else {
             throw ShellError("the pipeline names no production environment", hint: "name one: stats --env ENV")
         }
-        if let plan, !plan.environments.contains(where: { $0.name == environment }) {
+        if let plan, !environment.isEmpty, !plan.environments.contains(where: { $0.name == environment }) {
             let known = plan.environments.map(\.name).joined(separator: ", ")
             throw ShellError.usage("no environment `\(environment)` in the pipeline", hint: "environments: \(known)")
         }
