@@ -63,7 +63,7 @@ struct CommandSurfaceTests {
         defer { project.remove() }
         let list = try project.json("help --json")
         let names = (list["commands"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-        #expect(names.count == 29)
+        #expect(names.count == 30)
         #expect(names.suffix(2) == ["exit", "quit"])
         for name in names {
             let help = try project.run("help \(name)")

@@ -31,7 +31,7 @@ struct CompletionScriptTests {
         #expect(try complete(["cdsh", "--pi"], previous: "cdsh") == ["--pipeline"])
         #expect(try complete(["cdsh", "-c", "st"], previous: "-c").sorted() == ["stats", "status"])
         #expect(try complete(["cdsh", "-c", "statu"], previous: "-c") == ["status"])
-        #expect(try complete(["cdsh", "-c", "re"], previous: "-c").sorted() == ["reject", "rerun"])
+        #expect(try complete(["cdsh", "-c", "re"], previous: "-c").sorted() == ["reject", "report", "rerun"])
     }
 
     @Test func fishCompletesFlagsAndCommandsAfterDashC() throws {

@@ -31,7 +31,7 @@ def test_tab_completes_a_command_a_flag_and_a_version(project):
 def test_an_ambiguous_prefix_lists_the_candidates(project):
     child = shell(project)
     child.send("re\t")
-    child.expect(r"rerun +reject")
+    child.expect(r"rerun +reject +report")
     child.sendcontrol("u")
     child.send("help reject\r")
     child.expect("usage: reject")
