@@ -202,9 +202,13 @@ def bench_fast_track(binary, queued, preempt=False, samples=5, burning=False):
     return statistics.median(results), max(results)
 
 
-def make_history(project, count):
+TIME_COLUMNS = {"submitted_at", "committed_at", "cancelled_at", "created_at", "started_at", "finished_at"}
+
+
+def make_history(project, count, days=365):
     """Adds `count` finished versions to the store, shaped like real ones (attempts, tasks and deploys), in one
-    transaction."""
+    transaction, spread evenly over the `days` before the first one (a real history of 10,000 versions spans
+    months: at ~27 a day, `stats`' default 30-day window holds ~820 of them)."""
     database = sqlite3.connect(os.path.join(project.folder, ".cdsh", "state.sqlite"))
     template = database.execute("SELECT * FROM version ORDER BY id LIMIT 1").fetchone()
     columns = [row[1] for row in database.execute("PRAGMA table_info(version)")]
@@ -218,25 +222,31 @@ def make_history(project, count):
     deploy_columns = [row[1] for row in database.execute("PRAGMA table_info(deploy)")]
     deploys = database.execute("SELECT * FROM deploy WHERE version_id = ? ORDER BY id", (template[0],)).fetchall()
     next_deploy = (database.execute("SELECT MAX(id) FROM deploy").fetchone()[0] or 0) + 1
+    step = days * 86400 / count
+
+    def shifted(names, row, by):
+        return [value - by if name in TIME_COLUMNS and value is not None else value for name, value in zip(names, row)]
+
     for number in range(first, first + count):
-        row = list(template)
+        back = (first + count - number) * step
+        row = shifted(columns, template, back)
         row[0] = number
         database.execute(f"INSERT INTO version ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})", row)
         new_attempt, new_task = {}, {}
         for attempt in attempts:
-            copy = list(attempt)
+            copy = shifted(attempt_columns, attempt, back)
             copy[0], copy[1] = next_attempt, number
             new_attempt[attempt[0]] = next_attempt
             database.execute(f"INSERT INTO attempt ({','.join(attempt_columns)}) VALUES ({','.join('?' * len(attempt_columns))})", copy)
             for task in tasks[attempt[0]]:
-                task_copy = list(task)
+                task_copy = shifted(task_columns, task, back)
                 task_copy[0], task_copy[1] = next_task, next_attempt
                 new_task[task[0]] = next_task
                 database.execute(f"INSERT INTO task ({','.join(task_columns)}) VALUES ({','.join('?' * len(task_columns))})", task_copy)
                 next_task += 1
             next_attempt += 1
         for deploy in deploys:
-            copy = dict(zip(deploy_columns, deploy))
+            copy = dict(zip(deploy_columns, shifted(deploy_columns, deploy, back)))
             copy.update(id=next_deploy, version_id=number, attempt_id=new_attempt[copy["attempt_id"]],
                         task_id=new_task.get(copy["task_id"], copy["task_id"]))
             database.execute(f"INSERT INTO deploy ({','.join(deploy_columns)}) VALUES ({','.join('?' * len(deploy_columns))})",
@@ -298,6 +308,7 @@ def bench_large_history(binary, versions, samples):
         status = timed(lambda: project.cdsh("status"), samples)
         show = timed(lambda: project.cdsh(f"show {middle}"), samples)
         stats = timed(lambda: project.cdsh("stats"), samples)
+        whole_stats = timed(lambda: project.cdsh("stats --since 400d"), samples)
         child = pexpect.spawn(binary, cwd=project.folder, env=project.env, encoding="utf-8", timeout=30,
                               dimensions=(40, 200))
         prompts = [time_to_prompt(binary, project.folder, project.env) for _ in range(samples)]
@@ -330,7 +341,7 @@ def bench_large_history(binary, versions, samples):
         for line in open(f"/proc/{engine}/status"):
             if line.startswith("VmHWM:"):
                 peak_kb = int(line.split()[1])
-        return status, show, prompts, tabs, stale_tabs, peak_kb, stats
+        return status, show, prompts, tabs, stale_tabs, peak_kb, (stats, whole_stats)
     finally:
         project.close()
 
@@ -396,7 +407,7 @@ def main():
     busy, busy_worst = bench_fast_track(arguments.binary, queued)
     preempting, preempting_worst = bench_fast_track(arguments.binary, queued, preempt=True)
     burnt, burnt_worst = bench_fast_track(arguments.binary, 0, burning=True)
-    status, show, prompts, tabs, stale_tabs, peak_kb, stats = bench_large_history(arguments.binary, history, samples)
+    status, show, prompts, tabs, stale_tabs, peak_kb, (stats, whole_stats) = bench_large_history(arguments.binary, history, samples)
     size, ingest, verify, baseline, handover = (None,) * 5 if arguments.quick else bench_artifacts(arguments.binary)
     buildbot, peers_failure = None, None
     if arguments.peers:
@@ -453,8 +464,10 @@ def main():
         rows.append(("8", what, "failed", peers_failure, "Buildbot/cdsh ≥ 50×"))
     else:
         rows.append(("8", what, "not measured", "`scripts/bench --peers` installs and runs it", "Buildbot/cdsh ≥ 50×"))
-    rows.append(("9", f"`cdsh -c stats`, {history} versions in its 30-day window", f"median {ms(statistics.median(stats))}",
-                 "whole process", "≤ 100 ms"))
+    rows.append(("9", f"`cdsh -c stats`, {history} versions over a year (~{history * 30 // 365} in its 30-day window)",
+                 f"median {ms(statistics.median(stats))}", "whole process", "≤ 100 ms"))
+    rows.append(("9b", f"`cdsh -c 'stats --since 400d'`: all {history} versions in the window",
+                 f"median {ms(statistics.median(whole_stats))}", "whole process", ""))
 
     width = max(len(row[1]) for row in rows)
     for number, what, figure, note, target in rows:

@@ -10,12 +10,15 @@ public struct DeliveryFacts: Sendable, Equatable {
         public var commitID: String
         public var priority: Priority
         public var submittedAt: Double
+        /// The committer time recorded at submit; nil for versions recorded before cdsh kept it.
+        public var committedAt: Double?
 
-        public init(id: Int64, commitID: String, priority: Priority, submittedAt: Double) {
+        public init(id: Int64, commitID: String, priority: Priority, submittedAt: Double, committedAt: Double? = nil) {
             self.id = id
             self.commitID = commitID
             self.priority = priority
             self.submittedAt = submittedAt
+            self.committedAt = committedAt
         }
     }
 

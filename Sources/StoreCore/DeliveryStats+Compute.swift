@@ -1,9 +1,9 @@
 import PipelineModel
 
 extension DeliveryStats {
-    /// The figures of `facts` for `environment` from `since` to `until`. `commitTimes` maps commit ids to their
-    /// committer times (a commit missing there is measured from its submit); `stageOrder` is the plan's stages in
-    /// order (stages no longer in the plan follow, by name).
+    /// The figures of `facts` for `environment` from `since` to `until`. A lead time starts at the committer time
+    /// recorded at submit, else the one `commitTimes` (commit ids → committer times, from git) has, else the
+    /// submit; `stageOrder` is the plan's stages in order (stages no longer in the plan follow, by name).
     public init(facts: DeliveryFacts, environment: String, since: Double, until: Double, commitTimes: [String: Double],
                 stageOrder: [String]) {
         self.since = since
@@ -28,8 +28,9 @@ extension DeliveryStats {
         leadTimesFromSubmit = 0
         for deploy in live {
             guard let version = versions[deploy.versionID] else { continue }
-            let start = commitTimes[version.commitID] ?? version.submittedAt
-            if commitTimes[version.commitID] == nil { leadTimesFromSubmit += 1 }
+            let committed = version.committedAt ?? commitTimes[version.commitID]
+            if committed == nil { leadTimesFromSubmit += 1 }
+            let start = committed ?? version.submittedAt
             leads.append(LeadTime(live: deploy.finishedAt!, seconds: max(0, deploy.finishedAt! - start)))
         }
         leadTimes = leads

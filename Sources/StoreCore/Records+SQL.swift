@@ -6,7 +6,7 @@ import PipelineModel
 extension VersionRecord {
     public static let columns = """
         id, commit_id, ref, priority, note, plan_json, plan_digest, source_path, pipeline_path, submitted_by, \
-        submitted_at, cancelled_at, settled, blocked_by, blocked_reason, plan_origin, triggered_by, branch
+        submitted_at, cancelled_at, settled, blocked_by, blocked_reason, plan_origin, triggered_by, branch, committed_at
         """
 
     public init(_ row: SQLRow) throws {
@@ -23,6 +23,7 @@ extension VersionRecord {
         planOrigin = try row.optionalString("plan_origin")
         triggeredBy = try row.optionalString("triggered_by")
         branch = try row.optionalString("branch")
+        committedAt = try row.optionalDouble("committed_at")
     }
 }
 

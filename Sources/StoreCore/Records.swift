@@ -15,6 +15,9 @@ public struct VersionRecord: Codable, Sendable, Equatable {
     public var pipelinePath: String
     public var submittedBy: String
     public var submittedAt: Double
+    /// The commit's committer time, recorded at submit (lead time starts there); nil for versions recorded before
+    /// cdsh kept it.
+    public var committedAt: Double?
     public var cancelledAt: Double?
     /// The security patch live in production that this version lacks, so it can never get there (`block`).
     public var blockedBy: Int64?

@@ -19,11 +19,12 @@ extension SQLStore {
         var inserted = version
         inserted.id = try await connection.queryOne("""
             INSERT INTO version (commit_id, ref, priority, note, plan_json, plan_digest, source_path, pipeline_path,
-                                 submitted_by, submitted_at, settled, plan_origin, blocked_by, triggered_by, branch)
+                                 submitted_by, submitted_at, settled, plan_origin, blocked_by, triggered_by, branch,
+                                 committed_at)
             VALUES (\(version.commitID), \(version.ref), \(version.priority), \(version.note), \(version.planJSON),
                     \(version.planDigest), \(version.sourcePath), \(version.pipelinePath), \(version.submittedBy),
                     \(version.submittedAt), FALSE, \(version.planOrigin), \(version.blockedBy), \(version.triggeredBy),
-                    \(version.branch))
+                    \(version.branch), \(version.committedAt))
             RETURNING id
             """)?.int64("id")
         try await appendAudit(connection, at: version.submittedAt, who: version.submittedBy, action: auditAction,

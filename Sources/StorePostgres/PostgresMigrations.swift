@@ -1,4 +1,5 @@
 import PostgresNIO
+import StoreCore
 
 /// The PostgreSQL schema, as named migrations applied once each and in order (the SQLite store has its own).
 enum PostgresMigrations {
@@ -143,6 +144,7 @@ enum PostgresMigrations {
             // The foreign key's child side: without it, removing a task (retention) walked every task.
             "CREATE INDEX task_after ON task (after_task_id)",
         ]),
+        ("v17-delivery-facts", DeliverySchema.statements),
     ]
 
     /// Applies the migrations this database lacks, one transaction each, under an advisory lock so that engines

@@ -284,6 +284,9 @@ final class StateDatabase: Sendable {
             // The foreign key's child side: without it, adding or removing a task walked every task of the history.
             try db.execute(sql: "CREATE INDEX task_after ON task(after_task_id)")
         }
+        migrator.registerMigration("v14-delivery-facts") { db in
+            for statement in DeliverySchema.statements { try db.execute(sql: statement) }
+        }
         return migrator
     }
 }

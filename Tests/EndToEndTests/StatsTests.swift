@@ -28,6 +28,13 @@ struct StatsTests {
         let waiting = stats["waiting_now"] as? [[String: Any]] ?? []
         #expect(waiting.map { "\($0["stage"] ?? "") \($0["awaiting_approval"] ?? "")" } == ["production 1"], "\(waiting)")
 
+        // Another machine's clone without these commits (here: no git at all) still knows when they were made.
+        try FileManager.default.moveItem(atPath: "\(project.path)/.git", toPath: "\(project.path)/.git-away")
+        let elsewhere = try project.json("stats --json")
+        try FileManager.default.moveItem(atPath: "\(project.path)/.git-away", toPath: "\(project.path)/.git")
+        #expect(elsewhere["lead_times_from_submit"] as? Int == 0 && elsewhere["lead_time"] as? [String: Any] != nil,
+                "the committer times were recorded at submit: \(elsewhere)")
+
         let text = try project.run("stats")
         #expect(text.status == 0, "\(text.stderr)")
         for line in ["deploys          2 (", "change failures  50 % (1 of 2: 1 rolled back)",

@@ -119,6 +119,17 @@ struct DeliveryStatsTests {
         #expect(stats.leadTime?.median == 175, "120, 150, 200 and 250 s after their submits")
     }
 
+    @Test func theCommitTimeRecordedAtSubmitComesBeforeGitsAndTheSubmit() {
+        var facts = Self.facts
+        facts.versions[0].committedAt = 100
+        facts.versions[1].committedAt = 89_000
+        let stats = DeliveryStats(facts: facts, environment: "production", since: 0, until: 10 * Self.day,
+                                  commitTimes: ["c1": 400, "c2": 86_400], stageOrder: [])
+        #expect(stats.leadTimes.map(\.seconds) == [1_050, 1_200, 250, 120],
+                "v1 and v2 from the recorded times, v3 and v4 from their submits (git has neither)")
+        #expect(stats.leadTimesFromSubmit == 2)
+    }
+
     /// v1's first deploy failed and a rerun's passed; v2 went live and was redeployed; a rollback was cancelled.
     @Test func aFailedDeployIsAFailedChangeAndARedeployIsNoNewVersion() {
         var failed = Self.deploy(1, 1, attempt: 1, 1_000, 1_100)

@@ -42,12 +42,16 @@ struct VersionLedgerContractTests {
     func submittedVersionsComeBackWhole(_ kind: StoreKind) async throws {
         let (ledger, remove) = try await kind.make()
         defer { remove() }
-        let first = try await ledger.submit(try Self.version("a1b2c3d4e5"), auditAction: "submit", detail: ["ref": "main"])
+        var committed = try Self.version("a1b2c3d4e5")
+        committed.committedAt = 999.25
+        let first = try await ledger.submit(committed, auditAction: "submit", detail: ["ref": "main"])
         let second = try await ledger.submit(try Self.version("f6e5d4c3b2", by: "bob", at: 2_000), auditAction: "patch",
                                              detail: ["reason": "CVE"])
         #expect(first.id == 1 && second.id == 2)
         let read = try await ledger.version(1)
         #expect(read == first)
+        let unrecorded = try await ledger.version(2)
+        #expect(read.committedAt == 999.25 && unrecorded.committedAt == nil, "the committer time is kept")
         #expect(try read.plan() == Self.plan)
         #expect(try await ledger.versions(limit: 10).map(\.id) == [2, 1])
         #expect(try await ledger.versions(limit: 1).map(\.id) == [2])

@@ -9,8 +9,9 @@ enum StatsCommand {
         name: "stats", summary: "delivery measures: deploy frequency, lead time, change failure rate, time to restore",
         details: "Computed from the store over a window (default the last 30 days) for one environment (default the "
             + "production environment). Deploys: each new version's first deploy there that passed (rollbacks and "
-            + "redeploys do not count), and how often. Lead time: from the version's commit (its committer time; the "
-            + "submit when git here no longer has the commit) to that deploy. Change failures: of the new versions "
+            + "redeploys do not count), and how often. Lead time: from the version's commit (its committer time, "
+            + "recorded at submit; for versions recorded before cdsh kept it, git's, or the submit when git here no longer "
+            + "has the commit) to that deploy. Change failures: of the new versions "
             + "whose deploys ended in the window, those whose deploy failed, that were rolled back before the next "
             + "one started, whose stage failed or errored after the deploy, or that a security patch followed — the "
             + "first of these counts. Time to restore: from that moment until a deploy (a rollback's too) next passed "
@@ -50,7 +51,7 @@ enum StatsCommand {
         let now = context.now(), since = now - window
         let facts = try await context.stateStore().deliveryFacts(since: since, environment: environment)
         let deployed = Set(facts.deploys.map(\.versionID))
-        let commits = facts.versions.filter { deployed.contains($0.id) }.map(\.commitID)
+        let commits = facts.versions.filter { deployed.contains($0.id) && $0.committedAt == nil }.map(\.commitID)
         let folder = (try? context.pipelinePath()).map { ($0 as NSString).deletingLastPathComponent }
         var commitTimes: [String: Double] = [:]
         if !commits.isEmpty, let folder, let top = try? await GitRepository.topLevel(of: folder) {

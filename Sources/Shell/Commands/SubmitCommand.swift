@@ -78,6 +78,7 @@ enum SubmitCommand {
                                    sourcePath: try await context.backend().source(of: repository),
                                    pipelinePath: pipelinePath, submittedBy: context.who, submittedAt: context.now())
         record.planOrigin = planOrigin
+        record.committedAt = try? await repository.commitTimes([commit])[commit]
         if let trigger {
             record.ref = trigger.branch
             audit["ref"] = trigger.branch
