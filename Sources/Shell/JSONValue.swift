@@ -92,6 +92,11 @@ public enum TimeText {
         format(seconds, "%b %d", utc: false)
     }
 
+    /// `2026` local time.
+    public static func year(seconds: Double) -> String {
+        format(seconds, "%Y", utc: false)
+    }
+
     private static func format(_ seconds: Double, _ pattern: String, utc: Bool) -> String {
         var time = time_t(seconds.rounded(.down))
         var parts = tm()

@@ -42,7 +42,7 @@ extension DeliveryStats {
             return Self.failure(of: changes[index], next: next, rollbacks: rollbacks, attempts: attempts,
                                 versions: versions, passed: passed, until: until)
         }
-        timeToRestore = Spread(failures.compactMap { failure in failure.restoredAt.map { $0 - failure.failedAt } })
+        timeToRestore = Spread(failures.compactMap(\.timeToRestore))
         let staged = facts.attempts.filter { !$0.isDeployOnly }
         stages = Self.stageTimes(staged.filter { $0.createdAt >= since && $0.createdAt <= until }, order: stageOrder)
         (jobs, flakyJobs) = Self.jobTimes(facts.jobs, attempts: attempts, since: since, until: until, order: stageOrder)

@@ -11,7 +11,7 @@ extension DeliveryStats {
         public var timeToRestore: Spread?
 
         /// Failed changes over changes; nil without any.
-        public var changeFailureRate: Double? { changes == 0 ? nil : Double(failures) / Double(changes) }
+        public var changeFailureRate: Double? { DeliveryStats.rate(failures, of: changes) }
     }
 
     /// The window cut into `count` equal parts, oldest first (for a sparkline or a chart over time).
@@ -25,7 +25,7 @@ extension DeliveryStats {
         for time in changeTimes { changes[part(time)] += 1 }
         for failure in failures {
             failed[part(failure.changedAt)] += 1
-            if let restored = failure.restoredAt { restores[part(failure.failedAt)].append(restored - failure.failedAt) }
+            if let restore = failure.timeToRestore { restores[part(failure.failedAt)].append(restore) }
         }
         return (0..<count).map { index in
             Period(since: since + Double(index) * width, until: since + Double(index + 1) * width,

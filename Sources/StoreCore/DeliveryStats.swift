@@ -42,6 +42,9 @@ public struct DeliveryStats: Sendable, Equatable {
         public var cause: FailureCause
         public var failedAt: Double
         public var restoredAt: Double?
+
+        /// From the failure until a deploy there next passed; nil while not restored.
+        public var timeToRestore: Double? { restoredAt.map { $0 - failedAt } }
     }
 
     /// Time spent waiting (created → started, approvals included) and running (started → ended) in one stage.
@@ -101,7 +104,10 @@ public struct DeliveryStats: Sendable, Equatable {
     }
 
     /// Failed changes over changes; nil without any.
-    public var changeFailureRate: Double? {
-        changes == 0 ? nil : Double(failures.count) / Double(changes)
+    public var changeFailureRate: Double? { Self.rate(failures.count, of: changes) }
+
+    /// `failed` over `changes`; nil without changes.
+    static func rate(_ failed: Int, of changes: Int) -> Double? {
+        changes == 0 ? nil : Double(failed) / Double(changes)
     }
 }

@@ -75,6 +75,14 @@ extension SQLStore {
         }
     }
 
+    public func newestAuditEntries(_ count: Int) async throws -> [AuditEntry] {
+        try await transaction(.read) { connection in
+            try await connection.query("""
+                SELECT \(unescaped: AuditEntry.columns) FROM audit ORDER BY id DESC LIMIT \(count)
+                """).map(AuditEntry.init).reversed()
+        }
+    }
+
     public func attempts(of versionID: Int64) async throws -> [AttemptRecord] {
         try await transaction(.read) { connection in
             try await connection.query("""

@@ -11,6 +11,8 @@ public protocol VersionLedger: Sendable {
     func resolve(_ reference: String) async throws -> VersionRecord
     /// Audit entries oldest first, of one version when `versionID` is given.
     func auditEntries(versionID: Int64?) async throws -> [AuditEntry]
+    /// The newest `count` audit entries, oldest first (read from the log's end, however long it is).
+    func newestAuditEntries(_ count: Int) async throws -> [AuditEntry]
     /// Where this machine witnesses the chain's head outside the database (`AuditWitness`); nil for a store
     /// that keeps no witness.
     var auditWitness: AuditWitness? { get }

@@ -45,6 +45,7 @@ struct QueryPlanTests {
         _ = try await store.hasPendingWork()
         _ = try await store.counts(recent: 20)
         _ = try await store.deliveryFacts(since: 200, environment: "production")  // `stats`, `report`
+        _ = try await store.newestAuditEntries(20)  // `report`
         try await store.database.writer.writeWithoutTransaction { db in db.trace(options: .statement, nil) }
 
         let traced = statements.withLock { $0 }.filter { sql in

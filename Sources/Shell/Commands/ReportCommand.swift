@@ -13,13 +13,12 @@ enum ReportCommand {
             + "jobs, median waiting and running times, and the versions waiting for each now); the newest versions as "
             + "a timeline (stages and jobs as bars coloured by how they ended, failed changes and rollbacks named); "
             + "where the time goes; and the audit log's newest entries. The file is written whole or not at all.",
-        options: [OptionSpec("--html", value: "FILE", required: true, summary: "the file to write (replaced if it exists)"),
-                  OptionSpec("--since", value: "DURATION", summary: "the window: `7d`, `2w`, `12h` (default 30d)"),
-                  OptionSpec("--env", value: "ENV", summary: "the environment (default the production environment)"),
+        options: [OptionSpec("--html", value: "FILE", required: true, summary: "the file to write (replaced if it exists)")]
+            + StatsCommand.windowOptions + [
                   OptionSpec("--versions", value: "N", summary: "versions on the timeline (default 20, at most 500)"),
                   OptionSpec("--audit", value: "N", summary: "audit entries shown (default 20, at most 1,000)")]
     ) { invocation, context in
-        let path = ReportFile.absolute(invocation.values["--html"] ?? "")
+        let path = context.absolute(invocation.values["--html"] ?? "")
         let versionCount = try invocation.count("--versions", default: 20)
         let auditCount = try invocation.count("--audit", default: 20)
         guard versionCount <= 500, auditCount <= 1_000 else {
@@ -36,7 +35,7 @@ enum ReportCommand {
             title: plan?.name ?? "cdsh pipeline", generatedAt: stats.until, stats: stats, plan: plan,
             current: try await store.currentDeploys(),
             versions: versions.map { ReportContent.VersionRow(version: $0, details: details[$0.id ?? 0] ?? VersionDetails()) },
-            audit: Array(try await store.auditEntries(versionID: nil).suffix(auditCount)))
+            audit: try await store.newestAuditEntries(auditCount))
         let html = HTMLReport.document(content)
         try ReportFile.write(html, to: path)
         let size = html.utf8.count

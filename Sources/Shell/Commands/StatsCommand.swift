@@ -18,13 +18,18 @@ enum StatsCommand {
             + "there. Then per stage the median and 90th percentile of waiting (approvals included) and running, the "
             + "slowest jobs, jobs that failed and passed on a rerun of the same version, and the versions waiting at "
             + "each stage now.",
-        options: [OptionSpec("--since", value: "DURATION", summary: "the window: `7d`, `2w`, `12h` (default 30d)"),
-                  OptionSpec("--env", value: "ENV", summary: "the environment (default the production environment)")]
+        options: windowOptions
     ) { invocation, context in
         let stats = try await compute(invocation, context: context)
         return CommandResult(text: StatsPresenter.lines(stats, style: context.style).joined(separator: "\n"),
                              json: StatsPresenter.json(stats))
     }
+
+    /// The window and environment `stats` and `report` compute their figures for (`compute`).
+    static let windowOptions = [
+        OptionSpec("--since", value: "DURATION", summary: "the window: `7d`, `2w`, `12h` (default 30d)"),
+        OptionSpec("--env", value: "ENV", summary: "the environment (default the production environment)"),
+    ]
 
     /// The figures `stats` (and `report`) show, for the window and environment the invocation names. Without
     /// `--env` and a production environment, `stats` fails; `report` (`optionalEnvironment`) computes the stage

@@ -79,7 +79,7 @@ extension HTMLReport {
                            title: "\(attempt.stage)/\(job.name): \(job.state.rawValue) in \(TimeText.elapsed(ended - started))")
             }
         }
-        var notes = [TimeText.elapsed(end - start)]
+        var notes = [attempts.isEmpty ? "no stage yet" : TimeText.elapsed(end - start)]
         if let failure { notes.append("✕ \(failure.cause.rawValue)") }
         let rollbacks = row.details.attempts.filter(\.isDeployOnly)
         if let last = rollbacks.last {

@@ -7,10 +7,20 @@ import StoreCore
 /// timeline, where the time goes and the audit log's newest entries. The markup is also well-formed XML, so tests
 /// (and a user's own tools) can parse it with an XML parser.
 enum HTMLReport {
-    /// Periods the measures are charted over: days for a window of up to 31 days, else weeks (at most 53).
+    /// Periods the measures are charted over: days for a window of up to 31 days, weeks up to a year, else at most
+    /// 52 equal parts.
     static func periodCount(_ stats: DeliveryStats) -> Int {
         let days = max(1, ((stats.until - stats.since) / 86_400).rounded(.up))
-        return days <= 31 ? Int(days) : min(53, Int((days / 7).rounded(.up)))
+        return days <= 31 ? Int(days) : min(52, Int((days / 7).rounded(.up)))
+    }
+
+    /// What one period of `periods` is, for the charts' captions: `day`, `week`, `12 h`, `9 days`.
+    static func periodName(_ periods: [DeliveryStats.Period]) -> String {
+        guard let first = periods.first else { return "day" }
+        let seconds = first.until - first.since
+        if abs(seconds - 86_400) < 60 { return "day" }
+        if abs(seconds - 7 * 86_400) < 60 { return "week" }
+        return seconds < 86_400 ? "\(Int((seconds / 3_600).rounded())) h" : "\(Int((seconds / 86_400).rounded())) days"
     }
 
     static func document(_ content: ReportContent) -> String {
@@ -42,7 +52,8 @@ enum HTMLReport {
         return html
     }
 
-    /// Text for HTML: its markup characters escaped, control characters (other than line breaks) dropped.
+    /// Text for HTML: its markup characters escaped; control characters (but line breaks and tabs) and what XML does
+    /// not allow (U+FFFE, U+FFFF) dropped.
     static func escape(_ text: String) -> String {
         var output = ""
         output.reserveCapacity(text.utf8.count)
@@ -55,7 +66,8 @@ enum HTMLReport {
             case "'": output += "&#39;"
             case "\n", "\t": output.unicodeScalars.append(scalar)
             default:
-                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) { continue }
+                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0xFFFE
+                    || scalar.value == 0xFFFF { continue }
                 output.unicodeScalars.append(scalar)
             }
         }
@@ -79,7 +91,7 @@ enum HTMLReport {
 
     private static func timeSection(_ stats: DeliveryStats) -> String {
         var html = "<section id=\"where-time-goes\"><h2>Where the time goes</h2>\n"
-        html += table(["Stage", "Attempts", "Waiting (median / p90)", "Running (median / p90)"], stats.stages.map { stage in
+        html += table(["Stage", "Started", "Waiting (median / p90)", "Running (median / p90)"], stats.stages.map { stage in
             [escape(stage.stage), String(max(stage.waiting?.count ?? 0, stage.running?.count ?? 0)),
              spread(stage.waiting), spread(stage.running)]
         }, classes: [1: "num"])

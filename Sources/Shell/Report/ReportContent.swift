@@ -1,7 +1,8 @@
 import PipelineModel
 import StoreCore
 
-/// What `report --html` shows, read from the store at one moment: the figures `stats` computes, the pipeline's
+/// What `report --html` shows, read from the store (each part in one read; a version submitted meanwhile may show
+/// in one part and not another): the figures `stats` computes, the pipeline's
 /// stages and environments with what runs where now, the newest versions with their attempts and jobs, and the
 /// audit log's newest entries.
 struct ReportContent: Sendable {

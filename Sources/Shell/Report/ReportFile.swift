@@ -1,20 +1,15 @@
 import Foundation
 
 /// Writes a report whole or not at all: into a temporary file beside it, then renamed over it, so a full disk or a
-/// killed shell never leaves half a report (or destroys the previous one).
+/// killed shell never leaves half a report (or destroys the previous one). A symbolic link is followed (its target
+/// is replaced, the link stays) and a file already there keeps its permissions.
 enum ReportFile {
-    /// The absolute path `path` names, relative ones from the current directory.
-    static func absolute(_ path: String) -> String {
-        let expanded = (path as NSString).expandingTildeInPath
-        let full = expanded.hasPrefix("/") ? expanded : FileManager.default.currentDirectoryPath + "/" + expanded
-        return (full as NSString).standardizingPath
-    }
-
     /// Fails when `path` cannot take a report: a folder, or in a folder that does not exist.
     static func checkDestination(_ path: String) throws {
-        let folder = (path as NSString).deletingLastPathComponent
+        let target = (path as NSString).resolvingSymlinksInPath
+        let folder = (target as NSString).deletingLastPathComponent
         var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+        if FileManager.default.fileExists(atPath: target, isDirectory: &isFolder), isFolder.boolValue {
             throw ShellError("\(path) is a folder", hint: "name a file, such as \(path)/report.html")
         }
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
@@ -24,28 +19,30 @@ enum ReportFile {
 
     static func write(_ text: String, to path: String) throws {
         try checkDestination(path)
-        let folder = (path as NSString).deletingLastPathComponent
-        let temporary = folder + "/." + (path as NSString).lastPathComponent + ".\(getpid()).cdsh-new"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let target = (path as NSString).resolvingSymlinksInPath
+        let folder = (target as NSString).deletingLastPathComponent
+        // A name no other run shares: a run killed mid-write leaves its own file, never one that blocks the next.
+        let temporary = folder + "/.cdsh-report-" + UUID().uuidString.prefix(12) + ".tmp"
+        var existing = stat()
+        let mode = stat(target, &existing) == 0 ? existing.st_mode & 0o7777 : 0o644
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw failure(path, errno) }
-        var bytes = Array(text.utf8)
+        let bytes = Array(text.utf8)
         var written = 0
+        var code: Int32 = 0
         while written < bytes.count {
-            let result = bytes.withUnsafeMutableBytes { Foundation.write(descriptor, $0.baseAddress! + written, $0.count - written) }
+            let result = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress! + written, $0.count - written) }
             if result < 0 {
                 if errno == EINTR { continue }
-                let code = errno
-                close(descriptor)
-                unlink(temporary)
-                throw failure(path, code)
+                code = errno
+                break
             }
             written += result
         }
-        bytes = []
-        let synced = fsync(descriptor) == 0 ? 0 : errno
+        if code == 0, fchmod(descriptor, mode) != 0 || fsync(descriptor) != 0 { code = errno }
         close(descriptor)
-        guard synced == 0, rename(temporary, path) == 0 else {
-            let code = synced == 0 ? errno : synced
+        if code == 0, rename(temporary, target) != 0 { code = errno }
+        guard code == 0 else {
             unlink(temporary)
             throw failure(path, code)
         }

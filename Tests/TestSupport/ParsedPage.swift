@@ -5,12 +5,12 @@ import FoundationXML
 
 /// An HTML page cdsh wrote, parsed strictly (it is well-formed XML): its elements in document order, each with its
 /// attributes and the text inside it.
-final class ParsedPage: NSObject, XMLParserDelegate {
-    final class Element {
-        let name: String
-        let attributes: [String: String]
-        var text = ""
-        var children: [Element] = []
+public final class ParsedPage: NSObject, XMLParserDelegate {
+    public final class Element {
+        public let name: String
+        public let attributes: [String: String]
+        public internal(set) var text = ""
+        public internal(set) var children: [Element] = []
 
         init(name: String, attributes: [String: String]) {
             self.name = name
@@ -18,14 +18,14 @@ final class ParsedPage: NSObject, XMLParserDelegate {
         }
 
         /// This element and every one inside it, in document order.
-        var all: [Element] { [self] + children.flatMap(\.all) }
+        public var all: [Element] { [self] + children.flatMap(\.all) }
     }
 
-    private(set) var root: Element?
+    public private(set) var root: Element?
     private var open: [Element] = []
-    private(set) var error: String?
+    public private(set) var error: String?
 
-    init(_ data: Data) {
+    public init(_ data: Data) {
         super.init()
         let parser = XMLParser(data: data)
         parser.delegate = self
@@ -34,23 +34,23 @@ final class ParsedPage: NSObject, XMLParserDelegate {
         }
     }
 
-    var elements: [Element] { root?.all ?? [] }
+    public var elements: [Element] { root?.all ?? [] }
 
     /// The element with this id.
-    func element(id: String) -> Element? { elements.first { $0.attributes["id"] == id } }
+    public func element(id: String) -> Element? { elements.first { $0.attributes["id"] == id } }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+    public func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                 attributes: [String: String] = [:]) {
         let element = Element(name: name, attributes: attributes)
         if let parent = open.last { parent.children.append(element) } else { root = element }
         open.append(element)
     }
 
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+    public func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
         open.removeLast()
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
+    public func parser(_ parser: XMLParser, foundCharacters string: String) {
         for element in open { element.text += string }
     }
 }
