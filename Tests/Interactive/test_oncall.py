@@ -54,9 +54,14 @@ def test_a_resize_redraws_the_line_being_edited(project, screen):
     terminal.resize(40)
     terminal.press("C-a")
     terminal.type("X")
+    # The keys reach cdsh after tmux returns: wait for the edit to show, then look for what it left behind.
+    deadline = time.time() + 10
     screen_text = terminal.text()
-    assert "".join(screen_text.split("\n")).count("enough to wrap") == 1, "no stale rows:\n" + screen_text
+    while "demo › X" + text not in "".join(screen_text.split("\n")) and time.time() < deadline:
+        time.sleep(0.05)
+        screen_text = terminal.text()
     assert "demo › X" + text in "".join(screen_text.split("\n")), screen_text
+    assert "".join(screen_text.split("\n")).count("enough to wrap") == 1, "no stale rows:\n" + screen_text
 
 
 def test_a_wait_narrowed_while_it_runs_leaves_no_stale_progress_line(project, screen):
