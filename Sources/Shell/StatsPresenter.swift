@@ -19,8 +19,7 @@ enum StatsPresenter {
             lines.append(row("lead time", "no deploys"))
         }
         if let rate = stats.changeFailureRate {
-            let causes = Dictionary(grouping: stats.failures, by: \.cause).sorted { $0.key.rawValue < $1.key.rawValue }
-                .map { "\($0.value.count) \($0.key.rawValue)" }.joined(separator: ", ")
+            let causes = causes(stats.failures)
             lines.append(row("change failures", "\(Int((rate * 100).rounded())) % (\(stats.failures.count) of \(stats.changes)\(causes.isEmpty ? "" : ": " + causes))"))
         } else {
             lines.append(row("change failures", "no deploys"))
@@ -40,13 +39,26 @@ enum StatsPresenter {
                 "\($0.stage)/\($0.job) (\($0.versions) version\($0.versions == 1 ? "" : "s"))"
             }.joined(separator: ", ") + "  failed, then passed on a rerun"))
         }
-        let stock = stats.stock.flatMap { entry in
-            (entry.awaitingApproval > 0
-                ? ["\(entry.awaitingApproval) await\(entry.awaitingApproval == 1 ? "s" : "") approval for \(entry.stage)"] : [])
-                + (entry.queued > 0 ? ["\(entry.queued) queued for \(entry.stage)"] : [])
-        }
+        let stock = stats.stock.flatMap { entry in waiting(entry).map { "\($0) for \(entry.stage)" } }
         lines.append(row("waiting now", stock.isEmpty ? "nothing" : stock.joined(separator: ", ")))
         return lines
+    }
+
+    /// How many failed changes had each cause: `1 deploy failed, 2 rolled back` ("" for none).
+    static func causes(_ failures: [DeliveryStats.ChangeFailure]) -> String {
+        Dictionary(grouping: failures, by: \.cause).sorted { $0.key.rawValue < $1.key.rawValue }
+            .map { "\($0.value.count) \($0.key.rawValue)" }.joined(separator: ", ")
+    }
+
+    /// What waits at a stage now: `1 awaits approval`, `2 queued` (each only when there are any).
+    static func waiting(_ entry: DeliveryStats.Stock) -> [String] {
+        (entry.awaitingApproval > 0 ? ["\(entry.awaitingApproval) await\(entry.awaitingApproval == 1 ? "s" : "") approval"] : [])
+            + (entry.queued > 0 ? ["\(entry.queued) queued"] : [])
+    }
+
+    /// `median / p90` of a spread, or `none` without one.
+    static func spread(_ value: DeliveryStats.Spread?, none: String) -> String {
+        value.map { "\(TimeText.elapsed($0.median)) / \(TimeText.elapsed($0.p90))" } ?? none
     }
 
     private static func row(_ label: String, _ text: String) -> String {
@@ -63,9 +75,7 @@ enum StatsPresenter {
         guard !stats.stages.isEmpty else { return [] }
         let width = max(5, stats.stages.map(\.stage.count).max() ?? 5) + 2
         let longest = stats.stages.compactMap { $0.running?.median }.max() ?? 0
-        func spread(_ value: DeliveryStats.Spread?) -> String {
-            value.map { "\(TimeText.elapsed($0.median)) / \(TimeText.elapsed($0.p90))" } ?? "-"
-        }
+        func spread(_ value: DeliveryStats.Spread?) -> String { Self.spread(value, none: "-") }
         var lines = [TextStyle.pad("stage", width) + TextStyle.pad("waiting (median / p90)", 25) + "running (median / p90)"]
         for stage in stats.stages {
             let running = spread(stage.running)

@@ -42,7 +42,7 @@ public struct DeliveryFacts: Sendable, Equatable {
     public var versions: [Version]
     public var attempts: [AttemptRecord]
     public var jobs: [Job]
-    /// The environment's deploys that started in the window, oldest first.
+    /// The environment's deploys that ended in the window (or still run, started in it), oldest first.
     public var deploys: [DeployRecord]
 
     public init(versions: [Version] = [], attempts: [AttemptRecord] = [], jobs: [Job] = [], deploys: [DeployRecord] = []) {

@@ -26,11 +26,11 @@ enum ReportCommand {
                                    hint: "for more, use `show VERSION` or `audit --json`")
         }
         try ReportFile.checkDestination(path)
-        let stats = try await StatsCommand.compute(invocation, context: context, optionalEnvironment: true)
+        let plan = try? context.currentPlan()
+        let stats = try await StatsCommand.compute(invocation, plan: plan, context: context, optionalEnvironment: true)
         let store = try await context.stateStore()
         let versions = try await store.versions(limit: versionCount)
         let details = try await store.details(of: versions.compactMap(\.id), artifacts: false)
-        let plan = try? context.currentPlan()
         let content = ReportContent(
             title: plan?.name ?? "cdsh pipeline", generatedAt: stats.until, stats: stats, plan: plan,
             current: try await store.currentDeploys(),

@@ -20,7 +20,7 @@ enum StatsCommand {
             + "each stage now.",
         options: windowOptions
     ) { invocation, context in
-        let stats = try await compute(invocation, context: context)
+        let stats = try await compute(invocation, plan: try? context.currentPlan(), context: context)
         return CommandResult(text: StatsPresenter.lines(stats, style: context.style).joined(separator: "\n"),
                              json: StatsPresenter.json(stats))
     }
@@ -31,11 +31,11 @@ enum StatsCommand {
         OptionSpec("--env", value: "ENV", summary: "the environment (default the production environment)"),
     ]
 
-    /// The figures `stats` (and `report`) show, for the window and environment the invocation names. Without
-    /// `--env` and a production environment, `stats` fails; `report` (`optionalEnvironment`) computes the stage
-    /// figures alone, for the environment "".
-    static func compute(_ invocation: Invocation, context: SessionContext, optionalEnvironment: Bool = false)
-        async throws -> DeliveryStats {
+    /// The figures `stats` (and `report`) show, for the window and environment the invocation names, with `plan`
+    /// the pipeline file as it is now (nil when unreadable). Without `--env` and a production environment, `stats`
+    /// fails; `report` (`optionalEnvironment`) computes the stage figures alone, for the environment "".
+    static func compute(_ invocation: Invocation, plan: PipelinePlan?, context: SessionContext,
+                        optionalEnvironment: Bool = false) async throws -> DeliveryStats {
         var window = 30.0 * 86_400
         if let text = invocation.values["--since"] {
             guard let seconds = DurationText.parse(text), seconds > 0, seconds <= 100 * 365 * 86_400 else {
@@ -43,7 +43,6 @@ enum StatsCommand {
             }
             window = seconds
         }
-        let plan = try? context.currentPlan()
         if invocation.values["--env"]?.isEmpty == true { throw ShellError.usage("--env needs an environment's name") }
         guard let environment = invocation.values["--env"] ?? plan?.productionEnvironment ?? (optionalEnvironment ? "" : nil)
         else {

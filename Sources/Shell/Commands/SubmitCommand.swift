@@ -58,6 +58,8 @@ enum SubmitCommand {
         } catch let error as GitError {
             throw ShellError(error.description, hint: "name a branch, tag or commit of \(top)")
         }
+        // Read while the plan is: one more git process, off submit's critical path.
+        async let committedAt = try? repository.commitTimes([commit])[commit]
         var planOrigin: String?
         let plan = if let adoptedPipeline {
             try await adoptedPlan(adoptedPipeline, repository: repository, commit: commit, pipelinePath: pipelinePath,
@@ -78,7 +80,7 @@ enum SubmitCommand {
                                    sourcePath: try await context.backend().source(of: repository),
                                    pipelinePath: pipelinePath, submittedBy: context.who, submittedAt: context.now())
         record.planOrigin = planOrigin
-        record.committedAt = try? await repository.commitTimes([commit])[commit]
+        record.committedAt = await committedAt
         if let trigger {
             record.ref = trigger.branch
             audit["ref"] = trigger.branch

@@ -25,7 +25,7 @@ extension HTMLReport {
                                  empty: "no deploys in the window", text: { TimeText.elapsed($0) })),
             card("Change failure rate", figure: rate,
                  detail: "\(stats.failures.count) of \(stats.changes) changes failed"
-                    + causes(stats.failures) + "; per \(unit)",
+                    + (stats.failures.isEmpty ? "" : " (\(StatsPresenter.causes(stats.failures)))") + "; per \(unit)",
                  chart: barChart(periods, values: periods.map { $0.changeFailureRate.map { $0 * 100 } }, color: "var(--fail)",
                                  empty: "no changes in the window", text: { "\(Int($0.rounded())) %" })),
             card("Time to restore", figure: stats.timeToRestore.map { TimeText.elapsed($0.median) } ?? "–",
@@ -36,12 +36,6 @@ extension HTMLReport {
         ]
         return "<section id=\"measures\"><h2>Delivery measures</h2>\n<div class=\"cards\">\n"
             + cards.joined(separator: "\n") + "\n</div></section>\n"
-    }
-
-    private static func causes(_ failures: [DeliveryStats.ChangeFailure]) -> String {
-        guard !failures.isEmpty else { return "" }
-        let counts = Dictionary(grouping: failures, by: \.cause).sorted { $0.key.rawValue < $1.key.rawValue }
-        return " (" + counts.map { "\($0.value.count) \($0.key.rawValue)" }.joined(separator: ", ") + ")"
     }
 
     private static func card(_ label: String, figure: String, detail: String, chart: String) -> String {
@@ -68,7 +62,7 @@ extension HTMLReport {
                 + "width=\"\(number(max(1, slot * 0.8)))\" height=\"\(number(barHeight))\" fill=\"\(color)\" rx=\"1\">"
                 + "<title>\(escape(TimeText.day(seconds: period.since))): \(escape(text(value)))</title></rect>"
         }
-        if largest > 0 || values.contains(where: { $0 != nil }) {
+        if values.contains(where: { $0 != nil }) {
             svg += "<text x=\"0\" y=\"9\" font-size=\"9\">max \(escape(text(largest)))</text>"
         } else {
             svg += "<text x=\"0\" y=\"\(number(top + height / 2))\" font-size=\"10\">\(escape(empty))</text>"

@@ -59,7 +59,7 @@ extension HTMLReport {
 
     private static func streamBox(_ box: StreamBox, x: Double, y: Double, width: Double, height: Double,
                                   now: Double) -> String {
-        let waiting = (box.stock?.awaitingApproval ?? 0) + (box.stock?.queued ?? 0)
+        let waiting = box.stock.map(StatsPresenter.waiting) ?? []
         var svg = "<g class=\"stage\" data-stage=\"\(escape(box.stage))\"><rect x=\"\(number(x))\" y=\"\(number(y))\" "
             + "width=\"\(number(width))\" height=\"\(number(height))\" rx=\"8\" fill=\"#fbfcfc\" stroke=\""
             + (box.environment == nil ? "#95a5a6" : "var(--run)") + "\" stroke-width=\"1.5\"/>"
@@ -81,11 +81,9 @@ extension HTMLReport {
             svg += "<text x=\"\(number(x + 10))\" y=\"\(number(y + 22 + Double(index) * 19))\"\(attributes)>"
                 + escape(clipped(text, to: Int(width / (kind == "bold" ? 8.5 : 6.6)))) + "</text>"
         }
-        let badge = waiting == 0 ? "nothing waiting"
-            : [box.stock.map { $0.awaitingApproval > 0 ? "\($0.awaitingApproval) await\($0.awaitingApproval == 1 ? "s" : "") approval" : "" } ?? "",
-               box.stock.map { $0.queued > 0 ? "\($0.queued) queued" : "" } ?? ""].filter { !$0.isEmpty }.joined(separator: ", ")
+        let badge = waiting.isEmpty ? "nothing waiting" : waiting.joined(separator: ", ")
         svg += "<rect x=\"\(number(x + 10))\" y=\"\(number(y + height - 30))\" width=\"\(number(width - 20))\" height=\"20\" "
-            + "rx=\"10\" fill=\"\(waiting == 0 ? "#eef2f3" : "#fff3cd")\"/><text x=\"\(number(x + width / 2))\" "
+            + "rx=\"10\" fill=\"\(waiting.isEmpty ? "#eef2f3" : "#fff3cd")\"/><text x=\"\(number(x + width / 2))\" "
             + "y=\"\(number(y + height - 16))\" font-size=\"11\" text-anchor=\"middle\">\(escape(badge))</text></g>"
         return svg
     }

@@ -85,9 +85,7 @@ enum HTMLReport {
             + rows.map { "<tr>\(cells($0, "td"))</tr>" }.joined(separator: "\n") + "</tbody></table>\n"
     }
 
-    static func spread(_ value: DeliveryStats.Spread?) -> String {
-        value.map { "\(TimeText.elapsed($0.median)) / \(TimeText.elapsed($0.p90))" } ?? "–"
-    }
+    static func spread(_ value: DeliveryStats.Spread?) -> String { StatsPresenter.spread(value, none: "–") }
 
     private static func timeSection(_ stats: DeliveryStats) -> String {
         var html = "<section id=\"where-time-goes\"><h2>Where the time goes</h2>\n"
