@@ -28,7 +28,7 @@ stages:
 """
 JOB = '#!/bin/sh\necho "$CDSH_VERSION $CDSH_STAGE $CDSH_JOB $CDSH_ATTEMPT" >> "$OUT/runs"\nsleep 0.02\n'
 DEPLOY = '#!/bin/sh\necho "$CDSH_VERSION $CDSH_ENVIRONMENT $CDSH_ATTEMPT" >> "$OUT/deploys"\nsleep 0.01\n'
-POINTS = ["after-settle", "artifact-ingest", "job-exited", "deploy-recorded", "deploy-exited"]
+POINTS = ["after-settle", "artifact-ingest", "command-started", "job-exited", "deploy-recorded", "deploy-exited"]
 
 
 def recorded_pid(project):

@@ -23,7 +23,7 @@ extension Engine where Store == SQLiteStore {
     @discardableResult
     public static func recover(_ store: SQLiteStore, layout: StateLayout, now: Double) async throws -> [TaskRecord] {
         let interrupted = try await store.recoverInterrupted(now: now)
-        await LeftoverProcesses.stop(interrupted)
+        await LeftoverProcesses.stop(interrupted, engineFolder: layout.folder)
         layout.removeLeftoverWorkspaces()
         return interrupted
     }

@@ -117,7 +117,7 @@ extension Engine where Store: TeamStore {
         let host = environment.host, pid = Int(getpid())
         let lastHost = try await store.claimName(host: host, pid: pid, grace: grace, now: try await store.serverNow())
         let leftovers = try await store.recoverOwnWork(now: try await store.serverNow())
-        if lastHost == host { await LeftoverProcesses.stop(leftovers) }  // this machine's last run under the name
+        if lastHost == host { await LeftoverProcesses.stop(leftovers, engineFolder: layout.folder) }  // this machine's last run under the name
         layout.removeLeftoverWorkspaces()  // this engine's own folder: nothing of it runs yet
         let connection = ConnectionWatch()
         let name = (store as? any SQLStore)?.engineName ?? "this engine"

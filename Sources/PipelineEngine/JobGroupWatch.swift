@@ -1,11 +1,13 @@
 import Foundation
+import StageRunner
 
 /// Makes jobs die with their engine: a `cdsh engine-watch` process in a session of its own, told over a socket
 /// only the engine holds which job process groups run (`+PGID`, `-PGID`). When the engine dies — even by SIGKILL —
 /// the kernel closes the socket; the watcher reads end of file at once and stops every group still running, TERM
 /// then KILL, with whatever those groups forked. An engine that ends normally has ended its jobs first, so the
 /// watcher finds nothing to stop. (A pipe would do as well but could kill the engine with SIGPIPE should the
-/// watcher die; a socket is written with MSG_NOSIGNAL.)
+/// watcher die; a socket is written with MSG_NOSIGNAL.) Its command line names the engine's folder, so whoever
+/// recovers the dead engine's work can wait for it (`awaitLeftoverWatchers`).
 public final class JobGroupWatch: Sendable {
     private let socket: Int32
 
@@ -13,9 +15,9 @@ public final class JobGroupWatch: Sendable {
         self.socket = socket
     }
 
-    /// Starts the watcher (this executable, `engine-watch`); nil when it cannot be started — jobs then outlive a
-    /// killed engine until the next engine or shell recovers its work.
-    public static func start(grace: Double = 5) -> JobGroupWatch? {
+    /// Starts the watcher (this executable, `engine-watch`) of the engine of `folder` (`StateLayout.folder`); nil
+    /// when it cannot be started — jobs then outlive a killed engine until the next engine or shell recovers its work.
+    public static func start(folder: String, grace: Double = 5) -> JobGroupWatch? {
         guard let executable = EngineLauncher.currentExecutable() else { return nil }
         var ends: [Int32] = [0, 0]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else { return nil }
@@ -36,7 +38,7 @@ public final class JobGroupWatch: Sendable {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &empty)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | 0x80))  // 0x80: SETSID
-        let arguments = [executable, "engine-watch", "--grace", String(grace)]
+        let arguments = [executable, "engine-watch", "--grace", String(grace), "--folder", canonical(folder)]
         var cArguments = arguments.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var pid: pid_t = 0
@@ -56,6 +58,35 @@ public final class JobGroupWatch: Sendable {
     private func say(_ line: String) {
         var bytes = Array(line.utf8)
         _ = bytes.withUnsafeMutableBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Waits until no watcher of an earlier engine of `folder` is still stopping that engine's jobs — TERM, its
+    /// grace, KILL — or `limit` seconds pass. Recovery calls it: a job whose process id never reached the store
+    /// (the engine died first) is known only to the watcher, and must be gone before its work is called
+    /// `interrupted` and can run again. The caller's own watcher (its child) is not waited for.
+    public static func awaitLeftoverWatchers(of folder: String, limit: Double = 15) async {
+        let deadline = Date().addingTimeInterval(limit)
+        while !leftoverWatchers(of: folder).isEmpty, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+    }
+
+    /// The live `engine-watch` processes of `folder` that are not this process's children.
+    static func leftoverWatchers(of folder: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        let me = getpid(), folder = canonical(folder)
+        return entries.compactMap { entry in
+            guard entry.first?.isNumber == true, let pid = Int32(entry), pid != me,
+                  let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard arguments.count > 1, arguments[1] == "engine-watch",
+                  let named = arguments.firstIndex(of: "--folder"), named + 1 < arguments.count, arguments[named + 1] == folder,
+                  let process = ProcessGroup.membership(of: pid), process.alive, process.parent != me else { return nil }
+            return pid
+        }
+    }
+
+    /// `folder` as an absolute path with its symbolic links resolved: the engine and a shell may name it apart.
+    private static func canonical(_ folder: String) -> String {
+        URL(fileURLWithPath: folder).standardizedFileURL.resolvingSymlinksInPath().path
     }
 
     deinit {

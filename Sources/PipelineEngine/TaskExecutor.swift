@@ -290,6 +290,7 @@ struct TaskExecutor: Sendable {
                     previous.yielding.map { patchYield?.ended($0) }
                 }
                 watch?.started(pid)
+                CrashPoint.commandStarted.reach()
                 // The process runs whether or not its id is recorded: a store that does not answer must not hold it.
                 _ = try? await Deadline.within(seconds: Self.storeCallLimit) {
                     try await store.recordTaskProcess(taskID: taskID, pid: Int(pid), logPath: logPath)

@@ -46,16 +46,18 @@ public struct ProcessGroup: Sendable {
         Self.liveProcesses(isMember) ?? []
     }
 
-    /// Process `pid`'s group and session, whether it is alive (not a zombie waiting to be reaped), and when it
-    /// started (clock ticks after boot: with the id, it names one process even once the id is used again).
-    public static func membership(of pid: Int32) -> (group: Int32, session: Int32, alive: Bool, started: UInt64)? {
+    /// Process `pid`'s group and session, whether it is alive (not a zombie waiting to be reaped), when it
+    /// started (clock ticks after boot: with the id, it names one process even once the id is used again), and
+    /// its parent.
+    public static func membership(of pid: Int32)
+        -> (group: Int32, session: Int32, alive: Bool, started: UInt64, parent: Int32)? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let end = stat.lastIndex(of: ")") else { return nil }
         // After "pid (comm) ": state, ppid, pgrp, session, … starttime is the 20th.
         let fields = stat[stat.index(after: end)...].split(separator: " ")
-        guard fields.count > 19, let group = Int32(fields[2]), let session = Int32(fields[3]),
-              let started = UInt64(fields[19]) else { return nil }
-        return (group, session, fields[0] != "Z", started)
+        guard fields.count > 19, let parent = Int32(fields[1]), let group = Int32(fields[2]),
+              let session = Int32(fields[3]), let started = UInt64(fields[19]) else { return nil }
+        return (group, session, fields[0] != "Z", started, parent)
     }
 
     /// Sends TERM to the group, waits up to `grace` seconds for every member to end, then KILLs the rest and

@@ -9,6 +9,8 @@ public enum CrashPoint: String, CaseIterable, Sendable {
     case deployRecorded = "deploy-recorded"
     /// A deploy's process has ended; its result is not recorded.
     case deployExited = "deploy-exited"
+    /// A job's or deploy's command has started and the engine's watcher knows it; its process id is not recorded.
+    case commandStarted = "command-started"
     /// A job's process has ended; its outcome is not recorded.
     case jobExited = "job-exited"
     /// An artifact is hashed; it is not yet moved into the store.

@@ -87,7 +87,7 @@ struct EngineCommand: AsyncParsableCommand {
             OutputWriter.append("disk full in \(target)\n", toFileAt: Engine<SQLiteStore>.stoppedPath(stateFolder: target))
             return
         }
-        let engine = Engine(store: store, environment: .watched())
+        let engine = Engine(store: store, environment: .watched(folder: store.folder))
         let stopped = Engine<SQLiteStore>.stoppedPath(stateFolder: target)
         do {
             try await engine.recover()
@@ -146,7 +146,7 @@ struct EngineCommand: AsyncParsableCommand {
     ) async throws {
         let store = try await PostgresStore.open(location, engine: name, labels: labels)
         defer { store.close() }
-        var environment = EngineEnvironment.watched()
+        var environment = EngineEnvironment.watched(folder: layout.folder)
         // Jobs run code from any commit: they get no way into the team's store, and its password never reaches a log.
         environment.storeCredentials = (["CDSH_STATE", "PGPASSWORD"], [location.password].compactMap { $0 })
         let engine = Engine(store: store, layout: layout, blobs: PostgresBlobStore(store: store, cacheFolder: folder),
@@ -218,10 +218,10 @@ private final class StopSignals: @unchecked Sendable {  // `sources` is written 
 }
 
 extension EngineEnvironment {
-    /// The live environment with a watcher that stops the engine's jobs should it die.
-    static func watched() -> EngineEnvironment {
+    /// The live environment with a watcher that stops the jobs of the engine of `folder` should it die.
+    static func watched(folder: String) -> EngineEnvironment {
         var environment = EngineEnvironment.live()
-        environment.jobWatch = JobGroupWatch.start()
+        environment.jobWatch = JobGroupWatch.start(folder: folder)
         return environment
     }
 }

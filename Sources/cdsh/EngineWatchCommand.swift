@@ -13,6 +13,9 @@ struct EngineWatchCommand: AsyncParsableCommand {
     @Option(help: "Seconds between TERM and KILL.")
     var grace: Double = 5
 
+    @Option(help: "The engine's folder: whoever recovers its work waits for this watcher to finish.")
+    var folder: String?
+
     mutating func run() async throws {
         signal(SIGINT, SIG_IGN)
         signal(SIGHUP, SIG_IGN)

@@ -53,6 +53,37 @@ struct BadDayTests {
         #expect(!workFolders.contains { $0.hasSuffix("/task-1") }, "its workspace is removed: \(workFolders.prefix(5))")
     }
 
+    /// A command whose process id never reached the store (the engine died first) is known only to the dead
+    /// engine's watcher, which gives it TERM and a grace period before KILL. The first command after the crash
+    /// waits for that, so nothing it calls `interrupted` still runs. Here the test plays the engine towards a real
+    /// watcher, with a command that ignores TERM.
+    @Test func theFirstCommandAfterACrashWaitsForWhatOnlyTheWatcherKnew() throws {
+        let (project, _) = try jobRunning()
+        defer { project.remove() }
+        let stubborn = Process()
+        stubborn.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        stubborn.arguments = ["sh", "-c", "trap '' TERM; echo $$ > '\(project.deployRoot)/stubborn.pid'; exec sleep 60"]
+        try stubborn.run()
+        let group = try #require(ProjectFixture.pid(inFile: "\(project.deployRoot)/stubborn.pid"))
+        defer { kill(group, SIGKILL) }
+        let watcher = Process(), engineSide = Pipe()
+        watcher.executableURL = URL(fileURLWithPath: ProjectFixture.binary)
+        watcher.arguments = ["engine-watch", "--grace", "3", "--folder", "\(project.path)/.cdsh"]
+        watcher.standardInput = engineSide
+        try watcher.run()
+        try engineSide.fileHandleForWriting.write(contentsOf: Data("+\(group)\n".utf8))
+        let engine = try enginePid(project)
+        #expect(kill(engine, SIGKILL) == 0)
+        while kill(engine, 0) == 0 { usleep(10_000) }
+        try engineSide.fileHandleForWriting.close()
+        let started = Date()
+        let status = try project.run("status")
+        #expect(status.status == 0 && status.stdout.contains("interrupted at commit"), "\(status.stdout)\(status.stderr)")
+        #expect(!ProjectFixture.isRunning(group), "status answered while the dead engine's watcher still stopped a job")
+        #expect(Date().timeIntervalSince(started) < 10, "it waited for the watcher's grace, not for its own limit")
+        watcher.waitUntilExit()
+    }
+
     @Test func aCommandInALongSessionSettlesAnEngineThatDiedSinceTheLastOne() throws {
         let (project, _) = try jobRunning()
         defer { project.remove() }

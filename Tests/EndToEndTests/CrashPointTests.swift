@@ -26,7 +26,7 @@ struct CrashPointTests {
         """
     static let deploy = "#!/bin/sh\necho \"$CDSH_ENVIRONMENT $CDSH_ATTEMPT\" >> \"$DEPLOY_ROOT/deploys\"\n"
 
-    static let points = ["after-settle", "artifact-ingest", "job-exited", "deploy-recorded", "deploy-exited"]
+    static let points = ["after-settle", "artifact-ingest", "command-started", "job-exited", "deploy-recorded", "deploy-exited"]
 
     func lines(_ path: String) -> [String] {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
