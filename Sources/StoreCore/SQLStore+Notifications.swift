@@ -40,6 +40,8 @@ extension SQLStore {
                 """) != nil
         }
         guard due else { return [] }
+        // The conditions are repeated outside the subquery: under READ COMMITTED, PostgreSQL re-checks only those on
+        // the newest version of a row that another engine changed while this waited for it — one it delivered.
         let rows = try await transaction(.write) { connection in
             try await connection.query("""
                 UPDATE notification SET claimed_by = \(engine), claimed_until = \(until)
@@ -49,7 +51,7 @@ extension SQLStore {
                     AND NOT EXISTS (SELECT 1 FROM notification e WHERE e.state = 'pending' AND e.id < n.id
                                     AND e.target = n.target AND e.version_id IS NOT DISTINCT FROM n.version_id)
                   ORDER BY n.id LIMIT \(limit))
-                AND (claimed_until IS NULL OR claimed_until < \(now))
+                AND state = 'pending' AND next_at <= \(now) AND (claimed_until IS NULL OR claimed_until < \(now))
                 RETURNING \(unescaped: NotificationRecord.columns)
                 """)
         }
