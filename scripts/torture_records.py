@@ -100,6 +100,8 @@ CASES = [
         "UPDATE version SET commit_id = (SELECT commit_id FROM version WHERE id = 1) WHERE id = 2"), False),
     ("version: priority raised to security", lambda db: db.execute(
         "UPDATE version SET priority = 'security' WHERE id = 2"), False),
+    ("version: commit time moved back a year", lambda db: db.execute(
+        "UPDATE version SET committed_at = committed_at - 31536000 WHERE id = 2"), False),
     ("artifact: row repointed at another stored blob", lambda db: db.execute(
         "UPDATE artifact SET (sha256, size) = (SELECT sha256, size FROM artifact WHERE version_id = 1 AND path = 'dist/app.bin') "
         "WHERE version_id = 2 AND path = 'dist/app.bin'"), False),

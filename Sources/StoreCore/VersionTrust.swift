@@ -3,7 +3,7 @@ import Foundation
 import PipelineModel
 
 /// What a version's rows must match before anything of it runs: the audit chain records, when a version is
-/// submitted, its commit, priority and plan digest, and, when its commit stage passes, the digest of that
+/// submitted, its commit, the commit's time, its priority and plan digest, and, when its commit stage passes, the digest of that
 /// attempt's artifact list. A row edited in the database afterwards no longer matches its entry, and an entry
 /// edited with the chain recomputed no longer matches the head this machine witnessed (`AuditWitness`).
 public enum VersionTrust {
@@ -11,7 +11,17 @@ public enum VersionTrust {
 
     /// The submit entry's detail: what the caller gave, with the facts later checks compare.
     static func submitDetail(_ detail: [String: String], of version: VersionRecord) -> [String: String] {
-        detail.merging(["commit": version.commitID, "priority": version.priority.rawValue, "plan": version.planDigest]) { $1 }
+        var facts = ["commit": version.commitID, "priority": version.priority.rawValue, "plan": version.planDigest]
+        facts[committedKey] = version.committedAt.map(committedText)
+        return detail.merging(facts) { $1 }
+    }
+
+    /// The submit entry's key for the commit's committer time, which lead times are measured from.
+    static let committedKey = "committed"
+
+    /// A committer time as the submit entry records it (seconds since 1970, as stored).
+    static func committedText(_ time: Double) -> String {
+        String(time)
     }
 
     /// The digest a frozen plan is recorded with: SHA-256 of its JSON text.
@@ -58,6 +68,11 @@ public enum VersionTrust {
             || recorded["priority"].map({ $0 != version.priority.rawValue }) == true {
             return "\(name)'s commit or priority differs from what was recorded when it was submitted "
                 + "(audit entry #\(submitted.id ?? 0))"
+        }
+        // Recorded since lead times are measured from it; versions submitted before that have no such key.
+        if let committed = recorded[committedKey], committed != version.committedAt.map(committedText) {
+            return "\(name)'s commit time differs from what was recorded when it was submitted "
+                + "(audit entry #\(submitted.id ?? 0)): lead times would be measured from a false time"
         }
         if let ungated = ungatedAttempt(attempts, decisions: decisions, plan: try? version.plan()) {
             return "\(name)'s \(ungated.stage) stage went past its gate without the approval it needs "

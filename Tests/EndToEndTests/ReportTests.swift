@@ -76,6 +76,19 @@ struct ReportTests {
     }
 
     /// On a full disk the report fails with the reason and the earlier report stays whole.
+    /// A run killed mid-write leaves its temporary file; the next run removes it once it is clearly abandoned,
+    /// and leaves one a run may still be writing.
+    @Test func whatAKilledRunLeftIsRemovedByALaterOne() throws {
+        let project = try ProjectFixture(files: ["cdsh.yml": "name: tiny\nstages:\n  - name: commit\n    jobs:\n      build: 'true'\n"])
+        defer { project.remove() }
+        let abandoned = "\(project.path)/.cdsh-report-0123456789ab.tmp", recent = "\(project.path)/.cdsh-report-ba9876543210.tmp"
+        for path in [abandoned, recent] { #expect(FileManager.default.createFile(atPath: path, contents: Data("<html".utf8))) }
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: abandoned)
+        #expect(try project.run("report --html report.html").status == 0)
+        #expect(!FileManager.default.fileExists(atPath: abandoned), "an hour-old temporary report is removed")
+        #expect(FileManager.default.fileExists(atPath: recent), "one a run may still be writing stays")
+    }
+
     @Test func aFullDiskKeepsTheEarlierReport() throws {
         guard getuid() == 0 else {
             print("ReportTests: full disk not tried — mounting a small tmpfs needs root (the project's CI runs as root)")

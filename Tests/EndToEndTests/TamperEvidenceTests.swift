@@ -84,6 +84,21 @@ struct TamperEvidenceTests {
         #expect(try project.run("audit --verify").status == 4)
     }
 
+    /// Lead times are measured from the commit's time: moved back a year, it would make every change look slow
+    /// (or forward, fast); the submit entry recorded it.
+    @Test func aCommitTimeMovedInTheDatabaseIsDetected() throws {
+        let project = try projectAwaitingApproval()
+        defer { project.remove() }
+        let recorded = try project.json("audit v1 --json")
+        #expect("\(recorded)".contains("committed"), "the submit entry records the commit's time: \(recorded)")
+        _ = try edit(project, "db.execute(\"UPDATE version SET committed_at = committed_at - 31536000 WHERE id = 1\")")
+        let audit = try project.run("audit --verify")
+        #expect(audit.status == 4, "\(audit.stdout)\(audit.stderr)")
+        #expect(audit.stderr.contains("v1's commit time differs from what was recorded when it was submitted"), "\(audit.stderr)")
+        let approved = try project.run("approve v1 --reason ok", "wait v1 --timeout 60s")
+        #expect(approved.status == 1 && approved.stderr.contains("commit time differs"), "\(approved.stderr)")
+    }
+
     @Test func deletingTheNewestEntriesIsDetectedByAuditAndTheEngine() throws {
         let project = try projectAwaitingApproval()
         defer { project.remove() }

@@ -6,7 +6,7 @@ import StoreCore
 enum AuditCommand {
     static let descriptor = CommandDescriptor(
         name: "audit", summary: "the decision log (submit, approve, reject, rerun, cancel, rollback, deploys); --verify checks its hash chain",
-        details: "Each entry holds the hash of the one before it, and each machine keeps the newest entry it appended outside the database (the witness: audit.witness in the state folder). --verify recomputes the chain and fails with exit 4 when an entry was changed, removed or inserted, when the newest entries were deleted, when the chain was recomputed after an edit, or when a version's frozen plan, commit or artifact list no longer matches what the log recorded.",
+        details: "Each entry holds the hash of the one before it, and each machine keeps the newest entry it appended outside the database (the witness: audit.witness in the state folder). --verify recomputes the chain and fails with exit 4 when an entry was changed, removed or inserted, when the newest entries were deleted, when the chain was recomputed after an edit, or when a version's frozen plan, commit, commit time or artifact list no longer matches what the log recorded.",
         arguments: [ArgumentSpec("VERSION", required: false, completion: .versions)],
         options: [OptionSpec("--verify", summary: "recompute the hash chain (exit 4 when broken)"),
                   OptionSpec("--limit", value: "N", summary: "show the last N entries (default 50)")]

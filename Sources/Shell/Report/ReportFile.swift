@@ -21,7 +21,8 @@ enum ReportFile {
         try checkDestination(path)
         let target = (path as NSString).resolvingSymlinksInPath
         let folder = (target as NSString).deletingLastPathComponent
-        // A name no other run shares: a run killed mid-write leaves its own file, never one that blocks the next.
+        // A name no other run shares: a run killed mid-write leaves its own file, never one that blocks the next
+        // (a later run removes it).
         let temporary = folder + "/.cdsh-report-" + UUID().uuidString.prefix(12) + ".tmp"
         var existing = stat()
         let mode = stat(target, &existing) == 0 ? existing.st_mode & 0o7777 : 0o644
@@ -45,6 +46,19 @@ enum ReportFile {
         guard code == 0 else {
             unlink(temporary)
             throw failure(path, code)
+        }
+        removeAbandoned(in: folder)
+    }
+
+    /// Removes what runs killed mid-write left in `folder`: temporary reports untouched for ten minutes (a
+    /// report is written in well under a second, so none of them is still being written).
+    static func removeAbandoned(in folder: String, now: Date = Date()) {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        for entry in entries where entry.hasPrefix(".cdsh-report-") && entry.hasSuffix(".tmp") {
+            let path = folder + "/" + entry
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+                  now.timeIntervalSince(modified) > 600 else { continue }
+            try? FileManager.default.removeItem(atPath: path)
         }
     }
 
