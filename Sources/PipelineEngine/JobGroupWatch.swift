@@ -69,12 +69,15 @@ public final class JobGroupWatch: Sendable {
         while !leftoverWatchers(of: folder).isEmpty, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
     }
 
-    /// The live `engine-watch` processes of `folder` that are not this process's children.
+    /// The live `engine-watch` processes of `folder` that are not this process's children; only this user's (a
+    /// command line is anyone's to choose).
     static func leftoverWatchers(of folder: String) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        let me = getpid(), folder = canonical(folder)
+        let me = getpid(), user = getuid(), folder = canonical(folder)
         return entries.compactMap { entry in
+            var owner = stat()
             guard entry.first?.isNumber == true, let pid = Int32(entry), pid != me,
+                  stat("/proc/\(pid)", &owner) == 0, owner.st_uid == user,
                   let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
             let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
             guard arguments.count > 1, arguments[1] == "engine-watch",
