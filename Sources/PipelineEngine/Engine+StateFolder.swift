@@ -22,8 +22,10 @@ extension Engine where Store == SQLiteStore {
     /// dead and settles its work before reporting anything.
     @discardableResult
     public static func recover(_ store: SQLiteStore, layout: StateLayout, now: Double) async throws -> [TaskRecord] {
+        // First: what only the dead engine's watcher knows must be gone before anyone reads the work as ended.
+        await JobGroupWatch.awaitLeftoverWatchers(of: layout.folder)
         let interrupted = try await store.recoverInterrupted(now: now)
-        await LeftoverProcesses.stop(interrupted, engineFolder: layout.folder)
+        await LeftoverProcesses.stop(interrupted)
         layout.removeLeftoverWorkspaces()
         return interrupted
     }

@@ -116,8 +116,10 @@ extension Engine where Store: TeamStore {
         let store = self.store
         let host = environment.host, pid = Int(getpid())
         let lastHost = try await store.claimName(host: host, pid: pid, grace: grace, now: try await store.serverNow())
+        // This machine's last run under the name: what only its watcher knew is gone before its leases are freed.
+        if lastHost == host { await JobGroupWatch.awaitLeftoverWatchers(of: layout.folder) }
         let leftovers = try await store.recoverOwnWork(now: try await store.serverNow())
-        if lastHost == host { await LeftoverProcesses.stop(leftovers, engineFolder: layout.folder) }  // this machine's last run under the name
+        if lastHost == host { await LeftoverProcesses.stop(leftovers) }
         layout.removeLeftoverWorkspaces()  // this engine's own folder: nothing of it runs yet
         let connection = ConnectionWatch()
         let name = (store as? any SQLStore)?.engineName ?? "this engine"

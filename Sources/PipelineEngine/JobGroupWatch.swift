@@ -11,13 +11,20 @@ import StageRunner
 public final class JobGroupWatch: Sendable {
     private let socket: Int32
 
+    /// Seconds a watcher gives its jobs between TERM and KILL.
+    public static let defaultGrace = 5.0
+
+    /// The longest a watcher takes to stop its jobs: the grace, up to 5 s for KILL to take (`ProcessGroup.stop`),
+    /// and a margin. Whoever waits for one waits no longer.
+    public static let longestStop = defaultGrace + 10
+
     private init(socket: Int32) {
         self.socket = socket
     }
 
     /// Starts the watcher (this executable, `engine-watch`) of the engine of `folder` (`StateLayout.folder`); nil
     /// when it cannot be started — jobs then outlive a killed engine until the next engine or shell recovers its work.
-    public static func start(folder: String, grace: Double = 5) -> JobGroupWatch? {
+    public static func start(folder: String, grace: Double = defaultGrace) -> JobGroupWatch? {
         guard let executable = EngineLauncher.currentExecutable() else { return nil }
         var ends: [Int32] = [0, 0]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else { return nil }
@@ -38,7 +45,7 @@ public final class JobGroupWatch: Sendable {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &empty)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | 0x80))  // 0x80: SETSID
-        let arguments = [executable, "engine-watch", "--grace", String(grace), "--folder", canonical(folder)]
+        let arguments = [executable, "engine-watch", "--grace", String(grace), "--folder", StateLayout.canonical(folder)]
         var cArguments = arguments.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var pid: pid_t = 0
@@ -64,7 +71,7 @@ public final class JobGroupWatch: Sendable {
     /// grace, KILL — or `limit` seconds pass. Recovery calls it: a job whose process id never reached the store
     /// (the engine died first) is known only to the watcher, and must be gone before its work is called
     /// `interrupted` and can run again. The caller's own watcher (its child) is not waited for.
-    public static func awaitLeftoverWatchers(of folder: String, limit: Double = 15) async {
+    public static func awaitLeftoverWatchers(of folder: String, limit: Double = longestStop) async {
         let deadline = Date().addingTimeInterval(limit)
         while !leftoverWatchers(of: folder).isEmpty, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
     }
@@ -73,23 +80,18 @@ public final class JobGroupWatch: Sendable {
     /// command line is anyone's to choose).
     static func leftoverWatchers(of folder: String) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        let me = getpid(), user = getuid(), folder = canonical(folder)
+        let me = getpid(), user = getuid(), folder = StateLayout.canonical(folder)
         return entries.compactMap { entry in
             var owner = stat()
             guard entry.first?.isNumber == true, let pid = Int32(entry), pid != me,
                   stat("/proc/\(pid)", &owner) == 0, owner.st_uid == user,
                   let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
             let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            guard arguments.count > 1, arguments[1] == "engine-watch",
-                  let named = arguments.firstIndex(of: "--folder"), named + 1 < arguments.count, arguments[named + 1] == folder,
+            guard arguments.count > 1, arguments[1] == "engine-watch", let named = arguments.firstIndex(of: "--folder"),
+                  named + 1 < arguments.count, StateLayout.canonical(arguments[named + 1]) == folder,
                   let process = ProcessGroup.membership(of: pid), process.alive, process.parent != me else { return nil }
             return pid
         }
-    }
-
-    /// `folder` as an absolute path with its symbolic links resolved: the engine and a shell may name it apart.
-    private static func canonical(_ folder: String) -> String {
-        URL(fileURLWithPath: folder).standardizedFileURL.resolvingSymlinksInPath().path
     }
 
     deinit {

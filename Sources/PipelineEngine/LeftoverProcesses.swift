@@ -6,15 +6,13 @@ import StoreCore
 public enum LeftoverProcesses {
     /// Stops each task's recorded job as a job is stopped (`ProcessGroup.stop`: its group and every process of the
     /// session it started, `timeout`'s group too), without waiting for a grace period: the engine that would have
-    /// recorded a clean end is gone. A job whose process id never reached the store is stopped by the dead
-    /// engine's watcher: this waits for that too (`JobGroupWatch.awaitLeftoverWatchers`). Returns once they are
-    /// gone.
-    public static func stop(_ tasks: [TaskRecord], engineFolder: String) async {
+    /// recorded a clean end is gone. Returns once they are gone. (A job whose process id never reached the store
+    /// is the dead engine's watcher's to stop: `JobGroupWatch.awaitLeftoverWatchers`, before the work is settled.)
+    public static func stop(_ tasks: [TaskRecord]) async {
         await withTaskGroup(of: Void.self) { stopping in
             for task in tasks {
                 if let pid = task.pid, pid > 1 { stopping.addTask { await ProcessGroup(id: Int32(pid)).stop(grace: 0) } }
             }
-            stopping.addTask { await JobGroupWatch.awaitLeftoverWatchers(of: engineFolder) }
         }
     }
 }

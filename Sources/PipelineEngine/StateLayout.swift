@@ -18,9 +18,14 @@ public struct StateLayout: Sendable {
     /// The embedded engine's layout: the state folder usually sits inside the work tree (`.cdsh/`), so its work
     /// folder is `CACHE/work/HASH` (`CacheFolder`), one per state folder.
     public static func embedded(stateFolder: String, environment: [String: String]) -> StateLayout {
-        let resolved = URL(fileURLWithPath: stateFolder).standardizedFileURL.resolvingSymlinksInPath().path
+        let resolved = canonical(stateFolder)
         let key = ArtifactStore.hash(Data(resolved.utf8)).prefix(16)
         return StateLayout(folder: stateFolder, workFolder: "\(CacheFolder.path(environment: environment))/work/\(key)")
+    }
+
+    /// `folder` as an absolute path with its symbolic links resolved: one folder however it is named.
+    public static func canonical(_ folder: String) -> String {
+        URL(fileURLWithPath: folder).standardizedFileURL.resolvingSymlinksInPath().path
     }
 
     /// The job's log: `logs/v7/sandbox/1/smoke.log`.

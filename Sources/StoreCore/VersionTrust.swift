@@ -12,16 +12,17 @@ public enum VersionTrust {
     /// The submit entry's detail: what the caller gave, with the facts later checks compare.
     static func submitDetail(_ detail: [String: String], of version: VersionRecord) -> [String: String] {
         var facts = ["commit": version.commitID, "priority": version.priority.rawValue, "plan": version.planDigest]
-        facts[committedKey] = version.committedAt.map(committedText)
+        facts[committedKey] = committedText(version.committedAt)
         return detail.merging(facts) { $1 }
     }
 
     /// The submit entry's key for the commit's committer time, which lead times are measured from.
     static let committedKey = "committed"
 
-    /// A committer time as the submit entry records it (seconds since 1970, as stored).
-    static func committedText(_ time: Double) -> String {
-        String(time)
+    /// A committer time as the submit entry records it: seconds since 1970 as stored, empty when unknown (so
+    /// one filled in later differs too).
+    static func committedText(_ time: Double?) -> String {
+        time.map { String($0) } ?? ""
     }
 
     /// The digest a frozen plan is recorded with: SHA-256 of its JSON text.
@@ -70,7 +71,7 @@ public enum VersionTrust {
                 + "(audit entry #\(submitted.id ?? 0))"
         }
         // Recorded since lead times are measured from it; versions submitted before that have no such key.
-        if let committed = recorded[committedKey], committed != version.committedAt.map(committedText) {
+        if let committed = recorded[committedKey], committed != committedText(version.committedAt) {
             return "\(name)'s commit time differs from what was recorded when it was submitted "
                 + "(audit entry #\(submitted.id ?? 0)): lead times would be measured from a false time"
         }

@@ -73,9 +73,11 @@ struct EngineCommand: AsyncParsableCommand {
         let layout = StateLayout(folder: target)
         let variables = Array(ProcessInfo.processInfo.environment.filter { !$0.value.isEmpty }.keys)
         // A shell settling a dead engine's work holds the lock for a moment (the pid in the file is then the dead
-        // engine's): wait for it rather than leave work pending. A live engine holding it runs the work: leave.
+        // engine's) — as long as the dead engine's watcher takes to stop its jobs: wait for it rather than leave work
+        // pending. A live engine holding it runs the work: leave.
         var taken = EngineLock(path: layout.lockPath, variables: variables)
-        for _ in 0..<40 where taken == nil && !EngineLock.holderIsAlive(path: layout.lockPath) {
+        let tries = Int((JobGroupWatch.longestStop + 5) * 20)
+        for _ in 0..<tries where taken == nil && !EngineLock.holderIsAlive(path: layout.lockPath) {
             try? await Task.sleep(for: .milliseconds(50))
             taken = EngineLock(path: layout.lockPath, variables: variables)
         }

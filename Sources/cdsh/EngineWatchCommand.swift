@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PipelineEngine
 import StageRunner
 
 /// `cdsh engine-watch` (started by an engine, never by hand): reads `+PGID` and `-PGID` lines from the engine
@@ -11,7 +12,7 @@ struct EngineWatchCommand: AsyncParsableCommand {
         shouldDisplay: false)
 
     @Option(help: "Seconds between TERM and KILL.")
-    var grace: Double = 5
+    var grace: Double = JobGroupWatch.defaultGrace
 
     @Option(help: "The engine's folder: whoever recovers its work waits for this watcher to finish.")
     var folder: String?

@@ -75,7 +75,6 @@ struct ReportTests {
         #expect(page.error == nil && page.element(id: "timeline")?.text.contains("No versions yet") == true)
     }
 
-    /// On a full disk the report fails with the reason and the earlier report stays whole.
     /// A run killed mid-write leaves its temporary file; the next run removes it once it is clearly abandoned,
     /// and leaves one a run may still be writing.
     @Test func whatAKilledRunLeftIsRemovedByALaterOne() throws {
@@ -89,6 +88,7 @@ struct ReportTests {
         #expect(FileManager.default.fileExists(atPath: recent), "one a run may still be writing stays")
     }
 
+    /// On a full disk the report fails with the reason and the earlier report stays whole.
     @Test func aFullDiskKeepsTheEarlierReport() throws {
         guard getuid() == 0 else {
             print("ReportTests: full disk not tried — mounting a small tmpfs needs root (the project's CI runs as root)")

@@ -26,7 +26,7 @@ struct LeftoverProcessesTests {
         let leader = try #require(try await pid("leader")), inner = try #require(try await pid("inner"))
         defer { kill(inner, SIGKILL); kill(leader, SIGKILL) }
         let task = TaskRecord(attemptID: 1, kind: .job, name: "build", state: .interrupted, pid: Int(leader))
-        await LeftoverProcesses.stop([task], engineFolder: folder)
+        await LeftoverProcesses.stop([task])
         let stat = (try? String(contentsOfFile: "/proc/\(inner)/stat", encoding: .utf8)) ?? ""
         #expect(stat.isEmpty || stat.contains(") Z "), "the sleep in timeout's own group is gone with the job")
         job.waitUntilExit()

@@ -56,9 +56,10 @@ enum ReportFile {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         for entry in entries where entry.hasPrefix(".cdsh-report-") && entry.hasSuffix(".tmp") {
             let path = folder + "/" + entry
-            guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
-                  now.timeIntervalSince(modified) > 600 else { continue }
-            try? FileManager.default.removeItem(atPath: path)
+            var status = stat()
+            guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG,
+                  now.timeIntervalSince1970 - Double(status.st_mtim.tv_sec) > 600 else { continue }
+            unlink(path)
         }
     }
 
