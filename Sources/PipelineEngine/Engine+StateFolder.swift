@@ -21,9 +21,11 @@ extension Engine where Store == SQLiteStore {
     /// `recover()` for whoever holds the engine lock: the engine as it starts, or a shell that found the engine
     /// dead and settles its work before reporting anything.
     @discardableResult
-    public static func recover(_ store: SQLiteStore, layout: StateLayout, now: Double) async throws -> [TaskRecord] {
+    public static func recover(
+        _ store: SQLiteStore, layout: StateLayout, now: Double, slow: (@Sendable () -> Void)? = nil
+    ) async throws -> [TaskRecord] {
         // First: what only the dead engine's watcher knows must be gone before anyone reads the work as ended.
-        await JobGroupWatch.awaitLeftoverWatchers(of: layout.folder)
+        await JobGroupWatch.awaitLeftoverWatchers(of: layout.folder, slow: slow)
         let interrupted = try await store.recoverInterrupted(now: now)
         await LeftoverProcesses.stop(interrupted)
         layout.removeLeftoverWorkspaces()
@@ -32,14 +34,18 @@ extension Engine where Store == SQLiteStore {
 
     /// Settles what a dead engine left running, unless an engine is alive: a shell calls this before it reports, so
     /// the first command after a crash already shows the work `interrupted`, never `running`. Returns the tasks.
+    /// `slow` is called should it have to wait for the dead engine's jobs to stop.
     @discardableResult
-    public static func recoverIfDead(_ store: SQLiteStore, now: Double) async throws -> [TaskRecord] {
+    public static func recoverIfDead(
+        _ store: SQLiteStore, now: Double, slow: (@Sendable () -> Void)? = nil
+    ) async throws -> [TaskRecord] {
         let lockPath = StateLayout(folder: store.folder).lockPath
         guard try await store.hasRunningTasks(), !EngineLock.isHeld(path: lockPath),
               let lock = EngineLock(settlingFor: lockPath) else { return [] }
         defer { withExtendedLifetime(lock) {} }
         return try await recover(store, layout: .embedded(stateFolder: store.folder,
-                                                          environment: ProcessInfo.processInfo.environment), now: now)
+                                                          environment: ProcessInfo.processInfo.environment), now: now,
+                                 slow: slow)
     }
 
     /// After a halt, once its tasks ended: closes what their ends decided (an attempt whose job errored ends

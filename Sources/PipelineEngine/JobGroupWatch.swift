@@ -70,10 +70,20 @@ public final class JobGroupWatch: Sendable {
     /// Waits until no watcher of an earlier engine of `folder` is still stopping that engine's jobs — TERM, its
     /// grace, KILL — or `limit` seconds pass. Recovery calls it: a job whose process id never reached the store
     /// (the engine died first) is known only to the watcher, and must be gone before its work is called
-    /// `interrupted` and can run again. The caller's own watcher (its child) is not waited for.
-    public static func awaitLeftoverWatchers(of folder: String, limit: Double = longestStop) async {
-        let deadline = Date().addingTimeInterval(limit)
-        while !leftoverWatchers(of: folder).isEmpty, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+    /// `interrupted` and can run again. The caller's own watcher (its child) is not waited for. `slow` is called
+    /// once should the wait pass half a second, so a person is not left looking at a silent terminal.
+    public static func awaitLeftoverWatchers(
+        of folder: String, limit: Double = longestStop, slow: (@Sendable () -> Void)? = nil
+    ) async {
+        let started = Date(), deadline = started.addingTimeInterval(limit)
+        var told = false
+        while !leftoverWatchers(of: folder).isEmpty, Date() < deadline {
+            if !told, Date().timeIntervalSince(started) > 0.5 {
+                told = true
+                slow?()
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     /// The live `engine-watch` processes of `folder` that are not this process's children; only this user's (a

@@ -12,12 +12,16 @@ public final class EmbeddedBackend: StateBackend {
     public let folder: String
     private let opened = Mutex<SQLiteStore?>(nil)
     private let stopped = Mutex<String?>(nil)
+    private let inFlight = Mutex<Task<String?, Never>?>(nil)
 
     /// The pipeline file whose `trigger.poll` the engine follows (it then stays up); nil when it declares none.
     public let follow: String?
+    /// Says a line to the person waiting (`SessionContext.tell`).
+    private let tell: @Sendable (String) -> Void
 
-    public init(folder: String, follow: String? = nil) {
+    public init(folder: String, follow: String? = nil, tell: @escaping @Sendable (String) -> Void = { _ in }) {
         self.folder = folder
+        self.tell = tell
         self.follow = follow
     }
 
@@ -49,8 +53,21 @@ public final class EmbeddedBackend: StateBackend {
 
     /// Settles what a dead engine left running and tells why no engine can run now (it stopped for a full disk and
     /// there is still no room), else nil. An engine that stopped so says why in `engine.stopped`; the file goes
-    /// once the disk has room again.
+    /// once the disk has room again. A settle already under way in this session (the idle prompt's, waiting for a
+    /// dead engine's jobs to stop) is joined, not skipped: a command never reports before it is done.
     private func settle(_ store: SQLiteStore) async -> String? {
+        let settling = inFlight.withLock { current in
+            if let current { return current }
+            let started = Task { await self.settleNow(store) }
+            current = started
+            return started
+        }
+        let problem = await settling.value
+        inFlight.withLock { if $0 == settling { $0 = nil } }
+        return problem
+    }
+
+    private func settleNow(_ store: SQLiteStore) async -> String? {
         guard !store.isReadOnly else { return nil }
         let marker = Engine<SQLiteStore>.stoppedPath(stateFolder: folder)
         var problem: String?
@@ -66,7 +83,10 @@ public final class EmbeddedBackend: StateBackend {
         }
         // Settled even while the disk is full: a dead engine's work is shown interrupted as soon as it can be written.
         do {
-            try await Engine.recoverIfDead(store, now: Date().timeIntervalSince1970)
+            try await Engine.recoverIfDead(store, now: Date().timeIntervalSince1970, slow: { [tell] in
+                tell("cdsh: the engine stopped unexpectedly; waiting for its jobs to stop (TERM, then KILL after "
+                     + "\(Int(JobGroupWatch.defaultGrace)) s)")
+            })
         } catch where EngineHalt.isDiskFull(error) {
             problem = problem ?? Self.stoppedMessage("disk full in \(folder)", free: DiskSpace.freeBytes(at: folder) ?? 0)
         } catch {}

@@ -36,11 +36,13 @@ final class PromptSource: Sendable {
     /// Records that `prompt` is being shown and the shell waits for a line.
     func showing(_ prompt: String) {
         shown.withLock { $0 = (prompt, true) }
+        context.lineEditing(true)
     }
 
     /// Records that a command runs: nothing is posted until the next prompt.
     func busy() {
         shown.withLock { $0.idle = false }
+        context.lineEditing(false)
     }
 
     /// Every `interval` while idle, posts new notices and a changed prompt to `mailbox` (which keeps the notices

@@ -49,6 +49,21 @@ public final class SessionContext: Sendable {
         OutputWriter.err(TerminalText.output(line) + "\n")
     }
 
+    /// Whether the interactive shell is reading a line now: nothing may write to the terminal under the editor.
+    private let editing = Mutex(false)
+
+    /// The interactive shell starts (true) or stops (false) reading a line.
+    func lineEditing(_ on: Bool) {
+        editing.withLock { $0 = on }
+    }
+
+    /// Tells the person why they wait (a warning on stderr) — unless a line is being edited, where it would land
+    /// in the middle of it; the prompt's notices say what came of it then.
+    func tell(_ line: String) {
+        guard !editing.withLock({ $0 }) else { return }
+        warn(line)
+    }
+
     /// How text output may look for this session.
     public var style: TextStyle { TextStyle.from(environment: options.environment) }
 
@@ -124,7 +139,7 @@ public final class SessionContext: Sendable {
             let backend: any StateBackend = if let shared = sharedLocation {
                 TeamBackend(location: try PostgresLocation(url: shared), environment: options.environment)
             } else {
-                EmbeddedBackend(folder: try stateFolder(), follow: pollingPipeline())
+                EmbeddedBackend(folder: try stateFolder(), follow: pollingPipeline(), tell: { [weak self] in self?.tell($0) })
             }
             chosen = backend
             return backend

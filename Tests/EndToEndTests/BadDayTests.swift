@@ -80,6 +80,8 @@ struct BadDayTests {
         let status = try project.run("status")
         #expect(status.status == 0 && status.stdout.contains("interrupted at commit"), "\(status.stdout)\(status.stderr)")
         #expect(!ProjectFixture.isRunning(group), "status answered while the dead engine's watcher still stopped a job")
+        #expect(status.stderr.contains("the engine stopped unexpectedly; waiting for its jobs to stop"),
+                "a wait of seconds is not silent: \(status.stderr)")
         #expect(Date().timeIntervalSince(started) < 10, "it waited for the watcher's grace, not for its own limit")
         watcher.waitUntilExit()
     }

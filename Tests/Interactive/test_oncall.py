@@ -258,3 +258,53 @@ def test_a_longer_prompt_redrawn_at_the_idle_prompt_erases_nothing_above_it(proj
     lines = [line for line in terminal.lines() if line.strip()]
     assert above in lines, f"the output above the prompt is intact:\n{terminal.text()}"
     assert "".join(lines[-2:]).endswith("demo ?1 › " + "x" * 30), terminal.text()
+
+
+# A commit stage whose job ignores TERM: when its engine dies, the engine's watcher needs its grace period (5 s)
+# and KILL to stop it, and whoever settles the dead engine's work waits for that.
+STUBBORN_PIPELINE = PIPELINE.replace('{run: "mkdir -p', '{run: "trap \'\' TERM; echo $$ > $HOME/job.pid; sleep 30; mkdir -p')
+
+
+def stubborn_job_running(project):
+    with open(f"{project['repo']}/cdsh.yml", "w") as handle:
+        handle.write(STUBBORN_PIPELINE)
+    commit(project, "a build that ignores TERM")
+    assert cdsh(project, "submit").returncode == 0
+    pid_file = os.path.join(project["env"]["HOME"], "job.pid")
+    deadline = time.time() + 30
+    while not os.path.exists(pid_file) and time.time() < deadline:
+        time.sleep(0.05)
+    with open(pid_file) as handle:
+        job = int(handle.read())
+    with open(f"{project['repo']}/.cdsh/engine.lock") as handle:
+        engine = int(handle.read())
+    return job, engine
+
+
+def running(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return ") Z " not in handle.read()
+    except FileNotFoundError:
+        return False
+
+
+def test_a_command_after_an_engine_crash_says_why_it_waits_then_shows_the_work_stopped(project, screen):
+    terminal = screen(width=120)
+    job, engine = stubborn_job_running(project)
+    os.kill(engine, 9)
+    terminal.type("status")
+    terminal.press("Enter")
+    text = terminal.wait_for(r"interrupted at commit", timeout=30)
+    assert "the engine stopped unexpectedly; waiting for its jobs to stop" in text, text
+    assert not running(job), "status answered while the job still ran"
+
+
+def test_an_engine_crash_settled_at_the_idle_prompt_leaves_the_line_being_typed_intact(project, screen):
+    terminal = screen(width=120)
+    terminal.type("sta")
+    job, engine = stubborn_job_running(project)
+    os.kill(engine, 9)
+    text = terminal.wait_for(r"✗1 › sta$", timeout=30)  # the prompt counts the stopped version
+    assert "waiting for its jobs" not in text, "nothing is written under the line editor:\n" + text
+    assert not running(job)
