@@ -24,8 +24,9 @@ extension Engine where Store == SQLiteStore {
     public static func recover(
         _ store: SQLiteStore, layout: StateLayout, now: Double, slow: (@Sendable () -> Void)? = nil
     ) async throws -> [TaskRecord] {
-        // First: what only the dead engine's watcher knows must be gone before anyone reads the work as ended.
-        await JobGroupWatch.awaitLeftoverWatchers(of: layout.folder, slow: slow)
+        // First: what only the dead engine's watcher knows must be gone before anyone reads the work as ended. (With
+        // no task recorded running, no job was launched: nothing to wait for, and no /proc to read.)
+        if try await store.hasRunningTasks() { await JobGroupWatch.awaitLeftoverWatchers(of: layout.folder, slow: slow) }
         let interrupted = try await store.recoverInterrupted(now: now)
         await LeftoverProcesses.stop(interrupted)
         layout.removeLeftoverWorkspaces()
