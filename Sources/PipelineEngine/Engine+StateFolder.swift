@@ -1,5 +1,6 @@
 import Foundation
 import PipelineModel
+import StageRunner
 import StoreCore
 import StoreSQLite
 
@@ -15,34 +16,55 @@ extension Engine where Store == SQLiteStore {
     /// Marks work a dead engine left running as `interrupted` and stops its leftover process groups.
     @discardableResult
     public func recover() async throws -> [TaskRecord] {
-        try await Self.recover(store, layout: layout, now: environment.now())
+        try await Self.recover(store, layout: layout, now: environment.now)
     }
 
     /// `recover()` for whoever holds the engine lock: the engine as it starts, or a shell that found the engine
-    /// dead and settles its work before reporting anything.
+    /// dead and settles its work before reporting anything. The work ends at `now()` once its jobs are gone, and
+    /// each task's log says why it ended.
     @discardableResult
     public static func recover(
-        _ store: SQLiteStore, layout: StateLayout, now: Double, slow: (@Sendable () -> Void)? = nil
+        _ store: SQLiteStore, layout: StateLayout, now: @Sendable () -> Double, slow: (@Sendable () -> Void)? = nil
     ) async throws -> [TaskRecord] {
         // First: what only the dead engine's watcher knows must be gone before anyone reads the work as ended. (With
         // no task recorded running, no job was launched: nothing to wait for, and no /proc to read.)
         if try await store.hasRunningTasks() { await JobGroupWatch.awaitLeftoverWatchers(of: layout.folder, slow: slow) }
-        let interrupted = try await store.recoverInterrupted(now: now)
+        let interrupted = try await store.recoverInterrupted(now: now())
         await LeftoverProcesses.stop(interrupted)
+        for task in interrupted {
+            guard let log = task.logPath.map(store.resolvedPath), FileManager.default.fileExists(atPath: log) else { continue }
+            OutputWriter.append("cdsh: the engine stopped while this ran (it was killed or crashed); this attempt is "
+                                + "interrupted, and `rerun` starts a new one\n", toFileAt: log)
+        }
         layout.removeLeftoverWorkspaces()
         return interrupted
     }
 
     /// Settles what a dead engine left running, unless an engine is alive: a shell calls this before it reports, so
-    /// the first command after a crash already shows the work `interrupted`, never `running`. Returns the tasks.
-    /// `slow` is called should it have to wait for the dead engine's jobs to stop.
+    /// the first command after a crash already shows the work `interrupted`, never `running`. Another shell settling
+    /// it already is waited for, not taken for a live engine. Returns the tasks. `slow` is called should it have to
+    /// wait for the dead engine's jobs to stop.
     @discardableResult
     public static func recoverIfDead(
-        _ store: SQLiteStore, now: Double, slow: (@Sendable () -> Void)? = nil
+        _ store: SQLiteStore, now: @escaping @Sendable () -> Double, slow: (@Sendable () -> Void)? = nil
     ) async throws -> [TaskRecord] {
         let lockPath = StateLayout(folder: store.folder).lockPath
-        guard try await store.hasRunningTasks(), !EngineLock.isHeld(path: lockPath),
-              let lock = EngineLock(settlingFor: lockPath) else { return [] }
+        guard try await store.hasRunningTasks() else { return [] }
+        var lock = EngineLock(settlingFor: lockPath)
+        if lock == nil {
+            // Held by a live engine (its pid is in the file: it runs the work), or by a shell settling the dead one's.
+            let started = Date(), deadline = started.addingTimeInterval(JobGroupWatch.longestStop + 5)
+            var told = false
+            while lock == nil, !EngineLock.holderIsAlive(path: lockPath), Date() < deadline {
+                if !told, Date().timeIntervalSince(started) > 0.5 {
+                    told = true
+                    slow?()
+                }
+                try? await Task.sleep(for: .milliseconds(50))
+                lock = EngineLock(settlingFor: lockPath)
+            }
+            guard lock != nil, try await store.hasRunningTasks() else { return [] }
+        }
         defer { withExtendedLifetime(lock) {} }
         return try await recover(store, layout: .embedded(stateFolder: store.folder,
                                                           environment: ProcessInfo.processInfo.environment), now: now,

@@ -83,7 +83,7 @@ public final class EmbeddedBackend: StateBackend {
         }
         // Settled even while the disk is full: a dead engine's work is shown interrupted as soon as it can be written.
         do {
-            try await Engine.recoverIfDead(store, now: Date().timeIntervalSince1970, slow: { [tell] in
+            try await Engine.recoverIfDead(store, now: { Date().timeIntervalSince1970 }, slow: { [tell] in
                 tell("cdsh: the engine stopped unexpectedly; waiting for its jobs to stop (TERM, then KILL after "
                      + "\(Int(JobGroupWatch.defaultGrace)) s)")
             })

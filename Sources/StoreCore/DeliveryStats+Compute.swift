@@ -49,7 +49,7 @@ extension DeliveryStats {
         stock = Self.stock(staged, order: stageOrder)
     }
 
-    /// Whether a change (a version's deploys) failed: a deploy of it failed, its stage failed after a deploy
+    /// Whether a change (a version's deploys) failed: a deploy of it failed or was interrupted, its stage failed after a deploy
     /// passed, it was rolled back before the next change started, or the next change was a security patch — the
     /// first of these that happened; restored when a deploy (a rollback's too) next passed there.
     private static func failure(
@@ -58,8 +58,8 @@ extension DeliveryStats {
     ) -> ChangeFailure? {
         let began = deploys[0].startedAt, bound = next?.startedAt ?? until
         var found: [(FailureCause, Double)] = []
-        if let failed = deploys.first(where: { [.failed, .errored].contains($0.result) }) {
-            found.append((.deployFailed, failed.finishedAt!))
+        if let failed = deploys.first(where: { [.failed, .errored, .interrupted].contains($0.result) }) {
+            found.append((failed.result == .interrupted ? .deployInterrupted : .deployFailed, failed.finishedAt!))
         }
         for deploy in deploys where deploy.result == .passed {
             if let attempt = attempts[deploy.attemptID], [.failed, .errored].contains(attempt.state),

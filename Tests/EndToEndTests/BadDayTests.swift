@@ -76,13 +76,35 @@ struct BadDayTests {
         #expect(kill(engine, SIGKILL) == 0)
         while kill(engine, 0) == 0 { usleep(10_000) }
         try engineSide.fileHandleForWriting.close()
-        let started = Date()
+        let killed = Date()
+        // A first shell settles; a second one, a second later, must wait for it rather than report the old rows.
+        let first = Process(), firstOutput = Pipe()
+        first.executableURL = URL(fileURLWithPath: ProjectFixture.binary)
+        first.arguments = ["-c", "status"]
+        first.currentDirectoryURL = URL(fileURLWithPath: project.path)
+        first.environment = project.environment
+        first.standardOutput = firstOutput
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        usleep(1_000_000)
         let status = try project.run("status")
         #expect(status.status == 0 && status.stdout.contains("interrupted at commit"), "\(status.stdout)\(status.stderr)")
         #expect(!ProjectFixture.isRunning(group), "status answered while the dead engine's watcher still stopped a job")
         #expect(status.stderr.contains("the engine stopped unexpectedly; waiting for its jobs to stop"),
                 "a wait of seconds is not silent: \(status.stderr)")
-        #expect(Date().timeIntervalSince(started) < 10, "it waited for the watcher's grace, not for its own limit")
+        #expect(Date().timeIntervalSince(killed) < 10, "it waited for the watcher's grace, not for its own limit")
+        first.waitUntilExit()
+        let firstText = String(decoding: firstOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(first.terminationStatus == 0 && firstText.contains("interrupted at commit"), "\(firstText)")
+        // The work ended when its jobs were gone (after the watcher's 3 s), and its log says why.
+        let show = try project.json("show v1 --json")
+        let job = try #require(((show["stages"] as? [[String: Any]])?.first?["jobs"] as? [[String: Any]])?.first)
+        let time = ISO8601DateFormatter()
+        time.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let finished = try #require((job["finished_at"] as? String).flatMap(time.date(from:)))
+        #expect(finished.timeIntervalSince(killed) > 2.5, "ended \(finished.timeIntervalSince(killed)) s after the kill")
+        let log = try project.run("logs v1 commit build")
+        #expect(log.stdout.contains("cdsh: the engine stopped while this ran"), "\(log.stdout)")
         watcher.waitUntilExit()
     }
 

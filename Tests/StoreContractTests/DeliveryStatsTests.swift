@@ -155,6 +155,26 @@ struct DeliveryStatsTests {
         #expect(stats.deploysPerDay == 2)
     }
 
+    /// A production deploy the engine died under: what runs there is not known until a deploy passes again.
+    @Test func anInterruptedDeployIsAFailedChangeRestoredByTheNextPassedDeploy() {
+        var interrupted = Self.deploy(2, 2, attempt: 2, 5_000, 5_050)
+        interrupted.result = .interrupted
+        let facts = DeliveryFacts(
+            versions: [.init(id: 1, commitID: "c1", priority: .normal, submittedAt: 100),
+                       .init(id: 2, commitID: "c2", priority: .normal, submittedAt: 4_000)],
+            attempts: [Self.attempt(1, 1, "production", .passed, 900, 1_000, 1_200),
+                       Self.attempt(2, 2, "production", .interrupted, 4_900, 5_000, 5_050),
+                       Self.attempt(3, 2, "production", number: 2, .passed, 5_900, 6_000, 6_200)],
+            deploys: [Self.deploy(1, 1, attempt: 1, 1_000, 1_100), interrupted, Self.deploy(3, 2, attempt: 3, 6_000, 6_100)])
+        let stats = DeliveryStats(facts: facts, environment: "production", since: 0, until: Self.day, commitTimes: [:],
+                                  stageOrder: [])
+        #expect(stats.changes == 2)
+        #expect(stats.failures.map { "v\($0.versionID) \($0.cause.rawValue) \($0.failedAt) \($0.restoredAt ?? -1)" }
+                == ["v2 deploy interrupted 5050.0 6100.0"])
+        #expect(stats.changeFailureRate == 0.5)
+        #expect(stats.timeToRestore?.median == 1_050)
+    }
+
     @Test func theVersionASecurityPatchFollowsIsAFailedChangeUntilThePatchIsLive() {
         let facts = DeliveryFacts(
             versions: [.init(id: 1, commitID: "c1", priority: .normal, submittedAt: 100),
