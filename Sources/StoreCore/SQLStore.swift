@@ -159,16 +159,25 @@ extension SQLStore {
     }
 
     public func currentDeploys() async throws -> [DeployRecord] {
-        try await transaction(.read) { connection in
+        try await newestDeploys(passedOnly: true)
+    }
+
+    public func latestDeploys() async throws -> [DeployRecord] {
+        try await newestDeploys(passedOnly: false)
+    }
+
+    private func newestDeploys(passedOnly: Bool) async throws -> [DeployRecord] {
+        let passed: SQL = passedOnly ? "AND result = 'passed'" : ""
+        return try await transaction(.read) { connection in
             // Each environment (found by a skip scan of the index, not a walk of every deploy), then its newest
-            // passed deploy from the index's end.
+            // (passed) deploy from the index's end.
             try await connection.query("""
                 WITH RECURSIVE environments(name) AS (
                   SELECT MIN(environment) FROM deploy
                   UNION ALL SELECT (SELECT MIN(environment) FROM deploy WHERE environment > e.name)
                   FROM environments e WHERE e.name IS NOT NULL)
                 SELECT \(unescaped: qualified(DeployRecord.columns, "d")) FROM environments e
-                JOIN deploy d ON d.id = (SELECT id FROM deploy WHERE environment = e.name AND result = 'passed'
+                JOIN deploy d ON d.id = (SELECT id FROM deploy WHERE environment = e.name \(passed)
                                          ORDER BY id DESC LIMIT 1)
                 WHERE e.name IS NOT NULL ORDER BY d.environment
                 """).map(DeployRecord.init)

@@ -8,6 +8,8 @@ public protocol StateStore: EngineStore, VersionLedger, TriggerLedger, Notificat
     func details(of versionIDs: [Int64], artifacts withArtifacts: Bool) async throws -> [Int64: VersionDetails]
     /// For each environment that ever had a passing deploy: the latest one.
     func currentDeploys() async throws -> [DeployRecord]
+    /// For each environment ever deployed to: its latest deploy, whatever it came to (running, failed, interrupted).
+    func latestDeploys() async throws -> [DeployRecord]
     /// Attempts waiting for a person's approval, oldest first.
     func awaitingApproval() async throws -> [AttemptRecord]
     /// A task's log as the store keeps it, for machines other than the engine's: all of it once the task ended,

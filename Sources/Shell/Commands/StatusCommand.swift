@@ -6,7 +6,7 @@ import StoreCore
 enum StatusCommand {
     static let descriptor = CommandDescriptor(
         name: "status", summary: "the value-stream view: recent versions × stages",
-        details: "One row per recent version (newest first), one symbol per stage: ✓ passed, ▶ running, · queued, ? awaiting approval, ✗ failed, ! errored, ↯ interrupted, ⊘ cancelled, ⊗ rejected, ↷ superseded (a newer version went live there first), ⊖ blocked (lacks a security patch live in production).",
+        details: "One row per recent version (newest first), one symbol per stage: ✓ passed, ▶ running, · queued, ? awaiting approval, ✗ failed, ! errored, ↯ interrupted, ⊘ cancelled, ⊗ rejected, ↷ superseded (a newer version went live there first), ⊖ blocked (lacks a security patch live in production). Below the rows: the version that runs in each environment now, and a ⚠ line for an environment whose newest deploy failed or was interrupted after it (what runs there is then not certain).",
         options: [OptionSpec("--limit", value: "N", summary: "how many versions (default 20)")]
     ) { invocation, context in
         let store = try await context.stateStore()
@@ -14,7 +14,8 @@ enum StatusCommand {
         let reports = try await VersionReport.all(try await store.versions(limit: limit), store: store)
         let plan = reports.first?.plan ?? (try? context.currentPlan())
         let current = try await store.currentDeploys()
-        var lines = render(reports, plan: plan, current: current, style: context.style)
+        let unsettled = unsettledDeploys(latest: try await store.latestDeploys(), current: current)
+        var lines = render(reports, plan: plan, current: current, unsettled: unsettled, style: context.style)
         if reports.isEmpty { lines = ["no versions yet; `submit` makes one"] }
         let refused = try await store.triggerProblems()
         for record in refused {
@@ -34,6 +35,10 @@ enum StatusCommand {
             ("stages", .array((plan?.stages ?? []).map { .string($0.name) })),
             ("versions", .array(reports.map(\.json))),
             ("environments", .object(current.map { ($0.environment, .string("v\($0.versionID)")) })),
+            ("environments_unsettled", .object(unsettled.map { deploy in
+                (deploy.environment, .object([("version", .string("v\(deploy.versionID)")),
+                                              ("deploy", .string(deploy.result.rawValue))]))
+            })),
             ("refused_commits", .array(refused.map { record in
                 .object([("branch", .string(record.branch)), ("commit", .string(record.commitID)), ("via", .string(record.via)),
                          ("reason", .optional(record.reason)), ("at", .time(record.at))])
@@ -66,7 +71,10 @@ enum StatusCommand {
 
     /// The value-stream map: a row per version, a column per stage, `●` where an environment of that stage runs
     /// the version now; fits the terminal's width (`style.columns`).
-    static func render(_ reports: [VersionReport], plan: PipelinePlan?, current: [DeployRecord], style: TextStyle) -> [String] {
+    static func render(
+        _ reports: [VersionReport], plan: PipelinePlan?, current: [DeployRecord], unsettled: [DeployRecord] = [],
+        style: TextStyle
+    ) -> [String] {
         let stages = plan?.stages ?? []
         // Whole stage names when they leave the state column room; else names cut to 8 columns.
         var widths = stages.map { max($0.name.count, 3) + 1 }
@@ -98,7 +106,26 @@ enum StatusCommand {
         if !deployed.isEmpty {
             lines.append((style.unicode ? "● " : "* ") + "runs there now: " + deployed.joined(separator: ", "))
         }
+        for deploy in unsettled.sorted(by: { $0.environment < $1.environment }) {
+            let before = current.first { $0.environment == deploy.environment }.map { "v\($0.versionID)" }
+            let stage = stages.first { $0.environment == deploy.environment }?.name
+            lines.append((style.unicode ? "⚠ " : "! ") + "\(deploy.environment): v\(deploy.versionID)'s deploy "
+                         + (deploy.result == .interrupted ? "was interrupted (the engine stopped)" : deploy.result.rawValue)
+                         + (before.map { " after \($0) went live there, so \($0) may not be all that runs there now" }
+                            ?? ", so what runs there now is not certain")
+                         + "; look, then " + (stage.map { "`rerun v\(deploy.versionID) \($0)`" } ?? "rerun its stage")
+                         + " to finish it")
+        }
         return lines
+    }
+
+    /// The environments whose newest deploy ended without passing after the one live there: what runs there is
+    /// not certain (a deploy script stopped midway may have changed it).
+    static func unsettledDeploys(latest: [DeployRecord], current: [DeployRecord]) -> [DeployRecord] {
+        latest.filter { deploy in
+            [.failed, .errored, .interrupted].contains(deploy.result)
+                && (current.first { $0.environment == deploy.environment }?.id ?? 0) < (deploy.id ?? 0)
+        }
     }
 
     static func describe(_ report: VersionReport) -> String {
