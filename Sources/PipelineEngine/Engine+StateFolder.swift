@@ -33,8 +33,7 @@ extension Engine where Store == SQLiteStore {
         await LeftoverProcesses.stop(interrupted)
         for task in interrupted {
             guard let log = task.logPath.map(store.resolvedPath), FileManager.default.fileExists(atPath: log) else { continue }
-            OutputWriter.append("cdsh: the engine stopped while this ran (it was killed or crashed); this attempt is "
-                                + "interrupted, and `rerun` starts a new one\n", toFileAt: log)
+            OutputWriter.append("cdsh: the engine stopped while this ran; it ended interrupted\n", toFileAt: log)
         }
         layout.removeLeftoverWorkspaces()
         return interrupted
@@ -64,7 +63,14 @@ extension Engine where Store == SQLiteStore {
                 lock = EngineLock(settlingFor: lockPath)
             }
             guard lock != nil, try await store.hasRunningTasks() else { return [] }
+            if told { return try await recoverHolding(lock, store, now: now, slow: nil) }  // said once is enough
         }
+        return try await recoverHolding(lock, store, now: now, slow: slow)
+    }
+
+    private static func recoverHolding(
+        _ lock: EngineLock?, _ store: SQLiteStore, now: @escaping @Sendable () -> Double, slow: (@Sendable () -> Void)?
+    ) async throws -> [TaskRecord] {
         defer { withExtendedLifetime(lock) {} }
         return try await recover(store, layout: .embedded(stateFolder: store.folder,
                                                           environment: ProcessInfo.processInfo.environment), now: now,

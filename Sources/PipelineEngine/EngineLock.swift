@@ -52,7 +52,7 @@ public final class EngineLock: Sendable {
         guard let data = FileManager.default.contents(atPath: path),
               let pid = Int32(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1
         else { return false }
-        return kill(pid, 0) == 0
+        return kill(pid, 0) == 0 || errno == EPERM  // EPERM: alive, another user's
     }
 
     /// True when a live engine holds the lock of `path`.

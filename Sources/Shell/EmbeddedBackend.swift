@@ -13,13 +13,15 @@ public final class EmbeddedBackend: StateBackend {
     private let opened = Mutex<SQLiteStore?>(nil)
     private let stopped = Mutex<String?>(nil)
     private let inFlight = Mutex<Task<String?, Never>?>(nil)
+    /// Whether the settle under way waits without having said why (a line was being typed then).
+    private let unsaid = Mutex(false)
 
     /// The pipeline file whose `trigger.poll` the engine follows (it then stays up); nil when it declares none.
     public let follow: String?
-    /// Says a line to the person waiting (`SessionContext.tell`).
-    private let tell: @Sendable (String) -> Void
+    /// Says a line to the person waiting (`SessionContext.tell`); false when it could not be said now.
+    private let tell: @Sendable (String) -> Bool
 
-    public init(folder: String, follow: String? = nil, tell: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(folder: String, follow: String? = nil, tell: @escaping @Sendable (String) -> Bool = { _ in false }) {
         self.folder = folder
         self.tell = tell
         self.follow = follow
@@ -56,16 +58,21 @@ public final class EmbeddedBackend: StateBackend {
     /// once the disk has room again. A settle already under way in this session (the idle prompt's, waiting for a
     /// dead engine's jobs to stop) is joined, not skipped: a command never reports before it is done.
     private func settle(_ store: SQLiteStore) async -> String? {
-        let settling = inFlight.withLock { current in
-            if let current { return current }
+        let (settling, joined) = inFlight.withLock { current in
+            if let current { return (current, true) }
             let started = Task { await self.settleNow(store) }
             current = started
-            return started
+            return (started, false)
         }
+        // The idle prompt's settle could not say why it waits (a line was being typed); the command joining it can.
+        if joined, unsaid.withLock({ $0 }), tell(Self.waitingLine) { unsaid.withLock { $0 = false } }
         let problem = await settling.value
         inFlight.withLock { if $0 == settling { $0 = nil } }
         return problem
     }
+
+    private static let waitingLine = "cdsh: the engine stopped unexpectedly; waiting for its jobs to stop (TERM, then KILL "
+        + "after \(Int(JobGroupWatch.defaultGrace)) s)"
 
     private func settleNow(_ store: SQLiteStore) async -> String? {
         guard !store.isReadOnly else { return nil }
@@ -83,10 +90,14 @@ public final class EmbeddedBackend: StateBackend {
         }
         // Settled even while the disk is full: a dead engine's work is shown interrupted as soon as it can be written.
         do {
-            try await Engine.recoverIfDead(store, now: { Date().timeIntervalSince1970 }, slow: { [tell] in
-                tell("cdsh: the engine stopped unexpectedly; waiting for its jobs to stop (TERM, then KILL after "
-                     + "\(Int(JobGroupWatch.defaultGrace)) s)")
+            let recovered = try await Engine.recoverIfDead(store, now: { Date().timeIntervalSince1970 }, slow: { [self] in
+                if !tell(Self.waitingLine) { unsaid.withLock { $0 = true } }
             })
+            unsaid.withLock { $0 = false }
+            // A command elsewhere that asked for work meanwhile found the lock held and only poked the dead engine.
+            if !recovered.isEmpty, problem == nil, await followsOrHasWork(store) {
+                EngineLauncher.ensureRunning(stateFolder: folder, wake: follow == nil, follow: follow)
+            }
         } catch where EngineHalt.isDiskFull(error) {
             problem = problem ?? Self.stoppedMessage("disk full in \(folder)", free: DiskSpace.freeBytes(at: folder) ?? 0)
         } catch {}

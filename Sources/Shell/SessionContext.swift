@@ -58,10 +58,12 @@ public final class SessionContext: Sendable {
     }
 
     /// Tells the person why they wait (a warning on stderr) — unless a line is being edited, where it would land
-    /// in the middle of it; the prompt's notices say what came of it then.
-    func tell(_ line: String) {
-        guard !editing.withLock({ $0 }) else { return }
+    /// in the middle of it (false then; the prompt's notices say what came of it).
+    @discardableResult
+    func tell(_ line: String) -> Bool {
+        guard !editing.withLock({ $0 }) else { return false }
         warn(line)
+        return true
     }
 
     /// How text output may look for this session.
@@ -139,7 +141,8 @@ public final class SessionContext: Sendable {
             let backend: any StateBackend = if let shared = sharedLocation {
                 TeamBackend(location: try PostgresLocation(url: shared), environment: options.environment)
             } else {
-                EmbeddedBackend(folder: try stateFolder(), follow: pollingPipeline(), tell: { [weak self] in self?.tell($0) })
+                EmbeddedBackend(folder: try stateFolder(), follow: pollingPipeline(),
+                                tell: { [weak self] in self?.tell($0) ?? false })
             }
             chosen = backend
             return backend

@@ -29,7 +29,7 @@ public struct DeliveryStats: Sendable, Equatable {
     /// Why a deploy counts as a failed change.
     public enum FailureCause: String, Sendable, Equatable {
         case deployFailed = "deploy failed"
-        /// The engine died while it deployed (or it was stopped for a full disk): what runs there is not known.
+        /// The engine died while it deployed: what runs there is not known.
         case deployInterrupted = "deploy interrupted"
         case rolledBack = "rolled back"
         case failedAfterDeploy = "failed after its deploy"

@@ -71,8 +71,8 @@ struct CrashPointTests {
         if point.hasPrefix("deploy-") {
             // The deploy the engine died in may have changed the environment: status says so until one passes there.
             let status = try project.run("status").stdout
-            #expect(status.contains("sandbox: v1's deploy was interrupted (the engine stopped), so what runs there now "
-                                    + "is not certain; look, then `rerun v1 sandbox` to finish it"), "\(status)")
+            #expect(status.contains("sandbox: v1's deploy was interrupted (the engine stopped) — sandbox may be partly "
+                                    + "v1; check it, then `rerun v1 sandbox`"), "\(status)")
         }
 
         try expectARerunFinishes(project, from: interrupted)

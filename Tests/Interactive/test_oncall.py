@@ -272,13 +272,25 @@ def stubborn_job_running(project):
     assert cdsh(project, "submit").returncode == 0
     pid_file = os.path.join(project["env"]["HOME"], "job.pid")
     deadline = time.time() + 30
-    while not os.path.exists(pid_file) and time.time() < deadline:
-        time.sleep(0.05)
-    with open(pid_file) as handle:
-        job = int(handle.read())
+    job = None
+    while job is None and time.time() < deadline:  # the file may exist before its line is written
+        try:
+            with open(pid_file) as handle:
+                job = int(handle.read())
+        except (FileNotFoundError, ValueError):
+            time.sleep(0.05)
+    assert job, "the build started"
     with open(f"{project['repo']}/.cdsh/engine.lock") as handle:
         engine = int(handle.read())
     return job, engine
+
+
+def kill_and_wait(pid):
+    """SIGKILLs `pid` and returns once it is gone (a kill is delivered asynchronously)."""
+    os.kill(pid, 9)
+    deadline = time.time() + 10
+    while running(pid) and time.time() < deadline:
+        time.sleep(0.01)
 
 
 def running(pid):
@@ -292,7 +304,7 @@ def running(pid):
 def test_a_command_after_an_engine_crash_says_why_it_waits_then_shows_the_work_stopped(project, screen):
     terminal = screen(width=120)
     job, engine = stubborn_job_running(project)
-    os.kill(engine, 9)
+    kill_and_wait(engine)
     terminal.type("status")
     terminal.press("Enter")
     text = terminal.wait_for(r"interrupted at commit", timeout=30)
@@ -304,7 +316,7 @@ def test_an_engine_crash_settled_at_the_idle_prompt_leaves_the_line_being_typed_
     terminal = screen(width=120)
     terminal.type("sta")
     job, engine = stubborn_job_running(project)
-    os.kill(engine, 9)
+    kill_and_wait(engine)
     text = terminal.wait_for(r"✗1 › sta$", timeout=30)  # the prompt counts the stopped version
     assert "waiting for its jobs" not in text, "nothing is written under the line editor:\n" + text
     assert not running(job)

@@ -6,7 +6,7 @@ import StoreCore
 enum StatusCommand {
     static let descriptor = CommandDescriptor(
         name: "status", summary: "the value-stream view: recent versions × stages",
-        details: "One row per recent version (newest first), one symbol per stage: ✓ passed, ▶ running, · queued, ? awaiting approval, ✗ failed, ! errored, ↯ interrupted, ⊘ cancelled, ⊗ rejected, ↷ superseded (a newer version went live there first), ⊖ blocked (lacks a security patch live in production). Below the rows: the version that runs in each environment now, and a ⚠ line for an environment whose newest deploy failed or was interrupted after it (what runs there is then not certain).",
+        details: "One row per recent version (newest first), one symbol per stage: ✓ passed, ▶ running, · queued, ? awaiting approval, ✗ failed, ! errored, ↯ interrupted, ⊘ cancelled, ⊗ rejected, ↷ superseded (a newer version went live there first), ⊖ blocked (lacks a security patch live in production). Below the rows: the version that runs in each environment now, and a ⚠ line for an environment whose newest deploy failed, was interrupted or was cancelled after it (what runs there is then not certain).",
         options: [OptionSpec("--limit", value: "N", summary: "how many versions (default 20)")]
     ) { invocation, context in
         let store = try await context.stateStore()
@@ -106,15 +106,19 @@ enum StatusCommand {
         if !deployed.isEmpty {
             lines.append((style.unicode ? "● " : "* ") + "runs there now: " + deployed.joined(separator: ", "))
         }
+        let attempts = Dictionary(reports.flatMap(\.attempts).map { ($0.id!, $0) }) { first, _ in first }
         for deploy in unsettled.sorted(by: { $0.environment < $1.environment }) {
-            let before = current.first { $0.environment == deploy.environment }.map { "v\($0.versionID)" }
-            let stage = stages.first { $0.environment == deploy.environment }?.name
-            lines.append((style.unicode ? "⚠ " : "! ") + "\(deploy.environment): v\(deploy.versionID)'s deploy "
-                         + (deploy.result == .interrupted ? "was interrupted (the engine stopped)" : deploy.result.rawValue)
-                         + (before.map { " after \($0) went live there, so \($0) may not be all that runs there now" }
-                            ?? ", so what runs there now is not certain")
-                         + "; look, then " + (stage.map { "`rerun v\(deploy.versionID) \($0)`" } ?? "rerun its stage")
-                         + " to finish it")
+            let environment = deploy.environment, version = "v\(deploy.versionID)"
+            let before = current.first { $0.environment == environment }.map { "v\($0.versionID)" }
+            let how = deploy.result == .interrupted ? "was interrupted (the engine stopped)"
+                : deploy.result == .cancelled ? "was cancelled" : deploy.result.rawValue
+            // Redone the way it was asked for: a rollback by `rollback`, a stage's deploy by `rerun` of that stage.
+            let attempt = attempts[deploy.attemptID]
+            let redo = attempt.map { $0.isDeployOnly ? "`rollback \(environment) \(version) --reason …`"
+                                                      : "`rerun \(version) \($0.stage)`" } ?? "redeploy it"
+            lines.append((style.unicode ? "⚠ " : "!! ") + "\(environment): \(version)'s deploy \(how) — \(environment) may be "
+                         + "partly \(version)" + (before.map { ", not \($0) as shown above" } ?? "")
+                         + "; check it, then \(redo)")
         }
         return lines
     }
@@ -123,7 +127,7 @@ enum StatusCommand {
     /// not certain (a deploy script stopped midway may have changed it).
     static func unsettledDeploys(latest: [DeployRecord], current: [DeployRecord]) -> [DeployRecord] {
         latest.filter { deploy in
-            [.failed, .errored, .interrupted].contains(deploy.result)
+            [.failed, .errored, .interrupted, .cancelled].contains(deploy.result)
                 && (current.first { $0.environment == deploy.environment }?.id ?? 0) < (deploy.id ?? 0)
         }
     }
