@@ -17,14 +17,25 @@ public enum RollbackRules {
         overridePatch ? "rollback-override-patch" : "rollback"
     }
 
+    /// Whether `latest`, an environment's newest deploy, ended without passing after `current`, the newest that
+    /// passed there: the deploy may have changed the environment midway, so what runs there is not certain.
+    public static func unsettles(_ latest: DeployRecord, after current: DeployRecord?) -> Bool {
+        [.failed, .errored, .interrupted, .cancelled].contains(latest.result) && (current?.id ?? 0) < (latest.id ?? 0)
+    }
+
     /// From the passed deploys of `environment`, newest first: `versionID` if it ran there (or was superseded on its
     /// way there: `supersededThere`, the deploy that supersession refers people to), else the version that ran
-    /// there before the current one. Refused when there is none or it already runs there.
+    /// there before the current one. Refused when there is none or it already runs there — unless a deploy since
+    /// did not pass (`unsettled`): then the current one is what a rollback restores, by default too.
     public static func target(
-        history: [DeployRecord], environment: String, versionID: Int64?, supersededThere: Bool = false
+        history: [DeployRecord], environment: String, versionID: Int64?, supersededThere: Bool = false,
+        unsettled: Bool = false
     ) throws -> Int64 {
         guard let current = history.first else {
             throw StoreError.refused("nothing was ever deployed to \(environment); there is nothing to roll back to", hint: nil)
+        }
+        if unsettled, versionID == nil || versionID == current.versionID {
+            return current.versionID
         }
         let target: Int64
         if let versionID {

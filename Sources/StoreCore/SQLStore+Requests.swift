@@ -43,7 +43,8 @@ extension SQLStore {
             let history = try await Self.passedDeploys(in: environment, connection)
             let target = try RollbackRules.target(
                 history: history, environment: environment, versionID: versionID,
-                supersededThere: try await Self.superseded(versionID, in: environment, connection))
+                supersededThere: try await Self.superseded(versionID, in: environment, connection),
+                unsettled: try await Self.unsettled(environment, after: history.first, connection))
             if try await connection.queryOne("""
                 SELECT id FROM attempt WHERE stage_index < 0 AND environment = \(environment)
                   AND state IN ('queued', 'running') LIMIT 1

@@ -250,9 +250,11 @@ extension SQLStore {
 
     public func rollbackTarget(environment: String, versionID: Int64?) async throws -> Int64 {
         try await transaction(.read) { connection in
-            try RollbackRules.target(
-                history: try await Self.passedDeploys(in: environment, connection), environment: environment,
-                versionID: versionID, supersededThere: try await Self.superseded(versionID, in: environment, connection))
+            let history = try await Self.passedDeploys(in: environment, connection)
+            return try RollbackRules.target(
+                history: history, environment: environment, versionID: versionID,
+                supersededThere: try await Self.superseded(versionID, in: environment, connection),
+                unsettled: try await Self.unsettled(environment, after: history.first, connection))
         }
     }
 
@@ -282,6 +284,15 @@ extension SQLStore {
                WHERE version_id IN \(in: versionIDs) AND stage_index = 0 GROUP BY version_id)
             ORDER BY path
             """).map(ArtifactRecord.init)
+    }
+
+    /// Whether `environment`'s newest deploy ended without passing after `current` (`RollbackRules.unsettles`).
+    static func unsettled(_ environment: String, after current: DeployRecord?, _ connection: any SQLConnection) async throws
+        -> Bool {
+        guard let latest = try await connection.queryOne("""
+            SELECT \(unescaped: DeployRecord.columns) FROM deploy WHERE environment = \(environment) ORDER BY id DESC LIMIT 1
+            """).map(DeployRecord.init) else { return false }
+        return RollbackRules.unsettles(latest, after: current)
     }
 
     /// The passed deploys of `environment`, newest first.

@@ -102,6 +102,39 @@ struct ReleaseContractTests {
         #expect(try await store.counts(recent: 20).patches.isEmpty, "nor is the patch once it is live again")
     }
 
+    /// v3's production deploy failed midway after v2 went live: what runs there is not certain, and a rollback
+    /// puts v2 back — by default, or named — rather than going to v1 or refusing v2 as "already running".
+    @Test(arguments: StoreKind.allCases)
+    func aRollbackAfterAFailedDeployPutsTheLastPassedVersionBack(_ kind: StoreKind) async throws {
+        let (made, remove) = try await kind.make()
+        defer { remove() }
+        let store = try #require(made as? any StateStore)
+        let engine = try #require(made as? any EngineStore)
+        for number in 1...3 {
+            let version = try await Self.submit(store, number)
+            try await Self.drive(store, now: Double(number))
+            try await store.approve(versionID: version.id!, who: "bob", reason: "ok", now: Double(number))
+            if number < 3 { try await Self.drive(store, now: Double(number)) }
+        }
+        let launch = try #require(try await store.advance(maxRunningTasks: 8, now: 4).launches.first { $0.task.kind == .deploy })
+        let deploy = try await engine.beginDeploy(DeployRecord(
+            environment: "production", versionID: 3, attemptID: launch.attempt.id!, taskID: launch.task.id!,
+            artifactsJSON: "{}", configDigest: nil, scriptDigest: "s", who: "bob", startedAt: 4, result: .running),
+            durable: true)
+        try await engine.finishDeploy(id: deploy.id!, result: .failed, now: 5)
+        try await store.recordTaskFinished(taskID: launch.task.id!, state: .failed, exitCode: 1, reason: nil, artifacts: [],
+                                           logPath: nil, now: 5)
+        let production = { (deploys: [DeployRecord]) in deploys.filter { $0.environment == "production" } }
+        #expect(production(try await store.currentDeploys()).map(\.versionID) == [2])
+        #expect(production(try await store.latestDeploys()).map { "v\($0.versionID) \($0.result.rawValue)" } == ["v3 failed"])
+        #expect(try await store.rollbackTarget(environment: "production", versionID: nil) == 2, "v2 back, not v1")
+        #expect(try await store.rollbackTarget(environment: "production", versionID: 2) == 2)
+        #expect(try await store.rollbackTarget(environment: "production", versionID: 1) == 1)
+        let rollback = try await store.requestRollback(environment: "production", versionID: nil, who: "carol",
+                                                       reason: "v3 half deployed", overridePatch: false, now: 6)
+        #expect(rollback.versionID == 2)
+    }
+
     @Test(arguments: StoreKind.allCases)
     func aRollbackRedeploysAnEarlierVersionOnceAndIsRefusedWhereItCannot(_ kind: StoreKind) async throws {
         let (made, remove) = try await kind.make()

@@ -9,7 +9,9 @@ enum RollbackCommand {
         details: """
             The version's own stored artifacts are re-verified and deployed by its own deploy script, as a deploy of \
             its own in `env ENV`, marked rollback; then the jobs that check ENV in its plan run against it (a failing \
-            one fails the rollback). Only a version that ran in ENV before can be rolled back to. The reason is kept \
+            one fails the rollback). Only a version that ran in ENV before can be rolled back to. When a deploy to \
+            ENV failed, was interrupted or was cancelled after the version live there (`status` warns), that version \
+            is what ENV may no longer run: it is the default, and it may be named. The reason is kept \
             with the rollback (`show`, `env`, the audit). `wait VERSION rollback` waits for it; `logs VERSION \
             rollback` shows its deploy and jobs. Refused for a version that lacks a security patch live in \
             production unless --override-patch: the break-glass for when the patch itself breaks production, \

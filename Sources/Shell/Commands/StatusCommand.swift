@@ -118,7 +118,8 @@ enum StatusCommand {
                                                       : "`rerun \(version) \($0.stage)`" } ?? "redeploy it"
             lines.append((style.unicode ? "⚠ " : "!! ") + "\(environment): \(version)'s deploy \(how) — \(environment) may be "
                          + "partly \(version)" + (before.map { ", not \($0) as shown above" } ?? "")
-                         + "; check it, then \(redo)")
+                         + "; check it, then \(redo)"
+                         + (before.map { " or put \($0) back with `rollback \(environment) --reason …`" } ?? ""))
         }
         return lines
     }
@@ -126,10 +127,7 @@ enum StatusCommand {
     /// The environments whose newest deploy ended without passing after the one live there: what runs there is
     /// not certain (a deploy script stopped midway may have changed it).
     static func unsettledDeploys(latest: [DeployRecord], current: [DeployRecord]) -> [DeployRecord] {
-        latest.filter { deploy in
-            [.failed, .errored, .interrupted, .cancelled].contains(deploy.result)
-                && (current.first { $0.environment == deploy.environment }?.id ?? 0) < (deploy.id ?? 0)
-        }
+        latest.filter { deploy in RollbackRules.unsettles(deploy, after: current.first { $0.environment == deploy.environment }) }
     }
 
     static func describe(_ report: VersionReport) -> String {
