@@ -30,7 +30,7 @@ extension Engine where Store == SQLiteStore {
         // no task recorded running, no job was launched: nothing to wait for, and no /proc to read.)
         if try await store.hasRunningTasks() { await JobGroupWatch.awaitLeftoverWatchers(of: layout.folder, slow: slow) }
         let interrupted = try await store.recoverInterrupted(now: now())
-        await LeftoverProcesses.stop(interrupted)
+        await LeftoverProcesses.stop(interrupted, layout: layout)
         for task in interrupted {
             guard let log = task.logPath.map(store.resolvedPath), FileManager.default.fileExists(atPath: log) else { continue }
             OutputWriter.append("cdsh: the engine stopped while this ran; it ended interrupted\n", toFileAt: log)

@@ -119,7 +119,7 @@ extension Engine where Store: TeamStore {
         // This machine's last run under the name: what only its watcher knew is gone before its leases are freed.
         if lastHost == host { await JobGroupWatch.awaitLeftoverWatchers(of: layout.folder) }
         let leftovers = try await store.recoverOwnWork(now: try await store.serverNow())
-        if lastHost == host { await LeftoverProcesses.stop(leftovers) }
+        if lastHost == host { await LeftoverProcesses.stop(leftovers, layout: layout) }
         layout.removeLeftoverWorkspaces()  // this engine's own folder: nothing of it runs yet
         let connection = ConnectionWatch()
         let name = (store as? any SQLStore)?.engineName ?? "this engine"

@@ -125,7 +125,7 @@ struct TaskExecutor: Sendable {
         let milliseconds = Double(took.seconds) * 1000 + Double(took.attoseconds) / 1e15
         append(logPath, "cdsh: checked out \(version.commitID.prefix(12)) in \(String(format: "%.1f", milliseconds)) ms (\(made.rawValue))")
         var variables = [
-            "GIT_CEILING_DIRECTORIES": work,
+            LeftoverProcesses.workspaceVariable: work,
             "CDSH_VERSION": version.name, "CDSH_COMMIT": version.commitID, "CDSH_STAGE": attempt.stage,
             "CDSH_JOB": task.name, "CDSH_ATTEMPT": String(attempt.number), "CDSH_PRIORITY": version.priority.rawValue,
             "CDSH_PIPELINE": launch.plan.name,
