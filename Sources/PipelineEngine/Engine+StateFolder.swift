@@ -50,31 +50,20 @@ extension Engine where Store == SQLiteStore {
         let lockPath = StateLayout(folder: store.folder).lockPath
         guard try await store.hasRunningTasks() else { return [] }
         var lock = EngineLock(settlingFor: lockPath)
+        var told = false
         if lock == nil {
             // Held by a live engine (its pid is in the file: it runs the work), or by a shell settling the dead one's.
-            let started = Date(), deadline = started.addingTimeInterval(JobGroupWatch.longestStop + 5)
-            var told = false
-            while lock == nil, !EngineLock.holderIsAlive(path: lockPath), Date() < deadline {
-                if !told, Date().timeIntervalSince(started) > 0.5 {
-                    told = true
-                    slow?()
-                }
-                try? await Task.sleep(for: .milliseconds(50))
+            (_, told) = await Patience.wait(limit: JobGroupWatch.longestStop + 5, every: .milliseconds(50), slow: slow) {
+                if EngineLock.holderIsAlive(path: lockPath) { return true }
                 lock = EngineLock(settlingFor: lockPath)
+                return lock != nil
             }
             guard lock != nil, try await store.hasRunningTasks() else { return [] }
-            if told { return try await recoverHolding(lock, store, now: now, slow: nil) }  // said once is enough
         }
-        return try await recoverHolding(lock, store, now: now, slow: slow)
-    }
-
-    private static func recoverHolding(
-        _ lock: EngineLock?, _ store: SQLiteStore, now: @escaping @Sendable () -> Double, slow: (@Sendable () -> Void)?
-    ) async throws -> [TaskRecord] {
         defer { withExtendedLifetime(lock) {} }
         return try await recover(store, layout: .embedded(stateFolder: store.folder,
                                                           environment: ProcessInfo.processInfo.environment), now: now,
-                                 slow: slow)
+                                 slow: told ? nil : slow)  // said once is enough
     }
 
     /// After a halt, once its tasks ended: closes what their ends decided (an attempt whose job errored ends

@@ -75,15 +75,7 @@ public final class JobGroupWatch: Sendable {
     public static func awaitLeftoverWatchers(
         of folder: String, limit: Double = longestStop, slow: (@Sendable () -> Void)? = nil
     ) async {
-        let started = Date(), deadline = started.addingTimeInterval(limit)
-        var told = false
-        while !leftoverWatchers(of: folder).isEmpty, Date() < deadline {
-            if !told, Date().timeIntervalSince(started) > 0.5 {
-                told = true
-                slow?()
-            }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        _ = await Patience.wait(limit: limit, every: .milliseconds(20), slow: slow) { leftoverWatchers(of: folder).isEmpty }
     }
 
     /// The live `engine-watch` processes of `folder` that are not this process's children; only this user's (a

@@ -41,10 +41,8 @@ extension SQLStore {
     ) async throws -> AttemptRecord {
         try await transaction(.scheduling) { connection in
             let history = try await Self.passedDeploys(in: environment, connection)
-            let target = try RollbackRules.target(
-                history: history, environment: environment, versionID: versionID,
-                supersededThere: try await Self.superseded(versionID, in: environment, connection),
-                unsettled: try await Self.unsettled(environment, after: history.first, connection))
+            let target = try await Self.rollbackTarget(environment: environment, versionID: versionID, history: history,
+                                                       connection)
             if try await connection.queryOne("""
                 SELECT id FROM attempt WHERE stage_index < 0 AND environment = \(environment)
                   AND state IN ('queued', 'running') LIMIT 1

@@ -250,11 +250,9 @@ extension SQLStore {
 
     public func rollbackTarget(environment: String, versionID: Int64?) async throws -> Int64 {
         try await transaction(.read) { connection in
-            let history = try await Self.passedDeploys(in: environment, connection)
-            return try RollbackRules.target(
-                history: history, environment: environment, versionID: versionID,
-                supersededThere: try await Self.superseded(versionID, in: environment, connection),
-                unsettled: try await Self.unsettled(environment, after: history.first, connection))
+            try await Self.rollbackTarget(
+                environment: environment, versionID: versionID,
+                history: try await Self.passedDeploys(in: environment, connection), connection)
         }
     }
 
@@ -286,13 +284,18 @@ extension SQLStore {
             """).map(ArtifactRecord.init)
     }
 
-    /// Whether `environment`'s newest deploy ended without passing after `current` (`RollbackRules.unsettles`).
-    static func unsettled(_ environment: String, after current: DeployRecord?, _ connection: any SQLConnection) async throws
-        -> Bool {
-        guard let latest = try await connection.queryOne("""
+    /// `RollbackRules.target` with what it needs read in the caller's transaction; `history` is
+    /// `passedDeploys(in: environment)`.
+    static func rollbackTarget(
+        environment: String, versionID: Int64?, history: [DeployRecord], _ connection: any SQLConnection
+    ) async throws -> Int64 {
+        let latest = try await connection.queryOne("""
             SELECT \(unescaped: DeployRecord.columns) FROM deploy WHERE environment = \(environment) ORDER BY id DESC LIMIT 1
-            """).map(DeployRecord.init) else { return false }
-        return RollbackRules.unsettles(latest, after: current)
+            """).map(DeployRecord.init)
+        return try RollbackRules.target(
+            history: history, environment: environment, versionID: versionID,
+            supersededThere: try await superseded(versionID, in: environment, connection),
+            unsettled: latest.map { RollbackRules.unsettles($0, after: history.first) } ?? false)
     }
 
     /// The passed deploys of `environment`, newest first.
